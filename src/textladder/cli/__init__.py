@@ -1,0 +1,1 @@
+"""The `textladder` command line: thin typer commands over `textladder.workflows`."""

@@ -1,0 +1,218 @@
+"""The `textladder` command: inspect, train, evaluate, predict.
+
+Every command is a thin wrapper over a function in `textladder.workflows`, and every one takes
+`--json` for machine-readable output. A `TextladderError` becomes one line on standard error and
+exit code 2; nothing the user did wrong ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from textladder.cli import render
+from textladder.errors import TextladderError
+from textladder.progress import Progress, RichProgress
+from textladder.workflows.options import ReadOptions
+
+app = typer.Typer(
+    help="Text classification you can trust: inspect a labelled table, train, evaluate, predict.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+FormatOpt = Annotated[Optional[str], typer.Option("--format", help="csv, tsv, jsonl or parquet "
+                                                  "(default: from the extension).")]
+EncodingOpt = Annotated[str, typer.Option(help="Text encoding of delimited files.")]
+TextOpt = Annotated[Optional[str], typer.Option("--text", help="The text column.")]
+LabelOpt = Annotated[Optional[list[str]], typer.Option(
+    "--label", help="The label column; repeat it for one 0/1 column per label.")]
+StrictOpt = Annotated[bool, typer.Option(help="Refuse rows with empty text or a missing label "
+                                              "instead of skipping them.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report instead of tables.")]
+TaskOpt = Annotated[str, typer.Option(help="auto, binary, multiclass, multilabel, ordinal or "
+                                           "regression.")]
+OrderOpt = Annotated[Optional[str], typer.Option(help="Ordered levels of an ordinal scale, "
+                                                      "comma-separated, lowest first.")]
+LabelMapOpt = Annotated[Optional[str], typer.Option(
+    "--label-map", help="Map labels to scores for a regression: 'negative=0,neutral=0.5,positive=1'.")]
+
+
+def _read(fmt, encoding, text, label, strict) -> ReadOptions:
+    return ReadOptions(fmt, encoding, text, tuple(label or ()), strict)
+
+
+def _progress(as_json: bool) -> Progress:
+    return Progress() if as_json or not sys.stderr.isatty() else RichProgress(render.err)
+
+
+def friendly(command):
+    """Turn a TextladderError into one line on stderr and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except TextladderError as error:
+            render.err.print(f"[red]error:[/red] {error}", soft_wrap=True)
+            raise typer.Exit(error.exit_code) from None
+
+    return wrapper
+
+
+def _parse_settings(pairs: list[str] | None) -> dict:
+    settings = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise TextladderError(f"--set takes NAME=VALUE (e.g. --set C=2); got '{pair}'.")
+        try:
+            settings[name] = json.loads(value)
+        except ValueError:
+            settings[name] = value
+    return settings
+
+
+@app.command()
+@friendly
+def inspect(
+    data: Annotated[str, typer.Argument(help="A labelled table (CSV, TSV, JSONL, Parquet).")],
+    valid: Annotated[Optional[str], typer.Option(help="A validation file to check for overlap.")] = None,
+    test: Annotated[Optional[str], typer.Option(help="A test file to check for overlap.")] = None,
+    task: TaskOpt = "auto",
+    order: OrderOpt = None,
+    label_map: LabelMapOpt = None,
+    fmt: FormatOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    text: TextOpt = None,
+    label: LabelOpt = None,
+    strict: StrictOpt = False,
+    as_json: JsonOpt = False,
+):
+    """Say what a dataset is: task, balance, lengths and problems."""
+    from textladder.workflows.inspect import inspect as run
+
+    others = {name: path for name, path in (("valid", valid), ("test", test)) if path}
+    report = run(data, _read(fmt, encoding, text, label, strict), task, order, label_map, others)
+    render.print_json(report) if as_json else render.show_inspect(report)
+
+
+@app.command()
+@friendly
+def train(
+    data: Annotated[str, typer.Argument(help="The training table.")],
+    valid: Annotated[Optional[str], typer.Option(help="Validation file (default: split 10 % of the "
+                                                      "training file).")] = None,
+    test: Annotated[Optional[str], typer.Option(help="Test file (default: split 10 % of the "
+                                                     "training file).")] = None,
+    model: Annotated[str, typer.Option(help="Model family (rung of the ladder).")] = "tfidf",
+    out: Annotated[Optional[str], typer.Option(help="Where to save the model (default: "
+                                                    "models/<data>-<model>).")] = None,
+    task: TaskOpt = "auto",
+    metric: Annotated[Optional[str], typer.Option(help="Primary metric for every model choice.")] = None,
+    order: OrderOpt = None,
+    label_map: LabelMapOpt = None,
+    setting: Annotated[Optional[list[str]], typer.Option(
+        "--set", help="A model setting NAME=VALUE (JSON value), e.g. --set 'C=[1,4]'.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for splits and models.")] = 0,
+    fmt: FormatOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    text: TextOpt = None,
+    label: LabelOpt = None,
+    strict: StrictOpt = False,
+    as_json: JsonOpt = False,
+):
+    """Train a model, evaluate it on validation and test, and save it."""
+    from pathlib import Path
+
+    from textladder.workflows.train import TrainJob, train as run
+
+    if out is None:
+        out = str(Path("models") / f"{Path(data).stem}-{model}")
+    job = TrainJob(data=data, valid=valid, test=test, out=out, model=model, task=task,
+                   metric=metric, order=order, label_map=label_map,
+                   model_params=_parse_settings(setting), seed=seed)
+    report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json))
+    render.print_json(report) if as_json else render.show_train(report)
+
+
+@app.command()
+@friendly
+def evaluate(
+    model: Annotated[str, typer.Argument(help="A model directory saved by 'train'.")],
+    data: Annotated[str, typer.Argument(help="A labelled table.")],
+    fmt: FormatOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    text: TextOpt = None,
+    label: LabelOpt = None,
+    strict: StrictOpt = False,
+    as_json: JsonOpt = False,
+):
+    """Score a saved model on a labelled file."""
+    from textladder.workflows.evaluate import evaluate as run
+
+    report = run(model, data, _read(fmt, encoding, text, label, strict))
+    render.print_json(report) if as_json else render.show_evaluate(report)
+
+
+@app.command()
+@friendly
+def predict(
+    model: Annotated[str, typer.Argument(help="A model directory saved by 'train'.")],
+    texts: Annotated[Optional[list[str]], typer.Argument(help="Texts to classify.")] = None,
+    input: Annotated[Optional[str], typer.Option("--input", help="A file of texts to stream "
+                                                                 "through the model.")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", help="Where to write predictions "
+                                                                   "(format from extension).")] = None,
+    fmt: FormatOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    text: TextOpt = None,
+    chunksize: Annotated[int, typer.Option(help="Rows per chunk when streaming a file.")] = 10_000,
+    as_json: JsonOpt = False,
+):
+    """Predict labels and probabilities for texts, or for a file of any size."""
+    from textladder.classifier import TextClassifier
+    from textladder.workflows.predict import predict_file, predict_texts
+
+    if input:
+        if texts:
+            raise TextladderError("give texts or --input FILE, not both.")
+        if not output:
+            raise TextladderError("--input needs --output FILE for the predictions.")
+        report = predict_file(model, input, output, ReadOptions(fmt, encoding, text),
+                              chunksize, _progress(as_json))
+        if as_json:
+            render.print_json(report)
+        else:
+            render.out.print(f"wrote {report['rows']:,} predictions to {report['output']}")
+        return
+    if not texts:
+        raise TextladderError("give one or more texts, or --input FILE --output FILE.")
+    records = predict_texts(TextClassifier.load(model), list(texts))
+    render.print_json(records) if as_json else render.show_predictions(records)
+
+
+def main() -> None:
+    """Entry point: run the app; an unexpected error is one line unless TEXTLADDER_DEBUG is set."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        render.err.print("interrupted")
+        sys.exit(130)
+    except Exception as error:  # a bug, not a user error: say so in one line
+        if os.environ.get("TEXTLADDER_DEBUG"):
+            raise
+        render.err.print(f"[red]error:[/red] unexpected {type(error).__name__}: {error} "
+                         f"(set TEXTLADDER_DEBUG=1 for the traceback, and please report it)",
+                         soft_wrap=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Draw workflow reports for people (rich tables) or machines (JSON on standard output)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def print_json(report: Any) -> None:
+    """One JSON document on standard output; NaN becomes null."""
+    print(json.dumps(_clean(report), ensure_ascii=False, indent=2))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "n/a" if math.isnan(value) else f"{value:.4f}"
+    return str(value)
+
+
+def metrics_table(title: str, columns: dict[str, dict[str, Any]], primary: str) -> Table:
+    """A metric-by-split table; the primary metric is marked."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric")
+    for name in columns:
+        table.add_column(name, justify="right")
+    names = list(next(iter(columns.values())).keys()) if columns else []
+    for metric in names:
+        label = f"[bold]{metric} *[/bold]" if metric == primary else metric
+        table.add_row(label, *(_fmt(columns[c].get(metric, float("nan"))) for c in columns))
+    return table
+
+
+def per_class_table(title: str, per_class: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("label")
+    keys = list(next(iter(per_class.values())).keys()) if per_class else []
+    for key in keys:
+        table.add_column(key, justify="right")
+    for label, row in per_class.items():
+        table.add_row(label, *(_fmt(row[k]) for k in keys))
+    return table
+
+
+def confusion_table(title: str, confusion: dict[str, Any]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("true \\ predicted")
+    for label in confusion["labels"]:
+        table.add_column(label, justify="right")
+    for label, row in zip(confusion["labels"], confusion["matrix"]):
+        table.add_row(label, *(str(v) for v in row))
+    return table
+
+
+def show_train(report: dict[str, Any]) -> None:
+    data = report["data"]
+    out.print(f"[bold]task[/bold]: {report['task_reason']}")
+    choices = report["choices"]
+    out.print(f"  output layer: {choices['output_layer']}; loss: {choices['loss']}")
+    out.print(f"  decision: {choices['decision_rule']}; primary metric: {choices['primary_metric']}")
+    for reason in data["column_reasons"]:
+        out.print(f"  picked {reason}")
+    rows = data["rows"]
+    out.print(f"[bold]data[/bold]: {rows['train']:,} train / {rows['valid']:,} valid / "
+              f"{rows['test']:,} test rows")
+    for name, dropped in data["dropped"].items():
+        if any(dropped.values()):
+            out.print(f"  {name}: skipped {dropped['empty_text']} rows with empty text and "
+                      f"{dropped['missing_label']} with a missing label")
+    out.print(f"[bold]model[/bold]: {report['model']} {report['chosen']} "
+              f"({report['train_seconds']:.1f} s)")
+    out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
+    _show_details("test", report["details"]["test"])
+    if report["out"]:
+        out.print(f"saved to [bold]{report['out']}[/bold]")
+
+
+def _show_details(split: str, details: dict[str, Any]) -> None:
+    if "per_class" in details:
+        out.print(per_class_table(f"per class ({split})", details["per_class"]))
+    if "per_label" in details:
+        out.print(per_class_table(f"per label ({split})", details["per_label"]))
+    if "confusion_matrix" in details:
+        out.print(confusion_table(f"confusion matrix ({split})", details["confusion_matrix"]))
+
+
+def show_evaluate(report: dict[str, Any]) -> None:
+    out.print(f"{report['model']} {report['task']} model on {report['rows']:,} rows")
+    out.print(metrics_table("metrics (* primary)", {"value": report["metrics"]},
+                            report["primary_metric"]))
+    _show_details("this file", report["details"])
+
+
+def show_inspect(report: dict[str, Any]) -> None:
+    out.print(f"[bold]{report['file']}[/bold]: {report['rows']:,} rows, "
+              f"{report['usable_rows']:,} usable")
+    for reason in report["column_reasons"]:
+        out.print(f"  picked {reason}")
+    out.print(f"[bold]task[/bold]: {report['task_reason']}")
+    balance = report["balance"]
+    if "counts" in balance:
+        table = Table(title=f"label counts (imbalance ratio {balance['imbalance_ratio']:g}:1)",
+                      title_justify="left")
+        table.add_column("label")
+        table.add_column("rows", justify="right")
+        table.add_column("share", justify="right")
+        total = sum(balance["counts"].values())
+        for label, count in balance["counts"].items():
+            table.add_row(label, f"{count:,}", f"{100 * count / total:.1f} %")
+        out.print(table)
+    else:
+        out.print(f"  scores: {balance['distribution']}")
+    words = report["lengths"]["words"]
+    out.print(f"[bold]length[/bold] in words: median {words['p50']:g}, p95 {words['p95']:g}, "
+              f"max {words['max']}; suggested max length {report['lengths']['suggested_max_length']}")
+    problems = report["problems"]
+    out.print("[bold]problems[/bold]: " + ("none found" if not problems else ""))
+    for problem in problems:
+        out.print(f"  - {problem}")
+
+
+def show_predictions(records: list[dict[str, Any]]) -> None:
+    table = Table()
+    table.add_column("text")
+    table.add_column("prediction")
+    table.add_column("probabilities")
+    for record in records:
+        prediction = record["prediction"]
+        if isinstance(prediction, tuple):
+            prediction = ", ".join(prediction) or "(none)"
+        probabilities = record.get("probabilities", {})
+        top = sorted(probabilities.items(), key=lambda kv: -kv[1])[:3]
+        table.add_row(record["text"], _fmt(prediction), "  ".join(f"{k} {v:.2f}" for k, v in top))
+    out.print(table)

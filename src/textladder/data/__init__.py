@@ -1,0 +1,1 @@
+"""Reading labelled tables: file formats, column choice, label parsing and splits."""

@@ -1,0 +1,153 @@
+"""Read tables of text from CSV, TSV, JSONL and Parquet files, whole or in chunks.
+
+The format comes from the file extension unless given. Delimited files are read as strings (an
+empty cell is missing; the text "NA" stays text), so that nothing is silently converted. Decoding
+errors name the offending line and suggest `--encoding`. This module knows nothing about labels
+or tasks.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from textladder.errors import TextladderError
+
+FORMATS = ("csv", "tsv", "jsonl", "parquet")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+def resolve_format(path: Path, fmt: str | None = None) -> str:
+    """Return the table format of `path`: the one given, else the one its extension names."""
+    if fmt is not None:
+        fmt = fmt.lower()
+        if fmt not in FORMATS:
+            raise TextladderError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
+        return fmt
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".xz", ".zst", ".zip"):
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in _EXTENSIONS:
+        return _EXTENSIONS[suffixes[-1]]
+    raise TextladderError(
+        f"cannot tell the format of '{path}' from its extension; pass --format "
+        f"({', '.join(FORMATS)})."
+    )
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise TextladderError(f"file not found: '{path}'; check the path.")
+    if path.is_dir():
+        raise TextladderError(f"'{path}' is a folder, not a data file; give a file path.")
+    if path.stat().st_size == 0:
+        raise TextladderError(f"'{path}' is empty; give a file with a header row and data rows.")
+
+
+def _encoding(encoding: str) -> str:
+    # utf-8-sig reads plain UTF-8 too and drops a byte-order mark when there is one.
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int | None:
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def _decode_error(path: Path, encoding: str, error: UnicodeDecodeError) -> TextladderError:
+    line = _first_undecodable_line(path, encoding)
+    where = f"line {line}" if line else "a line"
+    return TextladderError(
+        f"'{path}' is not valid {encoding}: {where} has bytes that cannot be decoded; "
+        f"pass the file's encoding, e.g. --encoding latin-1."
+    )
+
+
+def _delimited_kwargs(fmt: str, encoding: str) -> dict:
+    return dict(
+        sep="\t" if fmt == "tsv" else ",",
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        encoding=_encoding(encoding),
+        quoting=csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL,
+    )
+
+
+def iter_table(
+    path: str | Path, fmt: str | None = None, encoding: str = "utf-8", chunksize: int = 50_000
+) -> Iterator[pd.DataFrame]:
+    """Yield the rows of a table in DataFrames of at most `chunksize` rows.
+
+    Memory stays bounded by the chunk size, so files larger than memory can be streamed.
+    """
+    path = Path(path)
+    _check_file(path)
+    fmt = resolve_format(path, fmt)
+    try:
+        if fmt in ("csv", "tsv"):
+            reader = pd.read_csv(path, chunksize=chunksize, **_delimited_kwargs(fmt, encoding))
+            with reader:
+                yield from reader
+        elif fmt == "jsonl":
+            reader = pd.read_json(
+                path, lines=True, chunksize=chunksize, encoding=_encoding(encoding), dtype=False
+            )
+            with reader:
+                yield from reader
+        else:
+            import pyarrow.parquet as pq
+
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunksize):
+                yield batch.to_pandas()
+    except UnicodeDecodeError as error:
+        raise _decode_error(path, encoding, error) from None
+    except pd.errors.EmptyDataError:
+        raise TextladderError(f"'{path}' has no columns; give a file with a header row.") from None
+    except pd.errors.ParserError as error:
+        detail = str(error).strip().splitlines()[-1]
+        raise TextladderError(
+            f"could not parse '{path}' as {fmt.upper()} ({detail}); check the quoting or pass "
+            f"--format."
+        ) from None
+    except (ValueError, json.JSONDecodeError) as error:
+        if fmt != "jsonl":
+            raise
+        raise TextladderError(
+            f"could not parse '{path}' as JSON lines ({error}); each line must be one JSON object."
+        ) from None
+    except LookupError:
+        raise TextladderError(f"unknown encoding '{encoding}'; try utf-8 or latin-1.") from None
+    except OSError as error:
+        if fmt != "parquet":
+            raise
+        raise TextladderError(f"could not read '{path}' as Parquet ({error}).") from None
+
+
+def read_table(path: str | Path, fmt: str | None = None, encoding: str = "utf-8") -> pd.DataFrame:
+    """Read a whole table into memory. Raises a `TextladderError` if it has no rows."""
+    chunks = list(iter_table(path, fmt, encoding))
+    if not chunks:
+        raise TextladderError(f"'{path}' has a header but no rows; add data rows.")
+    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    if len(frame) == 0:
+        raise TextladderError(f"'{path}' has a header but no rows; add data rows.")
+    return frame

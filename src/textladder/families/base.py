@@ -1,0 +1,98 @@
+"""The protocol every model family follows, in the scikit-learn spirit.
+
+A family turns texts into the task's outputs (see `textladder.tasks.base`). `__init__` only stores
+its settings; `fit` learns from training texts and targets, may try candidate settings and keep the
+best by the task's `selection_score` on the validation data it is given, and records what it chose
+in `chosen_`. `save(directory)` writes only files that cannot run code on load; `load(directory,
+settings)` reads them back. A family never decides the output layer, loss or decision rule: the task
+it is given does.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from textladder.progress import Progress
+from textladder.tasks.base import Task
+
+
+class ModelFamily(ABC):
+    """Base class of model families (rungs of the ladder)."""
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    summary: ClassVar[str] = ""
+
+    def __init__(self, **settings: Any):
+        self.settings = settings
+
+    @classmethod
+    def is_available(cls) -> bool:
+        """False when an optional dependency of the family is not installed."""
+        return True
+
+    @classmethod
+    def default_settings(cls) -> dict[str, Any]:
+        return {}
+
+    def resolved_settings(self) -> dict[str, Any]:
+        """Defaults overlaid with the user's settings; unknown names are refused."""
+        from textladder.errors import TextladderError
+
+        defaults = self.default_settings()
+        unknown = sorted(set(self.settings) - set(defaults))
+        if unknown:
+            raise TextladderError(
+                f"model '{self.name}' has no setting '{unknown[0]}'; its settings are: "
+                f"{', '.join(sorted(defaults))}."
+            )
+        return {**defaults, **self.settings}
+
+    @abstractmethod
+    def fit(
+        self,
+        texts: Sequence[str],
+        targets: np.ndarray,
+        task: Task,
+        valid: tuple[Sequence[str], np.ndarray],
+        seed: int = 0,
+        progress: Progress | None = None,
+    ) -> "ModelFamily":
+        """Learn from the training data; choose settings on `valid`. Returns self."""
+
+    @abstractmethod
+    def predict_output(self, texts: Sequence[str]) -> np.ndarray:
+        """Outputs in the task's shape for `texts`."""
+
+    @abstractmethod
+    def save(self, directory: Path) -> None:
+        """Write the learned state into `directory` (which exists and is empty)."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "ModelFamily":
+        """Rebuild a fitted family from `directory` and the `family` section of its config."""
+
+    def to_config(self) -> dict[str, Any]:
+        """The `family` section of the model config: name, version, settings and choices."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "settings": _jsonable(self.settings),
+            "chosen": _jsonable(getattr(self, "chosen_", {})),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

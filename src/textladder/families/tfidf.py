@@ -1,0 +1,119 @@
+"""The first rung: word and character tf-idf features with a linear model for the task's head.
+
+The features are fitted once; then a small grid of regularisation strengths C (and, with
+`class_weight="auto"`, unweighted against balanced class weights) is tried, each candidate scored
+on the validation data by the task's primary metric, and the best kept. This is the baseline that
+is often hard to beat, so it is tuned, not left at defaults. It does not refit on train + valid:
+the validation data also tunes the decision thresholds, and must stay unseen by the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import skops.io as sio
+
+from textladder.errors import TextladderError
+from textladder.families.base import ModelFamily
+from textladder.families.linear_heads import LINEAR_HEADS
+from textladder.families.registry import register
+from textladder.families.tfidf_features import TfidfFeatures
+from textladder.progress import Progress
+from textladder.tasks.base import Task
+
+# Every type a saved tfidf linear model may contain; loading refuses anything else.
+TRUSTED_TYPES = [
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.linear_model._ridge.Ridge",
+    "sklearn.multiclass.OneVsRestClassifier",
+    "sklearn.multiclass._ConstantPredictor",
+    "sklearn.preprocessing._label.LabelBinarizer",
+    "textladder.families.linear_heads.CumulativeLogit",
+]
+CLASS_WEIGHTS = ("auto", "balanced", "none")
+
+
+@register
+class TfidfFamily(ModelFamily):
+    name = "tfidf"
+    version = 1
+    summary = "word 1-2-gram + char 2-5-gram tf-idf, linear model per task, C tuned on validation"
+
+    @classmethod
+    def default_settings(cls) -> dict[str, Any]:
+        return {
+            "word_ngrams": [1, 2],
+            "char_ngrams": [2, 5],
+            "min_df": 2,
+            "max_features": None,
+            "lowercase": True,
+            "C": [0.5, 1.0, 2.0, 4.0, 8.0],
+            "class_weight": "auto",
+        }
+
+    def _grid(self, settings: dict[str, Any], task: Task) -> list[tuple[float, str | None]]:
+        weighting = settings["class_weight"]
+        if weighting not in CLASS_WEIGHTS:
+            raise TextladderError(
+                f"class_weight must be one of {', '.join(CLASS_WEIGHTS)}; got '{weighting}'."
+            )
+        strengths = settings["C"] if isinstance(settings["C"], (list, tuple)) else [settings["C"]]
+        if not LINEAR_HEADS[task.head].weighted or weighting == "none":
+            weights = [None]
+        else:
+            weights = [None, "balanced"] if weighting == "auto" else ["balanced"]
+        return [(float(C), w) for w in weights for C in strengths]
+
+    def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
+            valid: tuple[Sequence[str], np.ndarray], seed: int = 0,
+            progress: Progress | None = None) -> "TfidfFamily":
+        settings = self.resolved_settings()
+        progress = progress or Progress()
+        head = LINEAR_HEADS[task.head]
+        grid = self._grid(settings, task)
+        with progress.step("tfidf: building features", total=None):
+            self.features_ = TfidfFeatures(settings)
+            X = self.features_.fit_transform(list(texts))
+            X_valid = self.features_.transform(list(valid[0]))
+        best_score, self.history_ = -np.inf, []
+        with progress.step("tfidf: choosing C on validation", total=len(grid)) as step:
+            for C, weight in grid:
+                model = head.build(C, weight, seed, task.n_outputs).fit(X, targets)
+                score = task.selection_score(valid[1], head.output(model, X_valid))
+                self.history_.append({"C": C, "class_weight": weight or "none", "score": score})
+                if score > best_score:
+                    best_score, self.model_ = score, model
+                    self.chosen_ = {"C": C, "class_weight": weight or "none",
+                                    "n_features": self.features_.n_features}
+                step.update(f"tfidf: C={C:g} {weight or 'unweighted'} -> {abs(score):.4f}")
+                step.advance()
+        self.head_ = task.head
+        return self
+
+    def predict_output(self, texts: Sequence[str]) -> np.ndarray:
+        X = self.features_.transform(list(texts))
+        return LINEAR_HEADS[self.head_].output(self.model_, X)
+
+    def save(self, directory: Path) -> None:
+        self.features_.save(directory)
+        sio.dump(self.model_, directory / "linear_model.skops")
+
+    @classmethod
+    def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "TfidfFamily":
+        family = cls(**config["settings"])
+        settings = family.resolved_settings()
+        family.features_ = TfidfFeatures.load(directory, settings)
+        path = directory / "linear_model.skops"
+        untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+        if untrusted:
+            raise TextladderError(
+                f"'{path}' contains types textladder does not trust ({', '.join(untrusted[:3])}); "
+                f"it was not written by textladder's tfidf model and will not be loaded."
+            )
+        family.model_ = sio.load(path, trusted=TRUSTED_TYPES)
+        family.chosen_ = config.get("chosen", {})
+        family.head_ = task.head
+        return family

@@ -1,0 +1,102 @@
+"""The model directory: a versioned `config.json` beside weights that cannot run code on load.
+
+Layout: `config.json` (format version, textladder version, task, labels, columns, family and its
+settings, thresholds, validation metrics) and the files the family writes. Saving is atomic: the
+new model is written completely into a temporary sibling folder and renamed into place, so a crash
+mid-save leaves the previous model intact. This module reads and writes directories; it does not
+know what the family's files contain.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textladder._version import __version__
+from textladder.errors import TextladderError
+
+FORMAT_VERSION = 1
+CONFIG_NAME = "config.json"
+
+
+def _fsync_tree(directory: Path) -> None:
+    for path in directory.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def _previous_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.previous")
+
+
+def is_model_dir(path: Path) -> bool:
+    return (path / CONFIG_NAME).is_file()
+
+
+def save_model_dir(target: str | Path, config: dict[str, Any],
+                   write_files: Callable[[Path], None]) -> Path:
+    """Write a model directory at `target` atomically; `write_files(dir)` writes the weights."""
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise TextladderError(f"'{target}' is a file; choose a folder path for --out.")
+    if target.is_dir() and any(target.iterdir()) and not is_model_dir(target):
+        raise TextladderError(
+            f"'{target}' is a folder that is not a textladder model; choose an empty or new "
+            f"folder for --out so that nothing in it is overwritten."
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.saving-", dir=target.parent))
+    try:
+        write_files(staging)
+        full = {"format_version": FORMAT_VERSION, "textladder_version": __version__, **config}
+        with open(staging / CONFIG_NAME, "w", encoding="utf-8") as handle:
+            json.dump(full, handle, indent=2, ensure_ascii=False, allow_nan=True)
+        _fsync_tree(staging)
+        previous = _previous_name(target)
+        if previous.exists():
+            shutil.rmtree(previous)
+        if target.exists():
+            os.replace(target, previous)
+        os.replace(staging, target)
+        shutil.rmtree(previous, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """Read and check the config of the model directory at `path`."""
+    path = Path(path)
+    if not path.exists():
+        previous = _previous_name(path)
+        hint = (f"; a save was interrupted and the earlier model is in '{previous}'"
+                if is_model_dir(previous) else "; check the path")
+        raise TextladderError(f"model directory '{path}' does not exist{hint}.")
+    if not path.is_dir() or not is_model_dir(path):
+        raise TextladderError(
+            f"'{path}' is not a textladder model directory (no {CONFIG_NAME}); give the --out "
+            f"folder of 'textladder train'."
+        )
+    try:
+        with open(path / CONFIG_NAME, encoding="utf-8") as handle:
+            config = json.load(handle)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise TextladderError(f"'{path / CONFIG_NAME}' is not valid JSON ({error}).") from None
+    version = config.get("format_version") if isinstance(config, dict) else None
+    if not isinstance(version, int):
+        raise TextladderError(f"'{path / CONFIG_NAME}' has no format_version; it is not a "
+                              f"textladder model.")
+    if version > FORMAT_VERSION:
+        raise TextladderError(
+            f"model '{path}' was saved in format {version} by textladder "
+            f"{config.get('textladder_version', '?')}; this textladder ({__version__}) reads up to "
+            f"format {FORMAT_VERSION}. Upgrade textladder to load it."
+        )
+    return config

@@ -1,0 +1,138 @@
+"""The task type: everything about a problem that follows from the structure of its labels.
+
+A task owns how raw labels are encoded as targets, the output layer and loss a neural rung must
+use, the decision rule that turns model outputs into labels, the decision parameters tuned on
+validation data (thresholds), and the metrics. Model families never choose these: they ask the
+task. A task knows nothing about texts or models.
+
+Model outputs are arrays in the task's own shape: class probabilities for binary (n, 2),
+multi-class (n, C) and ordinal (n, K) tasks, independent label probabilities (n, L) for
+multi-label tasks, and values (n,) for regression.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from textladder.errors import TextladderError
+
+LOWER_IS_BETTER = frozenset({"mae", "rmse", "hamming_loss"})
+
+
+class Task(ABC):
+    """Base class of the five task types."""
+
+    name: ClassVar[str]
+    head: ClassVar[str]  # the output unit family rungs build: see HEADS in tasks/__init__.py
+    output_layer: ClassVar[str]
+    loss: ClassVar[str]
+    decision_rule: ClassVar[str]
+    metric_names: ClassVar[tuple[str, ...]]
+    default_metric: ClassVar[str]
+
+    def __init__(self, metric: str | None = None):
+        self.metric = metric
+
+    # ----- labels ---------------------------------------------------------------------------
+    @abstractmethod
+    def fit(self, labels: list) -> "Task":
+        """Learn the label space (classes, levels, range) from training labels."""
+
+    @abstractmethod
+    def encode(self, labels: list, source: str = "the data") -> np.ndarray:
+        """Turn labels into targets; unknown labels raise a `TextladderError` naming `source`."""
+
+    @abstractmethod
+    def decode(self, targets: np.ndarray) -> list:
+        """Turn predicted targets back into labels."""
+
+    @property
+    @abstractmethod
+    def n_outputs(self) -> int:
+        """Width of the model output (1 for regression)."""
+
+    @property
+    def labels(self) -> list:
+        """The labels that outputs are columns of, in order (empty for regression)."""
+        return []
+
+    # ----- decisions ------------------------------------------------------------------------
+    @abstractmethod
+    def decide(self, output: np.ndarray) -> np.ndarray:
+        """Apply the decision rule to model outputs, returning targets."""
+
+    def tune(self, targets: np.ndarray, output: np.ndarray) -> "Task":
+        """Choose decision parameters on validation data. Returns self."""
+        return self
+
+    def tuned_copy(self, targets: np.ndarray, output: np.ndarray) -> "Task":
+        """A copy tuned on (targets, output), leaving this task untouched."""
+        return copy.deepcopy(self).tune(targets, output)
+
+    # ----- metrics --------------------------------------------------------------------------
+    @property
+    def primary_metric(self) -> str:
+        return self.metric or self.default_metric
+
+    @abstractmethod
+    def evaluate(self, targets: np.ndarray, output: np.ndarray) -> dict[str, Any]:
+        """All metrics of this task; scalar metrics by name, details under nested keys."""
+
+    def score(self, targets: np.ndarray, output: np.ndarray) -> float:
+        """The primary metric of outputs against targets, with the current decision rule."""
+        return float(self.evaluate(targets, output)[self.primary_metric])
+
+    def selection_score(self, targets: np.ndarray, output: np.ndarray) -> float:
+        """The primary metric, oriented so that greater is better, after tuning on the same data.
+
+        Model families compare their candidate settings with this on validation data.
+        """
+        value = self.tuned_copy(targets, output).score(targets, output)
+        return -value if self.primary_metric in LOWER_IS_BETTER else value
+
+    def check_metric(self) -> "Task":
+        if self.metric is not None and self.metric not in self.metric_names:
+            raise TextladderError(
+                f"--metric for a {self.name} task must be one of {', '.join(self.metric_names)}; "
+                f"got '{self.metric}'."
+            )
+        return self
+
+    # ----- description and persistence ------------------------------------------------------
+    def describe(self) -> dict[str, str]:
+        """The choices this task makes, in words, for the user."""
+        return {
+            "task": self.name,
+            "output_layer": self.output_layer,
+            "loss": self.loss,
+            "decision_rule": self.decision_rule,
+            "primary_metric": self.primary_metric,
+        }
+
+    def to_config(self) -> dict[str, Any]:
+        return {"type": self.name, "metric": self.metric, **self._state()}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Task":
+        task = cls(metric=config.get("metric"))
+        task._load_state(config)
+        return task
+
+    @abstractmethod
+    def _state(self) -> dict[str, Any]:
+        """Learned state as JSON-serialisable values."""
+
+    @abstractmethod
+    def _load_state(self, config: dict[str, Any]) -> None:
+        """Restore what `_state` returned."""
+
+    def check_output(self, output: np.ndarray) -> np.ndarray:
+        output = np.asarray(output, dtype=float)
+        expected = (len(output), self.n_outputs) if self.n_outputs > 1 else (len(output),)
+        if output.shape != expected:
+            raise ValueError(f"{self.name} output must have shape {expected}, got {output.shape}")
+        return output

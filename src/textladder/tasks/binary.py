@@ -1,0 +1,90 @@
+"""Binary: one of two classes per row; the second class in sorted order is the positive one.
+
+The decision threshold on the positive class's probability is tuned on validation data for the
+primary metric (F1 of the positive class by default) and stored with the model. Ranking metrics
+(roc_auc, pr_auc) do not depend on it, so when one of them is primary the threshold is tuned for F1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    balanced_accuracy_score,
+    f1_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+
+from textladder.tasks.single_label import SingleLabelTask
+from textladder.thresholds import best_f1_threshold, best_threshold
+
+_DECISION_METRICS = {
+    "accuracy": accuracy_score,
+    "macro_f1": lambda y, p: f1_score(y, p, average="macro", zero_division=0),
+    "balanced_accuracy": balanced_accuracy_score,
+    "precision": lambda y, p: precision_score(y, p, zero_division=0),
+    "recall": recall_score,
+}
+
+
+class BinaryTask(SingleLabelTask):
+    name = "binary"
+    head = "sigmoid"
+    output_layer = "one sigmoid unit: the probability of the positive class"
+    loss = "binary cross-entropy"
+    decision_rule = "positive when its probability reaches a threshold tuned on validation"
+    metric_names = ("f1", "accuracy", "precision", "recall", "macro_f1", "balanced_accuracy",
+                    "roc_auc", "pr_auc")
+    default_metric = "f1"
+
+    def fit(self, labels: list) -> "BinaryTask":
+        super().fit(labels)
+        self.threshold_ = 0.5
+        return self
+
+    @property
+    def positive_label(self):
+        return self.classes_[1]
+
+    def decide(self, output: np.ndarray) -> np.ndarray:
+        return (self.check_output(output)[:, 1] >= self.threshold_).astype(np.int64)
+
+    def tune(self, targets: np.ndarray, output: np.ndarray) -> "BinaryTask":
+        scores = self.check_output(output)[:, 1]
+        metric = _DECISION_METRICS.get(self.primary_metric)
+        if metric is None:
+            self.threshold_, _ = best_f1_threshold(targets, scores)
+        else:
+            self.threshold_, _ = best_threshold(targets, scores, metric)
+        return self
+
+    def evaluate(self, targets: np.ndarray, output: np.ndarray) -> dict[str, Any]:
+        output = self.check_output(output)
+        predicted = self.decide(output)
+        both = len(np.unique(targets)) == 2
+        return {
+            "accuracy": float(accuracy_score(targets, predicted)),
+            "precision": float(precision_score(targets, predicted, zero_division=0)),
+            "recall": float(recall_score(targets, predicted, zero_division=0)),
+            "f1": float(f1_score(targets, predicted, zero_division=0)),
+            "macro_f1": float(f1_score(targets, predicted, average="macro", labels=[0, 1],
+                                       zero_division=0)),
+            "balanced_accuracy": float(balanced_accuracy_score(targets, predicted)),
+            "roc_auc": float(roc_auc_score(targets, output[:, 1])) if both else float("nan"),
+            "pr_auc": float(average_precision_score(targets, output[:, 1])) if both
+            else float("nan"),
+            "per_class": self.per_class(targets, predicted),
+            "confusion_matrix": self.confusion(targets, predicted),
+        }
+
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "threshold": float(self.threshold_)}
+
+    def _load_state(self, config: dict[str, Any]) -> None:
+        super()._load_state(config)
+        self.threshold_ = float(config.get("threshold", 0.5))

@@ -1,0 +1,102 @@
+"""Name the task type that a column of labels describes, and say why.
+
+`detect_task` is a small pure function in the spirit of scikit-learn's `type_of_target`: it looks
+at label values only (no model, no files, no options) and returns the task and a one-line reason.
+The rules, in order:
+
+1. label sets (native lists, list literals, or strings that a delimiter splits into recurring
+   labels) -> multilabel;
+2. numbers with two distinct values -> binary;
+3. consecutive integers with 3 to 10 levels (1-5 stars) -> ordinal;
+4. other integers with at most 10 levels -> multiclass (codes, not amounts);
+5. any other numbers -> regression;
+6. strings with two distinct values -> binary, with more -> multiclass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from textladder.data.labels import as_numbers, guess_delimiter, is_missing, parse_list_literal
+
+MAX_ORDINAL_LEVELS = 10
+TASKS = ("binary", "multiclass", "multilabel", "ordinal", "regression")
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The detected task, the reason in words, and the label delimiter for multi-label text."""
+
+    task: str
+    reason: str
+    delimiter: str | None = None
+
+
+def _percent(fraction: float) -> str:
+    value = 100 * fraction
+    return f"{value:.0f} %" if value >= 1 or value == 0 else f"{value:.1g} %"
+
+
+def detect_task(values: Sequence) -> Detection:
+    """Return the task type that `values` (one label cell per row) describes."""
+    present = [v for v in values if not is_missing(v)]
+    if not present:
+        raise ValueError("no labels to detect a task from")
+
+    literal_lists = [parse_list_literal(v) for v in present]
+    n_lists = sum(items is not None for items in literal_lists)
+    if n_lists == len(present):
+        n_multi = sum(len(items) > 1 for items in literal_lists)
+        return Detection(
+            "multilabel",
+            f"multilabel: labels are lists; {_percent(n_multi / len(present))} of rows carry "
+            f"two or more labels",
+        )
+
+    delimiter, multi_fraction = guess_delimiter(present)
+    if delimiter is not None:
+        return Detection(
+            "multilabel",
+            f"multilabel: {_percent(multi_fraction)} of rows carry two or more labels separated "
+            f"by '{delimiter}'",
+            delimiter,
+        )
+
+    numbers = as_numbers(present)
+    if numbers is not None:
+        levels = np.unique(numbers)
+        integers = bool(np.all(levels == np.round(levels)))
+        if len(levels) == 2:
+            return Detection("binary", f"binary: two distinct values ({_fmt(levels[0])}, "
+                             f"{_fmt(levels[1])})")
+        if integers and len(levels) <= MAX_ORDINAL_LEVELS:
+            if np.all(np.diff(levels) == 1):
+                return Detection(
+                    "ordinal",
+                    f"ordinal: {len(levels)} consecutive integer levels {_fmt(levels[0])}.."
+                    f"{_fmt(levels[-1])} (use --task multiclass if their order means nothing)",
+                )
+            return Detection(
+                "multiclass",
+                f"multiclass: {len(levels)} integer codes with gaps "
+                f"({', '.join(_fmt(v) for v in levels)})",
+            )
+        kind = "integers" if integers else "real numbers"
+        return Detection(
+            "regression",
+            f"regression: {len(levels)} distinct {kind} from {_fmt(levels[0])} to "
+            f"{_fmt(levels[-1])}",
+        )
+
+    distinct = sorted({str(v).strip() for v in present})
+    if len(distinct) == 2:
+        return Detection("binary", f"binary: two classes ({distinct[0]}, {distinct[1]})")
+    shown = ", ".join(distinct[:6]) + (", ..." if len(distinct) > 6 else "")
+    return Detection("multiclass", f"multiclass: {len(distinct)} classes, one per row ({shown})")
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"

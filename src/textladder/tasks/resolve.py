@@ -1,0 +1,96 @@
+"""Settle the task for a column of labels: detection, the user's override, `--order`, `--label-map`.
+
+`resolve_task` accepts an override only where the labels allow it and otherwise refuses with the
+reason; `prepare_labels` then puts every label in the form its task expects (label sets, numbers or
+plain labels). Both are pure: no files, no printing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from textladder.data.labels import as_numbers, is_missing, label_key, split_label_set
+from textladder.errors import TextladderError
+from textladder.tasks.detect import TASKS, Detection, detect_task
+
+
+def _refuse(requested: str, why: str, instead: str) -> TextladderError:
+    return TextladderError(f"--task {requested} does not fit these labels: {why}; {instead}.")
+
+
+def resolve_task(
+    values: Sequence,
+    requested: str = "auto",
+    order: Sequence[str] | None = None,
+    label_map: dict[str, float] | None = None,
+) -> Detection:
+    """Return the task for `values`, honouring `requested` where the labels allow it."""
+    if requested not in ("auto", *TASKS):
+        raise TextladderError(
+            f"--task must be one of auto, {', '.join(TASKS)}; got '{requested}'."
+        )
+    present = [v for v in values if not is_missing(v)]
+    if label_map is not None:
+        if requested not in ("auto", "regression"):
+            raise TextladderError(
+                f"--label-map turns labels into scores for a regression; drop --task {requested} "
+                f"or drop --label-map."
+            )
+        mapped = ", ".join(f"{k}={v:g}" for k, v in label_map.items())
+        return Detection("regression", f"regression: labels mapped to scores ({mapped})")
+    if order is not None:
+        if requested not in ("auto", "ordinal"):
+            raise TextladderError(
+                f"--order describes ordered levels of an ordinal task; drop --task {requested} "
+                f"or drop --order."
+            )
+        return Detection("ordinal", f"ordinal: {len(order)} levels in the order given "
+                                    f"({', '.join(order)})")
+    detected = detect_task(present)
+    if requested in ("auto", detected.task):
+        return detected
+    return _override(present, requested, detected)
+
+
+def _override(present: list, requested: str, detected: Detection) -> Detection:
+    why_detected = detected.reason.split(": ", 1)[-1]
+    if detected.task == "multilabel" and requested != "multilabel":
+        raise _refuse(requested, f"rows carry label sets ({why_detected})",
+                      "use --task multilabel, or give one label per row")
+    numbers = as_numbers(present)
+    distinct = {label_key(v) for v in present}
+    reason = f"{requested}: as requested with --task (detected {detected.task}: {why_detected})"
+    if requested == "binary" and len(distinct) != 2:
+        raise _refuse(requested, f"a binary task needs exactly two classes and there are "
+                      f"{len(distinct)}", f"use --task {detected.task}")
+    if requested == "multiclass" and numbers is not None and detected.task == "regression":
+        if not np.all(numbers == np.round(numbers)):
+            raise _refuse(requested, "the labels are real numbers, not classes",
+                          "use --task regression")
+    if requested in ("ordinal", "regression") and numbers is None:
+        hint = ("pass the levels in order with --order 'low,mid,high'" if requested == "ordinal"
+                else "map them to scores with --label-map 'negative=0,neutral=0.5,positive=1'")
+        raise _refuse(requested, "the labels are not numbers", hint)
+    if requested == "ordinal" and not np.all(numbers == np.round(numbers)):
+        raise _refuse(requested, "the labels are real numbers, not levels",
+                      "use --task regression")
+    return Detection(requested, reason, detected.delimiter)
+
+
+def prepare_labels(
+    values: Sequence, detection: Detection, label_map: dict[str, float] | None = None
+) -> list:
+    """Put labels in their task's form: tuples of labels, floats, or the labels as they are."""
+    if detection.task == "multilabel":
+        return [split_label_set(v, detection.delimiter) for v in values]
+    if label_map is not None:
+        unknown = sorted({label_key(v) for v in values} - set(label_map))
+        if unknown:
+            raise TextladderError(
+                f"--label-map has no score for {', '.join(unknown[:5])}; add them, e.g. "
+                f"'{unknown[0]}=0.5'."
+            )
+        return [label_map[label_key(v)] for v in values]
+    return list(values)

@@ -1,0 +1,28 @@
+"""Score a saved model on a labelled file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textladder.classifier import TextClassifier, _scalars
+from textladder.data.dataset import load_labelled
+from textladder.workflows.options import ReadOptions
+
+
+def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions()) -> dict[str, Any]:
+    """Metrics of the model at `model_dir` on `data`; columns default to the training ones."""
+    clf = TextClassifier.load(model_dir)
+    columns = clf.config_.get("columns", {})
+    table = load_labelled(data, read.fmt, read.encoding, read.text or columns.get("text"),
+                          read.labels or tuple(columns.get("labels", ())), read.strict)
+    metrics = clf.evaluate(table.texts, table.labels, f"'{data}'")
+    return {
+        "task": clf.task_.name,
+        "model": clf.family_.name,
+        "primary_metric": clf.task_.primary_metric,
+        "metrics": _scalars(metrics),
+        "details": {k: v for k, v in metrics.items() if not isinstance(v, (int, float))},
+        "rows": len(table),
+        "dropped": table.dropped,
+        "labels": [str(label) for label in clf.task_.labels],
+    }

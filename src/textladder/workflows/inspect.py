@@ -1,0 +1,131 @@
+"""Say what a labelled dataset is before training on it: `textladder inspect`.
+
+Reports the columns picked, the task detected and why, the class or label counts and imbalance,
+text length percentiles with a suggested maximum sequence length, and the problems worth knowing
+about: empty and duplicate texts, identical texts with conflicting labels, rare classes, and texts
+shared between the training file and the validation or test files. It reads only; it trains nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+import numpy as np
+
+from textladder.data.dataset import load_labelled
+from textladder.data.labels import label_key, parse_label_map, parse_order
+from textladder.tasks import prepare_labels, resolve_task
+from textladder.workflows.options import ReadOptions
+
+RARE_CLASS = 10
+IMBALANCE_WARNING = 5.0
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _lengths(texts: list[str]) -> dict[str, Any]:
+    words = np.array([len(t.split()) for t in texts])
+    chars = np.array([len(t) for t in texts])
+    points = (50, 90, 95, 99)
+    return {
+        "words": {f"p{p}": float(np.percentile(words, p)) for p in points}
+        | {"mean": float(words.mean()), "max": int(words.max())},
+        "characters": {f"p{p}": float(np.percentile(chars, p)) for p in points}
+        | {"mean": float(chars.mean()), "max": int(chars.max())},
+        "suggested_max_length": int(np.ceil(np.percentile(words, 95))),
+        "suggested_max_length_reason": "95th percentile of words per text; longer texts are "
+                                       "truncated by sequence models",
+    }
+
+
+def _balance(task: str, prepared: list) -> dict[str, Any]:
+    if task == "regression":
+        values = np.asarray(prepared, dtype=float)
+        return {"distribution": {"min": float(values.min()), "mean": float(values.mean()),
+                                 "median": float(np.median(values)), "max": float(values.max()),
+                                 "std": float(values.std())}}
+    if task == "multilabel":
+        counts = Counter(label for row in prepared for label in row)
+        sizes = np.array([len(row) for row in prepared])
+        extra = {"labels_per_row": {"mean": float(sizes.mean()), "max": int(sizes.max()),
+                                    "rows_without_label": int((sizes == 0).sum())}}
+    else:
+        counts = Counter(label_key(v) for v in prepared)
+        extra = {}
+    ordered = dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+    ratio = max(ordered.values()) / max(1, min(ordered.values()))
+    return {"counts": ordered, "imbalance_ratio": round(ratio, 2), **extra}
+
+
+def _conflicts(texts: list[str], labels: list) -> int:
+    seen: dict[str, set] = defaultdict(set)
+    for text, label in zip(texts, labels):
+        seen[_normal(text)].add(label if isinstance(label, tuple) else label_key(label))
+    return sum(len(v) > 1 for v in seen.values())
+
+
+def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
+            order: str | None = None, label_map: str | None = None,
+            others: dict[str, str] | None = None) -> dict[str, Any]:
+    """Describe the labelled file `data`; `others` maps names (valid, test) to files to compare."""
+    table = load_labelled(data, read.fmt, read.encoding, read.text, read.labels, read.strict)
+    parsed_order = parse_order(order) if order else None
+    parsed_map = parse_label_map(label_map) if label_map else None
+    detection = resolve_task(table.labels, task, parsed_order, parsed_map)
+    prepared = prepare_labels(table.labels, detection, parsed_map)
+    normal = [_normal(t) for t in table.texts]
+    counts = Counter(normal)
+    duplicates = sum(c for c in counts.values() if c > 1) - sum(1 for c in counts.values() if c > 1)
+    balance = _balance(detection.task, prepared)
+    report: dict[str, Any] = {
+        "file": data,
+        "rows": len(table) + sum(table.dropped.values()),
+        "usable_rows": len(table),
+        "columns": {"text": table.columns.text, "labels": list(table.columns.labels)},
+        "column_reasons": list(table.columns.reasons),
+        "task": detection.task,
+        "task_reason": detection.reason,
+        "balance": balance,
+        "lengths": _lengths(table.texts),
+        "empty_texts": table.dropped["empty_text"],
+        "missing_labels": table.dropped["missing_label"],
+        "duplicate_texts": duplicates,
+        "conflicting_labels": _conflicts(table.texts, prepared),
+        "overlap": {},
+    }
+    for name, path in (others or {}).items():
+        other = load_labelled(path, read.fmt, read.encoding, table.columns.text,
+                              table.columns.labels, read.strict)
+        shared = sum(_normal(t) in counts for t in other.texts)
+        report["overlap"][name] = {"file": path, "rows": len(other), "texts_also_in_train": shared}
+    report["problems"] = _problems(report)
+    return report
+
+
+def _problems(report: dict[str, Any]) -> list[str]:
+    problems = []
+    if report["empty_texts"] or report["missing_labels"]:
+        problems.append(f"{report['empty_texts']} rows with empty text and "
+                        f"{report['missing_labels']} with a missing label will be skipped "
+                        f"(--strict refuses them)")
+    if report["duplicate_texts"]:
+        problems.append(f"{report['duplicate_texts']} rows repeat an earlier text")
+    if report["conflicting_labels"]:
+        problems.append(f"{report['conflicting_labels']} texts appear with different labels")
+    counts = report["balance"].get("counts", {})
+    rare = [k for k, v in counts.items() if v < RARE_CLASS]
+    if rare:
+        problems.append(f"{len(rare)} classes have fewer than {RARE_CLASS} examples "
+                        f"({', '.join(rare[:5])})")
+    ratio = report["balance"].get("imbalance_ratio", 1.0)
+    if ratio >= IMBALANCE_WARNING:
+        problems.append(f"imbalance ratio {ratio:g}:1; accuracy will flatter the model: read "
+                        f"macro_f1 and per-class recall, and consider class weights")
+    for name, overlap in report["overlap"].items():
+        if overlap["texts_also_in_train"]:
+            problems.append(f"{overlap['texts_also_in_train']} {name} texts also appear in the "
+                            f"training file; their scores will be optimistic")
+    return problems

@@ -1,0 +1,117 @@
+"""Train, evaluate on validation and test, and save: the main job.
+
+Validation data comes from `--valid` or is split from the training file; test data from `--test`
+or is split from the training file too, so that every run reports an honest held-out figure. All
+settings are chosen on validation; test is scored once, at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from textladder.classifier import TextClassifier, _scalars
+from textladder.data.dataset import LabelledTable, load_labelled
+from textladder.data.split import split_holdout
+from textladder.progress import Progress
+from textladder.tasks import prepare_labels
+from textladder.workflows.options import ReadOptions
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """What to train on and how."""
+
+    data: str
+    valid: str | None = None
+    test: str | None = None
+    out: str | None = None
+    model: str = "tfidf"
+    task: str = "auto"
+    metric: str | None = None
+    order: str | None = None
+    label_map: str | None = None
+    model_params: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    valid_size: float = 0.1
+    test_size: float = 0.1
+
+
+def _same_columns(table: LabelledTable, read: ReadOptions) -> ReadOptions:
+    return ReadOptions(read.fmt, read.encoding, table.columns.text, table.columns.labels,
+                       read.strict)
+
+
+def _subset(table: LabelledTable, rows) -> tuple[list[str], list]:
+    return [table.texts[i] for i in rows], [table.labels[i] for i in rows]
+
+
+def train(job: TrainJob, read: ReadOptions = ReadOptions(),
+          progress: Progress | None = None) -> dict[str, Any]:
+    """Run the main job and return its report."""
+    started = time.perf_counter()
+    train_table = load_labelled(job.data, read.fmt, read.encoding, read.text, read.labels,
+                                read.strict)
+    same = _same_columns(train_table, read)
+    tables = {"train": train_table}
+    for name, path in (("valid", job.valid), ("test", job.test)):
+        if path:
+            tables[name] = load_labelled(path, same.fmt, same.encoding, same.text, same.labels,
+                                         same.strict)
+    clf = TextClassifier(model=job.model, task=job.task, metric=job.metric, order=job.order,
+                         label_map=job.label_map, model_params=job.model_params,
+                         valid_size=job.valid_size, seed=job.seed)
+    texts, labels = train_table.texts, train_table.labels
+    if job.test is None:
+        # Split the test set off first, by the task the full training labels describe.
+        order, label_map = clf._label_options()
+        from textladder.tasks import resolve_task
+
+        detection = resolve_task(labels, job.task, order, label_map)
+        prepared = prepare_labels(labels, detection, label_map)
+        kept, held = split_holdout(prepared, detection.task, job.test_size, job.seed, "test")
+        test_texts, test_labels = _subset(train_table, held)
+        texts, labels = _subset(train_table, kept)
+    else:
+        test_texts, test_labels = tables["test"].texts, tables["test"].labels
+    valid = (tables["valid"].texts, tables["valid"].labels) if "valid" in tables else None
+    clf.fit(texts, labels, valid=valid, progress=progress)
+    fit_seconds = time.perf_counter() - started
+    test_source = f"the test file '{job.test}'" if job.test else "the test split"
+    test_metrics = clf.evaluate(test_texts, test_labels, test_source)
+    sizes = {"train": len(texts), "valid": len(valid[0]) if valid else
+             int(round(len(texts) * job.valid_size)), "test": len(test_texts)}
+    report = {
+        "task": clf.task_.name,
+        "task_reason": clf.detection_.reason,
+        "choices": clf.task_.describe(),
+        "model": job.model,
+        "primary_metric": clf.task_.primary_metric,
+        "metrics": {"valid": _scalars(clf.valid_metrics_), "test": _scalars(test_metrics)},
+        "details": {"valid": _details(clf.valid_metrics_), "test": _details(test_metrics)},
+        "chosen": clf.family_.to_config()["chosen"],
+        "labels": [str(label) for label in clf.task_.labels],
+        "data": {
+            "columns": {"text": train_table.columns.text, "labels": list(train_table.columns.labels)},
+            "column_reasons": list(train_table.columns.reasons),
+            "rows": sizes,
+            "dropped": {name: table.dropped for name, table in tables.items()},
+            "valid_source": job.valid or "split from the training file",
+            "test_source": job.test or "split from the training file",
+        },
+        "train_seconds": round(fit_seconds, 2),
+        "out": None,
+    }
+    if job.out:
+        extra = {"columns": report["data"]["columns"],
+                 "metrics": {"valid": report["metrics"]["valid"],
+                             "test": report["metrics"]["test"]},
+                 "data": report["data"]}
+        report["out"] = str(Path(clf.save(job.out, extra)))
+    return report
+
+
+def _details(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metrics.items() if not isinstance(v, (int, float))}
