@@ -78,12 +78,13 @@ def split_label_set(value, delimiter: str | None) -> tuple[str, ...]:
 
 
 def guess_delimiter(values: Sequence) -> tuple[str | None, float]:
-    """Return the delimiter that splits `values` into a smaller set of recurring labels.
+    """Return the delimiter that splits `values` into a small set of recurring labels.
 
-    A delimiter counts only if splitting leaves fewer distinct labels than there are distinct
-    cells: "Drama|Crime" and "Drama" share "Drama", whereas a lone class named "Arts, Crafts"
-    does not turn a multi-class column into a multi-label one. Returns the delimiter (or None)
-    and the fraction of cells that hold two or more labels.
+    A delimiter counts only if splitting leaves no more distinct labels than there are distinct
+    cells and some label recurs in two different cells: "Drama|Crime" and "Drama" share "Drama",
+    whereas a lone class named "Arts, Crafts" does not turn a multi-class column into a
+    multi-label one. Returns the delimiter (or None) and the fraction of cells that hold two or
+    more labels.
     """
     strings = [v for v in values if isinstance(v, str)]
     if not strings:
@@ -93,8 +94,12 @@ def guess_delimiter(values: Sequence) -> tuple[str | None, float]:
         multi = [s for s in strings if delimiter in s]
         if not multi:
             continue
-        parts = {p.strip() for s in distinct_cells for p in s.split(delimiter) if p.strip()}
-        if len(parts) < len(distinct_cells):
+        cells_per_part = Counter(
+            part for cell in distinct_cells
+            for part in {p.strip() for p in cell.split(delimiter) if p.strip()}
+        )
+        recurring = any(count > 1 for count in cells_per_part.values())
+        if recurring and len(cells_per_part) <= len(distinct_cells):
             return delimiter, len(multi) / len(strings)
     return None, 0.0
 

@@ -50,7 +50,7 @@ class TfidfFamily(ModelFamily):
             "min_df": 2,
             "max_features": None,
             "lowercase": True,
-            "C": [0.5, 1.0, 2.0, 4.0, 8.0],
+            "C": [0.5, 2.0, 8.0],
             "class_weight": "auto",
         }
 

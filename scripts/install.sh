@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Create .venv (Python 3.11+) and install textladder with its development extras.
+# Re-running is quick: pip leaves what is already installed alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip 2>/dev/null || true
+.venv/bin/python -m pip install --quiet -e ".[dev]"

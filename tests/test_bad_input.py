@@ -1,0 +1,130 @@
+"""Every bad input gets one clear line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from cli_helpers import assert_clean_error, run, run_json
+from conftest import make_task_data, write_table
+
+
+@pytest.fixture
+def model_dir(tmp_path, sentiment_csv):
+    out = tmp_path / "model"
+    run_json("train", sentiment_csv, "--out", out, "--set", "C=[10]")
+    return out
+
+
+def test_missing_file(tmp_path):
+    assert_clean_error(run("train", tmp_path / "nope.csv"), "file not found", "nope.csv")
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    assert_clean_error(run("inspect", path), "is empty")
+
+
+def test_header_without_rows(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("text,label\n")
+    assert_clean_error(run("train", path), "no rows")
+
+
+def test_unknown_column_lists_the_columns(sentiment_csv):
+    assert_clean_error(run("train", sentiment_csv, "--text", "body"),
+                       "column 'body'", "'text', 'label'")
+
+
+def test_unguessable_columns_ask_for_them(tmp_path):
+    path = tmp_path / "odd.csv"
+    pd.DataFrame({"a": ["x"] * 4, "b": ["y"] * 4, "c": [1, 2, 1, 2]}).to_csv(path, index=False)
+    assert_clean_error(run("inspect", path), "--text COLUMN")
+
+
+def test_undecodable_bytes_name_the_line_and_encoding(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("text,label\ngood film,pos\ncaf\xe9 noir,neg\n".encode("latin-1"))
+    assert_clean_error(run("inspect", path), "line 3", "--encoding")
+    assert run("inspect", path, "--encoding", "latin-1").exit_code == 0
+
+
+def test_unknown_extension_asks_for_format(tmp_path):
+    path = tmp_path / "data.txt"
+    path.write_text("text,label\na,b\n")
+    assert_clean_error(run("inspect", path), "--format")
+
+
+def test_empty_texts_and_missing_labels_are_counted_or_refused(tmp_path):
+    texts, labels = make_task_data("multiclass", 12)
+    texts[0], labels[1] = "", None
+    path = write_table(tmp_path / "gaps.csv", texts, labels)
+    report = run_json("inspect", path)
+    assert (report["empty_texts"], report["missing_labels"]) == (1, 1)
+    assert report["usable_rows"] == len(texts) - 2
+    trained = run_json("train", path, "--out", tmp_path / "m", "--set", "C=[10]")
+    assert trained["data"]["dropped"]["train"] == {"empty_text": 1, "missing_label": 1}
+    assert_clean_error(run("train", path, "--strict"), "--strict", "data row 1")
+
+
+def test_single_class(tmp_path):
+    path = write_table(tmp_path / "one.csv", [f"text {i}" for i in range(20)], ["same"] * 20)
+    assert_clean_error(run("train", path), "single class", "same")
+
+
+def test_class_too_small_to_stratify(tmp_path):
+    texts, labels = make_task_data("multiclass", 12)
+    path = write_table(tmp_path / "rare.csv", texts + ["lonely text"], labels + ["rare"])
+    assert_clean_error(run("train", path), "class 'rare' has only one example")
+
+
+def test_test_labels_training_never_saw(tmp_path, sentiment_csv):
+    texts, labels = make_task_data("multiclass", 4)
+    test = write_table(tmp_path / "test.csv", texts, ["surprised"] + labels[1:])
+    assert_clean_error(run("train", sentiment_csv, "--test", test, "--out", tmp_path / "m"),
+                       "test.csv", "never saw", "surprised")
+
+
+def test_contradicting_task(sentiment_csv):
+    assert_clean_error(run("train", sentiment_csv, "--task", "binary"),
+                       "--task binary", "exactly two classes")
+
+
+def test_unknown_metric_and_model(sentiment_csv):
+    assert_clean_error(run("train", sentiment_csv, "--metric", "auc"), "--metric", "macro_f1")
+    assert_clean_error(run("train", sentiment_csv, "--model", "gpt"), "unknown model", "tfidf")
+
+
+def test_not_a_model_directory(tmp_path, sentiment_csv):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    assert_clean_error(run("evaluate", folder, sentiment_csv), "not a textladder model")
+    assert_clean_error(run("predict", tmp_path / "missing", "hi"), "does not exist")
+
+
+def test_model_from_a_newer_format(model_dir):
+    config = json.loads((model_dir / "config.json").read_text())
+    config["format_version"] = 99
+    (model_dir / "config.json").write_text(json.dumps(config))
+    assert_clean_error(run("predict", model_dir, "hi"), "format 99", "Upgrade textladder")
+
+
+def test_evaluate_with_unseen_labels(model_dir, tmp_path):
+    path = write_table(tmp_path / "other.csv", ["a text", "more"], ["positive", "angry"])
+    assert_clean_error(run("evaluate", model_dir, path), "never saw", "angry")
+
+
+def test_out_over_a_folder_that_is_not_a_model(tmp_path, sentiment_csv):
+    folder = tmp_path / "precious"
+    folder.mkdir()
+    (folder / "thesis.txt").write_text("do not delete")
+    assert_clean_error(run("train", sentiment_csv, "--out", folder), "not a textladder model")
+    assert (folder / "thesis.txt").read_text() == "do not delete"
+
+
+def test_predict_needs_texts_or_files(model_dir, tmp_path):
+    assert_clean_error(run("predict", model_dir), "give one or more texts")
+    assert_clean_error(run("predict", model_dir, "--input", tmp_path / "x.csv"), "--output")

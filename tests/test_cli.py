@@ -1,0 +1,132 @@
+"""The four commands through typer's runner: inspect, train, evaluate, predict."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cli_helpers import run, run_json
+from conftest import make_task_data, write_table
+from textladder import TextClassifier
+
+
+@pytest.fixture
+def trained(tmp_path, sentiment_csv):
+    out = tmp_path / "model"
+    report = run_json("train", sentiment_csv, "--out", out, "--set", "C=[10]")
+    return out, report
+
+
+def test_train_reports_task_metrics_and_saves(trained):
+    out, report = trained
+    assert report["task"] == "multiclass"
+    assert report["model"] == "tfidf"
+    assert report["primary_metric"] == "macro_f1"
+    assert report["metrics"]["valid"]["macro_f1"] == 1.0
+    assert set(report["metrics"]["test"]) >= {"accuracy", "macro_f1", "macro_recall"}
+    assert report["out"] == str(out)
+    assert report["data"]["rows"]["test"] > 0 and report["data"]["rows"]["train"] > 0
+    assert (out / "config.json").is_file()
+
+
+def test_cli_and_python_predict_the_same_after_reload(trained, sentiment_csv):
+    out, _ = trained
+    texts = ["great lovely film", "awful dreadful film", "tuesday table film"]
+    records = run_json("predict", out, *texts)
+    clf = TextClassifier.load(out)
+    assert [r["prediction"] for r in records] == clf.predict(texts)
+    for record, row in zip(records, clf.predict_proba(texts)):
+        np.testing.assert_allclose(list(record["probabilities"].values()), row)
+
+
+def test_evaluate_matches_python(trained, sentiment_csv):
+    out, _ = trained
+    report = run_json("evaluate", out, sentiment_csv)
+    frame = pd.read_csv(sentiment_csv)
+    expected = TextClassifier.load(out).evaluate(frame.text.tolist(), frame.label.tolist())
+    assert report["metrics"]["macro_f1"] == pytest.approx(expected["macro_f1"])
+    assert report["rows"] == len(frame)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "jsonl", "parquet", "tsv"])
+def test_predict_streams_a_file_in_chunks(trained, tmp_path, suffix):
+    out, _ = trained
+    texts = ["great lovely film", "awful dreadful film", "tuesday table film"] * 7
+    source = write_table(tmp_path / f"in.{suffix}", texts, ["?"] * len(texts))
+    target = tmp_path / f"out.{suffix}"
+    report = run_json("predict", out, "--input", source, "--output", target, "--chunksize", 4)
+    assert report["rows"] == len(texts)
+    frame = {"csv": pd.read_csv, "jsonl": lambda p: pd.read_json(p, lines=True),
+             "parquet": pd.read_parquet, "tsv": lambda p: pd.read_csv(p, sep="\t")}[suffix](target)
+    assert len(frame) == len(texts)
+    assert frame["prediction"].tolist() == TextClassifier.load(out).predict(texts)
+    assert {"proba_negative", "proba_neutral", "proba_positive"} <= set(frame.columns)
+    assert not list(tmp_path.glob(".out*"))  # no staging file left behind
+
+
+def test_train_on_each_format_and_separate_files(tmp_path):
+    texts, labels = make_task_data("binary", 15)
+    for suffix in ("tsv", "jsonl", "parquet"):
+        train = write_table(tmp_path / f"train.{suffix}", texts, labels)
+        valid = write_table(tmp_path / f"valid.{suffix}", texts, labels)
+        report = run_json("train", train, "--valid", valid, "--test", valid,
+                          "--out", tmp_path / suffix, "--set", "C=[10]")
+        assert report["task"] == "binary"
+        assert report["metrics"]["test"]["f1"] == 1.0
+
+
+def test_multilabel_from_several_01_columns(tmp_path):
+    texts, labels = make_task_data("multilabel", 15)
+    frame = pd.DataFrame({"plot": texts,
+                          "action": [int("action" in l) for l in labels],
+                          "comedy": [int("comedy" in l) for l in labels]})
+    path = tmp_path / "plots.csv"
+    frame.to_csv(path, index=False)
+    report = run_json("train", path, "--label", "action", "--label", "comedy",
+                      "--out", tmp_path / "m", "--set", "C=[10]")
+    assert report["task"] == "multilabel"
+    assert report["labels"] == ["action", "comedy"]
+    assert "two or more labels" in report["task_reason"]
+    records = run_json("predict", tmp_path / "m", "explosion chase film")
+    assert records[0]["prediction"] == ["action"]
+
+
+def test_order_and_label_map_options(tmp_path):
+    texts, _ = make_task_data("ordinal", 12)
+    words = ["bad"] * 12 + ["ok"] * 12 + ["good"] * 12
+    path = write_table(tmp_path / "scale.csv", texts, words)
+    ordinal = run_json("train", path, "--order", "bad,ok,good", "--out", tmp_path / "o",
+                       "--set", "C=[10]")
+    assert ordinal["task"] == "ordinal" and ordinal["labels"] == ["bad", "ok", "good"]
+    regression = run_json("train", path, "--label-map", "bad=0,ok=0.5,good=1",
+                          "--out", tmp_path / "r")
+    assert regression["task"] == "regression"
+    assert regression["primary_metric"] == "rmse"
+
+
+def test_inspect_reports_balance_lengths_and_problems(tmp_path):
+    texts, labels = make_task_data("multiclass", 12)
+    texts += [texts[0], texts[1]]
+    labels += [labels[0], "negative"]  # one exact duplicate, one conflict
+    train = write_table(tmp_path / "train.csv", texts, labels)
+    test = write_table(tmp_path / "test.csv", texts[:3], labels[:3])
+    report = run_json("inspect", train, "--test", test)
+    assert report["task"] == "multiclass"
+    assert report["balance"]["counts"]["positive"] == 13
+    assert report["duplicate_texts"] == 2
+    assert report["conflicting_labels"] == 1
+    assert report["overlap"]["test"]["texts_also_in_train"] == 3
+    assert report["lengths"]["suggested_max_length"] >= 4
+    assert any("also appear in the training file" in p for p in report["problems"])
+    human = run("inspect", train)
+    assert human.exit_code == 0 and "multiclass" in human.stdout
+
+
+def test_human_train_output_shows_metrics_and_confusion(tmp_path, sentiment_csv):
+    result = run("train", sentiment_csv, "--out", tmp_path / "m", "--set", "C=[10]")
+    assert result.exit_code == 0, result.output
+    assert "macro_f1 *" in result.stdout and "confusion matrix" in result.stdout
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["task"]["type"] == "multiclass"

@@ -1,0 +1,96 @@
+"""Task detection is a small pure function; overrides are refused where the labels disagree."""
+
+from __future__ import annotations
+
+import pytest
+
+from textladder.errors import TextladderError
+from textladder.tasks import detect_task, prepare_labels, resolve_task
+
+
+@pytest.mark.parametrize(
+    "values, task",
+    [
+        (["pos", "neg", "pos"], "binary"),
+        ([0, 1, 1, 0], "binary"),
+        (["0", "1"], "binary"),
+        (["negative", "neutral", "positive"], "multiclass"),
+        (["Drama|Crime", "Drama", "Comedy"], "multilabel"),
+        (["a;b", "b", "c;a"], "multilabel"),
+        (["IT,English", "IT", "English"], "multilabel"),
+        (["['Drama', 'Crime']", "['Drama']"], "multilabel"),
+        (['["a", "b"]', '["b"]'], "multilabel"),
+        ([["a", "b"], ["b"]], "multilabel"),
+        ([1, 2, 3, 4, 5, 3], "ordinal"),
+        (["1", "2", "3"], "ordinal"),
+        ([0, 2, 5, 7], "multiclass"),
+        ([0.1, 0.5, 0.25, 0.9], "regression"),
+        (list(range(40)), "regression"),
+        (["Arts, Crafts", "Science", "History"], "multiclass"),
+    ],
+)
+def test_detects_task(values, task):
+    assert detect_task(values).task == task
+
+
+def test_reason_names_share_and_delimiter():
+    labels = ["a|b"] * 17 + ["a"] * 83
+    detection = detect_task(labels)
+    assert detection.delimiter == "|"
+    assert "17 %" in detection.reason and "'|'" in detection.reason
+
+
+def test_missing_values_are_ignored():
+    assert detect_task(["x", None, "y", ""]).task == "binary"
+
+
+@pytest.mark.parametrize(
+    "values, requested, fragment",
+    [
+        (["a", "b", "c"], "binary", "exactly two classes"),
+        (["a|b", "a", "b"], "multiclass", "label sets"),
+        (["good", "bad", "ok"], "regression", "--label-map"),
+        (["good", "bad", "ok"], "ordinal", "--order"),
+        ([0.1, 0.7, 0.3], "multiclass", "real numbers"),
+        ([0.1, 0.7, 0.3], "ordinal", "real numbers"),
+        (["a", "b"], "nonsense", "must be one of"),
+    ],
+)
+def test_contradicting_override_is_refused(values, requested, fragment):
+    with pytest.raises(TextladderError, match=fragment):
+        resolve_task(values, requested)
+
+
+@pytest.mark.parametrize(
+    "values, requested",
+    [([1, 2, 3, 4, 5], "multiclass"), ([1, 2, 3], "regression"), (["a", "b", "c"], "multilabel")],
+)
+def test_compatible_override_is_taken_with_reason(values, requested):
+    detection = resolve_task(values, requested)
+    assert detection.task == requested
+    assert "as requested" in detection.reason
+
+
+def test_label_map_makes_a_regression_and_maps_scores():
+    mapping = {"negative": 0.0, "neutral": 0.5, "positive": 1.0}
+    detection = resolve_task(["negative", "neutral", "positive"], "auto", label_map=mapping)
+    assert detection.task == "regression"
+    assert prepare_labels(["neutral", "positive"], detection, mapping) == [0.5, 1.0]
+    with pytest.raises(TextladderError, match="no score for mixed"):
+        prepare_labels(["mixed"], detection, mapping)
+    with pytest.raises(TextladderError, match="--label-map"):
+        resolve_task(["a", "b"], "multiclass", label_map=mapping)
+
+
+def test_order_makes_an_ordinal():
+    detection = resolve_task(["bad", "ok", "good"], "auto", order=["bad", "ok", "good"])
+    assert detection.task == "ordinal"
+    with pytest.raises(TextladderError, match="--order"):
+        resolve_task(["bad", "ok"], "binary", order=["bad", "ok"])
+
+
+def test_label_sets_are_parsed_sorted_and_unique():
+    detection = detect_task(["b|a", "a", "c|b|b"])
+    assert prepare_labels(["b|a", "c|b|b"], detection) == [("a", "b"), ("b", "c")]
+    lists = detect_task(["['x', 'y']", "['y']"])
+    assert prepare_labels(["['y', 'x']"], lists) == [("x", "y")]
