@@ -26,6 +26,7 @@ from textladder.families import get_family
 from textladder.model_dir import read_config, save_model_dir
 from textladder.progress import Progress
 from textladder.tasks import Detection, make_task, prepare_labels, resolve_task, task_from_config
+from textladder.tasks.base import scalar_metrics
 
 
 def _as_list(texts: str | Sequence[str]) -> tuple[list[str], bool]:
@@ -62,6 +63,13 @@ class TextClassifier:
         self.seed = seed
 
     # ----- fitting ------------------------------------------------------------------------------
+    def resolve_labels(self, labels: Sequence) -> tuple[Detection, list]:
+        """The task these raw labels describe under this classifier's options, and the labels
+        in that task's form. `fit` starts with this; callers use it to split data by task."""
+        order, label_map = self._label_options()
+        detection = resolve_task(list(labels), self.task, order, label_map)
+        return detection, prepare_labels(list(labels), detection, label_map)
+
     def _label_options(self) -> tuple[list[str] | None, dict[str, float] | None]:
         order = parse_order(self.order) if self.order is not None else None
         label_map = self.label_map
@@ -83,9 +91,8 @@ class TextClassifier:
             raise TextladderError(f"got {len(texts)} texts and {len(labels)} labels; give one "
                                   f"label per text.")
         order, label_map = self._label_options()
-        self.detection_ = resolve_task(labels, self.task, order, label_map)
+        self.detection_, prepared = self.resolve_labels(labels)
         self.label_map_ = label_map
-        prepared = prepare_labels(labels, self.detection_, label_map)
         task = make_task(self.detection_.task, self.metric, order).fit(prepared)
         _check_label_space(task, prepared)
         targets = task.encode(prepared, "the training data")
@@ -102,6 +109,7 @@ class TextClassifier:
         valid_output = family.predict_output(valid_texts)
         task.tune(valid_targets, valid_output)
         self.task_, self.family_ = task, family
+        self.n_train_, self.n_valid_ = len(texts), len(valid_texts)
         self.valid_metrics_ = task.evaluate(valid_targets, valid_output)
         return self
 
@@ -162,7 +170,7 @@ class TextClassifier:
                           "delimiter": self.detection_.delimiter},
             "label_map": self.label_map_,
             "family": self.family_.to_config(),
-            "metrics": {"valid": _scalars(self.valid_metrics_)},
+            "metrics": {"valid": scalar_metrics(self.valid_metrics_)},
             "seed": self.seed,
         }
 
@@ -207,7 +215,3 @@ def _check_label_space(task, prepared: list) -> None:
             f"the training labels hold a single class ('{only}'); a classifier needs at least "
             f"two: add examples of other classes."
         )
-
-
-def _scalars(metrics: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in metrics.items() if isinstance(v, (int, float))}

@@ -23,6 +23,16 @@ from textladder.errors import TextladderError
 LOWER_IS_BETTER = frozenset({"mae", "rmse", "hamming_loss"})
 
 
+def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The metrics that are single numbers (name -> value), without per-class details."""
+    return {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
+
+
+def metric_details(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The nested parts of a metrics dict: per_class, per_label, confusion_matrix."""
+    return {k: v for k, v in metrics.items() if not isinstance(v, (int, float))}
+
+
 class Task(ABC):
     """Base class of the five task types."""
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from textladder.classifier import TextClassifier, _scalars
+from textladder.classifier import TextClassifier
 from textladder.data.dataset import load_labelled
+from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.workflows.options import ReadOptions
 
 
@@ -20,8 +21,8 @@ def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions()) -> di
         "task": clf.task_.name,
         "model": clf.family_.name,
         "primary_metric": clf.task_.primary_metric,
-        "metrics": _scalars(metrics),
-        "details": {k: v for k, v in metrics.items() if not isinstance(v, (int, float))},
+        "metrics": scalar_metrics(metrics),
+        "details": metric_details(metrics),
         "rows": len(table),
         "dropped": table.dropped,
         "labels": [str(label) for label in clf.task_.labels],

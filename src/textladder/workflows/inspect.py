@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from textladder.data.dataset import load_labelled
-from textladder.data.labels import label_key, parse_label_map, parse_order
-from textladder.tasks import prepare_labels, resolve_task
+from textladder.classifier import TextClassifier
+from textladder.data.labels import label_key
 from textladder.workflows.options import ReadOptions
 
 RARE_CLASS = 10
@@ -72,10 +72,8 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
             others: dict[str, str] | None = None) -> dict[str, Any]:
     """Describe the labelled file `data`; `others` maps names (valid, test) to files to compare."""
     table = load_labelled(data, read.fmt, read.encoding, read.text, read.labels, read.strict)
-    parsed_order = parse_order(order) if order else None
-    parsed_map = parse_label_map(label_map) if label_map else None
-    detection = resolve_task(table.labels, task, parsed_order, parsed_map)
-    prepared = prepare_labels(table.labels, detection, parsed_map)
+    options = TextClassifier(task=task, order=order, label_map=label_map)
+    detection, prepared = options.resolve_labels(table.labels)
     normal = [_normal(t) for t in table.texts]
     counts = Counter(normal)
     duplicates = sum(c for c in counts.values() if c > 1) - sum(1 for c in counts.values() if c > 1)

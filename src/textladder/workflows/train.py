@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from textladder.classifier import TextClassifier, _scalars
+from textladder.classifier import TextClassifier
 from textladder.data.dataset import LabelledTable, load_labelled
 from textladder.data.split import split_holdout
 from textladder.progress import Progress
-from textladder.tasks import prepare_labels
+from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.workflows.options import ReadOptions
 
 
@@ -66,11 +66,7 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
     texts, labels = train_table.texts, train_table.labels
     if job.test is None:
         # Split the test set off first, by the task the full training labels describe.
-        order, label_map = clf._label_options()
-        from textladder.tasks import resolve_task
-
-        detection = resolve_task(labels, job.task, order, label_map)
-        prepared = prepare_labels(labels, detection, label_map)
+        detection, prepared = clf.resolve_labels(labels)
         kept, held = split_holdout(prepared, detection.task, job.test_size, job.seed, "test")
         test_texts, test_labels = _subset(train_table, held)
         texts, labels = _subset(train_table, kept)
@@ -81,16 +77,17 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
     fit_seconds = time.perf_counter() - started
     test_source = f"the test file '{job.test}'" if job.test else "the test split"
     test_metrics = clf.evaluate(test_texts, test_labels, test_source)
-    sizes = {"train": len(texts), "valid": len(valid[0]) if valid else
-             int(round(len(texts) * job.valid_size)), "test": len(test_texts)}
+    sizes = {"train": clf.n_train_, "valid": clf.n_valid_, "test": len(test_texts)}
     report = {
         "task": clf.task_.name,
         "task_reason": clf.detection_.reason,
         "choices": clf.task_.describe(),
         "model": job.model,
         "primary_metric": clf.task_.primary_metric,
-        "metrics": {"valid": _scalars(clf.valid_metrics_), "test": _scalars(test_metrics)},
-        "details": {"valid": _details(clf.valid_metrics_), "test": _details(test_metrics)},
+        "metrics": {"valid": scalar_metrics(clf.valid_metrics_),
+                    "test": scalar_metrics(test_metrics)},
+        "details": {"valid": metric_details(clf.valid_metrics_),
+                    "test": metric_details(test_metrics)},
         "chosen": clf.family_.to_config()["chosen"],
         "labels": [str(label) for label in clf.task_.labels],
         "data": {
@@ -111,7 +108,3 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
                  "data": report["data"]}
         report["out"] = str(Path(clf.save(job.out, extra)))
     return report
-
-
-def _details(metrics: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in metrics.items() if not isinstance(v, (int, float))}
