@@ -25,7 +25,9 @@ from textladder.tasks import detect_task, prepare_labels, resolve_task
         (["1", "2", "3"], "ordinal"),
         ([0, 2, 5, 7], "multiclass"),
         ([0.1, 0.5, 0.25, 0.9], "regression"),
-        (list(range(40)), "regression"),
+        (list(range(60)), "regression"),
+        (list(range(20)) * 2, "multiclass"),
+        ([True, False, True], "binary"),
         (["Arts, Crafts", "Science", "History"], "multiclass"),
     ],
 )
@@ -48,7 +50,7 @@ def test_missing_values_are_ignored():
     "values, requested, fragment",
     [
         (["a", "b", "c"], "binary", "exactly two classes"),
-        (["a|b", "a", "b"], "multiclass", "label sets"),
+        (["['a', 'b']", "['a']"], "multiclass", "label sets"),
         (["good", "bad", "ok"], "regression", "--label-map"),
         (["good", "bad", "ok"], "ordinal", "--order"),
         ([0.1, 0.7, 0.3], "multiclass", "real numbers"),
@@ -63,7 +65,8 @@ def test_contradicting_override_is_refused(values, requested, fragment):
 
 @pytest.mark.parametrize(
     "values, requested",
-    [([1, 2, 3, 4, 5], "multiclass"), ([1, 2, 3], "regression"), (["a", "b", "c"], "multilabel")],
+    [([1, 2, 3, 4, 5], "multiclass"), ([1, 2, 3], "regression"), (["a", "b", "c"], "multilabel"),
+     (["Arts, Crafts", "Arts", "Crafts"], "multiclass")],  # a guessed delimiter can be overruled
 )
 def test_compatible_override_is_taken_with_reason(values, requested):
     detection = resolve_task(values, requested)
@@ -94,3 +97,14 @@ def test_label_sets_are_parsed_sorted_and_unique():
     assert prepare_labels(["b|a", "c|b|b"], detection) == [("a", "b"), ("b", "c")]
     lists = detect_task(["['x', 'y']", "['y']"])
     assert prepare_labels(["['y', 'x']"], lists) == [("x", "y")]
+
+
+def test_every_spelling_of_a_number_or_truth_value_is_one_label():
+    from textladder.tasks import make_task
+
+    task = make_task("binary").fit(["0.0", "1.0", "1"])
+    assert task.classes_ == [0, 1]
+    assert task.encode([0, "1", 1.0, "01"]).tolist() == [0, 1, 1, 1]
+    booleans = make_task("binary").fit([True, False])
+    assert booleans.classes_ == ["False", "True"]
+    assert booleans.encode(["true", "FALSE"]).tolist() == [1, 0]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from textladder.data.labels import parse_label_map, parse_order
+from textladder.data.labels import is_missing, parse_label_map, parse_order
 from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
 from textladder.families import get_family
@@ -90,9 +90,13 @@ class TextClassifier:
         if len(texts) != len(labels):
             raise TextladderError(f"got {len(texts)} texts and {len(labels)} labels; give one "
                                   f"label per text.")
-        order, label_map = self._label_options()
+        missing = [i for i, label in enumerate(labels)
+                   if not isinstance(label, (tuple, list)) and is_missing(label)]
+        if missing:
+            raise TextladderError(f"{len(missing)} labels are missing (first at position "
+                                  f"{missing[0]}); drop those rows or give them labels.")
         self.detection_, prepared = self.resolve_labels(labels)
-        self.label_map_ = label_map
+        order, self.label_map_ = self._label_options()
         task = make_task(self.detection_.task, self.metric, order).fit(prepared)
         _check_label_space(task, prepared)
         targets = task.encode(prepared, "the training data")

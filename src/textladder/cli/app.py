@@ -60,7 +60,7 @@ def friendly(command):
         try:
             return command(*args, **kwargs)
         except TextladderError as error:
-            render.err.print(f"[red]error:[/red] {error}", soft_wrap=True)
+            render.err.print(f"[red]error:[/red] {render.escape(str(error))}", soft_wrap=True)
             raise typer.Exit(error.exit_code) from None
 
     return wrapper
@@ -190,7 +190,9 @@ def predict(
         if as_json:
             render.print_json(report)
         else:
-            render.out.print(f"wrote {report['rows']:,} predictions to {report['output']}")
+            render.out.print(f"wrote {report['predicted']:,} predictions for {report['rows']:,} "
+                             f"rows ({report['rows_without_text']:,} without text) to "
+                             f"{render.escape(report['output'])}")
         return
     if not texts:
         raise TextladderError("give one or more texts, or --input FILE --output FILE.")
@@ -208,9 +210,9 @@ def main() -> None:
     except Exception as error:  # a bug, not a user error: say so in one line
         if os.environ.get("TEXTLADDER_DEBUG"):
             raise
-        render.err.print(f"[red]error:[/red] unexpected {type(error).__name__}: {error} "
-                         f"(set TEXTLADDER_DEBUG=1 for the traceback, and please report it)",
-                         soft_wrap=True)
+        render.err.print(f"error: unexpected {type(error).__name__}: {error} (set "
+                         f"TEXTLADDER_DEBUG=1 for the traceback, and please report it)",
+                         soft_wrap=True, markup=False)
         sys.exit(1)
 
 

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 out = Console(highlight=False)
@@ -54,7 +55,7 @@ def per_class_table(title: str, per_class: dict[str, dict[str, Any]]) -> Table:
     for key in keys:
         table.add_column(key, justify="right")
     for label, row in per_class.items():
-        table.add_row(label, *(_fmt(row[k]) for k in keys))
+        table.add_row(escape(label), *(_fmt(row[k]) for k in keys))
     return table
 
 
@@ -62,33 +63,39 @@ def confusion_table(title: str, confusion: dict[str, Any]) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("true \\ predicted")
     for label in confusion["labels"]:
-        table.add_column(label, justify="right")
+        table.add_column(escape(label), justify="right")
     for label, row in zip(confusion["labels"], confusion["matrix"]):
-        table.add_row(label, *(str(v) for v in row))
+        table.add_row(escape(label), *(str(v) for v in row))
     return table
 
 
 def show_train(report: dict[str, Any]) -> None:
     data = report["data"]
-    out.print(f"[bold]task[/bold]: {report['task_reason']}")
+    out.print(f"[bold]task[/bold]: {escape(report['task_reason'])}")
     choices = report["choices"]
     out.print(f"  output layer: {choices['output_layer']}; loss: {choices['loss']}")
     out.print(f"  decision: {choices['decision_rule']}; primary metric: {choices['primary_metric']}")
     for reason in data["column_reasons"]:
-        out.print(f"  picked {reason}")
+        out.print(f"  picked {escape(reason)}")
     rows = data["rows"]
     out.print(f"[bold]data[/bold]: {rows['train']:,} train / {rows['valid']:,} valid / "
               f"{rows['test']:,} test rows")
     for name, dropped in data["dropped"].items():
         if any(dropped.values()):
-            out.print(f"  {name}: skipped {dropped['empty_text']} rows with empty text and "
+            out.print(f"  {escape(name)}: skipped {dropped['empty_text']} rows with empty text and "
                       f"{dropped['missing_label']} with a missing label")
-    out.print(f"[bold]model[/bold]: {report['model']} {report['chosen']} "
+    out.print(f"[bold]model[/bold]: {report['model']} {escape(_brief(report['chosen']))} "
               f"({report['train_seconds']:.1f} s)")
     out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
     _show_details("test", report["details"]["test"])
     if report["out"]:
-        out.print(f"saved to [bold]{report['out']}[/bold]")
+        out.print(f"saved to [bold]{escape(report['out'])}[/bold]")
+
+
+def _brief(chosen: dict[str, Any]) -> str:
+    """The chosen settings in one line, without long entries such as the training history."""
+    return ", ".join(f"{k}={v}" for k, v in chosen.items()
+                     if not isinstance(v, (list, dict)) and k != "max_length_reason")
 
 
 def _show_details(split: str, details: dict[str, Any]) -> None:
@@ -108,11 +115,11 @@ def show_evaluate(report: dict[str, Any]) -> None:
 
 
 def show_inspect(report: dict[str, Any]) -> None:
-    out.print(f"[bold]{report['file']}[/bold]: {report['rows']:,} rows, "
+    out.print(f"[bold]{escape(report['file'])}[/bold]: {report['rows']:,} rows, "
               f"{report['usable_rows']:,} usable")
     for reason in report["column_reasons"]:
-        out.print(f"  picked {reason}")
-    out.print(f"[bold]task[/bold]: {report['task_reason']}")
+        out.print(f"  picked {escape(reason)}")
+    out.print(f"[bold]task[/bold]: {escape(report['task_reason'])}")
     balance = report["balance"]
     if "counts" in balance:
         table = Table(title=f"label counts (imbalance ratio {balance['imbalance_ratio']:g}:1)",
@@ -122,7 +129,7 @@ def show_inspect(report: dict[str, Any]) -> None:
         table.add_column("share", justify="right")
         total = sum(balance["counts"].values())
         for label, count in balance["counts"].items():
-            table.add_row(label, f"{count:,}", f"{100 * count / total:.1f} %")
+            table.add_row(escape(label), f"{count:,}", f"{100 * count / total:.1f} %")
         out.print(table)
     else:
         out.print(f"  scores: {balance['distribution']}")
@@ -132,7 +139,7 @@ def show_inspect(report: dict[str, Any]) -> None:
     problems = report["problems"]
     out.print("[bold]problems[/bold]: " + ("none found" if not problems else ""))
     for problem in problems:
-        out.print(f"  - {problem}")
+        out.print(f"  - {escape(problem)}")
 
 
 def show_predictions(records: list[dict[str, Any]]) -> None:
@@ -146,5 +153,6 @@ def show_predictions(records: list[dict[str, Any]]) -> None:
             prediction = ", ".join(prediction) or "(none)"
         probabilities = record.get("probabilities", {})
         top = sorted(probabilities.items(), key=lambda kv: -kv[1])[:3]
-        table.add_row(record["text"], _fmt(prediction), "  ".join(f"{k} {v:.2f}" for k, v in top))
+        table.add_row(escape(record["text"]), escape(_fmt(prediction)),
+                      escape("  ".join(f"{k} {v:.2f}" for k, v in top)))
     out.print(table)

@@ -9,7 +9,6 @@ or tasks.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,18 +105,17 @@ def iter_table(
         if fmt in ("csv", "tsv"):
             reader = pd.read_csv(path, chunksize=chunksize, **_delimited_kwargs(fmt, encoding))
             with reader:
-                yield from reader
+                for chunk in reader:
+                    yield _check_rows(chunk, path)
         elif fmt == "jsonl":
             reader = pd.read_json(
                 path, lines=True, chunksize=chunksize, encoding=_encoding(encoding), dtype=False
             )
             with reader:
-                yield from reader
+                for chunk in reader:
+                    yield _check_records(chunk, path)
         else:
-            import pyarrow.parquet as pq
-
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunksize):
-                yield batch.to_pandas()
+            yield from _iter_parquet(path, chunksize)
     except UnicodeDecodeError as error:
         raise _decode_error(path, encoding, error) from None
     except pd.errors.EmptyDataError:
@@ -128,18 +126,48 @@ def iter_table(
             f"could not parse '{path}' as {fmt.upper()} ({detail}); check the quoting or pass "
             f"--format."
         ) from None
-    except (ValueError, json.JSONDecodeError) as error:
+    except LookupError:
+        raise TextladderError(f"unknown encoding '{encoding}'; try utf-8 or latin-1.") from None
+    except ValueError as error:
         if fmt != "jsonl":
             raise
         raise TextladderError(
             f"could not parse '{path}' as JSON lines ({error}); each line must be one JSON object."
         ) from None
-    except LookupError:
-        raise TextladderError(f"unknown encoding '{encoding}'; try utf-8 or latin-1.") from None
-    except OSError as error:
-        if fmt != "parquet":
-            raise
-        raise TextladderError(f"could not read '{path}' as Parquet ({error}).") from None
+
+
+def _check_rows(chunk: pd.DataFrame, path: Path) -> pd.DataFrame:
+    # pandas turns the first column into the index when a row has one field more than the
+    # header; the columns would then silently shift. Refuse instead.
+    if not isinstance(chunk.index, pd.RangeIndex):
+        raise TextladderError(
+            f"'{path}' has rows with more fields than its header (an unquoted delimiter in a "
+            f"text?); quote such fields, or pass --format if it is not this format."
+        )
+    return chunk
+
+
+def _check_records(chunk: pd.DataFrame, path: Path) -> pd.DataFrame:
+    if not all(isinstance(c, str) for c in chunk.columns):
+        raise TextladderError(
+            f"'{path}' is not JSON lines: each line must be one JSON object with named fields "
+            f"(a file holding one JSON array is not supported)."
+        )
+    return chunk
+
+
+def _iter_parquet(path: Path, chunksize: int) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunksize):
+            yield batch.to_pandas()
+    except (pa.ArrowException, OSError) as error:
+        raise TextladderError(
+            f"could not read '{path}' as Parquet ({str(error).splitlines()[0]}); check the file "
+            f"or pass --format."
+        ) from None
 
 
 def read_table(path: str | Path, fmt: str | None = None, encoding: str = "utf-8") -> pd.DataFrame:

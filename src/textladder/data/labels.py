@@ -42,7 +42,7 @@ def parse_list_literal(value) -> list | None:
         return None
     try:
         items = json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):
         try:
             items = ast.literal_eval(stripped)  # data only: literal_eval never runs code
         except (ValueError, SyntaxError, MemoryError, RecursionError):
@@ -59,12 +59,25 @@ def _scalar(value):
 
 
 def label_key(value) -> str:
-    """The string a label is known by in label sets: '1' for 1, 1.0 and '1'."""
+    """The one string a label is known by: '1' for 1, 1.0, '1.0' and '01'; 'True' for true.
+
+    Every spelling of the same number or truth value maps to one key, so labels read as numbers
+    from JSON and as text from CSV (or written as 1.0 by a tool) are the same class.
+    """
     if isinstance(value, (bool, np.bool_)):
+        return "True" if value else "False"
+    if isinstance(value, (int, np.integer)):
         return str(int(value))
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    if text.lower() in ("true", "false"):
+        return text.capitalize()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if math.isfinite(number) and number.is_integer() and abs(number) < 2**53:
+        return str(int(number))
+    return repr(number) if math.isfinite(number) else text
 
 
 def split_label_set(value, delimiter: str | None) -> tuple[str, ...]:
@@ -109,8 +122,7 @@ def as_numbers(values: Iterable) -> np.ndarray | None:
     numbers = []
     for value in values:
         if isinstance(value, (bool, np.bool_)):
-            numbers.append(float(value))
-            continue
+            return None  # truth values are two classes, not amounts
         if isinstance(value, (int, float, np.integer, np.floating)):
             numbers.append(float(value))
             continue

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import skops.io as sio
 
 from textladder.errors import TextladderError
 from textladder.families.base import ModelFamily
@@ -61,6 +60,18 @@ class TfidfFamily(ModelFamily):
                 f"class_weight must be one of {', '.join(CLASS_WEIGHTS)}; got '{weighting}'."
             )
         strengths = settings["C"] if isinstance(settings["C"], (list, tuple)) else [settings["C"]]
+        if not strengths or not all(isinstance(C, (int, float)) and C > 0 for C in strengths):
+            raise TextladderError(f"C must be a positive number or a non-empty list of them; got "
+                                  f"{settings['C']!r}.")
+        for name in ("word_ngrams", "char_ngrams"):
+            value = settings[name]
+            if value and not (isinstance(value, (list, tuple)) and len(value) == 2
+                              and all(isinstance(n, int) and n > 0 for n in value)
+                              and value[0] <= value[1]):
+                raise TextladderError(f"{name} must be [low, high] with 1 <= low <= high, or "
+                                      f"null to leave it out; got {value!r}.")
+        if not settings["word_ngrams"] and not settings["char_ngrams"]:
+            raise TextladderError("word_ngrams and char_ngrams cannot both be null.")
         if not LINEAR_HEADS[task.head].weighted or weighting == "none":
             weights = [None]
         else:
@@ -76,15 +87,21 @@ class TfidfFamily(ModelFamily):
         grid = self._grid(settings, task)
         with progress.step("tfidf: building features", total=None):
             self.features_ = TfidfFeatures(settings)
-            X = self.features_.fit_transform(list(texts))
+            try:
+                X = self.features_.fit_transform(list(texts))
+            except ValueError as error:  # e.g. min_df above the number of texts
+                raise TextladderError(f"tfidf features could not be built ({error}); lower "
+                                      f"min_df or give more texts.") from None
             X_valid = self.features_.transform(list(valid[0]))
-        best_score, self.history_ = -np.inf, []
+        best_score, self.history_, self.model_ = -np.inf, [], None
         with progress.step("tfidf: choosing C on validation", total=len(grid)) as step:
             for C, weight in grid:
                 model = head.build(C, weight, seed, task.n_outputs).fit(X, targets)
                 score = task.selection_score(valid[1], head.output(model, X_valid))
                 self.history_.append({"C": C, "class_weight": weight or "none", "score": score})
-                if score > best_score:
+                if np.isnan(score):
+                    score = -np.inf  # e.g. roc_auc on a one-class validation set
+                if self.model_ is None or score > best_score:
                     best_score, self.model_ = score, model
                     self.chosen_ = {"C": C, "class_weight": weight or "none",
                                     "n_features": self.features_.n_features}
@@ -98,11 +115,15 @@ class TfidfFamily(ModelFamily):
         return LINEAR_HEADS[self.head_].output(self.model_, X)
 
     def save(self, directory: Path) -> None:
+        import skops.io as sio
+
         self.features_.save(directory)
         sio.dump(self.model_, directory / "linear_model.skops")
 
     @classmethod
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "TfidfFamily":
+        import skops.io as sio
+
         family = cls(**config["settings"])
         settings = family.resolved_settings()
         family.features_ = TfidfFeatures.load(directory, settings)

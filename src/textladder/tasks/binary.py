@@ -2,7 +2,8 @@
 
 The decision threshold on the positive class's probability is tuned on validation data for the
 primary metric (F1 of the positive class by default) and stored with the model. Ranking metrics
-(roc_auc, pr_auc) do not depend on it, so when one of them is primary the threshold is tuned for F1.
+(roc_auc, pr_auc) do not depend on it, and precision or recall alone would push it to an extreme
+(predict nothing, or everything), so with any of those primary the threshold is tuned for F1.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ _DECISION_METRICS = {
     "accuracy": accuracy_score,
     "macro_f1": lambda y, p: f1_score(y, p, average="macro", zero_division=0),
     "balanced_accuracy": balanced_accuracy_score,
-    "precision": lambda y, p: precision_score(y, p, zero_division=0),
-    "recall": recall_score,
 }
 
 

@@ -8,7 +8,8 @@ The rules, in order:
    labels) -> multilabel;
 2. numbers with two distinct values -> binary;
 3. consecutive integers with 3 to 10 levels (1-5 stars) -> ordinal;
-4. other integers with at most 10 levels -> multiclass (codes, not amounts);
+4. other integers with at most 10 levels, and consecutive integer codes from 0 or 1 with up to
+   50 levels (20 Newsgroups' 0..19) -> multiclass (codes, not amounts);
 5. any other numbers -> regression;
 6. strings with two distinct values -> binary, with more -> multiclass.
 """
@@ -23,6 +24,7 @@ import numpy as np
 from textladder.data.labels import as_numbers, guess_delimiter, is_missing, parse_list_literal
 
 MAX_ORDINAL_LEVELS = 10
+MAX_CODE_LEVELS = 50
 TASKS = ("binary", "multiclass", "multilabel", "ordinal", "regression")
 
 
@@ -83,6 +85,13 @@ def detect_task(values: Sequence) -> Detection:
                 "multiclass",
                 f"multiclass: {len(levels)} integer codes with gaps "
                 f"({', '.join(_fmt(v) for v in levels)})",
+            )
+        consecutive = integers and bool(np.all(np.diff(levels) == 1)) and levels[0] in (0, 1)
+        if consecutive and len(levels) <= MAX_CODE_LEVELS:
+            return Detection(
+                "multiclass",
+                f"multiclass: {len(levels)} consecutive integer codes {_fmt(levels[0])}.."
+                f"{_fmt(levels[-1])} (use --task regression if they are amounts)",
             )
         kind = "integers" if integers else "real numbers"
         return Detection(

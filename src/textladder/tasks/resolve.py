@@ -56,7 +56,8 @@ def resolve_task(
 
 def _override(present: list, requested: str, detected: Detection) -> Detection:
     why_detected = detected.reason.split(": ", 1)[-1]
-    if detected.task == "multilabel" and requested != "multilabel":
+    if detected.task == "multilabel" and detected.delimiter is None and requested != "multilabel":
+        # Native lists and list literals are label sets for sure; a guessed delimiter is not.
         raise _refuse(requested, f"rows carry label sets ({why_detected})",
                       "use --task multilabel, or give one label per row")
     numbers = as_numbers(present)

@@ -8,6 +8,7 @@ never leaves a half-written output.
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 from pathlib import Path
@@ -21,6 +22,7 @@ from textladder.data.columns import choose_columns
 from textladder.data.formats import iter_table, resolve_format
 from textladder.data.labels import is_missing
 from textladder.errors import TextladderError
+from textladder.model_dir import current_umask
 from textladder.progress import Progress
 from textladder.workflows.options import ReadOptions
 
@@ -41,31 +43,50 @@ def predict_texts(clf: TextClassifier, texts: list[str]) -> list[dict[str, Any]]
 
 
 class _Writer:
-    """Append DataFrame chunks to a CSV, TSV, JSONL or Parquet file."""
+    """Append DataFrame chunks to a CSV, TSV, JSONL or Parquet file.
+
+    Compression follows the file name (`.csv.gz`); TSV is written unquoted, as it is read, so a
+    field holding a tab or a newline is refused rather than corrupted.
+    """
 
     def __init__(self, path: Path, fmt: str):
         self.path, self.fmt, self._parquet, self._first = path, fmt, None, True
 
     def write(self, frame: pd.DataFrame) -> None:
-        if self.fmt in ("csv", "tsv"):
-            frame.to_csv(self.path, mode="w" if self._first else "a", header=self._first,
-                         index=False, sep="\t" if self.fmt == "tsv" else ",")
+        mode = "w" if self._first else "a"
+        if self.fmt == "csv":
+            frame.to_csv(self.path, mode=mode, header=self._first, index=False)
+        elif self.fmt == "tsv":
+            if any(frame[c].astype(str).str.contains("[\t\n\r]").any() for c in frame.columns):
+                raise TextladderError("a field holds a tab or a line break, which TSV cannot "
+                                      "carry; write the predictions as .csv, .jsonl or .parquet.")
+            frame.to_csv(self.path, mode=mode, header=self._first, index=False, sep="\t",
+                         quoting=csv.QUOTE_NONE, escapechar=None)
         elif self.fmt == "jsonl":
-            with open(self.path, "w" if self._first else "a", encoding="utf-8") as handle:
-                frame.to_json(handle, orient="records", lines=True, force_ascii=False)
+            frame.to_json(self.path, orient="records", lines=True, force_ascii=False, mode=mode)
         else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+            self._write_parquet(frame)
+        self._first = False
 
+    def _write_parquet(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if self._parquet is None:
                 self._parquet = pq.ParquetWriter(self.path, table.schema)
             self._parquet.write_table(table.cast(self._parquet.schema))
-        self._first = False
+        except (pa.ArrowException, ValueError) as error:
+            raise TextladderError(
+                f"the rows do not fit one Parquet schema ({str(error).splitlines()[0]}); a column "
+                f"mixes types across rows: write the predictions as .csv or .jsonl."
+            ) from None
 
     def close(self) -> None:
         if self._parquet is not None:
             self._parquet.close()
+            self._parquet = None
 
 
 def predict_file(model_dir: str, input_path: str, output_path: str,
@@ -76,43 +97,54 @@ def predict_file(model_dir: str, input_path: str, output_path: str,
     progress = progress or Progress()
     output = Path(output_path)
     out_fmt = resolve_format(output)
+    if not output.parent.is_dir():
+        raise TextladderError(f"the folder of --output '{output}' does not exist; create it first.")
     delimiter = clf.detection_.delimiter or "|"
     text_column = read.text or clf.config_.get("columns", {}).get("text")
-    staging = Path(tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent or ".")[1])
+    handle, staging_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix="".join(output.suffixes),
+                                            dir=output.parent)
+    os.close(handle)
+    staging = Path(staging_name)
     writer, rows, skipped = _Writer(staging, out_fmt), 0, 0
     try:
         with progress.step("predicting", total=None) as step:
             for chunk in iter_table(input_path, read.fmt, read.encoding, chunksize):
-                if rows == 0:
-                    if text_column not in chunk.columns:
-                        text_column = choose_columns(chunk, read.text, need_labels=False).text
+                if rows == 0 and text_column not in chunk.columns:
+                    text_column = choose_columns(chunk, read.text, need_labels=False).text
                 chunk = chunk.reset_index(drop=True)
-                present = np.array([not is_missing(v) for v in chunk[text_column]])
+                present = np.array([not is_missing(v) for v in chunk[text_column]], dtype=bool)
                 skipped += int((~present).sum())
-                texts = chunk.loc[present, text_column].astype(str).tolist()
-                chunk["prediction"] = None
-                if texts:
-                    predicted = clf.predict(texts)
-                    chunk.loc[present, "prediction"] = pd.Series(
-                        [_display(p, delimiter) for p in predicted], index=np.flatnonzero(present),
-                        dtype=object)
-                    if clf.task_.name != "regression":
-                        probabilities = clf.predict_proba(texts)
-                        for j, label in enumerate(clf.labels_):
-                            column = np.full(len(chunk), np.nan)
-                            column[present] = probabilities[:, j]
-                            chunk[f"proba_{label}"] = column
-                writer.write(chunk)
+                writer.write(_with_predictions(clf, chunk, text_column, present, delimiter))
                 rows += len(chunk)
                 step.advance(len(chunk))
                 step.update(f"predicting: {rows:,} rows")
         writer.close()
         if rows == 0:
             raise TextladderError(f"'{input_path}' has a header but no rows; add data rows.")
+        os.chmod(staging, 0o666 & ~current_umask())
         os.replace(staging, output)
     except BaseException:
         writer.close()
         staging.unlink(missing_ok=True)
         raise
     return {"input": input_path, "output": str(output), "rows": rows,
-            "rows_without_text": skipped, "text_column": text_column}
+            "predicted": rows - skipped, "rows_without_text": skipped, "text_column": text_column}
+
+
+def _with_predictions(clf: TextClassifier, chunk: pd.DataFrame, text_column: str,
+                      present: np.ndarray, delimiter: str) -> pd.DataFrame:
+    """The chunk with `prediction` and `proba_<label>` columns; empty where there is no text."""
+    texts = chunk.loc[present, text_column].astype(str).tolist()
+    output = clf.predict_output(texts) if texts else None
+    predictions = np.full(len(chunk), None, dtype=object)
+    if texts:
+        decided = clf.task_.decode(clf.task_.decide(output))
+        predictions[present] = [_display(p, delimiter) for p in decided]
+    chunk = chunk.assign(prediction=predictions)
+    if clf.task_.name != "regression":
+        for j, label in enumerate(clf.labels_):
+            column = np.full(len(chunk), np.nan)
+            if texts:
+                column[present] = output[:, j]
+            chunk[f"proba_{label}"] = column
+    return chunk

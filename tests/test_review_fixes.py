@@ -1,0 +1,116 @@
+"""Inputs that once misbehaved: each now trains, or fails with one clear line."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from cli_helpers import assert_clean_error, run, run_json
+from conftest import make_task_data, write_table
+from textladder import TextClassifier
+from textladder.errors import TextladderError
+
+
+@pytest.fixture
+def model_dir(tmp_path, sentiment_csv):
+    out = tmp_path / "model"
+    run_json("train", sentiment_csv, "--out", out, "--set", "C=[10]")
+    return out
+
+
+def test_labels_written_as_floats_train_and_predict_as_integers(tmp_path):
+    texts, labels = make_task_data("binary", 15)
+    path = write_table(tmp_path / "f.csv", texts, [f"{float(l == 'positive'):.1f}" for l in labels])
+    report = run_json("train", path, "--out", tmp_path / "m", "--set", "C=[10]")
+    assert report["task"] == "binary" and report["labels"] == ["0", "1"]
+    assert run_json("predict", tmp_path / "m", "great lovely film")[0]["prediction"] == 1
+
+
+def test_a_row_with_an_extra_field_is_refused_not_shifted(tmp_path):
+    path = tmp_path / "shift.csv"
+    path.write_text("text,label\nsome, text with comma,neg\nhello world,pos\n")
+    assert_clean_error(run("inspect", path), "more fields than its header")
+
+
+def test_unreadable_parquet_and_json_arrays(tmp_path):
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet at all")
+    assert_clean_error(run("inspect", broken), "as Parquet")
+    array = tmp_path / "array.json"
+    array.write_text(json.dumps([{"text": "a", "label": "x"}, {"text": "b", "label": "y"}]))
+    assert_clean_error(run("inspect", array), "JSON lines")
+
+
+def test_rows_without_text_keep_every_output_column(model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["great lovely film", None, "awful dreadful film"]}).to_csv(source,
+                                                                                     index=False)
+    for suffix in ("csv", "parquet"):
+        target = tmp_path / f"out.{suffix}"
+        report = run_json("predict", model_dir, "--input", source, "--output", target,
+                          "--chunksize", 1)
+        assert (report["rows"], report["predicted"], report["rows_without_text"]) == (3, 2, 1)
+        frame = pd.read_csv(target) if suffix == "csv" else pd.read_parquet(target)
+        assert frame["prediction"].isna().tolist() == [False, True, False]
+        assert frame["proba_positive"].isna().tolist() == [False, True, False]
+
+
+def test_tsv_output_round_trips_quotes(model_dir, tmp_path):
+    source = tmp_path / "in.tsv"
+    source.write_text('text\nhe said "great"\n')
+    target = tmp_path / "out.tsv"
+    run_json("predict", model_dir, "--input", source, "--output", target)
+    assert target.read_text().splitlines()[1].startswith('he said "great"\t')
+
+
+def test_output_folder_must_exist(model_dir, tmp_path, sentiment_csv):
+    assert_clean_error(run("predict", model_dir, "--input", sentiment_csv, "--output",
+                           tmp_path / "nowhere" / "out.csv"), "does not exist")
+
+
+def test_markup_in_texts_and_labels_is_shown_literally(model_dir, tmp_path):
+    result = run("predict", model_dir, "awful [/] plot [bold]x[/bold]")
+    assert result.exit_code == 0, result.output
+    assert "[bold]" in result.stdout and "[/]" in result.stdout  # shown, not interpreted
+    texts, labels = make_task_data("binary")
+    path = write_table(tmp_path / "br.csv", texts, ["[pos]" if l == "positive" else "[neg]"
+                                                    for l in labels])
+    shown = run("inspect", path)
+    assert shown.exit_code == 0 and "[pos]" in shown.stdout
+
+
+def test_one_class_validation_with_a_ranking_metric_still_trains(tmp_path):
+    texts, labels = make_task_data("binary", 15)
+    train = write_table(tmp_path / "train.csv", texts, labels)
+    valid = write_table(tmp_path / "valid.csv", texts[:10], labels[:10])  # positives only
+    report = run_json("train", train, "--valid", valid, "--test", train, "--metric", "roc_auc",
+                      "--out", tmp_path / "m")
+    assert report["metrics"]["valid"]["roc_auc"] is None  # undefined, reported as null
+    config = (tmp_path / "m" / "config.json").read_text()
+    json.loads(config, parse_constant=lambda name: pytest.fail(f"{name} in config.json"))
+
+
+@pytest.mark.parametrize("setting, fragment", [("C=abc", "C must be a positive number"),
+                                               ("C=0", "C must be a positive number"),
+                                               ("word_ngrams=[1]", "word_ngrams must be"),
+                                               ("min_df=500", "lower min_df"),
+                                               ("depth=3", "has no setting 'depth'")])
+def test_bad_model_settings(sentiment_csv, setting, fragment):
+    assert_clean_error(run("train", sentiment_csv, "--set", setting), fragment)
+
+
+def test_python_fit_refuses_missing_labels():
+    texts, labels = make_task_data("binary")
+    labels[3] = None
+    with pytest.raises(TextladderError, match="1 labels are missing .*position 3"):
+        TextClassifier().fit(texts, labels)
+
+
+def test_precision_as_primary_still_tunes_a_sensible_threshold():
+    texts, labels = make_task_data("binary", 20)
+    clf = TextClassifier(metric="precision", model_params={"C": [10.0]})
+    clf.fit(texts, labels, valid=(texts, labels))
+    assert 0.0 < clf.task_.threshold_ < 1.0
+    assert clf.valid_metrics_["recall"] == 1.0
