@@ -8,6 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+try:  # Tiny models train fastest on one thread, and never fight other processes for cores.
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:
+    pass
+
 WORDS = {
     "pos": ["great", "lovely", "wonderful", "superb", "delightful", "brilliant"],
     "neg": ["awful", "terrible", "dreadful", "horrible", "boring", "dismal"],
@@ -43,6 +50,46 @@ def make_task_data(task: str, n: int = 12) -> tuple[list[str], list]:
 
 
 TASK_NAMES = ("binary", "multiclass", "multilabel", "ordinal", "regression")
+
+
+def tiny_vocabulary() -> list[str]:
+    """Every token of the tiny datasets, lowercased."""
+    words = {w for group in WORDS.values() for w in group} | {"film"}
+    return sorted(words | {str(i) for i in range(40)})
+
+
+def write_vectors(path: Path, fmt: str, dim: int = 16, words: list[str] | None = None,
+                  seed: int = 0) -> Path:
+    """A tiny word-vector file in GloVe, word2vec text/binary or fastText .vec format."""
+    import numpy as np
+
+    words = words or tiny_vocabulary()
+    vectors = np.random.default_rng(seed).normal(size=(len(words), dim)).astype(np.float32)
+    if fmt == "word2vec-binary":
+        with open(path, "wb") as handle:
+            handle.write(f"{len(words)} {dim}\n".encode())
+            for word, vector in zip(words, vectors):
+                handle.write(word.encode() + b" " + vector.tobytes() + b"\n")
+        return path
+    lines = [f"{w} " + " ".join(f"{x:.5f}" for x in v) for w, v in zip(words, vectors)]
+    header = [] if fmt == "glove" else [f"{len(words)} {dim}"]
+    path.write_text("\n".join(header + lines) + "\n", encoding="utf-8")
+    return path
+
+
+def tiny_settings(family: str, tmp_path: Path) -> dict:
+    """Settings with which each family can overfit the tiny datasets in a second or two."""
+    recurrent = {"epochs": 40, "patience": 40, "lr": 0.03, "min_count": 1, "hidden": 16,
+                 "embedding_dim": 16, "batch_size": 8}
+    return {
+        "tfidf": {"C": [10.0]},
+        "fasttext": {"epochs": 40, "patience": 40, "lr": 1.0, "batch_size": 4, "buckets": 1000,
+                     "dim": 16},
+        "wordvec": {"epochs": 80, "patience": 80, "lr": 0.02, "min_count": 1, "batch_size": 8,
+                    "hidden": 64,
+                    "vectors": str(write_vectors(tmp_path / "tiny.txt", "glove", dim=50))},
+        "lstm": recurrent, "bilstm": recurrent, "gru": recurrent,
+    }[family]
 
 
 def write_table(path: Path, texts: list[str], labels: list, fmt: str | None = None) -> Path:

@@ -1,10 +1,13 @@
 """Model families (rungs of the ladder). The registry is filled here, in one place.
 
-Import a family module below to register it; optional families check their own dependencies in
-`is_available`.
+Import a family module below to register it. The neural rungs import torch only when they fit or
+load, and report themselves unavailable (`is_available`) when it is not installed.
 """
 
 from textladder.families import tfidf  # noqa: F401  (registers "tfidf")
+from textladder.families import fasttext_bag  # noqa: F401  (registers "fasttext")
+from textladder.families import wordvec  # noqa: F401  (registers "wordvec")
+from textladder.families import recurrent  # noqa: F401  (registers "lstm", "bilstm", "gru")
 from textladder.families.base import ModelFamily
 from textladder.families.registry import available_families, get_family, register
 

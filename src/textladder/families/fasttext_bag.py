@@ -1,0 +1,66 @@
+"""The `fasttext` rung: fastText's supervised model rebuilt on the torch core.
+
+Words (every token seen at least `min_count` times) and hashed word bigrams are embedded, averaged
+and fed to the task's head, trained with plain SGD and a linearly decaying learning rate, as
+fastText does. Unlike the fastText library it uses the task's own head and loss (so ordinal,
+multi-label and regression are right by construction) and keeps the best validation epoch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from textladder.families.registry import register
+from textladder.families.torch_family import TorchFamily
+from textladder.progress import Progress
+
+
+@register
+class FastTextFamily(TorchFamily):
+    name = "fasttext"
+    summary = "mean of word + hashed bigram embeddings, linear head (fastText style)"
+
+    @classmethod
+    def default_settings(cls) -> dict[str, Any]:
+        return {**cls.common_settings, "lr": 0.5, "epochs": 10, "patience": 3, "batch_size": 32,
+                "schedule": "linear", "clip_norm": None, "dim": 64, "buckets": 500_000,
+                "min_count": 1, "lowercase": True}
+
+    def _optimizer(self, module):
+        import torch
+
+        return torch.optim.SGD(module.parameters(), lr=self.settings_["lr"])
+
+    def _prepare(self, texts: list[str], fit: bool, progress: Progress):
+        from textladder.neural.bag import add_bigrams
+        from textladder.neural.sequences import TokenSequences
+        from textladder.neural.tokenize import tokenize
+        from textladder.neural.vocab import Vocabulary
+
+        tokenized = [tokenize(t, self.settings_["lowercase"]) for t in texts]
+        if fit:
+            self.vocab_ = Vocabulary.build(tokenized, self.settings_["min_count"])
+            self.chosen_.update(vocabulary_size=len(self.vocab_))
+        n_words, buckets = len(self.vocab_), self.settings_["buckets"]
+        return TokenSequences([add_bigrams(np.asarray(self.vocab_.encode(t), dtype=np.int64),
+                                           n_words, buckets) for t in tokenized])
+
+    def _batcher(self, prepared):
+        return prepared.bag
+
+    def _build_module(self, n_units: int):
+        from textladder.neural.bag import BagOfNgrams
+
+        return BagOfNgrams(len(self.vocab_) + self.settings_["buckets"], self.settings_["dim"],
+                           n_units)
+
+    def _save_state(self, directory: Path) -> None:
+        self.vocab_.save(directory / "vocabulary.json")
+
+    def _load_state(self, directory: Path) -> None:
+        from textladder.neural.vocab import Vocabulary
+
+        self.vocab_ = Vocabulary.load(directory / "vocabulary.json")

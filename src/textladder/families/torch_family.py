@@ -1,0 +1,155 @@
+"""What every torch rung shares: training with the core loop, prediction, safetensors weights.
+
+A subclass says how texts become inputs (`_prepare`, `_batcher`), which module to build
+(`_build_module`) and what else to save beside the weights (`_save_state` / `_load_state`).
+This base fits with early stopping on the task's primary metric (the best epoch's weights are
+kept), a learning-rate schedule, gradient clipping and a progress bar, and records the per-epoch
+history in `chosen_`, which is saved in the model config. torch is imported only when a family
+fits or loads, so the core package works without it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from textladder.errors import TextladderError
+from textladder.families.base import ModelFamily
+from textladder.progress import Progress
+from textladder.tasks.base import Task
+
+CLASS_WEIGHTS = ("auto", "balanced", "none")
+NEEDS_TORCH = ("model '{name}' needs PyTorch: pip install torch==2.13.0, then "
+               "pip install 'textladder[neural]'.")
+
+
+def _check_torch(name: str) -> None:
+    if importlib.util.find_spec("torch") is None:
+        raise TextladderError(NEEDS_TORCH.format(name=name))
+
+
+class TorchFamily(ModelFamily):
+    """Base class of the neural rungs."""
+
+    # Settings every torch rung has; subclasses add their own.
+    common_settings: dict[str, Any] = {
+        "epochs": 10, "patience": 2, "batch_size": 64, "lr": 2e-3, "weight_decay": 0.0,
+        "clip_norm": 1.0, "class_weight": "auto", "schedule": "plateau",
+    }
+
+    @classmethod
+    def is_available(cls) -> bool:
+        return importlib.util.find_spec("torch") is not None
+
+    # ----- what subclasses provide ----------------------------------------------------------
+    def _prepare(self, texts: Sequence[str], fit: bool, progress: Progress) -> Any:
+        raise NotImplementedError
+
+    def _batcher(self, prepared: Any):
+        raise NotImplementedError
+
+    def _build_module(self, n_units: int):
+        raise NotImplementedError
+
+    def _optimizer(self, module):
+        import torch
+
+        return torch.optim.AdamW(module.parameters(), lr=self.settings_["lr"],
+                                 weight_decay=self.settings_["weight_decay"])
+
+    def _save_state(self, directory: Path) -> None:
+        """Save what `_prepare` learned (vocabularies, idf, ...)."""
+
+    def _load_state(self, directory: Path) -> None:
+        """Restore what `_save_state` wrote; `self.settings_` and `self.chosen_` are set."""
+
+    # ----- the shared work ------------------------------------------------------------------
+    def _class_weight(self, task: Task) -> str | None:
+        weighting = self.settings_["class_weight"]
+        if weighting not in CLASS_WEIGHTS:
+            raise TextladderError(
+                f"class_weight must be one of {', '.join(CLASS_WEIGHTS)}; got '{weighting}'.")
+        if weighting == "auto":
+            # Single-label heads weigh classes; multi-label relies on its tuned thresholds.
+            return "balanced" if task.head in ("sigmoid", "softmax") else None
+        return None if weighting == "none" else "balanced"
+
+    def _callbacks(self, progress: Progress):
+        from textladder.neural.callbacks import (EarlyStopping, LinearDecay, ProgressBar,
+                                                 ReduceLROnPlateau)
+
+        schedules = {"plateau": [ReduceLROnPlateau()], "linear": [LinearDecay()], "none": []}
+        if self.settings_["schedule"] not in schedules:
+            raise TextladderError(f"schedule must be one of {', '.join(schedules)}; got "
+                                  f"'{self.settings_['schedule']}'.")
+        return [EarlyStopping(self.settings_["patience"]), *schedules[self.settings_["schedule"]],
+                ProgressBar(progress, self.name)]
+
+    def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
+            valid: tuple[Sequence[str], np.ndarray], seed: int = 0,
+            progress: Progress | None = None) -> "TorchFamily":
+        _check_torch(self.name)
+        import torch
+
+        from textladder.neural.heads import make_head
+        from textladder.neural.trainer import Trainer
+
+        progress = progress or Progress()
+        self.settings_ = self.resolved_settings()
+        self.seed_ = seed
+        self.chosen_ = {}
+        torch.manual_seed(seed)
+        prepared = self._prepare(list(texts), True, progress)
+        prepared_valid = self._prepare(list(valid[0]), False, progress)
+        head = make_head(task, targets, self._class_weight(task))
+        torch.manual_seed(seed)
+        module = self._build_module(head.n_units)
+        trainer = Trainer(module, head, task, self._optimizer(module), self._callbacks(progress),
+                          max_epochs=self.settings_["epochs"],
+                          batch_size=self.settings_["batch_size"],
+                          clip_norm=self.settings_["clip_norm"], seed=seed)
+        trainer.fit(self._batcher(prepared), targets, self._batcher(prepared_valid), valid[1])
+        self.module_, self.head_ = module, head
+        self.chosen_.update(best_epoch=trainer.best_epoch, epochs_run=len(trainer.history),
+                            history=trainer.history, n_units=head.n_units, head=head.kind)
+        return self
+
+    def predict_output(self, texts: Sequence[str]) -> np.ndarray:
+        from textladder.neural.trainer import Trainer
+
+        prepared = self._prepare(list(texts), False, Progress())
+        trainer = Trainer(self.module_, self.head_, None, optimizer=None)
+        return self.head_.to_output(trainer.predict_logits(self._batcher(prepared), len(texts)))
+
+    def save(self, directory: Path) -> None:
+        from safetensors.torch import save_file
+
+        state = {k: v.contiguous() for k, v in self.module_.state_dict().items()}
+        save_file(state, str(directory / "weights.safetensors"))
+        self._save_state(directory)
+
+    def to_config(self) -> dict[str, Any]:
+        config = super().to_config()
+        config["settings"] = {**self.settings_} if hasattr(self, "settings_") else config["settings"]
+        return config
+
+    @classmethod
+    def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "TorchFamily":
+        _check_torch(cls.name)
+        from safetensors.torch import load_file
+
+        from textladder.neural.heads import TorchHead
+
+        family = cls(**config["settings"])
+        family.settings_ = family.resolved_settings()
+        family.chosen_ = config.get("chosen", {})
+        family._load_state(directory)
+        family.head_ = TorchHead(family.chosen_["head"], family.chosen_["n_units"])
+        family.module_ = family._build_module(family.head_.n_units)
+        family.module_.load_state_dict(load_file(str(directory / "weights.safetensors")))
+        family.module_.eval()
+        return family

@@ -1,0 +1,87 @@
+"""Word-level inputs shared by the rungs that read tokens: tokenizer, vocabulary, word vectors.
+
+On fit it tokenizes the training texts, builds the vocabulary, chooses the maximum sequence length
+from the length distribution (95th percentile unless set), and prepares the initial embedding
+matrix: random (trained from scratch), word2vec trained on the training texts (`vectors="word2vec"`),
+or a local vectors file (`vectors=PATH`), with the coverage reported in `chosen_`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from textladder.progress import Progress
+
+WORD_SETTINGS: dict[str, Any] = {
+    "lowercase": True, "min_count": 2, "max_length": None, "length_percentile": 95,
+    "embedding_dim": 100, "vectors": None, "vectors_format": None, "freeze": False,
+}
+
+
+class WordInputs:
+    """Mixin for `TorchFamily` subclasses whose inputs are token ids."""
+
+    def _tokenized(self, texts: list[str]) -> list[list[str]]:
+        from textladder.neural.tokenize import tokenize
+
+        return [tokenize(t, self.settings_["lowercase"]) for t in texts]
+
+    def _fit_words(self, tokenized: list[list[str]], progress: Progress) -> None:
+        from textladder.neural.vocab import Vocabulary, choose_max_length
+
+        settings = self.settings_
+        self.vocab_ = Vocabulary.build(tokenized, settings["min_count"])
+        max_length = settings["max_length"] or choose_max_length(
+            (len(t) for t in tokenized), settings["length_percentile"])
+        self.chosen_.update(vocabulary_size=len(self.vocab_), max_length=int(max_length),
+                            max_length_reason=f"{settings['length_percentile']}th percentile of "
+                                              f"training lengths" if not settings["max_length"]
+                            else "set")
+        self.init_matrix_ = None
+        self.chosen_["embedding_dim"] = settings["embedding_dim"]
+        if settings["vectors"] is None:
+            return
+        from textladder.neural.vectors import embedding_matrix, load_vectors, train_word2vec
+
+        with progress.step(f"{self.name}: word vectors", total=None):
+            if settings["vectors"] == "word2vec":
+                vectors, source = train_word2vec(tokenized, settings["embedding_dim"],
+                                                 self.seed_), "word2vec on the training texts"
+            else:
+                vectors, fmt = load_vectors(settings["vectors"], settings["vectors_format"])
+                source = f"{settings['vectors']} ({fmt})"
+            counts = Counter(t for tokens in tokenized for t in tokens)
+            self.init_matrix_, coverage = embedding_matrix(self.vocab_.tokens, vectors, counts,
+                                                           self.seed_)
+        self.chosen_.update(embedding_dim=int(self.init_matrix_.shape[1]), vectors_source=source,
+                            coverage=coverage)
+
+    def _sequences(self, tokenized: list[list[str]]):
+        from textladder.neural.sequences import TokenSequences
+
+        limit = self.chosen_["max_length"]
+        return TokenSequences([np.asarray(self.vocab_.encode(t[:limit]), dtype=np.int64)
+                               for t in tokenized])
+
+    def _embedding(self):
+        """An nn.Embedding initialised from the prepared matrix (if any), frozen if asked."""
+        import torch
+
+        embedding = torch.nn.Embedding(len(self.vocab_), self.chosen_["embedding_dim"],
+                                       padding_idx=0)
+        if getattr(self, "init_matrix_", None) is not None:
+            embedding.weight.data.copy_(torch.from_numpy(self.init_matrix_))
+        embedding.weight.requires_grad = not self.settings_["freeze"]
+        return embedding
+
+    def _save_words(self, directory: Path) -> None:
+        self.vocab_.save(directory / "vocabulary.json")
+
+    def _load_words(self, directory: Path) -> None:
+        from textladder.neural.vocab import Vocabulary
+
+        self.vocab_ = Vocabulary.load(directory / "vocabulary.json")

@@ -1,0 +1,94 @@
+"""Everything optional in training is a callback with no-op hooks (skorch style).
+
+- `EarlyStopping`: stop when the validation score has not improved for `patience` epochs and put
+  the best epoch's weights back at the end, so the saved model is the best one, not the last;
+- `ReduceLROnPlateau`: divide the learning rate when the validation score stalls;
+- `LinearDecay`: decay the learning rate linearly to zero over the planned steps (fastText style);
+- `ProgressBar`: a live bar with the loss and the validation score;
+- the `Trainer` itself keeps the per-epoch history that is saved with the model.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from textladder.progress import Progress
+
+
+class Callback:
+    def on_train_begin(self, trainer) -> None: ...
+    def on_batch_end(self, trainer, loss: float) -> None: ...
+    def on_epoch_end(self, trainer, record: dict) -> None: ...
+    def on_train_end(self, trainer) -> None: ...
+
+
+class EarlyStopping(Callback):
+    def __init__(self, patience: int = 3):
+        self.patience = patience
+
+    def on_train_begin(self, trainer) -> None:
+        self.best_score, self.best_epoch, self.best_state = -float("inf"), 0, None
+
+    def on_epoch_end(self, trainer, record: dict) -> None:
+        if record["valid_score"] > self.best_score:
+            self.best_score, self.best_epoch = record["valid_score"], record["epoch"]
+            self.best_state = copy.deepcopy(trainer.module.state_dict())
+        elif record["epoch"] - self.best_epoch >= self.patience:
+            trainer.stop = True
+
+    def on_train_end(self, trainer) -> None:
+        if self.best_state is not None:
+            trainer.module.load_state_dict(self.best_state)
+        trainer.best_epoch = self.best_epoch
+
+
+class ReduceLROnPlateau(Callback):
+    def __init__(self, factor: float = 0.5, patience: int = 1):
+        self.factor, self.patience = factor, patience
+
+    def on_train_begin(self, trainer) -> None:
+        self.best, self.waited = -float("inf"), 0
+
+    def on_epoch_end(self, trainer, record: dict) -> None:
+        if record["valid_score"] > self.best:
+            self.best, self.waited = record["valid_score"], 0
+            return
+        self.waited += 1
+        if self.waited >= self.patience:
+            for group in trainer.optimizer.param_groups:
+                group["lr"] *= self.factor
+            self.waited = 0
+
+
+class LinearDecay(Callback):
+    def on_train_begin(self, trainer) -> None:
+        self.start = [g["lr"] for g in trainer.optimizer.param_groups]
+        self.total, self.done = max(1, trainer.planned_steps), 0
+
+    def on_batch_end(self, trainer, loss: float) -> None:
+        self.done += 1
+        left = max(0.0, 1 - self.done / self.total)
+        for group, start in zip(trainer.optimizer.param_groups, self.start):
+            group["lr"] = start * left
+
+
+class ProgressBar(Callback):
+    def __init__(self, progress: Progress, name: str):
+        self.progress, self.name = progress, name
+
+    def on_train_begin(self, trainer) -> None:
+        self._context = self.progress.step(f"{self.name}: training", total=trainer.max_epochs)
+        self.step = self._context.__enter__()
+        self.batches, self.loss = 0, 0.0
+
+    def on_batch_end(self, trainer, loss: float) -> None:
+        self.batches += 1
+        self.loss += (loss - self.loss) / self.batches
+
+    def on_epoch_end(self, trainer, record: dict) -> None:
+        self.step.update(f"{self.name}: epoch {record['epoch']} loss {record['train_loss']:.4f} "
+                         f"valid {abs(record['valid_score']):.4f}")
+        self.step.advance()
+
+    def on_train_end(self, trainer) -> None:
+        self._context.__exit__(None, None, None)

@@ -1,0 +1,92 @@
+"""The training loop of every torch rung, in small overridable steps.
+
+`fit` runs epochs of `train_step` over shuffled mini-batches, scores the validation data after
+each epoch with the task's `selection_score` (greater is better), records a history row, and lets
+callbacks act (early stopping, learning-rate schedules, progress). `predict_logits` runs batches
+without gradient tracking. A seeded run is repeatable on the CPU. The loop knows nothing about
+texts: a `Batcher` turns row indices into the module's input tensors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+
+from textladder.neural.callbacks import Callback
+from textladder.neural.heads import TorchHead
+from textladder.tasks.base import Task
+
+Batcher = Callable[[np.ndarray], tuple[torch.Tensor, ...]]
+
+
+class Trainer:
+    def __init__(self, module: torch.nn.Module, head: TorchHead, task: Task,
+                 optimizer: torch.optim.Optimizer, callbacks: Sequence[Callback] = (),
+                 max_epochs: int = 10, batch_size: int = 64, clip_norm: float | None = 1.0,
+                 seed: int = 0):
+        self.module, self.head, self.task = module, head, task
+        self.optimizer, self.callbacks = optimizer, list(callbacks)
+        self.max_epochs, self.batch_size, self.clip_norm = max_epochs, batch_size, clip_norm
+        self.seed = seed
+        self.history: list[dict] = []
+        self.stop, self.best_epoch = False, None
+
+    # ----- steps a subclass may override ----------------------------------------------------
+    def get_loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return self.head.loss(logits, targets)
+
+    def train_step(self, inputs: tuple[torch.Tensor, ...], targets: torch.Tensor) -> float:
+        self.module.train()
+        self.optimizer.zero_grad()
+        loss = self.get_loss(self.module(*inputs), targets)
+        loss.backward()
+        if self.clip_norm:
+            torch.nn.utils.clip_grad_norm_(self.module.parameters(), self.clip_norm)
+        self.optimizer.step()
+        return float(loss.detach())
+
+    @torch.no_grad()
+    def predict_logits(self, batcher: Batcher, n: int, batch_size: int = 512) -> torch.Tensor:
+        self.module.eval()
+        chunks = [self.module(*batcher(np.arange(i, min(i + batch_size, n))))
+                  for i in range(0, n, batch_size)]
+        return torch.cat(chunks) if chunks else torch.empty(0, self.head.n_units)
+
+    def evaluation_step(self, batcher: Batcher, n: int, targets: np.ndarray) -> float:
+        output = self.head.to_output(self.predict_logits(batcher, n))
+        return self.task.selection_score(targets, output)
+
+    # ----- the loop -------------------------------------------------------------------------
+    def fit(self, batcher: Batcher, targets: np.ndarray, valid_batcher: Batcher,
+            valid_targets: np.ndarray) -> "Trainer":
+        torch.manual_seed(self.seed)
+        rng = np.random.default_rng(self.seed)
+        n = len(targets)
+        target_tensor = self.head.target_tensor(targets)
+        self.planned_steps = self.max_epochs * int(np.ceil(n / self.batch_size))
+        self._call("on_train_begin")
+        for epoch in range(1, self.max_epochs + 1):
+            order, losses = rng.permutation(n), []
+            for start in range(0, n, self.batch_size):
+                rows = order[start:start + self.batch_size]
+                losses.append(self.train_step(batcher(rows), target_tensor[rows]))
+                self._call("on_batch_end", losses[-1])
+            record = {
+                "epoch": epoch,
+                "train_loss": float(np.mean(losses)),
+                "valid_score": self.evaluation_step(valid_batcher, len(valid_targets),
+                                                    valid_targets),
+                "lr": float(self.optimizer.param_groups[0]["lr"]),
+            }
+            self.history.append(record)
+            self._call("on_epoch_end", record)
+            if self.stop:
+                break
+        self._call("on_train_end")
+        return self
+
+    def _call(self, hook: str, *args) -> None:
+        for callback in self.callbacks:
+            getattr(callback, hook)(self, *args)

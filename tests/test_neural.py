@@ -1,0 +1,125 @@
+"""The torch core: best-epoch weights, repeatable seeds, word vectors, tokens, lengths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from conftest import make_task_data, tiny_settings, tiny_vocabulary, write_vectors  # noqa: E402
+from textladder import TextClassifier  # noqa: E402
+from textladder.errors import TextladderError  # noqa: E402
+from textladder.neural.callbacks import EarlyStopping  # noqa: E402
+from textladder.neural.heads import TorchHead  # noqa: E402
+from textladder.neural.tokenize import tokenize  # noqa: E402
+from textladder.neural.trainer import Trainer  # noqa: E402
+from textladder.neural.vectors import detect_format, load_vectors  # noqa: E402
+from textladder.neural.vocab import choose_max_length  # noqa: E402
+from textladder.tasks import make_task  # noqa: E402
+
+
+class ScriptedTrainer(Trainer):
+    """Validation scores follow a script; the weights after each epoch are recorded."""
+
+    def __init__(self, scores, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scores, self.snapshots = list(scores), []
+
+    def evaluation_step(self, batcher, n, targets):
+        self.snapshots.append(self.module.weight.detach().clone())
+        return self.scores[len(self.snapshots) - 1]
+
+
+def test_early_stopping_restores_the_best_epoch_not_the_last():
+    module = torch.nn.Linear(3, 1)
+    task = make_task("regression").fit([0.0, 1.0])
+    x = torch.randn(32, 3)
+    y = np.random.default_rng(0).normal(size=32).astype(np.float32)
+    trainer = ScriptedTrainer([0.1, 0.9, 0.5, 0.4, 0.3], module, TorchHead("linear", 1), task,
+                              torch.optim.SGD(module.parameters(), lr=0.5),
+                              [EarlyStopping(patience=2)], max_epochs=5, batch_size=8)
+    trainer.fit(lambda rows: (x[rows],), y, lambda rows: (x[rows],), y)
+    assert len(trainer.history) == 4  # stopped two epochs after the best
+    assert trainer.best_epoch == 2
+    assert torch.equal(module.weight, trainer.snapshots[1])
+    assert not torch.equal(module.weight, trainer.snapshots[-1])
+
+
+@pytest.mark.parametrize("family", ["fasttext", "bilstm"])
+def test_seeded_runs_are_repeatable(family, tmp_path):
+    texts, labels = make_task_data("multiclass")
+    settings = {**tiny_settings(family, tmp_path), "epochs": 3, "patience": 3}
+    outputs = [TextClassifier(model=family, model_params=settings, seed=7)
+               .fit(texts, labels, valid=(texts, labels)).predict_output(texts)
+               for _ in range(2)]
+    np.testing.assert_array_equal(outputs[0], outputs[1])
+
+
+def test_history_and_chosen_length_are_saved(tmp_path):
+    texts, labels = make_task_data("binary")
+    settings = {**tiny_settings("lstm", tmp_path), "epochs": 3}
+    clf = TextClassifier(model="lstm", model_params=settings).fit(texts, labels,
+                                                                   valid=(texts, labels))
+    clf.save(tmp_path / "m")
+    chosen = TextClassifier.load(tmp_path / "m").config_["family"]["chosen"]
+    assert [row["epoch"] for row in chosen["history"]] == [1, 2, 3]
+    assert chosen["max_length"] == choose_max_length(len(tokenize(t)) for t in texts)
+    assert "95th percentile" in chosen["max_length_reason"]
+
+
+@pytest.mark.parametrize("fmt, name", [("glove", "glove.txt"), ("word2vec-text", "w2v.txt"),
+                                       ("word2vec-binary", "w2v.bin"), ("fasttext", "ft.vec")])
+def test_vector_files_load_in_each_format(tmp_path, fmt, name):
+    path = write_vectors(tmp_path / name, fmt, dim=8)
+    assert detect_format(path) == fmt
+    vectors, detected = load_vectors(path)
+    assert detected == fmt and vectors.vector_size == 8
+    assert len(vectors.key_to_index) == len(tiny_vocabulary())
+
+
+def test_pretrained_vectors_report_coverage(tmp_path):
+    texts, labels = make_task_data("binary")
+    half = tiny_vocabulary()[::2]
+    path = write_vectors(tmp_path / "half.vec", "fasttext", dim=8, words=half)
+    settings = {**tiny_settings("bilstm", tmp_path), "vectors": str(path), "freeze": True,
+                "epochs": 2}
+    clf = TextClassifier(model="bilstm", model_params=settings).fit(texts, labels,
+                                                                     valid=(texts, labels))
+    coverage = clf.family_.chosen_["coverage"]
+    assert 0.2 < coverage["vocabulary_found"] < 0.8
+    assert "% of tokens" in coverage["summary"] and "running words found" in coverage["summary"]
+    embedding = clf.family_.module_.embedding.weight
+    assert not embedding.requires_grad
+    index = clf.family_.vocab_.index
+    word = next(w for w in half if w in index)
+    vectors, _ = load_vectors(path)
+    np.testing.assert_allclose(embedding[index[word]].detach().numpy(), vectors[word], rtol=1e-5)
+
+
+def test_missing_vectors_file_is_a_clear_error(tmp_path):
+    texts, labels = make_task_data("binary")
+    settings = {**tiny_settings("lstm", tmp_path), "vectors": str(tmp_path / "none.txt")}
+    with pytest.raises(TextladderError, match="vectors file not found"):
+        TextClassifier(model="lstm", model_params=settings).fit(texts, labels,
+                                                                valid=(texts, labels))
+
+
+def test_tokens_keep_negations_emoticons_hashtags_and_mentions():
+    tokens = tokenize("I don't like it :( #fail @user!!! it does n't work :D")
+    assert {"don't", ":(", "#fail", "@user", "!!!", "n't", ":D"} <= set(tokens)
+    assert "i" in tokens  # lowercased, nothing removed
+
+
+def test_neural_families_say_what_to_install_without_torch(monkeypatch, tmp_path):
+    import importlib.util
+
+    from textladder.families import available_families
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "torch" else real(name, *a))
+    assert available_families() == ["tfidf"]
+    texts, labels = make_task_data("binary")
+    with pytest.raises(TextladderError, match="needs PyTorch: pip install torch==2.13.0"):
+        TextClassifier(model="lstm").fit(texts, labels, valid=(texts, labels))
