@@ -108,3 +108,9 @@ def test_every_spelling_of_a_number_or_truth_value_is_one_label():
     booleans = make_task("binary").fit([True, False])
     assert booleans.classes_ == ["False", "True"]
     assert booleans.encode(["true", "FALSE"]).tolist() == [1, 0]
+
+
+def test_requested_multilabel_splits_on_the_delimiter_present():
+    detection = resolve_task(["a|b", "c", "d"], "multilabel")  # no label recurs: not detected
+    assert detection.delimiter == "|"
+    assert prepare_labels(["a|b"], detection) == [("a", "b")]

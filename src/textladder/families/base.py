@@ -40,6 +40,11 @@ class ModelFamily(ABC):
     def default_settings(cls) -> dict[str, Any]:
         return {}
 
+    @classmethod
+    def quick_settings(cls) -> dict[str, Any]:
+        """Settings for a fast smoke run (the benchmark's --quick): not for measuring quality."""
+        return {}
+
     def resolved_settings(self) -> dict[str, Any]:
         """Defaults overlaid with the user's settings; unknown names are refused."""
         from textladder.errors import TextladderError

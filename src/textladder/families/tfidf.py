@@ -53,6 +53,10 @@ class TfidfFamily(ModelFamily):
             "class_weight": "auto",
         }
 
+    @classmethod
+    def quick_settings(cls) -> dict[str, Any]:
+        return {"C": [1.0], "class_weight": "balanced"}
+
     def _grid(self, settings: dict[str, Any], task: Task) -> list[tuple[float, str | None]]:
         weighting = settings["class_weight"]
         if weighting not in CLASS_WEIGHTS:

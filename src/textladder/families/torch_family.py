@@ -45,6 +45,10 @@ class TorchFamily(ModelFamily):
     def is_available(cls) -> bool:
         return importlib.util.find_spec("torch") is not None
 
+    @classmethod
+    def quick_settings(cls) -> dict[str, Any]:
+        return {"epochs": 2}
+
     # ----- what subclasses provide ----------------------------------------------------------
     def _prepare(self, texts: Sequence[str], fit: bool, progress: Progress) -> Any:
         raise NotImplementedError

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from textladder.data.labels import as_numbers, is_missing, label_key, split_label_set
+from textladder.data.labels import (DELIMITERS, as_numbers, is_missing, label_key,
+                                     split_label_set)
 from textladder.errors import TextladderError
 from textladder.tasks.detect import TASKS, Detection, detect_task
 
@@ -77,7 +78,11 @@ def _override(present: list, requested: str, detected: Detection) -> Detection:
     if requested == "ordinal" and not np.all(numbers == np.round(numbers)):
         raise _refuse(requested, "the labels are real numbers, not levels",
                       "use --task regression")
-    return Detection(requested, reason, detected.delimiter)
+    delimiter = detected.delimiter
+    if requested == "multilabel" and delimiter is None:
+        # Asked for label sets where none was detected: split on the first delimiter present.
+        delimiter = next((d for d in DELIMITERS if any(d in str(v) for v in present)), None)
+    return Detection(requested, reason, delimiter)
 
 
 def prepare_labels(

@@ -1,0 +1,72 @@
+"""Command line: `python -m benchmarks run [...]` and `python -m benchmarks report [...]`.
+
+    python -m benchmarks run                                  # all -> results.json, BENCHMARKS.md
+    python -m benchmarks run --datasets sst5 --models tfidf   # merges into results.json
+    python -m benchmarks run --quick                          # -> benchmarks/out/results-quick.json
+    python -m benchmarks report                               # BENCHMARKS.md from results.json
+
+Only parses arguments and calls `runner.run_benchmarks` or `report.write_report`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from benchmarks.datasets import SPECS
+from benchmarks.report import write_report
+from benchmarks.results import RESULTS, read_results
+from benchmarks.runner import BenchmarkError, default_report, run_benchmarks
+
+
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    commands = main.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="measure (dataset, system) pairs and merge the results")
+    run.add_argument("--datasets", type=_names, help=f"comma-separated; default: all of "
+                     f"{', '.join(SPECS)}")
+    run.add_argument("--models", type=_names, help="comma-separated systems; default: every "
+                     "textladder family and every available peer (peer:sklearn, ...)")
+    run.add_argument("--quick", action="store_true", help="small slices, smaller fastText grid; "
+                     "writes benchmarks/out/results-quick.json unless --output is given")
+    run.add_argument("--data-root", type=Path, help="folder of <dataset>/{train,valid,test}.csv; "
+                     "default: ../shared/data beside the repository")
+    run.add_argument("--output", type=Path, help="results file to merge into")
+    run.add_argument("--report", type=Path, help="markdown report to write (default: "
+                     "BENCHMARKS.md for benchmarks/results.json, else beside --output)")
+    report = commands.add_parser("report", help="regenerate the markdown report from results")
+    report.add_argument("--input", type=Path, default=RESULTS)
+    report.add_argument("--output", type=Path, help="default: BENCHMARKS.md for "
+                        "benchmarks/results.json, else beside --input")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "report":
+        document = read_results(args.input)
+        if document is None:
+            print(f"no results at {args.input}; run `python -m benchmarks run` first",
+                  file=sys.stderr)
+            return 2
+        print(write_report(document, args.output or default_report(args.input)))
+        return 0
+    try:
+        run_benchmarks(args.datasets, args.models, args.quick, args.data_root, args.output,
+                       args.report)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except BenchmarkError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Render BENCHMARKS.md from a results document: method notes, then one table per dataset.
+
+Rows are the systems measured, followed by the published figures (quoted from `published.py`)
+in their metric's column. Train time is also shown as a ratio to `peer:fasttext` on the same
+dataset, but only when both were measured in the same run. Reads nothing but the document it is
+given; running and measuring are elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from benchmarks.datasets import GENERAL_METRICS, HOLDOUT_SIZE, QUICK_ROWS, SPECS
+from benchmarks.fasttext_peer import GRID, QUICK_GRID, THRESHOLDS
+from benchmarks.measure import SINGLE_TEXTS
+from benchmarks.peers import MAX_ITER
+from benchmarks.published import PUBLISHED
+
+REFERENCE = "peer:fasttext"
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _count(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _figure(value: float | tuple[float, float]) -> str:
+    return f"{value[0]:.3f}–{value[1]:.3f}" if isinstance(value, tuple) else f"{value:.3f}"
+
+
+def _columns(dataset: str, records: list[dict[str, Any]]) -> tuple[list[str], str]:
+    """Test metric columns and the selection metric of a dataset (known or not)."""
+    spec = SPECS.get(dataset)
+    if spec is not None:
+        return list(spec.columns), spec.metric
+    present = [m for m in GENERAL_METRICS if m in records[0]["metrics"]["test"]]
+    return present, present[0] if present else ""
+
+
+def _ratio(record: dict[str, Any], reference: dict[str, Any] | None) -> str:
+    if reference is None or reference.get("date") != record.get("date"):
+        return "–"
+    return f"{record['train_seconds'] / max(reference['train_seconds'], 1e-9):.2f}×"
+
+
+def dataset_table(dataset: str, records: list[dict[str, Any]]) -> list[str]:
+    columns, metric = _columns(dataset, records)
+    header = ([f"{c} (test)" for c in columns] + [f"{metric} (valid)", "train s",
+              f"train ÷ {REFERENCE}", "batch texts/s", "single texts/s", "peak RSS MB"])
+    lines = [f"| system | {' | '.join(header)} |", "|---" * (len(header) + 1) + "|"]
+    reference = next((r for r in records if r["system"] == REFERENCE), None)
+    for r in records:
+        test, speed = r["metrics"]["test"], r["predict_texts_per_second"]
+        cells = [_num(test.get(c)) for c in columns] + [
+            _num(r["metrics"]["valid"].get(metric)), _num(r["train_seconds"], 1),
+            _ratio(r, reference), _count(speed["batch"]), _count(speed["single"]),
+            _count(r["peak_rss_mb"])]
+        lines.append(f"| {r['system']} | {' | '.join(cells)} |")
+    published = PUBLISHED.get(dataset)
+    for figure in (published or {}).get("figures", []):
+        cells = [_figure(figure.value) if c == published["metric"] else "" for c in columns]
+        cells += [""] * (len(header) - len(columns))
+        lines.append(f"| *published: {figure.system}* ({figure.source}) | {' | '.join(cells)} |")
+    lines.append("")
+    starts = [r["start_rss_mb"] for r in records if r.get("start_rss_mb") is not None]
+    rows = records[0].get("rows", {})
+    facts = ["rows: " + " / ".join(f"{rows[k]:,} {k}" for k in ("train", "valid", "test")
+                                   if k in rows)]
+    if starts:
+        low, high = f"{min(starts):,.0f}", f"{max(starts):,.0f}"
+        facts.append(f"workers start at {low if low == high else f'{low}–{high}'} MB resident "
+                     f"(inherited from the parent; included in peak RSS)")
+    facts += records[0].get("data_notes", [])
+    if published:
+        facts.append(f"published figures: {published['caveat']}")
+    lines += [f"- {fact}" for fact in facts]
+    return lines + [""] + _older_runs(records)
+
+
+def _older_runs(records: list[dict[str, Any]]) -> list[str]:
+    dates = {r.get("date") for r in records}
+    if len(dates) <= 1:
+        return []
+    out = [f"- {r['system']} measured {r.get('date')} at {r.get('commit')}" for r in records]
+    return ["Records of this table come from different runs:", ""] + out + [""]
+
+
+def _method() -> list[str]:
+    grid = "; ".join(f"{k} {{{', '.join(map(str, v))}}}" for k, v in GRID.items())
+    quick_grid = "; ".join(f"{k} {{{', '.join(map(str, v))}}}" for k, v in QUICK_GRID.items())
+    return [
+        "## Method",
+        "",
+        "- Every system gets the same train / valid / test rows of a dataset. Every setting is "
+        "chosen on valid by the dataset's published metric (the first column of its table); test "
+        "is scored once per system.",
+        "- **textladder families** (every registered, available family, e.g. `tfidf`): "
+        "`TextClassifier(model=<family>, task=<task>, metric=<published metric>, seed=0)` with "
+        "default settings, fitted with the valid split; the family chooses its settings on valid "
+        "and the task tunes its decision thresholds there (binary, multi-label).",
+        f"- **peer:sklearn**: `make_pipeline(TfidfVectorizer(), LogisticRegression())` with "
+        f"defaults (max_iter={MAX_ITER}); multi-label: `OneVsRestClassifier(LogisticRegression())`"
+        f" on the binarized label matrix, predicted at 0.5. Nothing tuned.",
+        f"- **peer:fasttext**: `fasttext.train_supervised(wordNgrams=2, thread=2, seed=0)`, other "
+        f"settings fastText's defaults; {grid} chosen on valid; multi-label uses `loss='ova'` and "
+        f"one global threshold from {{{', '.join(map(str, THRESHOLDS))}}} chosen on valid. "
+        f"fastText with 2 threads is not deterministic; reruns differ slightly.",
+        "- **peer:minilm-lr** (only when `sentence_transformers` is installed): frozen "
+        "all-MiniLM-L6-v2 embeddings + default logistic regression (one-vs-rest for multi-label).",
+        "- Peers are scored by textladder's own task objects on their hard decisions (one-hot or "
+        "0/1 matrices), so every metric has one definition for all systems.",
+        f"- Where a dataset has no valid file (sst2), {HOLDOUT_SIZE:.0%} of train is held out, "
+        "stratified, with `textladder.data.split.split_holdout` (seed 0), and used as valid by "
+        "every system.",
+        "- **Time**: wall clock (`time.perf_counter`). *train s* is the whole fit including every "
+        "choice made on valid (for fastText: writing its training file and the grid). *batch "
+        f"texts/s*: one predict call on the whole test set; *single texts/s*: predict on one "
+        f"string at a time for the first {SINGLE_TEXTS} test texts. Seconds are noisy from run to "
+        "run and machine to machine; the ratios between systems in one run hold better. Run on an "
+        "otherwise idle machine: when another process holds a core, the busy-waiting of native "
+        "thread pools (OpenBLAS, torch's OpenMP) slowed small fits 6-10× in testing; the load "
+        "average and thread pools are recorded above.",
+        "- **Memory**: each (dataset, system) runs in a fresh worker process forked (`fork` start "
+        "method) from the parent, which has loaded only that dataset. *peak RSS MB* is the "
+        "worker's `resource.getrusage(RUSAGE_SELF).ru_maxrss` (KB on Linux) at the end. A forked "
+        "worker's figure starts at the parent's resident size, shown under each table.",
+        f"- `--quick` runs every system on seeded slices ({QUICK_ROWS['train']} train / "
+        f"{QUICK_ROWS['valid']} valid / {QUICK_ROWS['test']} test rows) with a smaller fastText "
+        f"grid ({quick_grid}), and runs each textladder family with its own `quick_settings()` "
+        f"(e.g. 2 epochs); its figures only show that the harness works.",
+        "",
+    ]
+
+
+def render(doc: dict[str, Any]) -> str:
+    m = doc["machine"]
+    packages = ", ".join(f"{k} {v}" for k, v in m.get("packages", {}).items() if v)
+    quick = " · **quick mode: small slices, figures not meaningful**" if doc.get("quick") else ""
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by the harness in `benchmarks/` from its results file (`python -m benchmarks "
+        "report` regenerates it); do not edit by hand.",
+        "",
+        f"- Rerun: `{doc['command']}`",
+        f"- Date: {doc['date']} · commit `{doc['commit']}`{quick}",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
+        f"{m['os']}; load average at start {m.get('load_average_at_start', '?')}",
+        f"- Packages: {packages}; thread pools: {', '.join(m.get('thread_pools', [])) or '?'}",
+        *[f"- Note: {note}" for note in doc.get("notes", [])],
+        "",
+        *_method(),
+    ]
+    datasets = list(dict.fromkeys(r["dataset"] for r in doc["results"]))
+    for dataset in datasets:
+        records = [r for r in doc["results"] if r["dataset"] == dataset]
+        lines += [f"## {dataset}", ""] + dataset_table(dataset, records)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_report(doc: dict[str, Any], path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(doc), encoding="utf-8")
+    return path

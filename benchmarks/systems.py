@@ -1,0 +1,128 @@
+"""The systems a benchmark compares, behind one small interface.
+
+Every textladder model family that `available_families()` lists becomes a system of the same
+name, driven through the public `TextClassifier` with no per-family code, so a family registered
+later is benchmarked automatically. The peers (`peer:*`, see `peers.py` and `fasttext_peer.py`)
+follow the same interface. A system only fits, predicts and evaluates; timing, memory and
+processes belong to `measure.py`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from textladder import TextClassifier
+from textladder.families import available_families, get_family
+
+from benchmarks.datasets import SEED, BenchData, Split
+
+
+class System(ABC):
+    """Fit on a dataset's train split (choosing settings on valid), then predict and evaluate."""
+
+    name: str
+
+    @classmethod
+    def unavailable(cls) -> str | None:
+        """Why the system cannot run in this installation, or None when it can."""
+        return None
+
+    @abstractmethod
+    def fit(self, data: BenchData, quick: bool) -> None:
+        """Train on `data.train`; every choice is made on `data.valid`."""
+
+    @abstractmethod
+    def predict(self, texts: list[str]) -> list:
+        """Labels for a batch of texts."""
+
+    def predict_one(self, text: str):
+        """The label of one text, as a user predicting one request at a time would ask."""
+        return self.predict([text])[0]
+
+    @abstractmethod
+    def evaluate(self, split: Split) -> dict[str, Any]:
+        """The task's full metric dict on a labelled split."""
+
+    @abstractmethod
+    def valid_metrics(self) -> dict[str, Any]:
+        """The task's metric dict on the validation split, as measured during fitting."""
+
+    @abstractmethod
+    def settings(self) -> dict[str, Any]:
+        """What the system was run with and what it chose on validation."""
+
+
+def quick_params(family: str) -> dict[str, Any]:
+    """The family's own settings for a smoke run: a check of the harness, not a measurement."""
+    return get_family(family).quick_settings()
+
+
+class TextladderSystem(System):
+    """A textladder family through `TextClassifier`, with the dataset's metric and task."""
+
+    def __init__(self, family: str):
+        self.name = family
+
+    def fit(self, data: BenchData, quick: bool) -> None:
+        self.params = quick_params(self.name) if quick else {}
+        self.clf = TextClassifier(model=self.name, task=data.spec.task, metric=data.spec.metric,
+                                  model_params=self.params or None, seed=SEED)
+        self.clf.fit(data.train.texts, data.train.labels,
+                     valid=(data.valid.texts, data.valid.labels))
+
+    def predict(self, texts: list[str]) -> list:
+        return self.clf.predict(texts)
+
+    def predict_one(self, text: str):
+        return self.clf.predict(text)
+
+    def evaluate(self, split: Split) -> dict[str, Any]:
+        return self.clf.evaluate(split.texts, split.labels)
+
+    def valid_metrics(self) -> dict[str, Any]:
+        return self.clf.valid_metrics_
+
+    def settings(self) -> dict[str, Any]:
+        family = self.clf.family_
+        task = self.clf.task_.to_config()
+        task.pop("classes", None)
+        return {"textladder_model": self.name, "metric": self.clf.metric, "seed": SEED,
+                "model_params": self.params, "chosen": family.to_config()["chosen"],
+                "settings": family.resolved_settings(), "task": task}
+
+
+def peer_classes() -> dict[str, type[System]]:
+    """The peer systems by name (imported here so that their modules stay optional)."""
+    from benchmarks.fasttext_peer import FastTextPeer
+    from benchmarks.peers import MiniLMPeer, SklearnPeer
+
+    return {cls.name: cls for cls in (SklearnPeer, FastTextPeer, MiniLMPeer)}
+
+
+def all_system_names() -> list[str]:
+    """Every textladder family, then every peer, in display order."""
+    return list(available_families()) + list(peer_classes())
+
+
+def make_system(name: str) -> System:
+    peers = peer_classes()
+    return peers[name]() if name in peers else TextladderSystem(name)
+
+
+def resolve_systems(requested: list[str] | None) -> tuple[list[str], list[str]]:
+    """(names to run, notes on skipped ones); unknown names raise ValueError."""
+    known = all_system_names()
+    names = requested or known
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"unknown system {unknown[0]!r}; known: {', '.join(known)}")
+    runnable, notes = [], []
+    peers = peer_classes()
+    for name in names:
+        why = peers[name].unavailable() if name in peers else None
+        if why is None:
+            runnable.append(name)
+        else:
+            notes.append(f"{name} skipped: {why}")
+    return runnable, notes

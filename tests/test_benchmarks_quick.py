@@ -1,0 +1,134 @@
+"""The benchmark harness (`benchmarks/` at the repository root), quick mode, on a fake data root.
+
+The fake root has the layout of ../shared/data: four dataset folders with made-up texts whose
+labels follow cue words, of the right kinds (multi-class, ordinal 1..5, multi-label joined by '|',
+binary 0/1 without valid.csv). The harness runs once through its Python entry function and once
+through `python -m benchmarks` in a subprocess that reruns one pair into the same file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from rich.console import Console
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # `benchmarks` lives at the repository root, beside src/
+
+from benchmarks.report import render  # noqa: E402
+from benchmarks.results import REPORT, RESULTS  # noqa: E402
+from benchmarks.runner import run_benchmarks  # noqa: E402
+from benchmarks.systems import resolve_systems  # noqa: E402
+from textladder.families import available_families  # noqa: E402
+
+SYSTEMS = ["tfidf", "peer:sklearn", "peer:fasttext"]
+DATASETS = {  # name -> (labels to cycle through, has valid.csv)
+    "tweeteval-sentiment": (["negative", "neutral", "positive"], True),
+    "sst5": (["1", "2", "3", "4", "5"], True),
+    "goemotions": (["joy", "anger", "fear", "neutral", "joy|fear", "anger|neutral"], True),
+    "sst2": (["0", "1"], False),
+}
+FILLER = "the a movie day really just some thing we it was and".split()
+UNIT_INTERVAL = {"accuracy", "macro_f1", "micro_f1", "macro_recall", "weighted_f1",
+                 "balanced_accuracy", "samples_f1", "subset_accuracy", "hamming_loss", "f1",
+                 "precision", "recall", "off_by_one_accuracy", "roc_auc", "pr_auc"}
+
+
+def _text(label: str, rng: random.Random) -> str:
+    cues = [f"cue{part}{i}" for part in label.split("|") for i in range(2)]
+    words = cues + rng.sample(FILLER, 4)
+    rng.shuffle(words)
+    return " ".join(words)
+
+
+def _write(folder: Path, split: str, labels: list[str], n: int, rng: random.Random) -> None:
+    rows = [labels[i % len(labels)] for i in range(n)]
+    frame = pd.DataFrame({"text": [_text(label, rng) for label in rows], "label": rows})
+    frame.to_csv(folder / f"{split}.csv", index=False)
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("data")
+    rng = random.Random(0)
+    for name, (labels, has_valid) in DATASETS.items():
+        folder = root / name
+        folder.mkdir()
+        _write(folder, "train", labels, 60 if not has_valid else 36, rng)
+        if has_valid:
+            _write(folder, "valid", labels, 18, rng)
+        _write(folder, "test", labels, 18, rng)
+    return root
+
+
+def _check_record(record: dict) -> None:
+    for split in ("test", "valid"):
+        metrics = record["metrics"][split]
+        assert metrics, f"{record['dataset']} {record['system']}: no {split} metrics"
+        for name, value in metrics.items():
+            if name in UNIT_INTERVAL and value is not None:
+                assert 0.0 <= value <= 1.0, (record["system"], name, value)
+    assert record["train_seconds"] > 0
+    assert record["predict_texts_per_second"]["batch"] > 0
+    assert record["predict_texts_per_second"]["single"] > 0
+    assert record["peak_rss_mb"] >= record["start_rss_mb"] > 0
+
+
+def test_default_systems_are_every_family_then_the_peers() -> None:
+    names, _ = resolve_systems(None)
+    families = available_families()
+    assert names[:len(families)] == families
+    assert {"peer:sklearn", "peer:fasttext"} <= set(names[len(families):])
+
+
+def test_quick_run_then_cli_rerun_merges(data_root: Path, tmp_path: Path) -> None:
+    output = tmp_path / "x.json"
+    report_before = REPORT.stat().st_mtime if REPORT.exists() else None
+    results_before = RESULTS.stat().st_mtime if RESULTS.exists() else None
+
+    document = run_benchmarks(models=SYSTEMS, quick=True, data_root=data_root, output=output,
+                              console=Console(file=io.StringIO()))
+
+    pairs = {(r["dataset"], r["system"]): r for r in document["results"]}
+    assert set(pairs) == {(d, s) for d in DATASETS for s in SYSTEMS}
+    for record in pairs.values():
+        _check_record(record)
+    assert pairs[("sst2", "tfidf")]["rows"]["valid"] == 6  # 10 % of train held out
+    assert set(pairs[("sst5", "peer:sklearn")]["metrics"]["test"]) >= {"accuracy", "mae", "qwk"}
+    assert pairs[("sst5", "peer:sklearn")]["metrics"]["test"]["mae"] >= 0
+    assert set(pairs[("goemotions", "peer:fasttext")]["metrics"]["test"]) >= {"macro_f1",
+                                                                             "micro_f1"}
+    assert pairs[("goemotions", "peer:fasttext")]["settings"]["chosen"]["threshold"] is not None
+    assert "macro_recall" in pairs[("tweeteval-sentiment", "tfidf")]["metrics"]["valid"]
+    assert json.loads(output.read_text()) == document
+    markdown = output.with_suffix(".md").read_text()
+    assert all(f"## {name}" in markdown for name in DATASETS)
+    assert "published: SVM" in markdown
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    rerun = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "run", "--quick", "--data-root", str(data_root),
+         "--output", str(output), "--datasets", "sst5", "--models", "peer:sklearn"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+
+    merged = json.loads(output.read_text())
+    assert "--models peer:sklearn" in merged["command"]
+    after = {(r["dataset"], r["system"]): r for r in merged["results"]}
+    assert len(merged["results"]) == len(after) == len(pairs)
+    for pair, record in pairs.items():
+        if pair != ("sst5", "peer:sklearn"):
+            assert after[pair] == record, f"{pair} changed though it was not rerun"
+    _check_record(after[("sst5", "peer:sklearn")])
+    assert "## sst5" in render(merged)
+    # quick runs with an explicit --output never touch the real results or report
+    assert (REPORT.stat().st_mtime if REPORT.exists() else None) == report_before
+    assert (RESULTS.stat().st_mtime if RESULTS.exists() else None) == results_before
