@@ -123,3 +123,11 @@ def test_neural_families_say_what_to_install_without_torch(monkeypatch, tmp_path
     texts, labels = make_task_data("binary")
     with pytest.raises(TextladderError, match="needs PyTorch: pip install torch==2.13.0"):
         TextClassifier(model="lstm").fit(texts, labels, valid=(texts, labels))
+
+
+def test_a_diverging_run_stops_with_advice(tmp_path):
+    texts, labels = make_task_data("regression")
+    settings = {**tiny_settings("fasttext", tmp_path), "lr": 1e6}
+    with pytest.raises(TextladderError, match="diverged .*lower the learning rate"):
+        TextClassifier(model="fasttext", model_params=settings).fit(texts, labels,
+                                                                    valid=(texts, labels))

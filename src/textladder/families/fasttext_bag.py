@@ -32,7 +32,10 @@ class FastTextFamily(TorchFamily):
     def _optimizer(self, module):
         import torch
 
-        return torch.optim.SGD(module.parameters(), lr=self.settings_["lr"])
+        # fastText's learning rate is per example; the loss here is a batch mean, so the step
+        # is scaled by the batch size to match.
+        return torch.optim.SGD(module.parameters(),
+                               lr=self.settings_["lr"] * self.settings_["batch_size"])
 
     def _prepare(self, texts: list[str], fit: bool, progress: Progress):
         from textladder.neural.bag import add_bigrams

@@ -76,6 +76,7 @@ class LinearHead:
     build: Callable[[float, str | None, int, int], object]  # (C, class_weight, seed, n_outputs)
     output: Callable[[object, object], np.ndarray]
     weighted: bool = True  # whether class weights apply
+    auto_weights: tuple[str | None, ...] = (None, "balanced")  # tried with class_weight="auto"
 
 
 def _proba(model, X) -> np.ndarray:
@@ -86,10 +87,11 @@ LINEAR_HEADS: dict[str, LinearHead] = {
     "sigmoid": LinearHead(lambda C, w, seed, n: _logistic(C, w, seed), _proba),
     "softmax": LinearHead(lambda C, w, seed, n: _logistic(C, w, seed), _proba),
     "multi_sigmoid": LinearHead(
-        lambda C, w, seed, n: OneVsRestClassifier(
-            LogisticRegression(C=C, class_weight=w, solver="liblinear", random_state=seed)
-        ),
+        lambda C, w, seed, n: OneVsRestClassifier(_logistic(C, w, seed)),
         _proba,
+        # Per-label thresholds tuned on validation already answer the imbalance of rare labels;
+        # "auto" does not also try balanced weights (it would double 28-label grids).
+        auto_weights=(None,),
     ),
     "cumulative": LinearHead(
         lambda C, w, seed, n: CumulativeLogit(n_levels=n, C=C, class_weight=w, random_state=seed),

@@ -1,7 +1,7 @@
 """The first rung: word and character tf-idf features with a linear model for the task's head.
 
 The features are fitted once; then a small grid of regularisation strengths C (and, with
-`class_weight="auto"`, unweighted against balanced class weights) is tried, each candidate scored
+`class_weight="auto"`, unweighted against balanced class weights for single-label heads) is tried, each candidate scored
 on the validation data by the task's primary metric, and the best kept. This is the baseline that
 is often hard to beat, so it is tuned, not left at defaults. It does not refit on train + valid:
 the validation data also tunes the decision thresholds, and must stay unseen by the model.
@@ -76,10 +76,11 @@ class TfidfFamily(ModelFamily):
                                       f"null to leave it out; got {value!r}.")
         if not settings["word_ngrams"] and not settings["char_ngrams"]:
             raise TextladderError("word_ngrams and char_ngrams cannot both be null.")
-        if not LINEAR_HEADS[task.head].weighted or weighting == "none":
+        head = LINEAR_HEADS[task.head]
+        if not head.weighted or weighting == "none":
             weights = [None]
         else:
-            weights = [None, "balanced"] if weighting == "auto" else ["balanced"]
+            weights = list(head.auto_weights) if weighting == "auto" else ["balanced"]
         return [(float(C), w) for w in weights for C in strengths]
 
     def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from textladder.errors import TextladderError
 from textladder.neural.callbacks import Callback
 from textladder.neural.heads import TorchHead
 from textladder.tasks.base import Task
@@ -72,6 +73,11 @@ class Trainer:
             for start in range(0, n, self.batch_size):
                 rows = order[start:start + self.batch_size]
                 losses.append(self.train_step(batcher(rows), target_tensor[rows]))
+                if not np.isfinite(losses[-1]):
+                    raise TextladderError(
+                        f"training diverged in epoch {epoch} (the loss is {losses[-1]}); lower "
+                        f"the learning rate with --set lr=..., e.g. to a tenth."
+                    )
                 self._call("on_batch_end", losses[-1])
             record = {
                 "epoch": epoch,
