@@ -113,3 +113,13 @@ def write_table(path: Path, texts: list[str], labels: list, fmt: str | None = No
 def sentiment_csv(tmp_path: Path) -> Path:
     texts, labels = make_task_data("multiclass", 20)
     return write_table(tmp_path / "train.csv", texts, labels)
+
+
+@pytest.fixture
+def model_dir(tmp_path, sentiment_csv) -> Path:
+    """A tfidf model trained through the command line on `sentiment_csv`."""
+    from cli_helpers import run_json
+
+    out = tmp_path / "model"
+    run_json("train", sentiment_csv, "--out", out, "--set", "C=[10]")
+    return out

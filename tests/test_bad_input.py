@@ -11,27 +11,26 @@ from cli_helpers import assert_clean_error, run, run_json
 from conftest import make_task_data, write_table
 
 
-@pytest.fixture
-def model_dir(tmp_path, sentiment_csv):
-    out = tmp_path / "model"
-    run_json("train", sentiment_csv, "--out", out, "--set", "C=[10]")
-    return out
-
-
 def test_missing_file(tmp_path):
     assert_clean_error(run("train", tmp_path / "nope.csv"), "file not found", "nope.csv")
 
 
-def test_empty_file(tmp_path):
-    path = tmp_path / "empty.csv"
-    path.write_text("")
-    assert_clean_error(run("inspect", path), "is empty")
-
-
-def test_header_without_rows(tmp_path):
-    path = tmp_path / "header.csv"
-    path.write_text("text,label\n")
-    assert_clean_error(run("train", path), "no rows")
+@pytest.mark.parametrize(
+    "name, content, command, fragment",
+    [
+        ("empty.csv", b"", "inspect", "is empty"),
+        ("header.csv", b"text,label\n", "train", "no rows"),
+        ("shift.csv", b"text,label\nsome, text with comma,neg\nhello world,pos\n", "inspect",
+         "more fields than its header"),
+        ("broken.parquet", b"not parquet at all", "inspect", "as Parquet"),
+        ("array.json", b'[{"text": "a", "label": "x"}, {"text": "b", "label": "y"}]', "inspect",
+         "JSON lines"),
+    ],
+)
+def test_unusable_files(tmp_path, name, content, command, fragment):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert_clean_error(run(command, path), fragment)
 
 
 def test_unknown_column_lists_the_columns(sentiment_csv):

@@ -13,34 +13,12 @@ from textladder import TextClassifier
 from textladder.errors import TextladderError
 
 
-@pytest.fixture
-def model_dir(tmp_path, sentiment_csv):
-    out = tmp_path / "model"
-    run_json("train", sentiment_csv, "--out", out, "--set", "C=[10]")
-    return out
-
-
 def test_labels_written_as_floats_train_and_predict_as_integers(tmp_path):
     texts, labels = make_task_data("binary", 15)
     path = write_table(tmp_path / "f.csv", texts, [f"{float(l == 'positive'):.1f}" for l in labels])
     report = run_json("train", path, "--out", tmp_path / "m", "--set", "C=[10]")
     assert report["task"] == "binary" and report["labels"] == ["0", "1"]
     assert run_json("predict", tmp_path / "m", "great lovely film")[0]["prediction"] == 1
-
-
-def test_a_row_with_an_extra_field_is_refused_not_shifted(tmp_path):
-    path = tmp_path / "shift.csv"
-    path.write_text("text,label\nsome, text with comma,neg\nhello world,pos\n")
-    assert_clean_error(run("inspect", path), "more fields than its header")
-
-
-def test_unreadable_parquet_and_json_arrays(tmp_path):
-    broken = tmp_path / "broken.parquet"
-    broken.write_bytes(b"not parquet at all")
-    assert_clean_error(run("inspect", broken), "as Parquet")
-    array = tmp_path / "array.json"
-    array.write_text(json.dumps([{"text": "a", "label": "x"}, {"text": "b", "label": "y"}]))
-    assert_clean_error(run("inspect", array), "JSON lines")
 
 
 def test_rows_without_text_keep_every_output_column(model_dir, tmp_path):
