@@ -2,9 +2,10 @@
 
 Each dataset lives in `<data root>/<name>/{train,valid,test}.csv` (columns `text,label`, read as
 strings). Its task is fixed here, and so is the metric its published results use; every system
-chooses its settings on `valid` by that metric. Where there is no `valid.csv` (sst2) a stratified
-10 % of `train` is held out with textladder's own `split_holdout`, once, in the parent process, so
-every system gets the same rows. `--quick` takes small seeded slices of each split.
+chooses its settings on `valid` by that metric. Where there is no `valid.csv`, validation rows are
+held out of `train` once, in the parent process, so every system gets the same rows: whole
+sentences with their phrases dropped from train for phrase-level sets (sst2, see holdout.py),
+else a stratified 10 % with textladder's own `split_holdout`. `--quick` takes small seeded slices of each split.
 
 This module only reads and splits data; it does not train, time or score anything.
 """
@@ -19,12 +20,15 @@ import pandas as pd
 
 from textladder.data.labels import label_key
 from textladder.data.split import split_holdout
+
+from benchmarks.holdout import sentence_holdout
 from textladder.tasks import TASK_TYPES, make_task, prepare_labels, resolve_task
 from textladder.tasks.base import Task
 
 DEFAULT_DATA_ROOT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 QUICK_ROWS = {"train": 300, "valid": 100, "test": 100}
 HOLDOUT_SIZE = 0.1
+SENTENCE_HOLDOUT = 0.2
 SEED = 0
 GENERAL_METRICS = ("macro_f1", "accuracy")
 
@@ -37,6 +41,7 @@ class DatasetSpec:
     task: str
     published: tuple[str, ...]
     extra: tuple[str, ...] = ()
+    phrases: bool = False  # train holds every phrase of each sentence: see holdout.py
 
     @property
     def metric(self) -> str:
@@ -57,7 +62,7 @@ SPECS: dict[str, DatasetSpec] = {
         DatasetSpec("tweeteval-sentiment", "multiclass", ("macro_recall",)),
         DatasetSpec("sst5", "ordinal", ("accuracy",), ("mae", "qwk")),
         DatasetSpec("goemotions", "multilabel", ("macro_f1", "micro_f1")),
-        DatasetSpec("sst2", "binary", ("accuracy",)),
+        DatasetSpec("sst2", "binary", ("accuracy",), phrases=True),
     )
 }
 
@@ -136,6 +141,10 @@ def load_dataset(root: Path, spec: DatasetSpec, quick: bool = False, seed: int =
     notes = []
     if (folder / "valid.csv").exists():
         valid = _split(*_read(folder / "valid.csv"), detection)
+    elif spec.phrases:
+        kept, held, note = sentence_holdout(train.texts, train.labels, SENTENCE_HOLDOUT, seed)
+        train, valid = train.take(kept), train.take(held)
+        notes.append(note)
     else:
         kept, held = split_holdout(train.prepared, detection.task, HOLDOUT_SIZE, seed, "validation")
         train, valid = train.take(kept), train.take(held)

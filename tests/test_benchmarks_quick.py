@@ -101,7 +101,8 @@ def test_quick_run_then_cli_rerun_merges(data_root: Path, tmp_path: Path) -> Non
     assert set(pairs) == {(d, s) for d in DATASETS for s in SYSTEMS}
     for record in pairs.values():
         _check_record(record)
-    assert pairs[("sst2", "tfidf")]["rows"]["valid"] == 6  # 10 % of train held out
+    # 20 % of the whole sentences held out; no made-up text lies inside another
+    assert pairs[("sst2", "tfidf")]["rows"]["valid"] == 12
     assert set(pairs[("sst5", "peer:sklearn")]["metrics"]["test"]) >= {"accuracy", "mae", "qwk"}
     assert pairs[("sst5", "peer:sklearn")]["metrics"]["test"]["mae"] >= 0
     assert set(pairs[("goemotions", "peer:fasttext")]["metrics"]["test"]) >= {"macro_f1",
@@ -132,3 +133,18 @@ def test_quick_run_then_cli_rerun_merges(data_root: Path, tmp_path: Path) -> Non
     # quick runs with an explicit --output never touch the real results or report
     assert (REPORT.stat().st_mtime if REPORT.exists() else None) == report_before
     assert (RESULTS.stat().st_mtime if RESULTS.exists() else None) == results_before
+
+
+def test_sentence_holdout_keeps_phrases_of_held_out_sentences_out_of_train():
+    from benchmarks.holdout import sentence_holdout
+
+    sentences = [f"film {i} is good" if i % 2 else f"film {i} is bad" for i in range(20)]
+    phrases = [s.rsplit(" ", 2)[0] for s in sentences] + ["is good", "is bad"]
+    texts = sentences + phrases
+    labels = [str(i % 2) for i in range(20)] * 2 + ["1", "0"]
+    kept, held, note = sentence_holdout(texts, labels, 0.25, seed=0)
+    held_texts = {texts[i] for i in held}
+    assert held_texts <= set(sentences) and len(held) == 5
+    for i in kept:  # compared as token sequences, as SST is written
+        assert not any(f" {texts[i]} " in f" {sentence} " for sentence in held_texts)
+    assert "5 whole sentences" in note
