@@ -50,6 +50,15 @@ def default_report(output: Path) -> Path:
     return REPORT if output.resolve() == RESULTS.resolve() else output.with_suffix(".md")
 
 
+def _save(output: Path, report, records: list, info: dict, notes: list) -> dict[str, Any]:
+    """Merge the records measured so far into `output` and rewrite the report."""
+    info["notes"] = notes
+    document = write_results(output, merge(read_results(output), records, info,
+                                           all_system_names()))
+    write_report(document, Path(report) if report is not None else default_report(output))
+    return document
+
+
 def run_benchmarks(datasets: list[str] | None = None, models: list[str] | None = None,
                    quick: bool = False, data_root: str | Path | None = None,
                    output: str | Path | None = None, report: str | Path | None = None,
@@ -89,6 +98,8 @@ def run_benchmarks(datasets: list[str] | None = None, models: list[str] | None =
                     console.print(f"[red]{dataset} · {system} failed:[/]\n{error}")
                 else:
                     records.append(record)
+                    # Save after every pair: a run cut short keeps what it measured.
+                    document = _save(output, report, records, info, notes)
                     score = record["metrics"]["test"].get(data.spec.metric)
                     console.print(f"{dataset} · {system}: test {data.spec.metric} "
                                   f"{score if score is None else round(score, 4)}, train "
@@ -97,10 +108,8 @@ def run_benchmarks(datasets: list[str] | None = None, models: list[str] | None =
                 bar.advance(progress)
                 bar.refresh()
             del data
-    info["notes"] = notes
-    document = write_results(output, merge(read_results(output), records, info,
-                                           all_system_names()))
-    written = write_report(document, Path(report) if report is not None else default_report(output))
+    document = _save(output, report, records, info, notes)
+    written = Path(report) if report is not None else default_report(output)
     console.print(f"wrote {output} and {written}")
     if failures:
         raise BenchmarkError(f"{len(failures)} pair(s) failed: {', '.join(failures)}")
