@@ -100,7 +100,8 @@ def _order(record: dict[str, Any], systems: list[str]) -> tuple:
 def merge(old: dict[str, Any] | None, records: list[dict[str, Any]], info: dict[str, Any],
           systems: list[str]) -> dict[str, Any]:
     """The new document: this run's info, its records, and the old records of other pairs."""
-    stamped = [{**r, "date": info["date"], "commit": info["commit"]} for r in records]
+    stamped = [{**r, "date": info["date"], "commit": info["commit"], "command": info["command"]}
+               for r in records]
     ran = {(r["dataset"], r["system"]) for r in stamped}
     kept = [r for r in (old or {}).get("results", []) if (r["dataset"], r["system"]) not in ran]
     merged = sorted(kept + stamped, key=lambda r: _order(r, systems))
