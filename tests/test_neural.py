@@ -131,3 +131,46 @@ def test_a_diverging_run_stops_with_advice(tmp_path):
     with pytest.raises(TextladderError, match="diverged .*lower the learning rate"):
         TextClassifier(model="fasttext", model_params=settings).fit(texts, labels,
                                                                     valid=(texts, labels))
+
+
+@pytest.mark.parametrize("text, tokens", [("8/10", ["8", "/", "10"]), ("xpath", ["xpath"]),
+                                          ("at 8pm :D", ["at", "8pm", ":D"]),
+                                          ("(80%)", ["(", "80", "%", ")"])])
+def test_emoticons_do_not_eat_into_words(text, tokens):
+    assert tokenize(text) == tokens
+
+
+def test_bags_leave_out_unknown_words_and_their_bigrams():
+    from textladder.neural.bag import add_bigrams
+
+    bag = add_bigrams(np.array([5, 1, 6, 7]), n_words=10, buckets=100)
+    assert 1 not in bag.tolist()
+    assert len(bag) == 3 + 1  # three known words, one known pair (6, 7)
+
+
+def test_fasttext_regression_trains_with_default_learning_rate(tmp_path):
+    texts, labels = make_task_data("regression")
+    settings = {k: v for k, v in tiny_settings("fasttext", tmp_path).items() if k != "lr"}
+    clf = TextClassifier(model="fasttext", model_params=settings).fit(texts, labels,
+                                                                      valid=(texts, labels))
+    assert clf.evaluate(texts, labels)["r2"] > 0.9
+
+
+def test_wordvec_needs_vectors(tmp_path):
+    texts, labels = make_task_data("binary")
+    with pytest.raises(TextladderError, match="wordvec averages word vectors"):
+        TextClassifier(model="wordvec", model_params={"vectors": None}).fit(
+            texts, labels, valid=(texts, labels))
+
+
+def test_a_nan_validation_score_still_keeps_the_first_epoch():
+    module = torch.nn.Linear(3, 1)
+    task = make_task("regression").fit([0.0, 1.0])
+    x = torch.randn(16, 3)
+    y = np.zeros(16, dtype=np.float32)
+    trainer = ScriptedTrainer([float("nan")] * 3, module, TorchHead("linear", 1), task,
+                              torch.optim.SGD(module.parameters(), lr=0.1),
+                              [EarlyStopping(patience=2)], max_epochs=3, batch_size=8)
+    trainer.fit(lambda rows: (x[rows],), y, lambda rows: (x[rows],), y)
+    assert trainer.best_epoch == 1
+    assert torch.equal(module.weight, trainer.snapshots[0])

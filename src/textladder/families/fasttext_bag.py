@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from textladder.errors import TextladderError
 from textladder.families.registry import register
 from textladder.families.torch_family import TorchFamily
 from textladder.progress import Progress
@@ -29,13 +30,17 @@ class FastTextFamily(TorchFamily):
                 "schedule": "linear", "clip_norm": None, "dim": 64, "buckets": 500_000,
                 "min_count": 1, "lowercase": True}
 
-    def _optimizer(self, module):
+    def _optimizer(self, module, head):
         import torch
 
+        if self.settings_["weight_decay"]:
+            raise TextladderError("the fasttext model trains sparse embeddings with plain SGD "
+                                  "and takes no weight_decay; leave it at 0.")
         # fastText's learning rate is per example; the loss here is a batch mean, so the step
-        # is scaled by the batch size to match.
-        return torch.optim.SGD(module.parameters(),
-                               lr=self.settings_["lr"] * self.settings_["batch_size"])
+        # is scaled by the batch size to match. A regression has no fastText counterpart, and
+        # at that rate its squared error diverges: it takes the rate as given.
+        scale = 1 if head.kind == "linear" else self.settings_["batch_size"]
+        return torch.optim.SGD(module.parameters(), lr=self.settings_["lr"] * scale)
 
     def _prepare(self, texts: list[str], fit: bool, progress: Progress):
         from textladder.neural.bag import add_bigrams
@@ -48,8 +53,10 @@ class FastTextFamily(TorchFamily):
             self.vocab_ = Vocabulary.build(tokenized, self.settings_["min_count"])
             self.chosen_.update(vocabulary_size=len(self.vocab_))
         n_words, buckets = len(self.vocab_), self.settings_["buckets"]
+        # Unknown words (id 1) never occur in training, so their row would stay random: leave
+        # them and their bigrams out. A text with nothing known is the padding id, an empty bag.
         return TokenSequences([add_bigrams(np.asarray(self.vocab_.encode(t), dtype=np.int64),
-                                           n_words, buckets) for t in tokenized])
+                                           n_words, buckets) for t in tokenized], empty_id=0)
 
     def _batcher(self, prepared):
         return prepared.bag

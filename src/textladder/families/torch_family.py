@@ -59,7 +59,7 @@ class TorchFamily(ModelFamily):
     def _build_module(self, n_units: int):
         raise NotImplementedError
 
-    def _optimizer(self, module):
+    def _optimizer(self, module, head):
         import torch
 
         return torch.optim.AdamW(module.parameters(), lr=self.settings_["lr"],
@@ -112,14 +112,16 @@ class TorchFamily(ModelFamily):
         head = make_head(task, targets, self._class_weight(task))
         torch.manual_seed(seed)
         module = self._build_module(head.n_units)
-        trainer = Trainer(module, head, task, self._optimizer(module), self._callbacks(progress),
+        trainer = Trainer(module, head, task, self._optimizer(module, head),
+                          self._callbacks(progress),
                           max_epochs=self.settings_["epochs"],
                           batch_size=self.settings_["batch_size"],
                           clip_norm=self.settings_["clip_norm"], seed=seed)
         trainer.fit(self._batcher(prepared), targets, self._batcher(prepared_valid), valid[1])
         self.module_, self.head_ = module, head
         self.chosen_.update(best_epoch=trainer.best_epoch, epochs_run=len(trainer.history),
-                            history=trainer.history, n_units=head.n_units, head=head.kind)
+                            history=trainer.history, n_units=head.n_units, head=head.kind,
+                            head_shift=head.shift, head_scale=head.scale)
         return self
 
     def predict_output(self, texts: Sequence[str]) -> np.ndarray:
@@ -152,7 +154,9 @@ class TorchFamily(ModelFamily):
         family.settings_ = family.resolved_settings()
         family.chosen_ = config.get("chosen", {})
         family._load_state(directory)
-        family.head_ = TorchHead(family.chosen_["head"], family.chosen_["n_units"])
+        family.head_ = TorchHead(family.chosen_["head"], family.chosen_["n_units"],
+                                 shift=family.chosen_.get("head_shift", 0.0),
+                                 scale=family.chosen_.get("head_scale", 1.0))
         family.module_ = family._build_module(family.head_.n_units)
         family.module_.load_state_dict(load_file(str(directory / "weights.safetensors")))
         family.module_.eval()

@@ -57,6 +57,7 @@ class WordInputs:
             counts = Counter(t for tokens in tokenized for t in tokens)
             self.init_matrix_, coverage = embedding_matrix(self.vocab_.tokens, vectors, counts,
                                                            self.seed_)
+            self.found_ = coverage.pop("found")  # which vocabulary ids have a real vector
         self.chosen_.update(embedding_dim=int(self.init_matrix_.shape[1]), vectors_source=source,
                             coverage=coverage)
 

@@ -1,8 +1,9 @@
 """The `wordvec` rung: the tf-idf-weighted mean of word vectors, fed to a small dense net.
 
 The roadmap's first neural model. Each text becomes the average of its words' vectors, weighted by
-sublinear tf-idf; the vectors are word2vec trained on the training texts by default, or a local
-vectors file (`vectors=PATH`). The features are computed once, then a one-hidden-layer net with
+sublinear tf-idf (words without a vector weigh nothing); the vectors are word2vec trained on the
+training texts by default, or a local vectors file (`vectors=PATH`). The features are computed
+once and standardised with the training spread, then a one-hidden-layer net with
 dropout is trained with the task's head. Saved: vocabulary (JSON), idf and vectors (safetensors).
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from textladder.errors import TextladderError
 from textladder.families.registry import register
 from textladder.families.torch_family import TorchFamily
 from textladder.families.word_inputs import WORD_SETTINGS, WordInputs
@@ -43,13 +45,26 @@ class WordVecFamily(WordInputs, TorchFamily):
 
     def _prepare(self, texts: list[str], fit: bool, progress: Progress):
         tokenized = self._tokenized(texts)
+        counts = None
         if fit:
+            if self.settings_["vectors"] is None:
+                raise TextladderError("wordvec averages word vectors: set vectors to 'word2vec' "
+                                      "(trained on the texts) or a vectors file.")
             self._fit_words(tokenized, progress)
-            document_frequency = np.bincount(self._counts(tokenized).indices,
-                                             minlength=len(self.vocab_))
-            self.idf_ = (np.log((1 + len(texts)) / (1 + document_frequency)) + 1).astype(np.float32)
+            counts = self._counts(tokenized)
+            document_frequency = np.bincount(counts.indices, minlength=len(self.vocab_))
+            idf = np.log((1 + len(texts)) / (1 + document_frequency)) + 1
+            # A word without a real vector would add a random row, weighted most when rarest.
+            self.idf_ = np.where(self.found_, idf, 0.0).astype(np.float32)
             self.vectors_ = self.init_matrix_
-        counts = self._counts(tokenized)
+        features = self._mean_vectors(self._counts(tokenized) if counts is None else counts)
+        if fit:  # standardise with the training spread: averaged vectors are tiny and alike
+            self.feature_mean_ = features.mean(axis=0)
+            self.feature_std_ = features.std(axis=0) + 1e-6
+        return ((features - self.feature_mean_) / self.feature_std_).astype(np.float32)
+
+    def _mean_vectors(self, counts: sp.csr_matrix) -> np.ndarray:
+        counts = counts.copy()
         counts.data = 1 + np.log(counts.data)  # sublinear tf
         weights = counts.multiply(self.idf_[None, :]).tocsr()
         totals = np.asarray(weights.sum(axis=1)).ravel()
@@ -73,7 +88,8 @@ class WordVecFamily(WordInputs, TorchFamily):
         from safetensors.numpy import save_file
 
         self._save_words(directory)
-        save_file({"idf": self.idf_, "vectors": self.vectors_}, str(directory / "features.safetensors"))
+        save_file({"idf": self.idf_, "vectors": self.vectors_, "feature_mean": self.feature_mean_,
+                   "feature_std": self.feature_std_}, str(directory / "features.safetensors"))
 
     def _load_state(self, directory: Path) -> None:
         from safetensors.numpy import load_file
@@ -81,3 +97,4 @@ class WordVecFamily(WordInputs, TorchFamily):
         self._load_words(directory)
         arrays = load_file(str(directory / "features.safetensors"))
         self.idf_, self.vectors_ = arrays["idf"], arrays["vectors"]
+        self.feature_mean_, self.feature_std_ = arrays["feature_mean"], arrays["feature_std"]

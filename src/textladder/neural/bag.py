@@ -13,18 +13,21 @@ from torch import nn
 _PRIME = 1_000_003
 
 
-def add_bigrams(ids: np.ndarray, n_words: int, buckets: int) -> np.ndarray:
-    """Word ids followed by the hashed ids of their adjacent pairs."""
+def add_bigrams(ids: np.ndarray, n_words: int, buckets: int, unknown: int = 1) -> np.ndarray:
+    """Known word ids followed by the hashed ids of adjacent known pairs."""
+    known = ids[ids != unknown]
     if len(ids) < 2 or buckets == 0:
-        return ids
-    pairs = (ids[:-1].astype(np.int64) * _PRIME + ids[1:]) % buckets + n_words
-    return np.concatenate([ids, pairs])
+        return known
+    both = (ids[:-1] != unknown) & (ids[1:] != unknown)
+    pairs = (ids[:-1][both].astype(np.int64) * _PRIME + ids[1:][both]) % buckets + n_words
+    return np.concatenate([known, pairs])
 
 
 class BagOfNgrams(nn.Module):
     def __init__(self, n_rows: int, dim: int, n_units: int):
         super().__init__()
-        self.embedding = nn.EmbeddingBag(n_rows, dim, mode="mean", sparse=True)
+        # padding_idx 0 is left out of the mean: a bag of only padding embeds as zeros.
+        self.embedding = nn.EmbeddingBag(n_rows, dim, mode="mean", sparse=True, padding_idx=0)
         nn.init.uniform_(self.embedding.weight, -1.0 / dim, 1.0 / dim)
         self.output = nn.Linear(dim, n_units)
 

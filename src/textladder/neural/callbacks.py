@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import copy
+import math
 
 from textladder.progress import Progress
 
@@ -30,8 +31,10 @@ class EarlyStopping(Callback):
         self.best_score, self.best_epoch, self.best_state = -float("inf"), 0, None
 
     def on_epoch_end(self, trainer, record: dict) -> None:
-        if record["valid_score"] > self.best_score:
-            self.best_score, self.best_epoch = record["valid_score"], record["epoch"]
+        score = record["valid_score"]
+        score = -float("inf") if math.isnan(score) else score  # e.g. roc_auc on one class
+        if self.best_state is None or score > self.best_score:
+            self.best_score, self.best_epoch = score, record["epoch"]
             self.best_state = copy.deepcopy(trainer.module.state_dict())
         elif record["epoch"] - self.best_epoch >= self.patience:
             trainer.stop = True
@@ -43,8 +46,8 @@ class EarlyStopping(Callback):
 
 
 class ReduceLROnPlateau(Callback):
-    def __init__(self, factor: float = 0.5, patience: int = 1):
-        self.factor, self.patience = factor, patience
+    def __init__(self, factor: float = 0.5, patience: int = 2, min_lr: float = 1e-5):
+        self.factor, self.patience, self.min_lr = factor, patience, min_lr
 
     def on_train_begin(self, trainer) -> None:
         self.best, self.waited = -float("inf"), 0
@@ -56,7 +59,7 @@ class ReduceLROnPlateau(Callback):
         self.waited += 1
         if self.waited >= self.patience:
             for group in trainer.optimizer.param_groups:
-                group["lr"] *= self.factor
+                group["lr"] = max(self.min_lr, group["lr"] * self.factor)
             self.waited = 0
 
 
@@ -74,7 +77,7 @@ class LinearDecay(Callback):
 
 class ProgressBar(Callback):
     def __init__(self, progress: Progress, name: str):
-        self.progress, self.name = progress, name
+        self.progress, self.name, self._context = progress, name, None
 
     def on_train_begin(self, trainer) -> None:
         self._context = self.progress.step(f"{self.name}: training", total=trainer.max_epochs)
@@ -91,4 +94,6 @@ class ProgressBar(Callback):
         self.step.advance()
 
     def on_train_end(self, trainer) -> None:
-        self._context.__exit__(None, None, None)
+        if self._context is not None:
+            self._context.__exit__(None, None, None)
+            self._context = None

@@ -2,11 +2,12 @@
 
 - sigmoid (binary): one logit, binary cross-entropy (`pos_weight` with class weights);
 - softmax (multiclass): C logits, cross-entropy (per-class weights with class weights);
-- multi_sigmoid (multilabel): L logits, binary cross-entropy per label (`pos_weight` per label
-  with class weights);
+- multi_sigmoid (multilabel): L logits, binary cross-entropy summed over labels (`pos_weight`
+  per label with class weights);
 - cumulative (ordinal): K-1 logits trained CORN-style: logit k learns P(level > k | level >= k)
   on the rows with level >= k; P(level > k) is the running product of those conditionals;
-- linear (regression): one output, mean squared error.
+- linear (regression): one output, mean squared error on standardised targets (the training
+  mean and spread are saved, and outputs are mapped back to the label scale).
 
 `to_output` turns logits into the task's output shape (see `textladder.tasks.base`).
 """
@@ -30,16 +31,22 @@ class TorchHead:
     kind: str
     n_units: int
     weights: torch.Tensor | None = None  # class weights or pos_weight, from training targets
+    shift: float = 0.0  # regression: targets are learned as (y - shift) / scale
+    scale: float = 1.0
 
     def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return _LOSSES[self.kind](self, logits, targets)
 
     def to_output(self, logits: torch.Tensor) -> np.ndarray:
-        return _OUTPUTS[self.kind](logits.detach().float()).numpy()
+        output = _OUTPUTS[self.kind](logits.detach().float()).numpy()
+        return output * self.scale + self.shift if self.kind == "linear" else output
 
     def target_tensor(self, targets: np.ndarray) -> torch.Tensor:
         dtype = torch.long if self.kind in ("softmax", "cumulative") else torch.float32
-        return torch.as_tensor(np.asarray(targets), dtype=dtype)
+        targets = np.asarray(targets)
+        if self.kind == "linear":
+            targets = (targets - self.shift) / self.scale
+        return torch.as_tensor(targets, dtype=dtype)
 
 
 def _sigmoid_loss(head, logits, targets):
@@ -51,19 +58,22 @@ def _softmax_loss(head, logits, targets):
 
 
 def _multi_sigmoid_loss(head, logits, targets):
-    return F.binary_cross_entropy_with_logits(logits, targets, pos_weight=head.weights)
+    # Summed over labels, averaged over rows: each label learns at the rate one binary task
+    # would, rather than 1/L of it.
+    losses = F.binary_cross_entropy_with_logits(logits, targets, pos_weight=head.weights,
+                                                reduction="none")
+    return losses.sum(dim=1).mean()
 
 
 def _corn_loss(head, logits, targets):
-    total, count = logits.new_zeros(()), 0
+    total = logits.new_zeros(())
     for k in range(logits.shape[1]):
         at_least = targets >= k
         if at_least.any():
             event = (targets[at_least] > k).float()
             total = total + F.binary_cross_entropy_with_logits(
                 logits[at_least, k], event, reduction="sum")
-            count += int(at_least.sum())
-    return total / max(count, 1)
+    return total / max(len(targets), 1)  # summed over events, averaged over rows
 
 
 def _mse_loss(head, logits, targets):
@@ -106,4 +116,8 @@ def make_head(task: Task, targets: np.ndarray, class_weight: str | None = None) 
         task.head, task.n_outputs)
     weights = _balanced_weights(task.head, targets, task.n_outputs) \
         if class_weight == "balanced" else None
+    if task.head == "linear":  # learn standardised scores; outputs are mapped back
+        values = np.asarray(targets, dtype=float)
+        return TorchHead(task.head, n_units, None, float(values.mean()),
+                         float(values.std()) or 1.0)
     return TorchHead(task.head, n_units, weights)

@@ -11,9 +11,9 @@ import torch
 
 
 class TokenSequences:
-    def __init__(self, sequences: list[np.ndarray]):
-        # An empty text becomes one unknown token so that every row has length >= 1.
-        self.sequences = [s if len(s) else np.array([1], dtype=np.int64) for s in sequences]
+    def __init__(self, sequences: list[np.ndarray], empty_id: int = 1):
+        # An empty text becomes one token (unknown, or padding) so that every row has length >= 1.
+        self.sequences = [s if len(s) else np.array([empty_id], dtype=np.int64) for s in sequences]
 
     def __len__(self) -> int:
         return len(self.sequences)

@@ -14,8 +14,8 @@ _PATTERN = re.compile(
     r"""
     (?:https?://|www\.)\S+                      # URLs
     | <3+                                        # hearts
-    | [:;=8xX][\-o\*']?[\)\]\(\[dDpP/\\\}\{@\|]+ # emoticons, western
-    | [\)\]\(\[\}\{][\-o\*']?[:;=8]              # emoticons, reversed
+    | [:;=8xX][\-o\*']?[\)\]\(\[dDpP/\\\}\{@\|]+(?![\w/])  # emoticons, western
+    | [\)\]\(\[\}\{][\-o\*']?[:;=8](?![\w/])               # emoticons, reversed
     | [@\#]\w+                                   # mentions, hashtags
     | \w+(?:['’]\w+)*                            # words, numbers, contractions
     | n['’]t                                      # a split-off negation ("does n't")

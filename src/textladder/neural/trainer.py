@@ -43,8 +43,10 @@ class Trainer:
         self.optimizer.zero_grad()
         loss = self.get_loss(self.module(*inputs), targets)
         loss.backward()
-        if self.clip_norm:
-            torch.nn.utils.clip_grad_norm_(self.module.parameters(), self.clip_norm)
+        if self.clip_norm:  # sparse gradients (embedding bags) cannot be clipped by norm
+            dense = [p for p in self.module.parameters()
+                     if p.grad is not None and not p.grad.is_sparse]
+            torch.nn.utils.clip_grad_norm_(dense, self.clip_norm)
         self.optimizer.step()
         return float(loss.detach())
 
@@ -68,6 +70,13 @@ class Trainer:
         target_tensor = self.head.target_tensor(targets)
         self.planned_steps = self.max_epochs * int(np.ceil(n / self.batch_size))
         self._call("on_train_begin")
+        try:
+            self._epochs(batcher, target_tensor, n, rng, valid_batcher, valid_targets)
+        finally:  # also on failure, so that callbacks close what they opened (progress bars)
+            self._call("on_train_end")
+        return self
+
+    def _epochs(self, batcher, target_tensor, n, rng, valid_batcher, valid_targets) -> None:
         for epoch in range(1, self.max_epochs + 1):
             order, losses = rng.permutation(n), []
             for start in range(0, n, self.batch_size):
@@ -90,8 +99,6 @@ class Trainer:
             self._call("on_epoch_end", record)
             if self.stop:
                 break
-        self._call("on_train_end")
-        return self
 
     def _call(self, hook: str, *args) -> None:
         for callback in self.callbacks:

@@ -8,6 +8,7 @@ the share of vocabulary types and of running training tokens that have a vector.
 
 from __future__ import annotations
 
+import codecs
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,8 +29,8 @@ def detect_format(path: Path) -> str:
     header = len(parts) == 2 and all(p.isdigit() for p in parts)
     if header:
         rest = head[len(first) + 1:]
-        try:
-            rest.decode("utf-8")
+        try:  # incremental: the 4 KB cut may fall inside a multi-byte character
+            codecs.getincrementaldecoder("utf-8")().decode(rest, final=False)
             text_like = b"\x00" not in rest
         except UnicodeDecodeError:
             text_like = False
@@ -60,7 +61,7 @@ def load_vectors(path: str | Path, fmt: str | None = None):
     return vectors, fmt
 
 
-def train_word2vec(tokenized: Sequence[list[str]], dim: int, seed: int, epochs: int = 5):
+def train_word2vec(tokenized: Sequence[list[str]], dim: int, seed: int, epochs: int = 10):
     """Word2vec (skip-gram) trained on the training texts; one worker, so it is repeatable."""
     from gensim.models import Word2Vec
 
@@ -95,4 +96,5 @@ def embedding_matrix(tokens: Sequence[str], vectors, token_counts: Counter, seed
     }
     coverage["summary"] = (f"{100 * coverage['vocabulary_found']:.0f} % of tokens, "
                            f"{100 * coverage['running_words_found']:.0f} % of running words found")
+    coverage["found"] = found  # per vocabulary id; not saved
     return matrix, coverage
