@@ -17,6 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from textladder.jsonsafe import finite
+
 from benchmarks.datasets import SPECS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -108,20 +110,9 @@ def merge(old: dict[str, Any] | None, records: list[dict[str, Any]], info: dict[
     return {**info, "results": merged}
 
 
-def _finite(value: Any) -> Any:
-    """NaN and infinities as None, so that the file is strict JSON."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    return value
-
-
 def write_results(path: Path, document: dict[str, Any]) -> dict[str, Any]:
     """Write atomically; return the document as it reads back (plain JSON values)."""
-    path, text = Path(path), json.dumps(_finite(document), indent=1, allow_nan=False, default=str)
+    path, text = Path(path), json.dumps(finite(document), indent=1, allow_nan=False, default=str)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.write_text(text + "\n", encoding="utf-8")

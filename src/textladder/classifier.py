@@ -66,9 +66,13 @@ class TextClassifier:
     def resolve_labels(self, labels: Sequence) -> tuple[Detection, list]:
         """The task these raw labels describe under this classifier's options, and the labels
         in that task's form. `fit` starts with this; callers use it to split data by task."""
+        detection, prepared, _, _ = self._resolve(labels)
+        return detection, prepared
+
+    def _resolve(self, labels: Sequence) -> tuple[Detection, list, list | None, dict | None]:
         order, label_map = self._label_options()
         detection = resolve_task(list(labels), self.task, order, label_map)
-        return detection, prepare_labels(list(labels), detection, label_map)
+        return detection, prepare_labels(list(labels), detection, label_map), order, label_map
 
     def _label_options(self) -> tuple[list[str] | None, dict[str, float] | None]:
         order = parse_order(self.order) if self.order is not None else None
@@ -95,8 +99,7 @@ class TextClassifier:
         if missing:
             raise TextladderError(f"{len(missing)} labels are missing (first at position "
                                   f"{missing[0]}); drop those rows or give them labels.")
-        self.detection_, prepared = self.resolve_labels(labels)
-        order, self.label_map_ = self._label_options()
+        self.detection_, prepared, order, self.label_map_ = self._resolve(labels)
         task = make_task(self.detection_.task, self.metric, order).fit(prepared)
         _check_label_space(task, prepared)
         targets = task.encode(prepared, "the training data")

@@ -10,7 +10,6 @@ know what the family's files contain.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ from typing import Any
 
 from textladder._version import __version__
 from textladder.errors import TextladderError
+from textladder.jsonsafe import finite
 
 FORMAT_VERSION = 1
 CONFIG_NAME = "config.json"
@@ -30,17 +30,6 @@ def _fsync_tree(directory: Path) -> None:
         if path.is_file():
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
-
-
-def _finite(value: Any) -> Any:
-    """The config with NaN and infinities as null, so that strict JSON readers accept it."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 def current_umask() -> int:
@@ -75,7 +64,7 @@ def save_model_dir(target: str | Path, config: dict[str, Any],
         write_files(staging)
         full = {"format_version": FORMAT_VERSION, "textladder_version": __version__, **config}
         with open(staging / CONFIG_NAME, "w", encoding="utf-8") as handle:
-            json.dump(_finite(full), handle, indent=2, ensure_ascii=False, allow_nan=False)
+            json.dump(finite(full), handle, indent=2, ensure_ascii=False, allow_nan=False)
         _fsync_tree(staging)
         os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes it private; a model is not
         previous = _previous_name(target)

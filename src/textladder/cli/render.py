@@ -10,23 +10,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from textladder.jsonsafe import finite
+
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
 def print_json(report: Any) -> None:
     """One JSON document on standard output; NaN becomes null."""
-    print(json.dumps(_clean(report), ensure_ascii=False, indent=2))
+    print(json.dumps(finite(report), ensure_ascii=False, indent=2))
 
 
 def _fmt(value: Any) -> str:

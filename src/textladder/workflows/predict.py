@@ -33,11 +33,11 @@ def _display(label, delimiter: str) -> Any:
 
 def predict_texts(clf: TextClassifier, texts: list[str]) -> list[dict[str, Any]]:
     """One record per text: the text, its prediction and (for classifiers) probabilities."""
-    predictions = clf.predict(texts)
+    output = clf.predict_output(texts)  # one pass: decisions and probabilities both come from it
+    predictions = clf.task_.decode(clf.task_.decide(output))
     records = [{"text": t, "prediction": p} for t, p in zip(texts, predictions)]
     if clf.task_.name != "regression":
-        probabilities = clf.predict_proba(texts)
-        for record, row in zip(records, probabilities):
+        for record, row in zip(records, output):
             record["probabilities"] = {str(c): float(p) for c, p in zip(clf.labels_, row)}
     return records
 
