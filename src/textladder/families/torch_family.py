@@ -19,10 +19,10 @@ import numpy as np
 
 from textladder.errors import TextladderError
 from textladder.families.base import ModelFamily
+from textladder.families.linear_search import CLASS_WEIGHTS
 from textladder.progress import Progress
 from textladder.tasks.base import Task
 
-CLASS_WEIGHTS = ("auto", "balanced", "none")
 NEEDS_TORCH = ("model '{name}' needs PyTorch: pip install torch==2.13.0, then "
                "pip install 'textladder[neural]'.")
 
@@ -65,6 +65,14 @@ class TorchFamily(ModelFamily):
         return torch.optim.AdamW(module.parameters(), lr=self.settings_["lr"],
                                  weight_decay=self.settings_["weight_decay"])
 
+    def _new_trainer(self, module, head, task: Task | None, optimizer, callbacks, seed: int):
+        """The training loop (no optimizer and no task when it only predicts)."""
+        from textladder.neural.trainer import Trainer
+
+        return Trainer(module, head, task, optimizer, callbacks,
+                       max_epochs=self.settings_["epochs"], batch_size=self.settings_["batch_size"],
+                       clip_norm=self.settings_["clip_norm"], seed=seed)
+
     def _save_state(self, directory: Path) -> None:
         """Save what `_prepare` learned (vocabularies, idf, ...)."""
 
@@ -86,7 +94,8 @@ class TorchFamily(ModelFamily):
         from textladder.neural.callbacks import (EarlyStopping, LinearDecay, ProgressBar,
                                                  ReduceLROnPlateau)
 
-        schedules = {"plateau": [ReduceLROnPlateau()], "linear": [LinearDecay()], "none": []}
+        schedules = {"plateau": [ReduceLROnPlateau()], "linear": [LinearDecay()], "none": [],
+                     "warmup_linear": [LinearDecay(self.settings_.get("warmup", 0.1))]}
         if self.settings_["schedule"] not in schedules:
             raise TextladderError(f"schedule must be one of {', '.join(schedules)}; got "
                                   f"'{self.settings_['schedule']}'.")
@@ -100,7 +109,6 @@ class TorchFamily(ModelFamily):
         import torch
 
         from textladder.neural.heads import make_head
-        from textladder.neural.trainer import Trainer
 
         progress = progress or Progress()
         self.settings_ = self.resolved_settings()
@@ -112,11 +120,8 @@ class TorchFamily(ModelFamily):
         head = make_head(task, targets, self._class_weight(task))
         torch.manual_seed(seed)
         module = self._build_module(head.n_units)
-        trainer = Trainer(module, head, task, self._optimizer(module, head),
-                          self._callbacks(progress),
-                          max_epochs=self.settings_["epochs"],
-                          batch_size=self.settings_["batch_size"],
-                          clip_norm=self.settings_["clip_norm"], seed=seed)
+        trainer = self._new_trainer(module, head, task, self._optimizer(module, head),
+                                    self._callbacks(progress), seed)
         trainer.fit(self._batcher(prepared), targets, self._batcher(prepared_valid), valid[1])
         self.module_, self.head_ = module, head
         self.chosen_.update(best_epoch=trainer.best_epoch, epochs_run=len(trainer.history),
@@ -125,16 +130,14 @@ class TorchFamily(ModelFamily):
         return self
 
     def predict_output(self, texts: Sequence[str]) -> np.ndarray:
-        from textladder.neural.trainer import Trainer
-
         prepared = self._prepare(list(texts), False, Progress())
-        trainer = Trainer(self.module_, self.head_, None, optimizer=None)
+        trainer = self._new_trainer(self.module_, self.head_, None, None, [], self.seed_)
         return self.head_.to_output(trainer.predict_logits(self._batcher(prepared), len(texts)))
 
     def save(self, directory: Path) -> None:
         from safetensors.torch import save_file
 
-        state = {k: v.contiguous() for k, v in self.module_.state_dict().items()}
+        state = {k: v.detach().cpu().contiguous() for k, v in self.module_.state_dict().items()}
         save_file(state, str(directory / "weights.safetensors"))
         self._save_state(directory)
 
@@ -153,6 +156,7 @@ class TorchFamily(ModelFamily):
         family = cls(**config["settings"])
         family.settings_ = family.resolved_settings()
         family.chosen_ = config.get("chosen", {})
+        family.seed_ = 0
         family._load_state(directory)
         family.head_ = TorchHead(family.chosen_["head"], family.chosen_["n_units"],
                                  shift=family.chosen_.get("head_shift", 0.0),

@@ -72,17 +72,15 @@ class WordVecFamily(WordInputs, TorchFamily):
         return np.asarray(features, dtype=np.float32)
 
     def _batcher(self, prepared):
-        import torch
+        from textladder.neural.dense import rows_of
 
-        tensor = torch.from_numpy(prepared)
-        return lambda rows: (tensor[rows],)
+        return rows_of(prepared)
 
     def _build_module(self, n_units: int):
-        from torch import nn
+        from textladder.neural.dense import dense_net
 
         s = self.settings_
-        return nn.Sequential(nn.Linear(self.vectors_.shape[1], s["hidden"]), nn.ReLU(),
-                             nn.Dropout(s["dropout"]), nn.Linear(s["hidden"], n_units))
+        return dense_net(self.vectors_.shape[1], s["hidden"], s["dropout"], n_units)
 
     def _save_state(self, directory: Path) -> None:
         from safetensors.numpy import save_file

@@ -3,7 +3,8 @@
 - `EarlyStopping`: stop when the validation score has not improved for `patience` epochs and put
   the best epoch's weights back at the end, so the saved model is the best one, not the last;
 - `ReduceLROnPlateau`: divide the learning rate when the validation score stalls;
-- `LinearDecay`: decay the learning rate linearly to zero over the planned steps (fastText style);
+- `LinearDecay`: decay the learning rate linearly to zero over the planned steps (fastText style),
+  after an optional linear warm-up (transformer fine-tuning);
 - `ProgressBar`: a live bar with the loss and the validation score;
 - the `Trainer` itself keeps the per-epoch history that is saved with the model.
 """
@@ -64,15 +65,28 @@ class ReduceLROnPlateau(Callback):
 
 
 class LinearDecay(Callback):
+    """Linear decay to zero; with `warmup` > 0, first a linear rise over that share of the steps."""
+
+    def __init__(self, warmup: float = 0.0):
+        self.warmup = warmup
+
     def on_train_begin(self, trainer) -> None:
         self.start = [g["lr"] for g in trainer.optimizer.param_groups]
         self.total, self.done = max(1, trainer.planned_steps), 0
+        self.rise = int(self.warmup * self.total)
+        if self.rise:
+            self._set(trainer, 1 / (self.rise + 1))
 
     def on_batch_end(self, trainer, loss: float) -> None:
         self.done += 1
-        left = max(0.0, 1 - self.done / self.total)
+        if self.done < self.rise:
+            self._set(trainer, (self.done + 1) / (self.rise + 1))
+        else:
+            self._set(trainer, max(0.0, (self.total - self.done) / (self.total - self.rise)))
+
+    def _set(self, trainer, factor: float) -> None:
         for group, start in zip(trainer.optimizer.param_groups, self.start):
-            group["lr"] = start * left
+            group["lr"] = start * factor
 
 
 class ProgressBar(Callback):
@@ -80,18 +94,21 @@ class ProgressBar(Callback):
         self.progress, self.name, self._context = progress, name, None
 
     def on_train_begin(self, trainer) -> None:
-        self._context = self.progress.step(f"{self.name}: training", total=trainer.max_epochs)
+        self._context = self.progress.step(f"{self.name}: training", total=trainer.planned_steps)
         self.step = self._context.__enter__()
-        self.batches, self.loss = 0, 0.0
+        self.batches, self.loss, self.epoch, self.valid = 0, 0.0, 1, ""
 
     def on_batch_end(self, trainer, loss: float) -> None:
         self.batches += 1
-        self.loss += (loss - self.loss) / self.batches
+        self.loss += (loss - self.loss) / min(self.batches, 50)  # running mean of ~50 batches
+        self.step.advance()
+        if self.batches % 10 == 0:
+            self.step.update(f"{self.name}: epoch {self.epoch} loss {self.loss:.4f}{self.valid}")
 
     def on_epoch_end(self, trainer, record: dict) -> None:
-        self.step.update(f"{self.name}: epoch {record['epoch']} loss {record['train_loss']:.4f} "
-                         f"valid {abs(record['valid_score']):.4f}")
-        self.step.advance()
+        self.epoch, self.valid = record["epoch"] + 1, f" valid {abs(record['valid_score']):.4f}"
+        self.step.update(f"{self.name}: epoch {record['epoch']} loss {record['train_loss']:.4f}"
+                         f"{self.valid}")
 
     def on_train_end(self, trainer) -> None:
         if self._context is not None:
