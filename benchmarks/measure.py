@@ -15,7 +15,10 @@ This module does not choose which pairs run, merge results or write files.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
+import shutil
+import tempfile
 import time
 import traceback
 import warnings
@@ -56,6 +59,16 @@ def _texts_per_second(count: int, run: Callable[[], Any]) -> float:
 def measure(system_name: str, data: BenchData, quick: bool) -> dict[str, Any]:
     """Fit, time, score and size one system on one dataset (call in a fresh process)."""
     start_rss = rss_mb()
+    # A fresh embedding cache: encoders pay for every text they embed, as on a first run.
+    cache = tempfile.mkdtemp(prefix="textladder-bench-cache-")
+    os.environ["TEXTLADDER_CACHE_DIR"] = cache
+    try:
+        return _measure(system_name, data, quick, start_rss)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def _measure(system_name: str, data: BenchData, quick: bool, start_rss: float) -> dict[str, Any]:
     system = make_system(system_name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -79,6 +79,13 @@ def _parse_settings(pairs: list[str] | None) -> dict:
     return settings
 
 
+def _model_params(pairs: list[str] | None, **options: str | None) -> dict:
+    """--set pairs plus the options that are settings by another name (--encoder, --vectors)."""
+    settings = _parse_settings(pairs)
+    settings.update({name: value for name, value in options.items() if value is not None})
+    return settings
+
+
 @app.command()
 @friendly
 def inspect(
@@ -121,6 +128,12 @@ def train(
     setting: Annotated[Optional[list[str]], typer.Option(
         "--set", help="A model setting NAME=VALUE (JSON value), e.g. --set 'C=[1,4]'.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for splits and models.")] = 0,
+    encoder: Annotated[Optional[str], typer.Option(
+        help="A local sentence-transformers or Hugging Face encoder directory (minilm, "
+             "finetune); default: the bundled all-MiniLM-L6-v2.")] = None,
+    vectors: Annotated[Optional[str], typer.Option(
+        help="A local word vectors file (GloVe, word2vec, fastText .vec), or 'word2vec' to "
+             "train them on the texts (wordvec, lstm, bilstm, gru).")] = None,
     fmt: FormatOpt = None,
     encoding: EncodingOpt = "utf-8",
     text: TextOpt = None,
@@ -137,7 +150,8 @@ def train(
         out = str(Path("models") / f"{Path(data).stem}-{model}")
     job = TrainJob(data=data, valid=valid, test=test, out=out, model=model, task=task,
                    metric=metric, order=order, label_map=label_map,
-                   model_params=_parse_settings(setting), seed=seed)
+                   model_params=_model_params(setting, encoder=encoder, vectors=vectors),
+                   seed=seed)
     report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json))
     render.print_json(report) if as_json else render.show_train(report)
 

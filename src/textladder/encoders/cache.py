@@ -1,0 +1,81 @@
+"""Sentence embeddings on disk, keyed by encoder and text, shared by every run on the machine.
+
+One SQLite file per encoder fingerprint under the cache root (`TEXTLADDER_CACHE_DIR`, else
+`$XDG_CACHE_HOME/textladder`, else `~/.cache/textladder`). SQLite makes it safe for several
+processes at once (write-ahead log, waits on locks) and against crashes mid-write (each batch of
+inserts is one transaction: it lands whole or not at all). Keys are SHA-256 digests of the texts;
+the texts themselves are not stored. This module does not compute embeddings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from textladder.errors import TextladderError
+
+LOOKUP_CHUNK = 500  # SQLite limits the number of parameters in one statement
+
+
+def cache_root() -> Path:
+    """Where embedding caches live on this machine."""
+    if os.environ.get("TEXTLADDER_CACHE_DIR"):
+        return Path(os.environ["TEXTLADDER_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "textladder"
+
+
+def text_key(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+class EmbeddingCache:
+    """Embeddings of one encoder: `get` what is known, `put` what was computed."""
+
+    def __init__(self, fingerprint: str, root: Path | None = None):
+        self.path = (root or cache_root()) / "embeddings" / f"{fingerprint[:32]}.sqlite"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=120, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS vectors "
+                             "(key BLOB PRIMARY KEY, dim INTEGER, vector BLOB) WITHOUT ROWID")
+        except (OSError, sqlite3.Error) as error:
+            raise TextladderError(f"cannot use the embedding cache at '{self.path}' ({error}); "
+                                  f"set TEXTLADDER_CACHE_DIR to a writable folder, or "
+                                  f"--set cache=false.") from None
+
+    def get(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached embedding of each text that has one."""
+        keys = {text_key(t): t for t in texts}
+        found: dict[str, np.ndarray] = {}
+        digests = list(keys)
+        for start in range(0, len(digests), LOOKUP_CHUNK):
+            chunk = digests[start:start + LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT key, dim, vector FROM vectors WHERE key IN ({marks})",
+                                    chunk)
+            for key, dim, blob in rows:
+                vector = np.frombuffer(blob, dtype=np.float32)
+                if vector.shape == (dim,):  # a damaged row is recomputed, never trusted
+                    found[keys[key]] = vector
+        return found
+
+    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Store embeddings, one transaction for the lot."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        rows = [(text_key(t), int(v.shape[0]), v.tobytes()) for t, v in zip(texts, vectors)]
+        with self._db:  # BEGIN ... COMMIT, rolled back if anything fails
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()

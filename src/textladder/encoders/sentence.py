@@ -1,0 +1,104 @@
+"""Sentence embeddings from a local sentence-transformers (or plain Hugging Face) directory.
+
+`SentenceEncoder.encode(texts)` returns one float32 row per text. Texts already in the on-disk
+cache (`cache.py`) are read back; the others are encoded in chunks, and each chunk is written to
+the cache as soon as it is done, so an interrupted run keeps what it paid for. Duplicate texts are
+encoded once. The model loads on first use, from the local directory only, on the GPU when one is
+present. This module does not train anything.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from textladder.encoders.cache import EmbeddingCache
+from textladder.encoders.locate import fingerprint, offline, quiet_transformers, resolve_encoder
+from textladder.errors import TextladderError
+from textladder.progress import Progress
+
+CHUNK = 1024  # texts per cache write and progress update
+
+
+def pick_device(device: str = "auto") -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+class SentenceEncoder:
+    """Embeds texts with one local encoder, through the embedding cache."""
+
+    def __init__(self, encoder: str | None = None, batch_size: int = 64, cache: bool = True,
+                 device: str = "auto", name: str = "encoder"):
+        self.path = resolve_encoder(encoder)
+        self.fingerprint = fingerprint(self.path)
+        self.batch_size, self.device, self.name = batch_size, device, name
+        self.cache = EmbeddingCache(self.fingerprint) if cache else None
+        self._model = None
+        self.seconds, self.encoded = 0.0, 0  # time spent encoding (not reading the cache)
+
+    @property
+    def model(self):
+        if self._model is None:
+            offline()
+            from sentence_transformers import SentenceTransformer
+
+            quiet_transformers()
+            try:
+                self._model = SentenceTransformer(str(self.path), device=pick_device(self.device),
+                                                  local_files_only=True, trust_remote_code=False)
+            except (OSError, ValueError) as error:
+                raise TextladderError(f"encoder '{self.path}' could not be loaded "
+                                      f"({str(error).splitlines()[0]}).") from None
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """One embedding row per text, in order."""
+        texts = list(texts)
+        unique = list(dict.fromkeys(texts))
+        known = self.cache.get(unique) if self.cache is not None else {}
+        missing = [t for t in unique if t not in known]
+        if missing:
+            progress = progress or Progress()
+            with progress.step(f"{self.name}: encoding {len(missing):,} texts "
+                               f"({len(known):,} cached)", total=len(missing)) as step:
+                for start in range(0, len(missing), CHUNK):
+                    chunk = missing[start:start + CHUNK]
+                    vectors = self._encode(chunk)
+                    if self.cache is not None:
+                        self.cache.put(chunk, vectors)
+                    known.update(zip(chunk, vectors))
+                    step.advance(len(chunk))
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        model = self.model
+        start = time.perf_counter()
+        vectors = model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
+                               show_progress_bar=False)
+        self.seconds += time.perf_counter() - start
+        self.encoded += len(texts)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def encoder_reference(path: Path, fp: str) -> dict:
+    """What a saved model records about its encoder: where it was and what it was."""
+    from textladder.encoders.locate import BUNDLED, bundled_path
+
+    try:
+        bundled = path == bundled_path().resolve()
+    except TextladderError:
+        bundled = False
+    return {"encoder": BUNDLED if bundled else str(path), "fingerprint": fp}
