@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+# Embedding caches of the test run go to a fresh folder, never the user's ~/.cache.
+os.environ.setdefault("TEXTLADDER_CACHE_DIR", tempfile.mkdtemp(prefix="textladder-cache-"))
 
 try:  # Tiny models train fastest on one thread, and never fight other processes for cores.
     import torch
@@ -89,7 +94,41 @@ def tiny_settings(family: str, tmp_path: Path) -> dict:
                     "hidden": 64,
                     "vectors": str(write_vectors(tmp_path / "tiny.txt", "glove", dim=50))},
         "lstm": recurrent, "bilstm": recurrent, "gru": recurrent,
+        "minilm": {"head": "mlp", "epochs": 60, "patience": 60, "lr": 0.01, "hidden": 32,
+                   "batch_size": 8},
+        "finetune": {"epochs": 25, "patience": 25, "lr": 3e-3, "head_lr": 1e-2, "batch_size": 8,
+                     "max_length": 16, "stride": 4, "warmup": 0.0, "dropout": 0.0,
+                     "encoder": str(tiny_encoder())},
     }[family]
+
+
+_TINY_ENCODER: list[Path] = []
+
+
+def tiny_encoder() -> Path:
+    """A 2-layer, 32-wide random BERT with MiniLM's tokenizer, saved once per test run.
+
+    Fine-tuning it takes a fraction of a second, and it stands for "any local encoder directory".
+    """
+    if not _TINY_ENCODER:
+        import shutil
+
+        import torch
+        from transformers import BertConfig, BertModel
+
+        from textladder.encoders.locate import bundled_path
+
+        path = Path(tempfile.mkdtemp(prefix="textladder-tiny-encoder-"))
+        torch.manual_seed(0)
+        config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2,
+                            num_attention_heads=2, intermediate_size=64,
+                            max_position_embeddings=64)
+        BertModel(config).save_pretrained(path)
+        for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt",
+                     "special_tokens_map.json"):
+            shutil.copy(bundled_path() / name, path / name)
+        _TINY_ENCODER.append(path)
+    return _TINY_ENCODER[0]
 
 
 def write_table(path: Path, texts: list[str], labels: list, fmt: str | None = None) -> Path:

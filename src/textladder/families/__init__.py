@@ -8,6 +8,8 @@ from textladder.families import tfidf  # noqa: F401  (registers "tfidf")
 from textladder.families import fasttext_bag  # noqa: F401  (registers "fasttext")
 from textladder.families import wordvec  # noqa: F401  (registers "wordvec")
 from textladder.families import recurrent  # noqa: F401  (registers "lstm", "bilstm", "gru")
+from textladder.families import minilm  # noqa: F401  (registers "minilm")
+from textladder.families import finetune  # noqa: F401  (registers "finetune")
 from textladder.families.base import ModelFamily
 from textladder.families.registry import available_families, get_family, register
 

@@ -1,0 +1,175 @@
+"""The `finetune` rung: a local Hugging Face encoder fine-tuned end to end with the task's head.
+
+The bundled all-MiniLM-L6-v2 by default, or any local encoder directory (`encoder=PATH`). Texts
+become overlapping token windows (`neural/windows.py`), whose mean-pooled outputs are averaged
+per text, so long texts are read whole. Training is the torch core's: AdamW (the head learns
+faster than the encoder), linear warm-up then decay, early stopping on the validation primary
+metric with the best epoch's weights kept. It runs on the GPU with bf16 mixed precision when one is
+present, else on the CPU. Saved: the whole network in safetensors beside the encoder's config and
+tokenizer files (`encoder/`), so a saved model needs nothing but its directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from textladder.errors import TextladderError
+from textladder.families.registry import register
+from textladder.families.torch_family import TorchFamily
+from textladder.progress import Progress
+
+ENCODER_FILES = "encoder"  # subdirectory of the model: encoder config and tokenizer
+
+
+@register
+class FinetuneFamily(TorchFamily):
+    name = "finetune"
+    summary = "fine-tuned transformer encoder (bundled MiniLM by default), windows for long texts"
+
+    @classmethod
+    def is_available(cls) -> bool:
+        from textladder.encoders.locate import encoders_available
+
+        return encoders_available()
+
+    @classmethod
+    def default_settings(cls) -> dict[str, Any]:
+        return {**cls.common_settings, "encoder": None, "epochs": 3, "patience": 1,
+                "batch_size": 32, "lr": 5e-5, "head_lr": 1e-3, "weight_decay": 0.01,
+                "warmup": 0.1, "schedule": "warmup_linear", "dropout": 0.1, "max_length": 128,
+                "stride": 32, "device": "auto", "predict_batch_size": 64}
+
+    @classmethod
+    def quick_settings(cls) -> dict[str, Any]:
+        return {"epochs": 1, "max_length": 32, "stride": 8}
+
+    # ----- inputs ---------------------------------------------------------------------------
+    def _tokenizer(self):
+        if getattr(self, "tokenizer_", None) is None:
+            from transformers import AutoTokenizer
+
+            from textladder.encoders.locate import offline, quiet_transformers, resolve_encoder
+
+            offline()
+            quiet_transformers()
+            path = resolve_encoder(self.settings_["encoder"])
+            self.encoder_path_ = path
+            try:
+                self.tokenizer_ = AutoTokenizer.from_pretrained(str(path), local_files_only=True,
+                                                                trust_remote_code=False)
+            except (OSError, ValueError) as error:
+                raise TextladderError(f"the tokenizer in '{path}' could not be loaded "
+                                      f"({str(error).splitlines()[0]}).") from None
+            if not getattr(self.tokenizer_, "is_fast", False):
+                raise TextladderError(f"the tokenizer in '{path}' is not a fast tokenizer "
+                                      f"(tokenizer.json); windows over long texts need one.")
+        return self.tokenizer_
+
+    def _prepare(self, texts: list[str], fit: bool, progress: Progress):
+        from textladder.neural.windows import make_windows
+
+        s = self.settings_
+        if not 8 <= s["max_length"] or not 0 <= s["stride"] < s["max_length"] // 2:
+            raise TextladderError(f"max_length must be at least 8 and stride between 0 and half "
+                                  f"of it; got {s['max_length']} and {s['stride']}.")
+        windows = make_windows(self._tokenizer(), texts, s["max_length"], s["stride"])
+        if fit:
+            self.chosen_["windows_per_text"] = round(len(windows.ids) / max(1, len(texts)), 3)
+            self.chosen_["texts_over_max_length"] = int(np.sum(np.diff(windows.first) > 1))
+        return windows
+
+    def _batcher(self, prepared):
+        from textladder.neural.windows import WindowBatcher
+
+        return WindowBatcher(prepared, self._tokenizer().pad_token_id or 0)
+
+    # ----- network and training -------------------------------------------------------------
+    def _build_module(self, n_units: int):
+        from transformers import AutoConfig, AutoModel
+
+        from textladder.neural.transformer import EncoderClassifier
+
+        if getattr(self, "encoder_config_", None) is not None:  # loading: weights come after
+            encoder = AutoModel.from_config(self.encoder_config_)
+        else:
+            try:
+                encoder = AutoModel.from_pretrained(str(self.encoder_path_), local_files_only=True,
+                                                    trust_remote_code=False)
+            except (OSError, ValueError) as error:
+                raise TextladderError(f"the encoder in '{self.encoder_path_}' could not be "
+                                      f"loaded ({str(error).splitlines()[0]}).") from None
+            self.encoder_config_ = AutoConfig.from_pretrained(str(self.encoder_path_),
+                                                              local_files_only=True)
+        return EncoderClassifier(encoder, n_units, self.settings_["dropout"])
+
+    def _optimizer(self, module, head):
+        import torch
+
+        s = self.settings_
+        head_params = list(module.output.parameters())
+        encoder_params = list(module.embed_windows.parameters())
+        return torch.optim.AdamW([{"params": encoder_params, "lr": s["lr"]},
+                                  {"params": head_params, "lr": s["head_lr"]}],
+                                 weight_decay=s["weight_decay"])
+
+    def _new_trainer(self, module, head, task, optimizer, callbacks, seed: int):
+        from textladder.encoders.sentence import pick_device
+        from textladder.neural.device_trainer import DeviceTrainer
+
+        s = self.settings_
+        return DeviceTrainer(module, head, task, optimizer, callbacks, max_epochs=s["epochs"],
+                             batch_size=s["batch_size"], clip_norm=s["clip_norm"], seed=seed,
+                             device=pick_device(s["device"]),
+                             predict_batch_size=s["predict_batch_size"])
+
+    def fit(self, texts, targets, task, valid, seed=0, progress=None):
+        self.tokenizer_ = self.encoder_config_ = None
+        super().fit(texts, targets, task, valid, seed, progress)
+        from textladder.encoders.locate import fingerprint
+        from textladder.encoders.sentence import encoder_reference
+
+        reference = encoder_reference(self.encoder_path_, fingerprint(self.encoder_path_))
+        self.chosen_.update(base_encoder=reference["encoder"],
+                            base_fingerprint=reference["fingerprint"])
+        return self
+
+    def predict_output(self, texts):
+        """Texts go through in order of length, so that batches carry little padding."""
+        from textladder.neural.windows import Windows
+
+        texts = list(texts)
+        windows = self._prepare(texts, False, Progress())
+        order = np.argsort(windows.lengths(), kind="stable")
+        spans = [windows.ids[windows.first[i]:windows.first[i + 1]] for i in order]
+        counts = np.array([len(span) for span in spans], dtype=np.int64)
+        sorted_windows = Windows([ids for span in spans for ids in span],
+                                 np.repeat(np.arange(len(texts)), counts),
+                                 np.concatenate([[0], np.cumsum(counts)]))
+        trainer = self._new_trainer(self.module_, self.head_, None, None, [], self.seed_)
+        logits = trainer.predict_logits(self._batcher(sorted_windows), len(texts))
+        output = self.head_.to_output(logits)
+        restored = np.empty_like(output)
+        restored[order] = output
+        return restored
+
+    # ----- saving ---------------------------------------------------------------------------
+    def _save_state(self, directory: Path) -> None:
+        target = directory / ENCODER_FILES
+        target.mkdir()
+        self.encoder_config_.save_pretrained(str(target))
+        self._tokenizer().save_pretrained(str(target))
+
+    def _load_state(self, directory: Path) -> None:
+        from transformers import AutoConfig, AutoTokenizer
+
+        from textladder.encoders.locate import offline, quiet_transformers
+
+        offline()
+        quiet_transformers()
+        source = directory / ENCODER_FILES
+        self.encoder_config_ = AutoConfig.from_pretrained(str(source), local_files_only=True)
+        self.tokenizer_ = AutoTokenizer.from_pretrained(str(source), local_files_only=True,
+                                                        trust_remote_code=False)
