@@ -80,12 +80,13 @@ def _measure(system_name: str, data: BenchData, quick: bool, start_rss: float) -
         batch = _texts_per_second(len(tests), lambda: system.predict(tests))
         single = _texts_per_second(len(singles), lambda: [system.predict_one(t) for t in singles])
         test_metrics = scalars(system.evaluate(data.test))
+        runtimes = system.runtime_comparison(data.test)
         valid_metrics = scalars(system.valid_metrics())
     settings = system.settings()
     counts = Counter(f"{w.category.__name__}: {str(w.message)[:160]}" for w in caught)
     if counts:
         settings["warnings"] = dict(counts.most_common(5))
-    return {
+    record = {
         "dataset": data.spec.name,
         "system": system_name,
         "metrics": {"test": test_metrics, "valid": valid_metrics},
@@ -97,6 +98,9 @@ def _measure(system_name: str, data: BenchData, quick: bool, start_rss: float) -
         "data_notes": list(data.notes),
         "settings": settings,
     }
+    if runtimes:
+        record["runtimes"] = runtimes
+    return record
 
 
 def _child(conn, function: Callable, args: tuple) -> None:

@@ -75,11 +75,34 @@ def dataset_table(dataset: str, records: list[dict[str, Any]]) -> list[str]:
         low, high = f"{min(starts):,.0f}", f"{max(starts):,.0f}"
         facts.append(f"workers start at {low if low == high else f'{low}–{high}'} MB resident "
                      f"(inherited from the parent; included in peak RSS)")
+    facts += [line for r in records for line in _encoder_facts(r, metric)]
     facts += records[0].get("data_notes", [])
     if published:
         facts.append(f"published figures: {published['caveat']}")
     lines += [f"- {fact}" for fact in facts]
     return lines + [""] + _older_runs(records)
+
+
+def _encoder_facts(record: dict[str, Any], metric: str) -> list[str]:
+    """Encode time and the ONNX comparison of an encoder rung's record, when it has them."""
+    facts = []
+    chosen = record.get("settings", {}).get("chosen", {})
+    if chosen.get("encode_seconds"):
+        facts.append(f"{record['system']}: encoding {chosen['texts_encoded']:,} train + valid "
+                     f"texts took {chosen['encode_seconds']:,.0f} s of its train time "
+                     f"({chosen['texts_encoded'] / chosen['encode_seconds']:,.0f} texts/s)")
+    runtimes = record.get("runtimes") or {}
+    default = runtimes.get("default")
+    for name, figures in runtimes.items():
+        if name == "default" or default is None:
+            continue
+        facts.append(
+            f"{record['system']} with `--runtime {name}` (int8): {figures['agreement']:.1%} of "
+            f"test predictions agree with the default runtime's; {metric} (test) "
+            f"{_num(figures['test'].get(metric))} vs {_num(default['test'].get(metric))}; "
+            f"{_count(figures['texts_per_second'])} vs {_count(default['texts_per_second'])} "
+            f"texts/s, **{figures['speedup']:.2f}×** (batch predict of the test set, no cache)")
+    return facts
 
 
 def _older_runs(records: list[dict[str, Any]]) -> list[str]:
@@ -112,6 +135,11 @@ def _method() -> list[str]:
         f"fastText with 2 threads is not deterministic; reruns differ slightly.",
         "- **peer:minilm-lr** (only when `sentence_transformers` is installed): frozen "
         "all-MiniLM-L6-v2 embeddings + default logistic regression (one-vs-rest for multi-label).",
+        "- **Encoder rungs** (`minilm`, `finetune`): the bundled all-MiniLM-L6-v2, offline. Each "
+        "pair starts with an empty embedding cache, so train time includes encoding every text. "
+        "After scoring, the model is saved and reloaded once per prediction runtime (default "
+        "and `onnx`, the int8 export); each predicts the whole test set from an empty cache, and "
+        "the agreement of their predictions and their speed ratio are listed under the table.",
         "- Peers are scored by textladder's own task objects on their hard decisions (one-hot or "
         "0/1 matrices), so every metric has one definition for all systems.",
         "- sst2 has no valid file and its train file holds every phrase of each sentence: valid is "

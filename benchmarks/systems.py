@@ -9,8 +9,14 @@ processes belong to `measure.py`.
 
 from __future__ import annotations
 
+import os
+import tempfile
+import time
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from textladder import TextClassifier
 from textladder.families import available_families, get_family
@@ -52,6 +58,10 @@ class System(ABC):
     def settings(self) -> dict[str, Any]:
         """What the system was run with and what it chose on validation."""
 
+    def runtime_comparison(self, split: Split) -> dict[str, Any] | None:
+        """Speed and agreement of other prediction runtimes (ONNX) on `split`, if any."""
+        return None
+
 
 def quick_params(family: str) -> dict[str, Any]:
     """The family's own settings for a smoke run: a check of the harness, not a measurement."""
@@ -90,6 +100,43 @@ class TextladderSystem(System):
         return {"textladder_model": self.name, "metric": self.clf.metric, "seed": SEED,
                 "model_params": self.params, "chosen": family.to_config()["chosen"],
                 "settings": family.resolved_settings(), "task": task}
+
+
+    def runtime_comparison(self, split: Split) -> dict[str, Any] | None:
+        """The saved model with each runtime it offers, timed on `split` with no cache to read."""
+        runtimes = type(self.clf.family_).runtimes
+        if len(runtimes) < 2:
+            return None
+        saved_cache = os.environ.get("TEXTLADDER_CACHE_DIR")
+        result: dict[str, Any] = {}
+        try:
+            with tempfile.TemporaryDirectory() as scratch:
+                self.clf.save(Path(scratch) / "model")
+                predictions = {}
+                for runtime in runtimes:
+                    os.environ["TEXTLADDER_CACHE_DIR"] = tempfile.mkdtemp(dir=scratch)
+                    clf = TextClassifier.load(Path(scratch) / "model", runtime)
+                    start = time.perf_counter()
+                    predictions[runtime] = [_comparable(p) for p in clf.predict(split.texts)]
+                    seconds = time.perf_counter() - start
+                    metrics = clf.evaluate(split.texts, split.labels)  # reads what it just cached
+                    result[runtime] = {"texts_per_second": len(split.texts) / seconds,
+                                       "test": {self.clf.metric: metrics[self.clf.metric]}}
+        finally:
+            if saved_cache is None:
+                os.environ.pop("TEXTLADDER_CACHE_DIR", None)
+            else:
+                os.environ["TEXTLADDER_CACHE_DIR"] = saved_cache
+        base = predictions.pop("default")
+        for runtime, predicted in predictions.items():
+            result[runtime]["agreement"] = float(np.mean([a == b for a, b in zip(base, predicted)]))
+            result[runtime]["speedup"] = (result[runtime]["texts_per_second"]
+                                          / result["default"]["texts_per_second"])
+        return result
+
+
+def _comparable(prediction):
+    return sorted(prediction) if isinstance(prediction, (list, tuple)) else prediction
 
 
 def peer_classes() -> dict[str, type[System]]:

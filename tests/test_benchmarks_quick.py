@@ -8,6 +8,7 @@ through `python -m benchmarks` in a subprocess that reruns one pair into the sam
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -148,3 +149,19 @@ def test_sentence_holdout_keeps_phrases_of_held_out_sentences_out_of_train():
     for i in kept:  # compared as token sequences, as SST is written
         assert not any(f" {texts[i]} " in f" {sentence} " for sentence in held_texts)
     assert "5 whole sentences" in note
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is None,
+                    reason="needs the neural extra")
+def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path: Path) -> None:
+    output = tmp_path / "onnx.json"
+    document = run_benchmarks(datasets=["sst5"], models=["minilm"], quick=True,
+                              data_root=data_root, output=output,
+                              console=Console(file=io.StringIO()))
+    record = document["results"][0]
+    onnx = record["runtimes"]["onnx"]
+    assert 0.0 <= onnx["agreement"] <= 1.0 and onnx["speedup"] > 0
+    assert record["runtimes"]["default"]["test"]["accuracy"] == pytest.approx(
+        record["metrics"]["test"]["accuracy"])  # the reloaded model is the model
+    assert record["settings"]["chosen"]["texts_encoded"] > 0  # the cache started empty
+    assert "`--runtime onnx` (int8)" in output.with_suffix(".md").read_text()

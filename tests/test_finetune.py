@@ -75,3 +75,20 @@ def test_bad_window_settings_say_what_is_allowed(tmp_path):
     with pytest.raises(TextladderError, match="stride between 0 and half"):
         TextClassifier(model="finetune", model_params=settings).fit(texts, labels,
                                                                    valid=(texts, labels))
+
+
+def test_the_onnx_runtime_predicts_like_the_default(tmp_path):
+    texts, labels = make_task_data("multiclass")
+    clf = TextClassifier(model="finetune", model_params=tiny_settings("finetune", tmp_path))
+    clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
+    assert (tmp_path / "m" / "encoder" / "encoder-int8.onnx").is_file()
+    fast = TextClassifier.load(tmp_path / "m", runtime="onnx")
+    assert fast.predict(texts) == clf.predict(texts)
+    np.testing.assert_allclose(fast.predict_proba(texts), clf.predict_proba(texts), atol=0.05)
+
+
+def test_a_family_without_onnx_says_which_runtimes_it_has(tmp_path):
+    texts, labels = make_task_data("binary")
+    TextClassifier(model="tfidf").fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
+    with pytest.raises(TextladderError, match="tfidf model predicts with runtime default"):
+        TextClassifier.load(tmp_path / "m", runtime="onnx")

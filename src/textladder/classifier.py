@@ -187,8 +187,11 @@ class TextClassifier:
         return save_model_dir(path, config, self.family_.save)
 
     @classmethod
-    def load(cls, path: str | Path) -> "TextClassifier":
-        """Load a saved model directory. Nothing in it is executed."""
+    def load(cls, path: str | Path, runtime: str = "default") -> "TextClassifier":
+        """Load a saved model directory. Nothing in it is executed.
+
+        `runtime="onnx"` predicts with the int8 ONNX export that the encoder rungs save (faster
+        on a CPU, and within about 1 % of the default's decisions)."""
         config = read_config(path)
         family_config = config["family"]
         family_cls = get_family(family_config["name"])
@@ -206,6 +209,8 @@ class TextClassifier:
         clf.label_map_ = config.get("label_map")
         clf.task_ = task
         clf.family_ = family_cls.load(Path(path), family_config, task)
+        if runtime != "default":
+            clf.family_.use_runtime(runtime)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})
         clf.config_ = config
         return clf

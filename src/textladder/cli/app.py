@@ -35,6 +35,8 @@ LabelOpt = Annotated[Optional[list[str]], typer.Option(
     "--label", help="The label column; repeat it for one 0/1 column per label.")]
 StrictOpt = Annotated[bool, typer.Option(help="Refuse rows with empty text or a missing label "
                                               "instead of skipping them.")]
+RuntimeOpt = Annotated[str, typer.Option(
+    help="default, or onnx: the int8 ONNX export of the encoder rungs (minilm, finetune).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report instead of tables.")]
 TaskOpt = Annotated[str, typer.Option(help="auto, binary, multiclass, multilabel, ordinal or "
                                            "regression.")]
@@ -166,12 +168,13 @@ def evaluate(
     text: TextOpt = None,
     label: LabelOpt = None,
     strict: StrictOpt = False,
+    runtime: RuntimeOpt = "default",
     as_json: JsonOpt = False,
 ):
     """Score a saved model on a labelled file."""
     from textladder.workflows.evaluate import evaluate as run
 
-    report = run(model, data, _read(fmt, encoding, text, label, strict))
+    report = run(model, data, _read(fmt, encoding, text, label, strict), runtime)
     render.print_json(report) if as_json else render.show_evaluate(report)
 
 
@@ -188,6 +191,7 @@ def predict(
     encoding: EncodingOpt = "utf-8",
     text: TextOpt = None,
     chunksize: Annotated[int, typer.Option(help="Rows per chunk when streaming a file.")] = 10_000,
+    runtime: RuntimeOpt = "default",
     as_json: JsonOpt = False,
 ):
     """Predict labels and probabilities for texts, or for a file of any size."""
@@ -200,7 +204,7 @@ def predict(
         if not output:
             raise TextladderError("--input needs --output FILE for the predictions.")
         report = predict_file(model, input, output, ReadOptions(fmt, encoding, text),
-                              chunksize, _progress(as_json))
+                              chunksize, _progress(as_json), runtime)
         if as_json:
             render.print_json(report)
         else:
@@ -210,7 +214,7 @@ def predict(
         return
     if not texts:
         raise TextladderError("give one or more texts, or --input FILE --output FILE.")
-    records = predict_texts(TextClassifier.load(model), list(texts))
+    records = predict_texts(TextClassifier.load(model, runtime), list(texts))
     render.print_json(records) if as_json else render.show_predictions(records)
 
 

@@ -39,9 +39,13 @@ class SentenceEncoder:
         self.path = resolve_encoder(encoder)
         self.fingerprint = fingerprint(self.path)
         self.batch_size, self.device, self.name = batch_size, device, name
-        self.cache = EmbeddingCache(self.fingerprint) if cache else None
+        self.cache = EmbeddingCache(self.cache_key()) if cache else None
         self._model = None
         self.seconds, self.encoded = 0.0, 0  # time spent encoding (not reading the cache)
+
+    def cache_key(self) -> str:
+        """Which cache this encoder's vectors go to (another runtime means other vectors)."""
+        return self.fingerprint
 
     @property
     def model(self):

@@ -27,6 +27,9 @@ class ModelFamily(ABC):
     name: ClassVar[str]
     version: ClassVar[int] = 1
     summary: ClassVar[str] = ""
+    # How a loaded model can predict: "default" (what it trained with) and, for the encoder
+    # rungs, "onnx" (an int8 export saved with the model).
+    runtimes: ClassVar[tuple[str, ...]] = ("default",)
 
     def __init__(self, **settings: Any):
         self.settings = settings
@@ -82,6 +85,14 @@ class ModelFamily(ABC):
     @abstractmethod
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "ModelFamily":
         """Rebuild a fitted family from `directory` and the `family` section of its config."""
+
+    def use_runtime(self, runtime: str) -> None:
+        """Predict with `runtime` from now on (a loaded model; see `runtimes`)."""
+        if runtime not in self.runtimes:
+            from textladder.errors import TextladderError
+
+            raise TextladderError(f"a {self.name} model predicts with runtime "
+                                  f"{' or '.join(self.runtimes)}, not '{runtime}'.")
 
     def to_config(self) -> dict[str, Any]:
         """The `family` section of the model config: name, version, settings and choices."""

@@ -28,6 +28,7 @@ ENCODER_FILES = "encoder"  # subdirectory of the model: encoder config and token
 class FinetuneFamily(TorchFamily):
     name = "finetune"
     summary = "fine-tuned transformer encoder (bundled MiniLM by default), windows for long texts"
+    runtimes = ("default", "onnx")
 
     @classmethod
     def is_available(cls) -> bool:
@@ -40,7 +41,7 @@ class FinetuneFamily(TorchFamily):
         return {**cls.common_settings, "encoder": None, "epochs": 3, "patience": 1,
                 "batch_size": 32, "lr": 5e-5, "head_lr": 1e-3, "weight_decay": 0.01,
                 "warmup": 0.1, "schedule": "warmup_linear", "dropout": 0.1, "max_length": 128,
-                "stride": 32, "device": "auto", "predict_batch_size": 64}
+                "stride": 32, "device": "auto", "predict_batch_size": 64, "onnx": True}
 
     @classmethod
     def quick_settings(cls) -> dict[str, Any]:
@@ -161,6 +162,22 @@ class FinetuneFamily(TorchFamily):
         target.mkdir()
         self.encoder_config_.save_pretrained(str(target))
         self._tokenizer().save_pretrained(str(target))
+        if self.settings_["onnx"]:
+            from textladder.neural.onnx_embedder import ONNX_FILE, export_int8
+
+            export_int8(self.module_.embed_windows, target / ONNX_FILE)
+
+    def use_runtime(self, runtime: str) -> None:
+        super().use_runtime(runtime)
+        if runtime == "onnx":
+            from textladder.neural.onnx_embedder import ONNX_FILE, OnnxWindowEmbedder
+
+            if getattr(self, "directory_", None) is None:
+                raise TextladderError("save the model first: the ONNX runtime reads the export "
+                                      "saved with it.")
+            self.module_.embed_windows = OnnxWindowEmbedder(self.directory_ / ENCODER_FILES /
+                                                            ONNX_FILE)
+            self.settings_["device"] = "cpu"
 
     def _load_state(self, directory: Path) -> None:
         from transformers import AutoConfig, AutoTokenizer
@@ -170,6 +187,7 @@ class FinetuneFamily(TorchFamily):
         offline()
         quiet_transformers()
         source = directory / ENCODER_FILES
+        self.directory_ = directory
         self.encoder_config_ = AutoConfig.from_pretrained(str(source), local_files_only=True)
         self.tokenizer_ = AutoTokenizer.from_pretrained(str(source), local_files_only=True,
                                                         trust_remote_code=False)

@@ -33,6 +33,7 @@ HEAD_MODELS = ("auto", "logistic", "mlp")
 class MinilmFamily(TorchFamily):
     name = "minilm"
     summary = "frozen MiniLM sentence embeddings + logistic or MLP head, chosen on validation"
+    runtimes = ("default", "onnx")
 
     @classmethod
     def is_available(cls) -> bool:
@@ -44,7 +45,8 @@ class MinilmFamily(TorchFamily):
     def default_settings(cls) -> dict[str, Any]:
         return {**cls.common_settings, "encoder": None, "head": "auto", "C": [0.05, 0.2, 1.0],
                 "hidden": 512, "dropout": 0.2, "epochs": 40, "patience": 5, "lr": 1e-3,
-                "batch_size": 128, "encode_batch_size": 64, "cache": True, "device": "auto"}
+                "batch_size": 128, "encode_batch_size": 64, "cache": True, "device": "auto",
+                "onnx": True}
 
     @classmethod
     def quick_settings(cls) -> dict[str, Any]:
@@ -56,14 +58,18 @@ class MinilmFamily(TorchFamily):
             from textladder.encoders.sentence import SentenceEncoder
 
             s = self.settings_
-            self.encoder_ = SentenceEncoder(s["encoder"], s["encode_batch_size"], s["cache"],
-                                            s["device"], self.name)
-            expected = self.chosen_.get("encoder_fingerprint")
-            if expected and expected != self.encoder_.fingerprint:
-                raise TextladderError(
-                    f"this model was trained with another encoder than '{self.encoder_.path}' "
-                    f"(its weights have changed); retrain it, or put the original back.")
+            self._check_encoder(SentenceEncoder(s["encoder"], s["encode_batch_size"], s["cache"],
+                                                s["device"], self.name))
         return self.encoder_
+
+    def _check_encoder(self, encoder) -> None:
+        """Use `encoder` if it has the weights this model was trained with."""
+        expected = self.chosen_.get("encoder_fingerprint")
+        if expected and expected != encoder.fingerprint:
+            raise TextladderError(
+                f"this model was trained with another encoder than '{encoder.path}' "
+                f"(its weights have changed); retrain it, or put the original back.")
+        self.encoder_ = encoder
 
     def _embed(self, texts: list[str], progress: Progress) -> np.ndarray:
         """Embeddings of `texts`; the last few lists are remembered, so fit never encodes twice."""
@@ -118,8 +124,10 @@ class MinilmFamily(TorchFamily):
                                  self.name)
             scores["logistic"] = _finite(best.score)
             self.linear_model_ = best.model
+        from textladder.encoders.onnx_sentence import sentence_pipeline
         from textladder.encoders.sentence import encoder_reference
 
+        pipeline = sentence_pipeline(self.encoder_.model) if settings["onnx"] else None
         choice = max(scores, key=lambda k: (scores[k], k == "logistic"))  # ties: the simpler
         reference = encoder_reference(self.encoder_.path, self.encoder_.fingerprint)
         self.chosen_ = {**(mlp_chosen if choice == "mlp" else best.chosen), "head_model": choice,
@@ -128,7 +136,7 @@ class MinilmFamily(TorchFamily):
                         "encoder_fingerprint": reference["fingerprint"],
                         "embedding_dim": len(self.feature_mean_),
                         "encode_seconds": round(self.encoder_.seconds, 2),
-                        "texts_encoded": self.encoder_.encoded}
+                        "texts_encoded": self.encoder_.encoded, "onnx_pipeline": pipeline}
         if choice == "mlp":
             self.linear_model_ = None
         else:
@@ -155,13 +163,35 @@ class MinilmFamily(TorchFamily):
             super().save(directory)
         else:
             save_linear(self.linear_model_, directory / "linear_model.skops")
+        if self.chosen_.get("onnx_pipeline"):
+            from textladder.encoders.onnx_sentence import export_sentence_int8
+            from textladder.neural.onnx_embedder import ONNX_FILE
+
+            export_sentence_int8(self._encoder().model, directory / ONNX_FILE)
+
+    def use_runtime(self, runtime: str) -> None:
+        super().use_runtime(runtime)
+        if runtime != "onnx":
+            return
+        from textladder.encoders.onnx_sentence import OnnxSentenceEncoder
+        from textladder.neural.onnx_embedder import ONNX_FILE
+
+        if not self.chosen_.get("onnx_pipeline") or getattr(self, "directory_", None) is None:
+            raise TextladderError("this minilm model has no ONNX export (its encoder pools "
+                                  "other than by the mean, or it was trained with onnx=false); "
+                                  "predict with --runtime default.")
+        s = self.settings_
+        self._check_encoder(OnnxSentenceEncoder(self.directory_ / ONNX_FILE,
+                                                self.chosen_["onnx_pipeline"], encoder=s["encoder"],
+                                                batch_size=s["encode_batch_size"],
+                                                cache=s["cache"], name=self.name))
 
     def _load_state(self, directory: Path) -> None:
         from safetensors.numpy import load_file
 
         arrays = load_file(str(directory / "features.safetensors"))
         self.feature_mean_, self.feature_std_ = arrays["feature_mean"], arrays["feature_std"]
-        self.encoder_ = None
+        self.encoder_, self.directory_ = None, directory
 
     @classmethod
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "MinilmFamily":

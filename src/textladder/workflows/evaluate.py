@@ -10,9 +10,10 @@ from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.workflows.options import ReadOptions
 
 
-def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions()) -> dict[str, Any]:
+def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions(),
+             runtime: str = "default") -> dict[str, Any]:
     """Metrics of the model at `model_dir` on `data`; columns default to the training ones."""
-    clf = TextClassifier.load(model_dir)
+    clf = TextClassifier.load(model_dir, runtime)
     columns = clf.config_.get("columns", {})
     table = load_labelled(data, read.fmt, read.encoding, read.text or columns.get("text"),
                           read.labels or tuple(columns.get("labels", ())), read.strict)

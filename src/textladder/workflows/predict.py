@@ -91,9 +91,9 @@ class _Writer:
 
 def predict_file(model_dir: str, input_path: str, output_path: str,
                  read: ReadOptions = ReadOptions(), chunksize: int = 10_000,
-                 progress: Progress | None = None) -> dict[str, Any]:
+                 progress: Progress | None = None, runtime: str = "default") -> dict[str, Any]:
     """Stream `input_path` through the model into `output_path`; returns counts."""
-    clf = TextClassifier.load(model_dir)
+    clf = TextClassifier.load(model_dir, runtime)
     progress = progress or Progress()
     output = Path(output_path)
     out_fmt = resolve_format(output)

@@ -1,0 +1,107 @@
+"""The `minilm` rung's encoder as int8 ONNX: same tokens, pooling and normalisation, faster.
+
+`sentence_pipeline` reads what a sentence-transformers model does after its transformer (mean
+pooling, optional L2 normalisation) and refuses pipelines the export cannot reproduce (CLS or max
+pooling, dense layers). `export_sentence_int8` writes the transformer + mean pooling as int8 ONNX.
+`OnnxSentenceEncoder` embeds with that file and the encoder's tokenizer (truncating at the model's
+own maximum length, as sentence-transformers does), through its own embedding cache: its vectors
+differ slightly from the torch ones and never mix with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from textladder.encoders.sentence import SentenceEncoder
+from textladder.errors import TextladderError
+
+
+def sentence_pipeline(model) -> dict | None:
+    """{"max_seq_length", "normalize"} when the export reproduces `model`, else None."""
+    modules = list(model)
+    names = [type(m).__name__ for m in modules]
+    if len(modules) < 2 or names[0] != "Transformer" or names[1] != "Pooling":
+        return None
+    if _pooling_mode(modules[1]) != "mean":
+        return None
+    if any(n != "Normalize" for n in names[2:]):
+        return None
+    return {"max_seq_length": int(model.max_seq_length), "normalize": "Normalize" in names[2:]}
+
+
+def _pooling_mode(pooling) -> str | None:
+    """"mean", "cls", ... (sentence-transformers 5 and later name it; older ones flag it)."""
+    mode = getattr(pooling, "pooling_mode", None)
+    if isinstance(mode, str):
+        return mode
+    flags = [k for k, v in vars(pooling).items() if k.startswith("pooling_mode_") and v is True]
+    return "mean" if flags == ["pooling_mode_mean_tokens"] else None
+
+
+def export_sentence_int8(model, path: Path) -> None:
+    from textladder.neural.onnx_embedder import export_int8
+    from textladder.neural.transformer import WindowEmbedder
+
+    export_int8(WindowEmbedder(list(model)[0].auto_model), path)
+
+
+class OnnxSentenceEncoder(SentenceEncoder):
+    def __init__(self, onnx_path: Path, pipeline: dict, **kwargs):
+        from textladder.neural.onnx_embedder import OnnxWindowEmbedder
+
+        self.onnx_path, self.pipeline = Path(onnx_path), pipeline
+        super().__init__(**kwargs)
+        self.embedder = OnnxWindowEmbedder(self.onnx_path)
+        self._tokenizer = None
+
+    def cache_key(self) -> str:
+        return hashlib.sha256(f"{self.fingerprint}:onnx-int8".encode()).hexdigest()
+
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            from transformers import AutoTokenizer
+
+            from textladder.encoders.locate import offline, quiet_transformers
+
+            offline()
+            quiet_transformers()
+            try:
+                self._tokenizer = AutoTokenizer.from_pretrained(str(self.path),
+                                                                local_files_only=True)
+            except (OSError, ValueError) as error:
+                raise TextladderError(f"the tokenizer in '{self.path}' could not be loaded "
+                                      f"({str(error).splitlines()[0]}).") from None
+        return self._tokenizer
+
+    @property
+    def dimension(self) -> int:
+        return int(self.embedder.session.get_outputs()[0].shape[-1] or 0)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        import time
+
+        import torch
+
+        start = time.perf_counter()
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        vectors = np.zeros((len(texts), 0), dtype=np.float32)
+        chunks = []
+        for i in range(0, len(texts), self.batch_size):
+            batch = [texts[j] for j in order[i:i + self.batch_size]]
+            encoded = self.tokenizer(batch, truncation=True, padding=True, return_tensors="pt",
+                                     max_length=self.pipeline["max_seq_length"])
+            with torch.no_grad():
+                chunks.append(self.embedder(encoded["input_ids"],
+                                            encoded["attention_mask"]).numpy())
+        if chunks:
+            vectors = np.empty((len(texts), chunks[0].shape[1]), dtype=np.float32)
+            vectors[order] = np.concatenate(chunks)
+        if self.pipeline["normalize"]:
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        self.seconds += time.perf_counter() - start
+        self.encoded += len(texts)
+        return vectors

@@ -1,0 +1,71 @@
+"""Fast CPU inference for the encoder rungs: an int8 ONNX copy of encoder + mean pooling.
+
+`export_int8(embedder, path)` traces a `WindowEmbedder` (input ids and attention mask in, one
+mean-pooled vector per window out) to ONNX and quantises its matrix multiplications to int8 with
+per-channel scales (onnxruntime's dynamic quantisation; the embedding tables stay float32, which
+keeps the vectors within about 1 % of the original's direction). `OnnxWindowEmbedder` runs that
+file with onnxruntime and stands in for the torch embedder (same inputs, same outputs). Training
+never uses it.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from textladder.errors import TextladderError
+
+ONNX_FILE = "encoder-int8.onnx"
+OPSET = 17
+
+
+def export_int8(embedder: nn.Module, path: Path) -> None:
+    """Write `embedder` as an int8 ONNX graph to `path`."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    embedder = embedder.to("cpu").eval()
+    ids = torch.ones((2, 8), dtype=torch.long)
+    mask = torch.ones((2, 8), dtype=torch.long)
+    axes = {0: "windows", 1: "tokens"}
+    root = logging.getLogger()
+    level = root.level
+    with tempfile.TemporaryDirectory() as scratch, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings about shapes fixed by the example
+        root.setLevel(logging.ERROR)  # onnxruntime's quantizer logs advice on the root logger
+        plain = Path(scratch) / "encoder.onnx"
+        torch.onnx.export(embedder, (ids, mask), str(plain), opset_version=OPSET, dynamo=False,
+                          input_names=["input_ids", "attention_mask"], output_names=["vectors"],
+                          dynamic_axes={"input_ids": axes, "attention_mask": axes,
+                                        "vectors": {0: "windows"}})
+        try:
+            quantize_dynamic(str(plain), str(path), weight_type=QuantType.QInt8,
+                             per_channel=True, op_types_to_quantize=["MatMul"])
+        finally:
+            root.setLevel(level)
+
+
+class OnnxWindowEmbedder(nn.Module):
+    """An int8 ONNX encoder behind the torch embedder's interface (CPU only)."""
+
+    def __init__(self, path: Path, threads: int | None = None):
+        super().__init__()
+        import onnxruntime as ort
+
+        if not Path(path).is_file():
+            raise TextladderError(f"'{path}' is missing: this model was saved without its ONNX "
+                                  f"export; predict with --runtime default, or retrain it.")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
+        self.session = ort.InferenceSession(str(path), options,
+                                            providers=["CPUExecutionProvider"])
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        feeds = {"input_ids": input_ids.cpu().numpy().astype(np.int64),
+                 "attention_mask": attention_mask.cpu().numpy().astype(np.int64)}
+        return torch.from_numpy(self.session.run(None, feeds)[0])
