@@ -174,3 +174,22 @@ def test_a_nan_validation_score_still_keeps_the_first_epoch():
     trainer.fit(lambda rows: (x[rows],), y, lambda rows: (x[rows],), y)
     assert trainer.best_epoch == 1
     assert torch.equal(module.weight, trainer.snapshots[0])
+
+
+def test_fasttext_tries_words_alone_and_keeps_the_better_on_validation(tmp_path):
+    texts, labels = make_task_data("multiclass")
+    settings = {**tiny_settings("fasttext", tmp_path), "epochs": 3, "patience": 3}
+    clf = TextClassifier(model="fasttext", model_params=settings)
+    clf.fit(texts, labels, valid=(texts, labels))
+    chosen = clf.family_.chosen_
+    tried = chosen["valid_by_word_ngrams"]
+    assert set(tried) == {"1", "2"}
+    assert tried[str(chosen["word_ngrams"])] == max(tried.values())
+    words_only = TextClassifier(model="fasttext", model_params={**settings, "word_ngrams": 1})
+    words_only.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
+    assert words_only.family_.module_.embedding.num_embeddings == len(words_only.family_.vocab_)
+    reloaded = TextClassifier.load(tmp_path / "m")
+    np.testing.assert_array_equal(reloaded.predict_output(texts), words_only.predict_output(texts))
+    with pytest.raises(TextladderError, match="word_ngrams must be 1, 2 or auto"):
+        TextClassifier(model="fasttext", model_params={**settings, "word_ngrams": 3}).fit(
+            texts, labels, valid=(texts, labels))

@@ -2,7 +2,8 @@
 
 Words (every token seen at least `min_count` times) and hashed word bigrams are embedded, averaged
 and fed to the task's head, trained with plain SGD and a linearly decaying learning rate, as
-fastText does. Unlike the fastText library it uses the task's own head and loss (so ordinal,
+fastText does. With `word_ngrams="auto"` it also fits words alone and keeps whichever scores
+better on validation, as a fastText user tunes `-wordNgrams` (bigrams overfit SST's phrases). Unlike the fastText library it uses the task's own head and loss (so ordinal,
 multi-label and regression are right by construction) and keeps the best validation epoch.
 """
 
@@ -28,7 +29,28 @@ class FastTextFamily(TorchFamily):
     def default_settings(cls) -> dict[str, Any]:
         return {**cls.common_settings, "lr": 0.5, "epochs": 10, "patience": 3, "batch_size": 32,
                 "schedule": "linear", "clip_norm": None, "dim": 64, "buckets": 500_000,
-                "min_count": 1, "lowercase": True}
+                "word_ngrams": "auto", "min_count": 1, "lowercase": True}
+
+    def fit(self, texts, targets, task, valid, seed=0, progress=None):
+        """Fit with word bigrams and without ("auto"), keep the better on validation."""
+        choice = self.resolved_settings()["word_ngrams"]
+        if choice not in ("auto", 1, 2):
+            raise TextladderError(f"word_ngrams must be 1, 2 or auto (both tried, the better "
+                                  f"on validation kept); got {choice!r}.")
+        best = None
+        for n in ((2, 1) if choice == "auto" else (choice,)):
+            self._ngrams = n
+            super().fit(texts, targets, task, valid, seed, progress)
+            score = max(r["valid_score"] for r in self.chosen_["history"])
+            tried = {**(best or {}).get("tried", {}), n: score}
+            if best is None or score > best["score"]:
+                best = {"score": score, "state": (self.module_, self.head_, self.vocab_,
+                                                   self.chosen_, self._ngrams)}
+            best["tried"] = tried
+        self.module_, self.head_, self.vocab_, self.chosen_, self._ngrams = best["state"]
+        self.chosen_.update(word_ngrams=self._ngrams,
+                            valid_by_word_ngrams={str(k): v for k, v in best["tried"].items()})
+        return self
 
     def _optimizer(self, module, head):
         import torch
@@ -52,11 +74,18 @@ class FastTextFamily(TorchFamily):
         if fit:
             self.vocab_ = Vocabulary.build(tokenized, self.settings_["min_count"])
             self.chosen_.update(vocabulary_size=len(self.vocab_))
-        n_words, buckets = len(self.vocab_), self.settings_["buckets"]
+        n_words = len(self.vocab_)
+        buckets = self.settings_["buckets"] if self._word_ngrams() == 2 else 0
         # Unknown words (id 1) never occur in training, so their row would stay random: leave
         # them and their bigrams out. A text with nothing known is the padding id, an empty bag.
         return TokenSequences([add_bigrams(np.asarray(self.vocab_.encode(t), dtype=np.int64),
                                            n_words, buckets) for t in tokenized], empty_id=0)
+
+    def _word_ngrams(self) -> int:
+        """2 (words and hashed bigrams) or 1 (words only), as fitted or as saved."""
+        if getattr(self, "_ngrams", None) is None:
+            self._ngrams = int(self.chosen_.get("word_ngrams", 2))
+        return self._ngrams
 
     def _batcher(self, prepared):
         return prepared.bag
@@ -64,8 +93,8 @@ class FastTextFamily(TorchFamily):
     def _build_module(self, n_units: int):
         from textladder.neural.bag import BagOfNgrams
 
-        return BagOfNgrams(len(self.vocab_) + self.settings_["buckets"], self.settings_["dim"],
-                           n_units)
+        buckets = self.settings_["buckets"] if self._word_ngrams() == 2 else 0
+        return BagOfNgrams(len(self.vocab_) + buckets, self.settings_["dim"], n_units)
 
     def _save_state(self, directory: Path) -> None:
         self.vocab_.save(directory / "vocabulary.json")
