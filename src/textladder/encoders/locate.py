@@ -95,3 +95,17 @@ def _digest(stamp: tuple) -> str:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
+
+
+def load_tokenizer(path: Path):
+    """The (fast) tokenizer saved in a local model directory; never downloads, runs no code."""
+    offline()
+    from transformers import AutoTokenizer
+
+    quiet_transformers()
+    try:
+        return AutoTokenizer.from_pretrained(str(path), local_files_only=True,
+                                             trust_remote_code=False)
+    except (OSError, ValueError) as error:
+        raise TextladderError(f"the tokenizer in '{path}' could not be loaded "
+                              f"({str(error).splitlines()[0]}).") from None

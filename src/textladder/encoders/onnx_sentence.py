@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from textladder.encoders.sentence import SentenceEncoder
-from textladder.errors import TextladderError
 
 
 def sentence_pipeline(model) -> dict | None:
@@ -63,18 +62,9 @@ class OnnxSentenceEncoder(SentenceEncoder):
     @property
     def tokenizer(self):
         if self._tokenizer is None:
-            from transformers import AutoTokenizer
+            from textladder.encoders.locate import load_tokenizer
 
-            from textladder.encoders.locate import offline, quiet_transformers
-
-            offline()
-            quiet_transformers()
-            try:
-                self._tokenizer = AutoTokenizer.from_pretrained(str(self.path),
-                                                                local_files_only=True)
-            except (OSError, ValueError) as error:
-                raise TextladderError(f"the tokenizer in '{self.path}' could not be loaded "
-                                      f"({str(error).splitlines()[0]}).") from None
+            self._tokenizer = load_tokenizer(self.path)
         return self._tokenizer
 
     @property

@@ -18,23 +18,16 @@ import numpy as np
 
 from textladder.errors import TextladderError
 from textladder.families.registry import register
-from textladder.families.torch_family import TorchFamily
+from textladder.families.encoder_rung import EncoderRung
 from textladder.progress import Progress
 
 ENCODER_FILES = "encoder"  # subdirectory of the model: encoder config and tokenizer
 
 
 @register
-class FinetuneFamily(TorchFamily):
+class FinetuneFamily(EncoderRung):
     name = "finetune"
     summary = "fine-tuned transformer encoder (bundled MiniLM by default), windows for long texts"
-    runtimes = ("default", "onnx")
-
-    @classmethod
-    def is_available(cls) -> bool:
-        from textladder.encoders.locate import encoders_available
-
-        return encoders_available()
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
@@ -50,23 +43,14 @@ class FinetuneFamily(TorchFamily):
     # ----- inputs ---------------------------------------------------------------------------
     def _tokenizer(self):
         if getattr(self, "tokenizer_", None) is None:
-            from transformers import AutoTokenizer
+            from textladder.encoders.locate import load_tokenizer, resolve_encoder
 
-            from textladder.encoders.locate import offline, quiet_transformers, resolve_encoder
-
-            offline()
-            quiet_transformers()
-            path = resolve_encoder(self.settings_["encoder"])
-            self.encoder_path_ = path
-            try:
-                self.tokenizer_ = AutoTokenizer.from_pretrained(str(path), local_files_only=True,
-                                                                trust_remote_code=False)
-            except (OSError, ValueError) as error:
-                raise TextladderError(f"the tokenizer in '{path}' could not be loaded "
-                                      f"({str(error).splitlines()[0]}).") from None
+            self.encoder_path_ = resolve_encoder(self.settings_["encoder"])
+            self.tokenizer_ = load_tokenizer(self.encoder_path_)
             if not getattr(self.tokenizer_, "is_fast", False):
-                raise TextladderError(f"the tokenizer in '{path}' is not a fast tokenizer "
-                                      f"(tokenizer.json); windows over long texts need one.")
+                raise TextladderError(f"the tokenizer in '{self.encoder_path_}' is not a fast "
+                                      f"tokenizer (tokenizer.json); windows over long texts need "
+                                      f"one.")
         return self.tokenizer_
 
     def _prepare(self, texts: list[str], fit: bool, progress: Progress):
@@ -180,14 +164,11 @@ class FinetuneFamily(TorchFamily):
             self.settings_["device"] = "cpu"
 
     def _load_state(self, directory: Path) -> None:
-        from transformers import AutoConfig, AutoTokenizer
+        from transformers import AutoConfig
 
-        from textladder.encoders.locate import offline, quiet_transformers
+        from textladder.encoders.locate import load_tokenizer
 
-        offline()
-        quiet_transformers()
         source = directory / ENCODER_FILES
         self.directory_ = directory
+        self.tokenizer_ = load_tokenizer(source)
         self.encoder_config_ = AutoConfig.from_pretrained(str(source), local_files_only=True)
-        self.tokenizer_ = AutoTokenizer.from_pretrained(str(source), local_files_only=True,
-                                                        trust_remote_code=False)

@@ -21,6 +21,7 @@ import numpy as np
 from textladder.errors import TextladderError
 from textladder.families.linear_heads import LINEAR_HEADS
 from textladder.families.linear_search import linear_grid, load_linear, save_linear, search_linear
+from textladder.families.encoder_rung import EncoderRung
 from textladder.families.registry import register
 from textladder.families.torch_family import TorchFamily
 from textladder.progress import Progress
@@ -30,16 +31,9 @@ HEAD_MODELS = ("auto", "logistic", "mlp")
 
 
 @register
-class MinilmFamily(TorchFamily):
+class MinilmFamily(EncoderRung):
     name = "minilm"
     summary = "frozen MiniLM sentence embeddings + logistic or MLP head, chosen on validation"
-    runtimes = ("default", "onnx")
-
-    @classmethod
-    def is_available(cls) -> bool:
-        from textladder.encoders.locate import encoders_available
-
-        return encoders_available()
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
