@@ -96,6 +96,10 @@ def _encoder_facts(record: dict[str, Any], metric: str) -> list[str]:
     for name, figures in runtimes.items():
         if name == "default" or default is None:
             continue
+        if "agreement" not in figures:
+            facts.append(f"{record['system']} with `--runtime {name}`: not measured "
+                         f"({figures.get('error', default.get('error', 'no figures'))})")
+            continue
         facts.append(
             f"{record['system']} with `--runtime {name}` (int8): {figures['agreement']:.1%} of "
             f"test predictions agree with the default runtime's; {metric} (test) "

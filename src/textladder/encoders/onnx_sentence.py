@@ -4,8 +4,9 @@
 pooling, optional L2 normalisation) and refuses pipelines the export cannot reproduce (CLS or max
 pooling, dense layers). `export_sentence_int8` writes the transformer + mean pooling as int8 ONNX.
 `OnnxSentenceEncoder` embeds with that file and the encoder's tokenizer (truncating at the model's
-own maximum length, as sentence-transformers does), through its own embedding cache: its vectors
-differ slightly from the torch ones and never mix with them.
+own maximum length, as sentence-transformers does), one text per run so that a text's vector never
+depends on the texts beside it, through its own embedding cache: its vectors differ slightly from
+the torch ones and never mix with them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def sentence_pipeline(model) -> dict | None:
         return None
     if any(n != "Normalize" for n in names[2:]):
         return None
-    return {"max_seq_length": int(model.max_seq_length), "normalize": "Normalize" in names[2:]}
+    return {"max_seq_length": int(model.max_seq_length), "normalize": "Normalize" in names[2:],
+            "lowercase": bool(getattr(modules[0], "do_lower_case", False))}
 
 
 def _pooling_mode(pooling) -> str | None:
@@ -82,6 +84,8 @@ class OnnxSentenceEncoder(SentenceEncoder):
         chunks = []
         for i in range(0, len(texts), self.batch_size):
             batch = [texts[j] for j in order[i:i + self.batch_size]]
+            if self.pipeline.get("lowercase"):
+                batch = [t.lower() for t in batch]
             encoded = self.tokenizer(batch, truncation=True, padding=True, return_tensors="pt",
                                      max_length=self.pipeline["max_seq_length"])
             with torch.no_grad():

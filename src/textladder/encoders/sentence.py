@@ -64,7 +64,9 @@ class SentenceEncoder:
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        model = self.model
+        size = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(size())
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """One embedding row per text, in order."""

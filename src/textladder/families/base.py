@@ -92,7 +92,8 @@ class ModelFamily(ABC):
             from textladder.errors import TextladderError
 
             raise TextladderError(f"a {self.name} model predicts with runtime "
-                                  f"{' or '.join(self.runtimes)}, not '{runtime}'.")
+                                  f"{' or '.join(self.runtimes)}, not '{runtime}'; pass --runtime "
+                                  f"{self.runtimes[0]}.")
 
     def to_config(self) -> dict[str, Any]:
         """The `family` section of the model config: name, version, settings and choices."""

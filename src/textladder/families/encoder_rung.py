@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from textladder.errors import TextladderError
 from textladder.families.torch_family import TorchFamily
 
 
@@ -15,3 +18,27 @@ class EncoderRung(TorchFamily):
         from textladder.encoders.locate import encoders_available
 
         return encoders_available()
+
+    def _check_installed(self) -> None:
+        if not self.is_available():
+            from textladder.encoders.locate import NEEDS_ENCODERS
+
+            raise TextladderError(NEEDS_ENCODERS.format(name=self.name))
+
+    def fit(self, *args, **kwargs):
+        self._check_installed()
+        self.runtime_ = "default"
+        return super().fit(*args, **kwargs)
+
+    def use_runtime(self, runtime: str) -> None:
+        super().use_runtime(runtime)
+        self.runtime_ = runtime
+
+    def _check_saveable(self) -> None:
+        if getattr(self, "runtime_", "default") != "default":
+            raise TextladderError(f"a model loaded with runtime {self.runtime_} cannot be saved "
+                                  f"again; load it with the default runtime to save a copy.")
+
+    def save(self, directory: Path) -> None:
+        self._check_saveable()
+        super().save(directory)

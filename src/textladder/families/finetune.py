@@ -58,9 +58,15 @@ class FinetuneFamily(EncoderRung):
 
         s = self.settings_
         if not 8 <= s["max_length"] or not 0 <= s["stride"] < s["max_length"] // 2:
-            raise TextladderError(f"max_length must be at least 8 and stride between 0 and half "
-                                  f"of it; got {s['max_length']} and {s['stride']}.")
-        windows = make_windows(self._tokenizer(), texts, s["max_length"], s["stride"])
+            raise TextladderError(f"max_length must be at least 8, and stride at least 0 and "
+                                  f"less than half of it; got {s['max_length']} and "
+                                  f"{s['stride']}.")
+        tokenizer = self._tokenizer()
+        limit = getattr(self._encoder_config(), "max_position_embeddings", None)
+        if limit and s["max_length"] > limit:
+            raise TextladderError(f"max_length {s['max_length']} is more than the encoder's "
+                                  f"{limit} positions; set max_length={limit} or less.")
+        windows = make_windows(tokenizer, texts, s["max_length"], s["stride"])
         if fit:
             self.chosen_["windows_per_text"] = round(len(windows.ids) / max(1, len(texts)), 3)
             self.chosen_["texts_over_max_length"] = int(np.sum(np.diff(windows.first) > 1))
@@ -72,13 +78,20 @@ class FinetuneFamily(EncoderRung):
         return WindowBatcher(prepared, self._tokenizer().pad_token_id or 0)
 
     # ----- network and training -------------------------------------------------------------
+    def _encoder_config(self):
+        if getattr(self, "encoder_config_", None) is None:  # fitting: the base encoder's
+            from textladder.encoders.locate import load_config
+
+            self.encoder_config_ = load_config(self.encoder_path_)
+        return self.encoder_config_
+
     def _build_module(self, n_units: int):
-        from transformers import AutoConfig, AutoModel
+        from transformers import AutoModel
 
         from textladder.neural.transformer import EncoderClassifier
 
-        if getattr(self, "encoder_config_", None) is not None:  # loading: weights come after
-            encoder = AutoModel.from_config(self.encoder_config_)
+        if self.loaded_:  # the saved weights are loaded into it next
+            encoder = AutoModel.from_config(self._encoder_config(), trust_remote_code=False)
         else:
             try:
                 encoder = AutoModel.from_pretrained(str(self.encoder_path_), local_files_only=True,
@@ -86,8 +99,6 @@ class FinetuneFamily(EncoderRung):
             except (OSError, ValueError) as error:
                 raise TextladderError(f"the encoder in '{self.encoder_path_}' could not be "
                                       f"loaded ({str(error).splitlines()[0]}).") from None
-            self.encoder_config_ = AutoConfig.from_pretrained(str(self.encoder_path_),
-                                                              local_files_only=True)
         return EncoderClassifier(encoder, n_units, self.settings_["dropout"])
 
     def _optimizer(self, module, head):
@@ -112,6 +123,7 @@ class FinetuneFamily(EncoderRung):
 
     def fit(self, texts, targets, task, valid, seed=0, progress=None):
         self.tokenizer_ = self.encoder_config_ = None
+        self.loaded_ = False
         super().fit(texts, targets, task, valid, seed, progress)
         from textladder.encoders.locate import fingerprint
         from textladder.encoders.sentence import encoder_reference
@@ -153,7 +165,7 @@ class FinetuneFamily(EncoderRung):
 
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)
-        if runtime == "onnx":
+        if runtime == "onnx":  # needs only the export: the torch encoder is dropped
             from textladder.neural.onnx_embedder import ONNX_FILE, OnnxWindowEmbedder
 
             if getattr(self, "directory_", None) is None:
@@ -164,11 +176,9 @@ class FinetuneFamily(EncoderRung):
             self.settings_["device"] = "cpu"
 
     def _load_state(self, directory: Path) -> None:
-        from transformers import AutoConfig
-
-        from textladder.encoders.locate import load_tokenizer
+        from textladder.encoders.locate import load_config, load_tokenizer
 
         source = directory / ENCODER_FILES
-        self.directory_ = directory
+        self.directory_, self.loaded_ = directory, True
         self.tokenizer_ = load_tokenizer(source)
-        self.encoder_config_ = AutoConfig.from_pretrained(str(source), local_files_only=True)
+        self.encoder_config_ = load_config(source)

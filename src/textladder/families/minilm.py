@@ -67,7 +67,10 @@ class MinilmFamily(EncoderRung):
 
     def _embed(self, texts: list[str], progress: Progress) -> np.ndarray:
         """Embeddings of `texts`; the last few lists are remembered, so fit never encodes twice."""
-        key = hashlib.sha256("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest()
+        digest = hashlib.sha256(str(len(texts)).encode())
+        for text in texts:
+            digest.update(f"{len(text)}:{text}".encode("utf-8", "surrogatepass"))
+        key = digest.hexdigest()
         memo = self.__dict__.setdefault("_embedded", {})
         if key not in memo:
             memo[key] = self._encoder().encode(texts, progress)
@@ -95,8 +98,10 @@ class MinilmFamily(EncoderRung):
     def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
             valid: tuple[Sequence[str], np.ndarray], seed: int = 0,
             progress: Progress | None = None) -> "MinilmFamily":
+        self._check_installed()
         progress = progress or Progress()
         self.settings_ = settings = self.resolved_settings()
+        self.__dict__.pop("_embedded", None)
         if settings["head"] not in HEAD_MODELS:
             raise TextladderError(f"head must be one of {', '.join(HEAD_MODELS)}; got "
                                   f"'{settings['head']}'.")
@@ -149,6 +154,7 @@ class MinilmFamily(EncoderRung):
 
     # ----- saving ---------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
+        self._check_saveable()
         from safetensors.numpy import save_file
 
         save_file({"feature_mean": self.feature_mean_, "feature_std": self.feature_std_},
@@ -186,6 +192,11 @@ class MinilmFamily(EncoderRung):
         arrays = load_file(str(directory / "features.safetensors"))
         self.feature_mean_, self.feature_std_ = arrays["feature_mean"], arrays["feature_std"]
         self.encoder_, self.directory_ = None, directory
+        from textladder.encoders.locate import BUNDLED
+
+        recorded = self.chosen_.get("encoder")  # absolute: a relative --encoder moves with cwd
+        if recorded:
+            self.settings_["encoder"] = None if recorded == BUNDLED else recorded
 
     @classmethod
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "MinilmFamily":

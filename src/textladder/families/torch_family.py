@@ -94,8 +94,12 @@ class TorchFamily(ModelFamily):
         from textladder.neural.callbacks import (EarlyStopping, LinearDecay, ProgressBar,
                                                  ReduceLROnPlateau)
 
+        warmup = self.settings_.get("warmup", 0.1)
+        if not (isinstance(warmup, (int, float)) and 0 <= warmup < 1):
+            raise TextladderError(f"warmup is the share of the training steps spent warming up: "
+                                  f"at least 0 and less than 1; got {warmup!r}.")
         schedules = {"plateau": [ReduceLROnPlateau()], "linear": [LinearDecay()], "none": [],
-                     "warmup_linear": [LinearDecay(self.settings_.get("warmup", 0.1))]}
+                     "warmup_linear": [LinearDecay(warmup)]}
         if self.settings_["schedule"] not in schedules:
             raise TextladderError(f"schedule must be one of {', '.join(schedules)}; got "
                                   f"'{self.settings_['schedule']}'.")

@@ -2,10 +2,11 @@
 
 `export_int8(embedder, path)` traces a `WindowEmbedder` (input ids and attention mask in, one
 mean-pooled vector per window out) to ONNX and quantises its matrix multiplications to int8 with
-per-channel scales (onnxruntime's dynamic quantisation; the embedding tables stay float32, which
-keeps the vectors within about 1 % of the original's direction). `OnnxWindowEmbedder` runs that
-file with onnxruntime and stands in for the torch embedder (same inputs, same outputs). Training
-never uses it.
+per-channel scales (onnxruntime's dynamic quantisation; the embedding tables stay float32). The
+vectors are close to the original's, not equal (cosine similarity mostly above 0.97; the benchmark
+reports how often predictions agree). `OnnxWindowEmbedder` runs that
+file with onnxruntime, one window at a time, and stands in for the torch embedder (same inputs,
+same outputs). Training never uses it.
 """
 
 from __future__ import annotations
@@ -29,25 +30,29 @@ def export_int8(embedder: nn.Module, path: Path) -> None:
     """Write `embedder` as an int8 ONNX graph to `path`."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    embedder = embedder.to("cpu").eval()
+    device = next(embedder.parameters()).device
+    was_training = embedder.training
     ids = torch.ones((2, 8), dtype=torch.long)
     mask = torch.ones((2, 8), dtype=torch.long)
     axes = {0: "windows", 1: "tokens"}
     root = logging.getLogger()
     level = root.level
-    with tempfile.TemporaryDirectory() as scratch, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer warnings about shapes fixed by the example
-        root.setLevel(logging.ERROR)  # onnxruntime's quantizer logs advice on the root logger
-        plain = Path(scratch) / "encoder.onnx"
-        torch.onnx.export(embedder, (ids, mask), str(plain), opset_version=OPSET, dynamo=False,
-                          input_names=["input_ids", "attention_mask"], output_names=["vectors"],
-                          dynamic_axes={"input_ids": axes, "attention_mask": axes,
-                                        "vectors": {0: "windows"}})
-        try:
+    try:
+        with tempfile.TemporaryDirectory() as scratch, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about shapes fixed by the example
+            root.setLevel(logging.ERROR)  # onnxruntime's quantizer logs advice on the root logger
+            plain = Path(scratch) / "encoder.onnx"
+            torch.onnx.export(embedder.to("cpu").eval(), (ids, mask), str(plain),
+                              opset_version=OPSET, dynamo=False,
+                              input_names=["input_ids", "attention_mask"],
+                              output_names=["vectors"],
+                              dynamic_axes={"input_ids": axes, "attention_mask": axes,
+                                            "vectors": {0: "windows"}})
             quantize_dynamic(str(plain), str(path), weight_type=QuantType.QInt8,
                              per_channel=True, op_types_to_quantize=["MatMul"])
-        finally:
-            root.setLevel(level)
+    finally:
+        root.setLevel(level)
+        embedder.to(device).train(was_training)
 
 
 class OnnxWindowEmbedder(nn.Module):
@@ -66,6 +71,15 @@ class OnnxWindowEmbedder(nn.Module):
                                             providers=["CPUExecutionProvider"])
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        feeds = {"input_ids": input_ids.cpu().numpy().astype(np.int64),
-                 "attention_mask": attention_mask.cpu().numpy().astype(np.int64)}
-        return torch.from_numpy(self.session.run(None, feeds)[0])
+        """One run per window, without its padding.
+
+        Dynamic quantisation scales activations by the largest in the run: windows run together
+        would change each other's vectors. One at a time, a text's vector never depends on its
+        neighbours, and short windows carry no padding (this is faster than batches on a CPU).
+        """
+        ids = input_ids.cpu().numpy().astype(np.int64)
+        lengths = attention_mask.cpu().numpy().sum(axis=1).astype(int)
+        vectors = [self.session.run(None, {"input_ids": ids[i:i + 1, :n],
+                                           "attention_mask": np.ones((1, n), dtype=np.int64)})[0]
+                   for i, n in enumerate(lengths)]
+        return torch.from_numpy(np.concatenate(vectors)) if vectors else torch.zeros(0)
