@@ -29,12 +29,12 @@ def _writer(root, start):
 
 
 def test_cache_round_trip_and_concurrent_writers(tmp_path):
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork")  # the writers need only SQLite and numpy
     workers = [context.Process(target=_writer, args=(tmp_path, s)) for s in (0, 100, 200)]
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(60)
+        worker.join(120)
         assert worker.exitcode == 0
     cache = EmbeddingCache("f" * 64, tmp_path)
     assert len(cache) == 400  # three writers, overlapping keys, nothing lost or doubled
