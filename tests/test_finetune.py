@@ -112,7 +112,7 @@ def test_loading_never_runs_code_named_by_a_model_directory(tmp_path):
     config.update(model_type="evil", auto_map={"AutoConfig": "evil.EvilConfig",
                                                "AutoModel": "evil.EvilModel"})
     (encoder_dir / "config.json").write_text(json.dumps(config))
-    with pytest.raises(TextladderError, match="runs no code from a model directory"):
+    with pytest.raises(TextladderError, match="runs no code from them"):
         TextClassifier.load(tmp_path / "m")
     assert not marker.exists()
 

@@ -118,13 +118,7 @@ def load_tokenizer(path: Path):
     offline()
     from transformers import AutoTokenizer
 
-    quiet_transformers()
-    try:
-        return AutoTokenizer.from_pretrained(str(path), local_files_only=True,
-                                             trust_remote_code=False)
-    except (OSError, ValueError) as error:
-        raise TextladderError(f"the tokenizer in '{path}' could not be loaded "
-                              f"({str(error).splitlines()[0]}).") from None
+    return _from_directory(AutoTokenizer, path, "tokenizer")
 
 
 def load_config(path: Path):
@@ -132,11 +126,15 @@ def load_config(path: Path):
     offline()
     from transformers import AutoConfig
 
+    return _from_directory(AutoConfig, path, "model config")
+
+
+def _from_directory(auto_class, path: Path, what: str):
     quiet_transformers()
     try:
-        return AutoConfig.from_pretrained(str(path), local_files_only=True,
+        return auto_class.from_pretrained(str(path), local_files_only=True,
                                           trust_remote_code=False)
     except (OSError, ValueError) as error:
-        raise TextladderError(f"the model config in '{path}' could not be read "
-                              f"({str(error).splitlines()[0]}); textladder runs no code from a "
-                              f"model directory.") from None
+        raise TextladderError(f"the {what} in '{path}' could not be read "
+                              f"({str(error).splitlines()[0]}); textladder reads local model "
+                              f"directories only and runs no code from them.") from None
