@@ -26,22 +26,26 @@ class Trainer:
     def __init__(self, module: torch.nn.Module, head: TorchHead, task: Task,
                  optimizer: torch.optim.Optimizer, callbacks: Sequence[Callback] = (),
                  max_epochs: int = 10, batch_size: int = 64, clip_norm: float | None = 1.0,
-                 seed: int = 0):
+                 seed: int = 0, predict_batch_size: int = 512):
         self.module, self.head, self.task = module, head, task
         self.optimizer, self.callbacks = optimizer, list(callbacks)
         self.max_epochs, self.batch_size, self.clip_norm = max_epochs, batch_size, clip_norm
-        self.seed = seed
+        self.seed, self.predict_batch_size = seed, predict_batch_size
         self.history: list[dict] = []
         self.stop, self.best_epoch = False, None
 
     # ----- steps a subclass may override ----------------------------------------------------
+    def forward(self, inputs: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """The module's float32 logits for one batch of inputs."""
+        return self.module(*inputs)
+
     def get_loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return self.head.loss(logits, targets)
 
     def train_step(self, inputs: tuple[torch.Tensor, ...], targets: torch.Tensor) -> float:
         self.module.train()
         self.optimizer.zero_grad()
-        loss = self.get_loss(self.module(*inputs), targets)
+        loss = self.get_loss(self.forward(inputs), targets)
         loss.backward()
         if self.clip_norm:  # sparse gradients (embedding bags) cannot be clipped by norm
             dense = [p for p in self.module.parameters()
@@ -51,10 +55,12 @@ class Trainer:
         return float(loss.detach())
 
     @torch.no_grad()
-    def predict_logits(self, batcher: Batcher, n: int, batch_size: int = 512) -> torch.Tensor:
+    def predict_logits(self, batcher: Batcher, n: int) -> torch.Tensor:
+        """Logits for rows 0..n-1, on the CPU, in batches of `predict_batch_size`."""
         self.module.eval()
-        chunks = [self.module(*batcher(np.arange(i, min(i + batch_size, n))))
-                  for i in range(0, n, batch_size)]
+        size = self.predict_batch_size
+        chunks = [self.forward(batcher(np.arange(i, min(i + size, n)))).cpu()
+                  for i in range(0, n, size)]
         return torch.cat(chunks) if chunks else torch.empty(0, self.head.n_units)
 
     def evaluation_step(self, batcher: Batcher, n: int, targets: np.ndarray) -> float:
