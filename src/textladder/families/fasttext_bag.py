@@ -3,8 +3,9 @@
 Words (every token seen at least `min_count` times) and hashed word bigrams are embedded, averaged
 and fed to the task's head, trained with plain SGD and a linearly decaying learning rate, as
 fastText does. With `word_ngrams="auto"` it also fits words alone and keeps whichever scores
-better on validation, as a fastText user tunes `-wordNgrams` (bigrams overfit SST's phrases). Unlike the fastText library it uses the task's own head and loss (so ordinal,
-multi-label and regression are right by construction) and keeps the best validation epoch.
+better on validation, as a fastText user tunes `-wordNgrams`. Unlike the fastText library it uses
+the task's own head and loss (so ordinal, multi-label and regression are right by construction)
+and keeps the best validation epoch.
 """
 
 from __future__ import annotations
@@ -37,19 +38,15 @@ class FastTextFamily(TorchFamily):
         if choice not in ("auto", 1, 2):
             raise TextladderError(f"word_ngrams must be 1, 2 or auto (both tried, the better "
                                   f"on validation kept); got {choice!r}.")
-        best = None
+        tried, best = {}, None
         for n in ((2, 1) if choice == "auto" else (choice,)):
             self._ngrams = n
             super().fit(texts, targets, task, valid, seed, progress)
-            score = max(r["valid_score"] for r in self.chosen_["history"])
-            tried = {**(best or {}).get("tried", {}), n: score}
-            if best is None or score > best["score"]:
-                best = {"score": score, "state": (self.module_, self.head_, self.vocab_,
-                                                   self.chosen_, self._ngrams)}
-            best["tried"] = tried
-        self.module_, self.head_, self.vocab_, self.chosen_, self._ngrams = best["state"]
-        self.chosen_.update(word_ngrams=self._ngrams,
-                            valid_by_word_ngrams={str(k): v for k, v in best["tried"].items()})
+            tried[str(n)] = max(r["valid_score"] for r in self.chosen_["history"])
+            if best is None or tried[str(n)] > tried[str(best[-1])]:
+                best = (self.module_, self.head_, self.vocab_, self.chosen_, n)
+        self.module_, self.head_, self.vocab_, self.chosen_, self._ngrams = best
+        self.chosen_.update(word_ngrams=self._ngrams, valid_by_word_ngrams=tried)
         return self
 
     def _optimizer(self, module, head):
@@ -74,18 +71,17 @@ class FastTextFamily(TorchFamily):
         if fit:
             self.vocab_ = Vocabulary.build(tokenized, self.settings_["min_count"])
             self.chosen_.update(vocabulary_size=len(self.vocab_))
-        n_words = len(self.vocab_)
-        buckets = self.settings_["buckets"] if self._word_ngrams() == 2 else 0
+        n_words, buckets = len(self.vocab_), self._buckets()
         # Unknown words (id 1) never occur in training, so their row would stay random: leave
         # them and their bigrams out. A text with nothing known is the padding id, an empty bag.
         return TokenSequences([add_bigrams(np.asarray(self.vocab_.encode(t), dtype=np.int64),
                                            n_words, buckets) for t in tokenized], empty_id=0)
 
-    def _word_ngrams(self) -> int:
-        """2 (words and hashed bigrams) or 1 (words only), as fitted or as saved."""
+    def _buckets(self) -> int:
+        """Rows for hashed bigrams: `buckets` with word_ngrams 2 (as fitted or saved), else 0."""
         if getattr(self, "_ngrams", None) is None:
             self._ngrams = int(self.chosen_.get("word_ngrams", 2))
-        return self._ngrams
+        return self.settings_["buckets"] if self._ngrams == 2 else 0
 
     def _batcher(self, prepared):
         return prepared.bag
@@ -93,8 +89,7 @@ class FastTextFamily(TorchFamily):
     def _build_module(self, n_units: int):
         from textladder.neural.bag import BagOfNgrams
 
-        buckets = self.settings_["buckets"] if self._word_ngrams() == 2 else 0
-        return BagOfNgrams(len(self.vocab_) + buckets, self.settings_["dim"], n_units)
+        return BagOfNgrams(len(self.vocab_) + self._buckets(), self.settings_["dim"], n_units)
 
     def _save_state(self, directory: Path) -> None:
         self.vocab_.save(directory / "vocabulary.json")
