@@ -4,8 +4,9 @@ The bundled all-MiniLM-L6-v2 by default, or any local encoder directory (`encode
 become overlapping token windows (`neural/windows.py`), whose mean-pooled outputs are averaged
 per text, so long texts are read whole. Training is the torch core's: AdamW (the head learns
 faster than the encoder), linear warm-up then decay, early stopping on the validation primary
-metric with the best epoch's weights kept. It runs on the GPU with bf16 mixed precision when one is
-present, else on the CPU. Saved: the whole network in safetensors beside the encoder's config and
+metric with the best epoch's weights kept; batches group texts of similar length, so that they
+carry little padding. It runs on the GPU with bf16 mixed precision when one is present, else on
+the CPU. Saved: the whole network in safetensors beside the encoder's config and
 tokenizer files (`encoder/`), so a saved model needs nothing but its directory.
 """
 
@@ -119,7 +120,7 @@ class FinetuneFamily(EncoderRung):
         return DeviceTrainer(module, head, task, optimizer, callbacks, max_epochs=s["epochs"],
                              batch_size=s["batch_size"], clip_norm=s["clip_norm"], seed=seed,
                              device=pick_device(s["device"]),
-                             predict_batch_size=s["predict_batch_size"])
+                             predict_batch_size=s["predict_batch_size"], group_by_size=True)
 
     def fit(self, texts, targets, task, valid, seed=0, progress=None):
         self.tokenizer_ = self.encoder_config_ = None
@@ -132,25 +133,6 @@ class FinetuneFamily(EncoderRung):
         self.chosen_.update(base_encoder=reference["encoder"],
                             base_fingerprint=reference["fingerprint"])
         return self
-
-    def predict_output(self, texts):
-        """Texts go through in order of length, so that batches carry little padding."""
-        from textladder.neural.windows import Windows
-
-        texts = list(texts)
-        windows = self._prepare(texts, False, Progress())
-        order = np.argsort(windows.lengths(), kind="stable")
-        spans = [windows.ids[windows.first[i]:windows.first[i + 1]] for i in order]
-        counts = np.array([len(span) for span in spans], dtype=np.int64)
-        sorted_windows = Windows([ids for span in spans for ids in span],
-                                 np.repeat(np.arange(len(texts)), counts),
-                                 np.concatenate([[0], np.cumsum(counts)]))
-        trainer = self._new_trainer(self.module_, self.head_, None, None, [], self.seed_)
-        logits = trainer.predict_logits(self._batcher(sorted_windows), len(texts))
-        output = self.head_.to_output(logits)
-        restored = np.empty_like(output)
-        restored[order] = output
-        return restored
 
     # ----- saving ---------------------------------------------------------------------------
     def _save_state(self, directory: Path) -> None:

@@ -4,7 +4,9 @@
 each epoch with the task's `selection_score` (greater is better), records a history row, and lets
 callbacks act (early stopping, learning-rate schedules, progress). `predict_logits` runs batches
 without gradient tracking. A seeded run is repeatable on the CPU. The loop knows nothing about
-texts: a `Batcher` turns row indices into the module's input tensors.
+texts: a `Batcher` turns row indices into the module's input tensors. A batcher that can tell each
+row's size (`row_sizes()`, e.g. tokens) gets batches of rows of similar size, in training when the
+trainer is made with `group_by_size=True` and always in prediction (see `batching.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import torch
 
 from textladder.errors import TextladderError
+from textladder.neural.batching import grouped_batches, shuffled_batches, size_order
 from textladder.neural.callbacks import Callback
 from textladder.neural.heads import TorchHead
 from textladder.tasks.base import Task
@@ -26,11 +29,12 @@ class Trainer:
     def __init__(self, module: torch.nn.Module, head: TorchHead, task: Task,
                  optimizer: torch.optim.Optimizer, callbacks: Sequence[Callback] = (),
                  max_epochs: int = 10, batch_size: int = 64, clip_norm: float | None = 1.0,
-                 seed: int = 0, predict_batch_size: int = 512):
+                 seed: int = 0, predict_batch_size: int = 512, group_by_size: bool = False):
         self.module, self.head, self.task = module, head, task
         self.optimizer, self.callbacks = optimizer, list(callbacks)
         self.max_epochs, self.batch_size, self.clip_norm = max_epochs, batch_size, clip_norm
         self.seed, self.predict_batch_size = seed, predict_batch_size
+        self.group_by_size = group_by_size
         self.history: list[dict] = []
         self.stop, self.best_epoch = False, None
 
@@ -54,14 +58,24 @@ class Trainer:
         self.optimizer.step()
         return float(loss.detach())
 
+    def epoch_batches(self, batcher: Batcher, n: int, rng: np.random.Generator):
+        """The row indices of each training batch of one epoch."""
+        if self.group_by_size and hasattr(batcher, "row_sizes"):
+            return grouped_batches(batcher.row_sizes(), self.batch_size, rng)
+        return shuffled_batches(n, self.batch_size, rng)
+
     @torch.no_grad()
     def predict_logits(self, batcher: Batcher, n: int) -> torch.Tensor:
         """Logits for rows 0..n-1, on the CPU, in batches of `predict_batch_size`."""
         self.module.eval()
+        order = size_order(batcher.row_sizes()) if hasattr(batcher, "row_sizes") else np.arange(n)
         size = self.predict_batch_size
-        chunks = [self.forward(batcher(np.arange(i, min(i + size, n)))).cpu()
-                  for i in range(0, n, size)]
-        return torch.cat(chunks) if chunks else torch.empty(0, self.head.n_units)
+        chunks = [self.forward(batcher(order[i:i + size])).cpu() for i in range(0, n, size)]
+        if not chunks:
+            return torch.empty(0, self.head.n_units)
+        logits = torch.empty_like(torch.cat(chunks))
+        logits[torch.from_numpy(order)] = torch.cat(chunks)
+        return logits
 
     def evaluation_step(self, batcher: Batcher, n: int, targets: np.ndarray) -> float:
         output = self.head.to_output(self.predict_logits(batcher, n))
@@ -84,9 +98,8 @@ class Trainer:
 
     def _epochs(self, batcher, target_tensor, n, rng, valid_batcher, valid_targets) -> None:
         for epoch in range(1, self.max_epochs + 1):
-            order, losses = rng.permutation(n), []
-            for start in range(0, n, self.batch_size):
-                rows = order[start:start + self.batch_size]
+            losses = []
+            for rows in self.epoch_batches(batcher, n, rng):
                 losses.append(self.train_step(batcher(rows), target_tensor[rows]))
                 if not np.isfinite(losses[-1]):
                     raise TextladderError(

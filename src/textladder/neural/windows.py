@@ -4,7 +4,8 @@
 most `max_length` tokens that overlap by `stride` tokens; a short text is one window. The model
 pools the outputs of a text's windows (see `transformer.py`), so the end of a long review counts as
 much as its start. `WindowBatcher` pads the windows of the requested texts to the longest among
-them. Nothing here runs the encoder.
+them, and tells the training loop each text's size, so that batches group texts of similar
+length. Nothing here runs the encoder.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ class WindowBatcher:
 
     def __init__(self, windows: Windows, pad_id: int):
         self.windows, self.pad_id = windows, pad_id
+
+    def row_sizes(self) -> np.ndarray:
+        """Each text's longest window: the width it pads its batch to."""
+        return self.windows.lengths()
 
     def __call__(self, rows: np.ndarray) -> tuple[torch.Tensor, ...]:
         w = self.windows
