@@ -74,7 +74,10 @@ def machine() -> dict[str, Any]:
         "thread_pools": _thread_pools(),
         "packages": {"textladder": _version("textladder"), "scikit-learn": _version("scikit-learn"),
                      "fasttext": _version("fasttext-numpy2", "fasttext"),
-                     "numpy": _version("numpy")},
+                     "numpy": _version("numpy"), "torch": _version("torch"),
+                     "transformers": _version("transformers"),
+                     "sentence-transformers": _version("sentence-transformers"),
+                     "onnxruntime": _version("onnxruntime"), "gensim": _version("gensim")},
     }
 
 

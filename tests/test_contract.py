@@ -80,3 +80,10 @@ def test_overfits_tiny_data_to_perfect_metrics(fitted):
     task, texts, labels, clf, _, loaded = fitted
     metric, floor = PERFECT[task]
     assert loaded.evaluate(texts, labels)[metric] >= floor
+
+
+def test_no_texts_give_no_predictions(fitted):
+    task, texts, _, clf, _, _ = fitted
+    assert clf.predict([]) == []
+    assert clf.predict_output([]).shape[1:] == clf.predict_output(texts[:1]).shape[1:]
+    assert len(clf.predict_output([])) == 0

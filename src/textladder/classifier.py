@@ -138,6 +138,8 @@ class TextClassifier:
         """Raw model outputs in the task's shape (probabilities, or values for regression)."""
         self._check_fitted()
         batch, _ = _as_list(texts)
+        if not batch:  # families need not handle it: some (scikit-learn) refuse no rows
+            return self.task_.empty_output()
         return self.task_.check_output(self.family_.predict_output(batch))
 
     def predict_proba(self, texts: str | Sequence[str]) -> np.ndarray:

@@ -140,6 +140,10 @@ class Task(ABC):
     def _load_state(self, config: dict[str, Any]) -> None:
         """Restore what `_state` returned."""
 
+    def empty_output(self) -> np.ndarray:
+        """The output for no texts at all, in the task's shape."""
+        return np.zeros((0, self.n_outputs) if self.n_outputs > 1 else (0,))
+
     def check_output(self, output: np.ndarray) -> np.ndarray:
         output = np.asarray(output, dtype=float)
         expected = (len(output), self.n_outputs) if self.n_outputs > 1 else (len(output),)
