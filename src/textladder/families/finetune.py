@@ -69,6 +69,9 @@ class FinetuneFamily(EncoderRung):
                                   f"{limit} positions; set max_length={limit} or less.")
         windows = make_windows(tokenizer, texts, s["max_length"], s["stride"])
         if fit:
+            from textladder.neural.smoothing import sample_windows
+
+            self.calibration_ = sample_windows(windows.ids, self.seed_)
             self.chosen_["windows_per_text"] = round(len(windows.ids) / max(1, len(texts)), 3)
             self.chosen_["texts_over_max_length"] = int(np.sum(np.diff(windows.first) > 1))
         return windows
@@ -141,9 +144,11 @@ class FinetuneFamily(EncoderRung):
         self.encoder_config_.save_pretrained(str(target))
         self._tokenizer().save_pretrained(str(target))
         if self.settings_["onnx"]:
-            from textladder.neural.onnx_embedder import ONNX_FILE, export_int8
+            from textladder.neural.onnx_embedder import ONNX_FILE, write_export
 
-            export_int8(self.module_.embed_windows, target / ONNX_FILE)
+            previous = getattr(self, "directory_", None)
+            write_export(self.module_.embed_windows, target / ONNX_FILE, self.calibration_,
+                         previous / ENCODER_FILES / ONNX_FILE if previous else None)
 
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)
@@ -161,6 +166,6 @@ class FinetuneFamily(EncoderRung):
         from textladder.encoders.locate import load_config, load_tokenizer
 
         source = directory / ENCODER_FILES
-        self.directory_, self.loaded_ = directory, True
+        self.directory_, self.loaded_, self.calibration_ = directory, True, None
         self.tokenizer_ = load_tokenizer(source)
         self.encoder_config_ = load_config(source)

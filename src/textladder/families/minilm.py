@@ -123,10 +123,12 @@ class MinilmFamily(EncoderRung):
                                  self.name)
             scores["logistic"] = _finite(best.score)
             self.linear_model_ = best.model
-        from textladder.encoders.onnx_sentence import sentence_pipeline
+        from textladder.encoders.onnx_sentence import calibration_windows, sentence_pipeline
         from textladder.encoders.sentence import encoder_reference
 
         pipeline = sentence_pipeline(self.encoder_.model) if settings["onnx"] else None
+        self.calibration_ = (calibration_windows(self.encoder_.model, texts, pipeline, seed)
+                             if pipeline else None)
         choice = max(scores, key=lambda k: (scores[k], k == "logistic"))  # ties: the simpler
         reference = encoder_reference(self.encoder_.path, self.encoder_.fingerprint)
         self.chosen_ = {**(mlp_chosen if choice == "mlp" else best.chosen), "head_model": choice,
@@ -167,7 +169,10 @@ class MinilmFamily(EncoderRung):
             from textladder.encoders.onnx_sentence import export_sentence_int8
             from textladder.neural.onnx_embedder import ONNX_FILE
 
-            export_sentence_int8(self._encoder().model, directory / ONNX_FILE)
+            previous = getattr(self, "directory_", None)
+            export_sentence_int8(self._encoder().model, directory / ONNX_FILE,
+                                 getattr(self, "calibration_", None),
+                                 previous / ONNX_FILE if previous else None)
 
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)
@@ -191,7 +196,7 @@ class MinilmFamily(EncoderRung):
 
         arrays = load_file(str(directory / "features.safetensors"))
         self.feature_mean_, self.feature_std_ = arrays["feature_mean"], arrays["feature_std"]
-        self.encoder_, self.directory_ = None, directory
+        self.encoder_, self.directory_, self.calibration_ = None, directory, None
         from textladder.encoders.locate import BUNDLED
 
         recorded = self.chosen_.get("encoder")  # absolute: a relative --encoder moves with cwd

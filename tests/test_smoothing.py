@@ -1,0 +1,82 @@
+"""Activation smoothing before int8 export: same function in float, closer int8 vectors."""
+
+from __future__ import annotations
+
+import filecmp
+
+import numpy as np
+import pytest
+
+pytest.importorskip("transformers")
+pytest.importorskip("onnxruntime")
+
+import torch  # noqa: E402
+
+from conftest import make_task_data, tiny_encoder, tiny_settings  # noqa: E402
+from textladder import TextClassifier  # noqa: E402
+from textladder.neural.onnx_embedder import ONNX_FILE  # noqa: E402
+from textladder.neural.smoothing import SmoothedLinear, input_maxima, smoothed_copy  # noqa: E402
+from textladder.neural.transformer import WindowEmbedder  # noqa: E402
+
+
+def test_a_smoothed_copy_computes_the_same_vectors():
+    from transformers import AutoModel, AutoTokenizer
+
+    embedder = WindowEmbedder(AutoModel.from_pretrained(str(tiny_encoder()))).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_encoder()))
+    texts, _ = make_task_data("multiclass")
+    windows = tokenizer(texts)["input_ids"]
+    smoothed = smoothed_copy(embedder, input_maxima(embedder, windows)).eval()
+    n_linear = sum(isinstance(m, torch.nn.Linear) for m in embedder.modules())
+    assert sum(isinstance(m, SmoothedLinear) for m in smoothed.modules()) == n_linear
+    assert not any(isinstance(m, SmoothedLinear) for m in embedder.modules())
+    batch = tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        before = embedder(batch["input_ids"], batch["attention_mask"])
+        after = smoothed(batch["input_ids"], batch["attention_mask"])
+    torch.testing.assert_close(after, before, rtol=1e-4, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def minilm_exports(tmp_path_factory):
+    """One fitted minilm saved with a smoothed export and with a plain one."""
+    texts, labels = make_task_data("multiclass")
+    root = tmp_path_factory.mktemp("exports")
+    clf = TextClassifier(model="minilm", model_params={"head": "logistic", "cache": False})
+    clf.fit(texts, labels, valid=(texts, labels)).save(root / "smoothed")
+    calibration, clf.family_.calibration_ = clf.family_.calibration_, None
+    clf.save(root / "plain")
+    clf.family_.calibration_ = calibration
+    return clf, texts, root
+
+
+def test_smoothing_brings_int8_vectors_closer_to_float(minilm_exports):
+    clf, texts, root = minilm_exports
+    reference = clf.family_._encoder().encode(texts)
+
+    def error(name):
+        vectors = TextClassifier.load(root / name, runtime="onnx").family_._encoder().encode(texts)
+        cosine = np.sum(reference * vectors, axis=1) / (
+            np.linalg.norm(reference, axis=1) * np.linalg.norm(vectors, axis=1))
+        return float(np.mean(1 - cosine)), cosine
+
+    smoothed_error, smoothed_cosine = error("smoothed")
+    plain_error, _ = error("plain")
+    assert smoothed_error < plain_error / 1.5
+    assert smoothed_cosine.min() > 0.98
+
+
+def test_each_export_has_its_own_embedding_cache(minilm_exports):
+    _, _, root = minilm_exports
+    keys = {TextClassifier.load(root / name, runtime="onnx").family_._encoder().cache_key()
+            for name in ("smoothed", "plain")}
+    assert len(keys) == 2
+
+
+def test_a_reloaded_model_saved_again_keeps_its_export(tmp_path):
+    texts, labels = make_task_data("binary")
+    clf = TextClassifier(model="finetune", model_params=tiny_settings("finetune", tmp_path))
+    clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "first")
+    TextClassifier.load(tmp_path / "first").save(tmp_path / "second")
+    assert filecmp.cmp(tmp_path / "first" / "encoder" / ONNX_FILE,
+                       tmp_path / "second" / "encoder" / ONNX_FILE, shallow=False)
