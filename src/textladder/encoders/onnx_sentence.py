@@ -3,7 +3,7 @@
 `sentence_pipeline` reads what a sentence-transformers model does after its transformer (mean
 pooling, optional L2 normalisation) and refuses pipelines the export cannot reproduce (CLS or max
 pooling, dense layers). `export_sentence_int8` writes the transformer + mean pooling as int8 ONNX,
-smoothed on windows of training texts (`calibration_windows`).
+smoothed with activation maxima measured on training texts (`sentence_maxima`).
 `OnnxSentenceEncoder` embeds with that file and the encoder's tokenizer (truncating at the model's
 own maximum length, as sentence-transformers does), one text per run so that a text's vector never
 depends on the texts beside it, through its own embedding cache: its vectors differ slightly from
@@ -43,24 +43,24 @@ def _pooling_mode(pooling) -> str | None:
     return "mean" if flags == ["pooling_mode_mean_tokens"] else None
 
 
-def calibration_windows(model, texts: list[str], pipeline: dict, seed: int) -> list[list[int]]:
-    """Token ids of a sample of `texts`, as the export will see them."""
-    from textladder.neural.smoothing import CALIBRATION_WINDOWS
-
-    picked = np.random.default_rng(seed).permutation(len(texts))[:CALIBRATION_WINDOWS]
-    sample = [texts[i] for i in sorted(picked)]
-    if pipeline.get("lowercase"):
-        sample = [t.lower() for t in sample]
-    return list(model.tokenizer(sample, truncation=True,
-                                max_length=pipeline["max_seq_length"])["input_ids"])
-
-
-def export_sentence_int8(model, path: Path, calibration: list[list[int]] | None,
-                         previous: Path | None = None) -> None:
-    from textladder.neural.onnx_embedder import write_export
+def sentence_maxima(model, texts: list[str], pipeline: dict, seed: int) -> dict:
+    """Activation maxima of the transformer's linear layers on a sample of `texts`."""
+    from textladder.neural.smoothing import input_maxima, sample_windows
     from textladder.neural.transformer import WindowEmbedder
 
-    write_export(WindowEmbedder(list(model)[0].auto_model), path, calibration, previous)
+    sample = sample_windows(texts, seed)
+    if pipeline.get("lowercase"):
+        sample = [t.lower() for t in sample]
+    windows = model.tokenizer(sample, truncation=True,
+                              max_length=pipeline["max_seq_length"])["input_ids"]
+    return input_maxima(WindowEmbedder(list(model)[0].auto_model), windows)
+
+
+def export_sentence_int8(model, path: Path, maxima: dict | None) -> None:
+    from textladder.neural.onnx_embedder import export_int8
+    from textladder.neural.transformer import WindowEmbedder
+
+    export_int8(WindowEmbedder(list(model)[0].auto_model), path, maxima)
 
 
 class OnnxSentenceEncoder(SentenceEncoder):
@@ -68,18 +68,14 @@ class OnnxSentenceEncoder(SentenceEncoder):
         from textladder.neural.onnx_embedder import OnnxWindowEmbedder
 
         self.onnx_path, self.pipeline = Path(onnx_path), pipeline
-        super().__init__(**kwargs)
         self.embedder = OnnxWindowEmbedder(self.onnx_path)
+        super().__init__(**kwargs)
         self._tokenizer = None
 
     def cache_key(self) -> str:
         """The encoder and the export itself: two exports of one encoder give other vectors."""
-        digest = hashlib.sha256()
-        with open(self.onnx_path, "rb") as export:
-            for block in iter(lambda: export.read(1 << 20), b""):
-                digest.update(block)
-        return hashlib.sha256(f"{self.fingerprint}:onnx-int8:{digest.hexdigest()}".encode()
-                              ).hexdigest()
+        key = f"{self.fingerprint}:onnx-int8:{self.embedder.digest}"
+        return hashlib.sha256(key.encode()).hexdigest()
 
     @property
     def tokenizer(self):

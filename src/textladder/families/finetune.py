@@ -90,16 +90,19 @@ class FinetuneFamily(EncoderRung):
         return self.encoder_config_
 
     def _build_module(self, n_units: int):
+        import torch
         from transformers import AutoModel
 
         from textladder.neural.transformer import EncoderClassifier
 
-        if self.loaded_:  # the saved weights are loaded into it next
-            encoder = AutoModel.from_config(self._encoder_config(), trust_remote_code=False)
+        if self.loaded_:  # the saved (float32) weights are loaded into it next
+            encoder = AutoModel.from_config(self._encoder_config(), trust_remote_code=False,
+                                            dtype=torch.float32)
         else:
             try:
-                encoder = AutoModel.from_pretrained(str(self.encoder_path_), local_files_only=True,
-                                                    trust_remote_code=False)
+                encoder = AutoModel.from_pretrained(  # float32: mixed precision is autocast's
+                    str(self.encoder_path_), local_files_only=True, trust_remote_code=False,
+                    dtype=torch.float32)
             except (OSError, ValueError) as error:
                 raise TextladderError(f"the encoder in '{self.encoder_path_}' could not be "
                                       f"loaded ({str(error).splitlines()[0]}).") from None
@@ -131,6 +134,11 @@ class FinetuneFamily(EncoderRung):
         super().fit(texts, targets, task, valid, seed, progress)
         from textladder.encoders.locate import fingerprint
         from textladder.encoders.sentence import encoder_reference
+        from textladder.neural.smoothing import input_maxima
+
+        self.onnx_maxima_ = (input_maxima(self.module_.embed_windows, self.calibration_)
+                             if self.settings_["onnx"] else None)
+        self.calibration_ = None
 
         reference = encoder_reference(self.encoder_path_, fingerprint(self.encoder_path_))
         self.chosen_.update(base_encoder=reference["encoder"],
@@ -144,11 +152,11 @@ class FinetuneFamily(EncoderRung):
         self.encoder_config_.save_pretrained(str(target))
         self._tokenizer().save_pretrained(str(target))
         if self.settings_["onnx"]:
-            from textladder.neural.onnx_embedder import ONNX_FILE, write_export
+            from textladder.neural.onnx_embedder import ONNX_FILE, export_int8
+            from textladder.neural.smoothing import MAXIMA_FILE, save_maxima
 
-            previous = getattr(self, "directory_", None)
-            write_export(self.module_.embed_windows, target / ONNX_FILE, self.calibration_,
-                         previous / ENCODER_FILES / ONNX_FILE if previous else None)
+            save_maxima(self.onnx_maxima_, directory / MAXIMA_FILE)
+            export_int8(self.module_.embed_windows, target / ONNX_FILE, self.onnx_maxima_)
 
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)
@@ -164,8 +172,10 @@ class FinetuneFamily(EncoderRung):
 
     def _load_state(self, directory: Path) -> None:
         from textladder.encoders.locate import load_config, load_tokenizer
+        from textladder.neural.smoothing import MAXIMA_FILE, load_maxima
 
         source = directory / ENCODER_FILES
-        self.directory_, self.loaded_, self.calibration_ = directory, True, None
+        self.directory_, self.loaded_ = directory, True
+        self.onnx_maxima_ = load_maxima(directory / MAXIMA_FILE)
         self.tokenizer_ = load_tokenizer(source)
         self.encoder_config_ = load_config(source)

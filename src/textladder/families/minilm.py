@@ -123,11 +123,11 @@ class MinilmFamily(EncoderRung):
                                  self.name)
             scores["logistic"] = _finite(best.score)
             self.linear_model_ = best.model
-        from textladder.encoders.onnx_sentence import calibration_windows, sentence_pipeline
+        from textladder.encoders.onnx_sentence import sentence_maxima, sentence_pipeline
         from textladder.encoders.sentence import encoder_reference
 
         pipeline = sentence_pipeline(self.encoder_.model) if settings["onnx"] else None
-        self.calibration_ = (calibration_windows(self.encoder_.model, texts, pipeline, seed)
+        self.onnx_maxima_ = (sentence_maxima(self.encoder_.model, texts, pipeline, seed)
                              if pipeline else None)
         choice = max(scores, key=lambda k: (scores[k], k == "logistic"))  # ties: the simpler
         reference = encoder_reference(self.encoder_.path, self.encoder_.fingerprint)
@@ -168,11 +168,10 @@ class MinilmFamily(EncoderRung):
         if self.chosen_.get("onnx_pipeline"):
             from textladder.encoders.onnx_sentence import export_sentence_int8
             from textladder.neural.onnx_embedder import ONNX_FILE
+            from textladder.neural.smoothing import MAXIMA_FILE, save_maxima
 
-            previous = getattr(self, "directory_", None)
-            export_sentence_int8(self._encoder().model, directory / ONNX_FILE,
-                                 getattr(self, "calibration_", None),
-                                 previous / ONNX_FILE if previous else None)
+            save_maxima(self.onnx_maxima_, directory / MAXIMA_FILE)
+            export_sentence_int8(self._encoder().model, directory / ONNX_FILE, self.onnx_maxima_)
 
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)
@@ -194,10 +193,13 @@ class MinilmFamily(EncoderRung):
     def _load_state(self, directory: Path) -> None:
         from safetensors.numpy import load_file
 
+        from textladder.encoders.locate import BUNDLED
+        from textladder.neural.smoothing import MAXIMA_FILE, load_maxima
+
         arrays = load_file(str(directory / "features.safetensors"))
         self.feature_mean_, self.feature_std_ = arrays["feature_mean"], arrays["feature_std"]
-        self.encoder_, self.directory_, self.calibration_ = None, directory, None
-        from textladder.encoders.locate import BUNDLED
+        self.encoder_, self.directory_ = None, directory
+        self.onnx_maxima_ = load_maxima(directory / MAXIMA_FILE)
 
         recorded = self.chosen_.get("encoder")  # absolute: a relative --encoder moves with cwd
         if recorded:

@@ -1,13 +1,12 @@
 """Fast CPU inference for the encoder rungs: an int8 ONNX copy of encoder + mean pooling.
 
-`export_int8(embedder, path, calibration)` traces a `WindowEmbedder` (input ids and attention
-mask in, one mean-pooled vector per window out) to ONNX and quantises its matrix multiplications
-to int8 with per-channel scales (onnxruntime's dynamic quantisation; the embedding tables stay
-float32). Given calibration windows (token ids of training texts), it first smooths the
-activations (`smoothing.py`), which makes the int8 vectors about four times closer to the float
-ones. The vectors are close to the original's, not equal (cosine similarity mostly above 0.99;
-the benchmark reports how often predictions agree). `write_export` is what a model's save calls:
-a model loaded from disk has no calibration windows, so it copies the export it was loaded with. `OnnxWindowEmbedder` runs that
+`export_int8(embedder, path, maxima)` traces a `WindowEmbedder` (input ids and attention mask in,
+one mean-pooled vector per window out) to ONNX and quantises its matrix multiplications to int8
+with per-channel scales (onnxruntime's dynamic quantisation; the embedding tables stay float32).
+Given the activation maxima measured on training windows, it first smooths the activations
+(`smoothing.py`): on MiniLM and sst5 sentences, 1 - cosine to the float vectors drops about four
+times. The vectors are close to the original's, not equal; the benchmark reports how often
+predictions agree. `OnnxWindowEmbedder` runs that
 file with onnxruntime, one window at a time, and stands in for the torch embedder (same inputs,
 same outputs). Training never uses it.
 """
@@ -15,7 +14,6 @@ same outputs). Training never uses it.
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -30,24 +28,14 @@ ONNX_FILE = "encoder-int8.onnx"
 OPSET = 17
 
 
-def write_export(embedder: nn.Module, path: Path, calibration: list[list[int]] | None,
-                 previous: Path | None) -> None:
-    """Export `embedder` to `path`, or copy `previous` when there is no calibration for it."""
-    if calibration is None and previous is not None and Path(previous).is_file():
-        shutil.copyfile(previous, path)
-    else:
-        export_int8(embedder, path, calibration)
-
-
-def export_int8(embedder: nn.Module, path: Path,
-                calibration: list[list[int]] | None = None) -> None:
-    """Write `embedder` as an int8 ONNX graph to `path`, smoothed on `calibration` if given."""
+def export_int8(embedder: nn.Module, path: Path, maxima: dict | None = None) -> None:
+    """Write `embedder` as an int8 ONNX graph to `path`, smoothed with `maxima` if given."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from textladder.neural.smoothing import input_maxima, smoothed_copy
+    from textladder.neural.smoothing import smoothed_copy
 
-    if calibration:
-        embedder = smoothed_copy(embedder, input_maxima(embedder, calibration))
+    if maxima:
+        embedder = smoothed_copy(embedder, maxima)
     device = next(embedder.parameters()).device
     was_training = embedder.training
     ids = torch.ones((2, 8), dtype=torch.long)
@@ -74,19 +62,25 @@ def export_int8(embedder: nn.Module, path: Path,
 
 
 class OnnxWindowEmbedder(nn.Module):
-    """An int8 ONNX encoder behind the torch embedder's interface (CPU only)."""
+    """An int8 ONNX encoder behind the torch embedder's interface (CPU only).
+
+    The file is read once: `digest` (its SHA-256) names exactly the graph the session runs.
+    """
 
     def __init__(self, path: Path, threads: int | None = None):
         super().__init__()
+        import hashlib
+
         import onnxruntime as ort
 
         if not Path(path).is_file():
             raise TextladderError(f"'{path}' is missing: this model was saved without its ONNX "
                                   f"export; predict with --runtime default, or retrain it.")
+        graph = Path(path).read_bytes()
+        self.digest = hashlib.sha256(graph).hexdigest()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
-        self.session = ort.InferenceSession(str(path), options,
-                                            providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """One run per window, without its padding.

@@ -5,8 +5,11 @@ transformer's linear layers carry values far larger than the rest, so that scale
 every other channel. `smoothed_copy` moves part of that range into the weights, which are
 quantised per output channel and take it well: each linear layer y = x W^T + b becomes
 y = (x / s) (W s)^T + b, the same function in exact arithmetic, with
-s_j = max|x_j|^alpha / max|W_j|^(1 - alpha) measured on calibration windows (`input_maxima`).
-Only the exported copy changes; the module it is made from does not.
+s_j = max|x_j|^alpha / max|W_j|^(1 - alpha) measured on calibration windows (`input_maxima`),
+bounded to [1/100, 100] so that a channel that was quiet in calibration cannot blow up later.
+Only the exported copy (float32, on the CPU) changes; the module it is made from does not. The
+maxima are saved with a model (`save_maxima` / `load_maxima`: numbers per channel, no text), so a
+model loaded from disk and saved again exports the same file.
 """
 
 from __future__ import annotations
@@ -19,15 +22,16 @@ from torch import nn
 
 ALPHA = 0.75  # chosen on the cosine between int8 and float vectors of sst5 validation sentences
 CALIBRATION_WINDOWS = 256
+SCALE_BOUND = 100.0
+MAXIMA_FILE = "onnx-calibration.safetensors"
 
 
-def sample_windows(windows: Sequence[Sequence[int]], seed: int,
-                   n: int = CALIBRATION_WINDOWS) -> list[list[int]]:
-    """Up to `n` training windows (token ids) to calibrate the smoothing on."""
+def sample_windows(items: Sequence, seed: int, n: int = CALIBRATION_WINDOWS) -> list:
+    """Up to `n` of `items` (training windows or texts), picked at random, in their order."""
     import numpy as np
 
-    picked = np.random.default_rng(seed).permutation(len(windows))[:n]
-    return [list(windows[i]) for i in sorted(picked)]
+    picked = np.random.default_rng(seed).permutation(len(items))[:n]
+    return [items[i] for i in sorted(picked)]
 
 
 class SmoothedLinear(nn.Module):
@@ -35,8 +39,8 @@ class SmoothedLinear(nn.Module):
 
     def __init__(self, linear: nn.Linear, scale: torch.Tensor):
         super().__init__()
-        self.register_buffer("inverse_scale", (1.0 / scale).to(linear.weight.dtype))
-        self.weight = nn.Parameter(linear.weight.detach() * scale[None, :])
+        self.register_buffer("inverse_scale", 1.0 / scale.float())
+        self.weight = nn.Parameter(linear.weight.detach().float() * scale.float()[None, :])
         self.bias = linear.bias
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -75,14 +79,34 @@ def input_maxima(embedder: nn.Module, windows: Sequence[Sequence[int]]) -> dict[
 
 def smoothed_copy(embedder: nn.Module, maxima: dict[str, torch.Tensor],
                   alpha: float = ALPHA) -> nn.Module:
-    """A copy of `embedder` (on the CPU) whose measured linear layers are `SmoothedLinear`."""
-    smoothed = copy.deepcopy(embedder).to("cpu")
+    """A float32 copy of `embedder` on the CPU whose measured linear layers are smoothed."""
+    smoothed = copy.deepcopy(embedder).to("cpu", torch.float32)
     for parent_name, parent in list(smoothed.named_modules()):
         for child_name, child in list(parent.named_children()):
             name = f"{parent_name}.{child_name}" if parent_name else child_name
             if isinstance(child, nn.Linear) and name in maxima:
                 activation = maxima[name].cpu().clamp(min=1e-5)
                 weight = child.weight.detach().abs().amax(0).float().clamp(min=1e-5)
-                scale = (activation ** alpha / weight ** (1 - alpha)).clamp(min=1e-5)
+                scale = (activation ** alpha / weight ** (1 - alpha)).clamp(1 / SCALE_BOUND,
+                                                                             SCALE_BOUND)
                 setattr(parent, child_name, SmoothedLinear(child, scale))
     return smoothed
+
+
+def save_maxima(maxima: dict[str, torch.Tensor] | None, path) -> None:
+    if maxima:
+        from safetensors.torch import save_file
+
+        save_file({name: value.float().cpu().contiguous() for name, value in maxima.items()},
+                  str(path))
+
+
+def load_maxima(path) -> dict[str, torch.Tensor] | None:
+    """The saved maxima, or None for a model saved without them (its export is not smoothed)."""
+    from pathlib import Path
+
+    if not Path(path).is_file():
+        return None
+    from safetensors.torch import load_file
+
+    return load_file(str(path))

@@ -69,12 +69,15 @@ class Trainer:
         """Logits for rows 0..n-1, on the CPU, in batches of `predict_batch_size`."""
         self.module.eval()
         order = size_order(batcher.row_sizes()) if hasattr(batcher, "row_sizes") else np.arange(n)
+        if len(order) != n:
+            raise ValueError(f"the batcher has {len(order)} rows, not {n}")
         size = self.predict_batch_size
         chunks = [self.forward(batcher(order[i:i + size])).cpu() for i in range(0, n, size)]
         if not chunks:
             return torch.empty(0, self.head.n_units)
-        logits = torch.empty_like(torch.cat(chunks))
-        logits[torch.from_numpy(order)] = torch.cat(chunks)
+        in_order = torch.cat(chunks)
+        logits = torch.empty_like(in_order)
+        logits[torch.from_numpy(order)] = in_order
         return logits
 
     def evaluation_step(self, batcher: Batcher, n: int, targets: np.ndarray) -> float:
