@@ -65,6 +65,7 @@ class OnnxWindowEmbedder(nn.Module):
     """An int8 ONNX encoder behind the torch embedder's interface (CPU only).
 
     The file is read once: `digest` (its SHA-256) names exactly the graph the session runs.
+    Windows run one at a time, each on one thread, `threads` of them at once.
     """
 
     def __init__(self, path: Path, threads: int | None = None):
@@ -78,8 +79,10 @@ class OnnxWindowEmbedder(nn.Module):
                                   f"export; predict with --runtime default, or retrain it.")
         graph = Path(path).read_bytes()
         self.digest = hashlib.sha256(graph).hexdigest()
+        self.threads = max(1, threads or torch.get_num_threads())
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -87,11 +90,22 @@ class OnnxWindowEmbedder(nn.Module):
 
         Dynamic quantisation scales activations by the largest in the run: windows run together
         would change each other's vectors. One at a time, a text's vector never depends on its
-        neighbours, and short windows carry no padding (this is faster than batches on a CPU).
+        neighbours, and short windows carry no padding. A window is too small to share among
+        threads, so the threads take different windows instead (the session is thread-safe).
         """
+        from concurrent.futures import ThreadPoolExecutor
+
         ids = input_ids.cpu().numpy().astype(np.int64)
         lengths = attention_mask.cpu().numpy().sum(axis=1).astype(int)
-        vectors = [self.session.run(None, {"input_ids": ids[i:i + 1, :n],
+
+        def run(i: int) -> np.ndarray:
+            n = lengths[i]
+            return self.session.run(None, {"input_ids": ids[i:i + 1, :n],
                                            "attention_mask": np.ones((1, n), dtype=np.int64)})[0]
-                   for i, n in enumerate(lengths)]
+
+        if self.threads == 1 or len(lengths) < 2:
+            vectors = [run(i) for i in range(len(lengths))]
+        else:
+            with ThreadPoolExecutor(self.threads) as pool:
+                vectors = list(pool.map(run, range(len(lengths))))
         return torch.from_numpy(np.concatenate(vectors)) if vectors else torch.zeros(0)
