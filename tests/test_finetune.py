@@ -125,3 +125,20 @@ def test_settings_the_encoder_cannot_take_are_refused_before_training(tmp_path, 
     with pytest.raises(TextladderError, match=message):
         TextClassifier(model="finetune", model_params=settings).fit(texts, labels,
                                                                    valid=(texts, labels))
+
+
+def test_training_batches_group_texts_of_similar_length(tmp_path, monkeypatch):
+    import textladder.neural.trainer as trainer_module
+
+    calls = []
+    grouped = trainer_module.grouped_batches
+    monkeypatch.setattr(trainer_module, "grouped_batches",
+                        lambda sizes, *args, **kwargs: calls.append(sizes) or grouped(
+                            sizes, *args, **kwargs))
+    texts, labels = make_task_data("binary")
+    texts = [t + " and so on" * (i % 4) for i, t in enumerate(texts)]  # lengths differ
+    settings = {**tiny_settings("finetune", tmp_path), "epochs": 2, "patience": 2}
+    TextClassifier(model="finetune", model_params=settings).fit(texts, labels,
+                                                                valid=(texts, labels))
+    assert len(calls) == 2  # once per epoch
+    assert len(set(calls[0].tolist())) > 1 and len(calls[0]) == len(texts)
