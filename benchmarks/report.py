@@ -83,6 +83,11 @@ def dataset_table(dataset: str, records: list[dict[str, Any]]) -> list[str]:
     return lines + [""] + _older_runs(records)
 
 
+def _agreement(share: float) -> str:
+    """A percentage truncated, not rounded, at two decimals: 98.97 % must not read as 99.0 %."""
+    return f"{int(share * 10000 + 1e-6) / 100:.2f}%"
+
+
 def _encoder_facts(record: dict[str, Any], metric: str) -> list[str]:
     """Encode time and the ONNX comparison of an encoder rung's record, when it has them."""
     facts = []
@@ -101,8 +106,8 @@ def _encoder_facts(record: dict[str, Any], metric: str) -> list[str]:
                          f"({figures.get('error', default.get('error', 'no figures'))})")
             continue
         facts.append(
-            f"{record['system']} with `--runtime {name}` (int8): {figures['agreement']:.1%} of "
-            f"test predictions agree with the default runtime's; {metric} (test) "
+            f"{record['system']} with `--runtime {name}` (int8): "
+            f"{_agreement(figures['agreement'])} of test predictions agree with the default runtime's; {metric} (test) "
             f"{_num(figures['test'].get(metric))} vs {_num(default['test'].get(metric))}; "
             f"{_count(figures['texts_per_second'])} vs {_count(default['texts_per_second'])} "
             f"texts/s, **{figures['speedup']:.2f}×** (batch predict of the test set, no cache)")

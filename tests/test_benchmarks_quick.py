@@ -165,3 +165,10 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
         record["metrics"]["test"]["accuracy"])  # the reloaded model is the model
     assert record["settings"]["chosen"]["texts_encoded"] > 0  # the cache started empty
     assert "`--runtime onnx` (int8)" in output.with_suffix(".md").read_text()
+
+
+def test_agreement_is_never_rounded_up_to_a_target() -> None:
+    from benchmarks.report import _agreement
+
+    assert _agreement(0.98968) == "98.96%"
+    assert _agreement(0.99) == "99.00%"
