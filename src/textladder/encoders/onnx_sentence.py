@@ -43,16 +43,20 @@ def _pooling_mode(pooling) -> str | None:
     return "mean" if flags == ["pooling_mode_mean_tokens"] else None
 
 
+def tokenize_as_exported(tokenizer, texts: list[str], pipeline: dict, **options):
+    """Tokens as the sentence-transformers model makes them: its lowercasing and maximum length."""
+    if pipeline.get("lowercase"):
+        texts = [t.lower() for t in texts]
+    return tokenizer(texts, truncation=True, max_length=pipeline["max_seq_length"], **options)
+
+
 def sentence_maxima(model, texts: list[str], pipeline: dict, seed: int) -> dict:
     """Activation maxima of the transformer's linear layers on a sample of `texts`."""
     from textladder.neural.smoothing import input_maxima, sample_windows
     from textladder.neural.transformer import WindowEmbedder
 
-    sample = sample_windows(texts, seed)
-    if pipeline.get("lowercase"):
-        sample = [t.lower() for t in sample]
-    windows = model.tokenizer(sample, truncation=True,
-                              max_length=pipeline["max_seq_length"])["input_ids"]
+    windows = tokenize_as_exported(model.tokenizer, sample_windows(texts, seed),
+                                   pipeline)["input_ids"]
     return input_maxima(WindowEmbedder(list(model)[0].auto_model), windows)
 
 
@@ -100,10 +104,8 @@ class OnnxSentenceEncoder(SentenceEncoder):
         chunks = []
         for i in range(0, len(texts), self.batch_size):
             batch = [texts[j] for j in order[i:i + self.batch_size]]
-            if self.pipeline.get("lowercase"):
-                batch = [t.lower() for t in batch]
-            encoded = self.tokenizer(batch, truncation=True, padding=True, return_tensors="pt",
-                                     max_length=self.pipeline["max_seq_length"])
+            encoded = tokenize_as_exported(self.tokenizer, batch, self.pipeline, padding=True,
+                                           return_tensors="pt")
             with torch.no_grad():
                 chunks.append(self.embedder(encoded["input_ids"],
                                             encoded["attention_mask"]).numpy())

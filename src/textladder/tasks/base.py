@@ -140,13 +140,17 @@ class Task(ABC):
     def _load_state(self, config: dict[str, Any]) -> None:
         """Restore what `_state` returned."""
 
+    def output_shape(self, n_texts: int) -> tuple[int, ...]:
+        """(texts, outputs), or (texts,) for a task with one output per text."""
+        return (n_texts, self.n_outputs) if self.n_outputs > 1 else (n_texts,)
+
     def empty_output(self) -> np.ndarray:
         """The output for no texts at all, in the task's shape."""
-        return np.zeros((0, self.n_outputs) if self.n_outputs > 1 else (0,))
+        return np.zeros(self.output_shape(0))
 
     def check_output(self, output: np.ndarray) -> np.ndarray:
         output = np.asarray(output, dtype=float)
-        expected = (len(output), self.n_outputs) if self.n_outputs > 1 else (len(output),)
+        expected = self.output_shape(len(output))
         if output.shape != expected:
             raise ValueError(f"{self.name} output must have shape {expected}, got {output.shape}")
         return output
