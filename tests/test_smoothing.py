@@ -67,6 +67,22 @@ def test_smoothing_brings_int8_vectors_closer_to_float(minilm_exports):
     assert smoothed_cosine.min() > 0.98
 
 
+def test_the_export_keeps_only_the_feed_forward_outputs_in_float(minilm_exports):
+    import onnx
+
+    from textladder.neural.onnx_embedder import narrowing_matmuls
+
+    _, _, root = minilm_exports
+    graph = onnx.load(str(root / "smoothed" / ONNX_FILE)).graph
+    float_weights = {w.name for w in graph.initializer if w.data_type == onnx.TensorProto.FLOAT}
+    float_matmuls = [n.name for n in graph.node if n.op_type == "MatMul"
+                     and any(x in float_weights for x in n.input)]
+    layers = len([n for n in graph.node if n.op_type == "MatMulInteger"])
+    assert sorted(float_matmuls) == sorted(narrowing_matmuls(root / "smoothed" / ONNX_FILE))
+    assert len(float_matmuls) == 6 and all("output/dense" in n for n in float_matmuls)
+    assert layers == 6 * 5  # query, key, value, attention output, feed-forward input
+
+
 def test_each_export_has_its_own_embedding_cache(minilm_exports):
     _, _, root = minilm_exports
     keys = {TextClassifier.load(root / name, runtime="onnx").family_._encoder().cache_key()
