@@ -101,17 +101,34 @@ def _encoder_facts(record: dict[str, Any], metric: str) -> list[str]:
     for name, figures in runtimes.items():
         if name == "default" or default is None:
             continue
+        option = _runtime_option(name, figures)
         if "agreement" not in figures:
-            facts.append(f"{record['system']} with `--runtime {name}`: not measured "
+            facts.append(f"{record['system']} with `{option}`: not measured "
                          f"({figures.get('error', default.get('error', 'no figures'))})")
             continue
         facts.append(
-            f"{record['system']} with `--runtime {name}` (int8): "
+            f"{record['system']} with `{option}` ({_runtime_kind(figures)}): "
             f"{_agreement(figures['agreement'])} of test predictions agree with the default runtime's; {metric} (test) "
             f"{_num(figures['test'].get(metric))} vs {_num(default['test'].get(metric))}; "
             f"{_count(figures['texts_per_second'])} vs {_count(default['texts_per_second'])} "
             f"texts/s, **{figures['speedup']:.2f}×** (batch predict of the test set, no cache)")
     return facts
+
+
+def _runtime_option(name: str, figures: dict[str, Any]) -> str:
+    """The command-line options a runtime entry was measured with."""
+    if name.endswith("-alone"):
+        return f"--runtime {name.removesuffix('-alone')} --recheck-margin 0"
+    if "recheck_margin" in figures:
+        return f"--runtime {name} --recheck-margin {figures['recheck_margin']:g}"
+    return f"--runtime {name}"
+
+
+def _runtime_kind(figures: dict[str, Any]) -> str:
+    if "rechecked" not in figures:
+        return "int8"
+    return (f"int8, {100 * figures['rechecked']:.1f} % of texts re-checked with the default "
+            f"runtime")
 
 
 def _older_runs(records: list[dict[str, Any]]) -> list[str]:

@@ -159,12 +159,17 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
                               data_root=data_root, output=output,
                               console=Console(file=io.StringIO()))
     record = document["results"][0]
-    onnx = record["runtimes"]["onnx"]
-    assert 0.0 <= onnx["agreement"] <= 1.0 and onnx["speedup"] > 0
+    onnx, alone = record["runtimes"]["onnx"], record["runtimes"]["onnx-alone"]
+    for figures in (onnx, alone):
+        assert 0.0 <= figures["agreement"] <= 1.0 and figures["speedup"] > 0
+    assert 0.0 <= onnx["rechecked"] <= 1.0 and "rechecked" not in alone
+    assert onnx["agreement"] >= alone["agreement"]  # re-checking only ever restores decisions
     assert record["runtimes"]["default"]["test"]["accuracy"] == pytest.approx(
         record["metrics"]["test"]["accuracy"])  # the reloaded model is the model
     assert record["settings"]["chosen"]["texts_encoded"] > 0  # the cache started empty
-    assert "`--runtime onnx` (int8)" in output.with_suffix(".md").read_text()
+    report = output.with_suffix(".md").read_text()
+    assert "`--runtime onnx --recheck-margin 0.02` (int8, " in report
+    assert "`--runtime onnx --recheck-margin 0` (int8)" in report
 
 
 def test_agreement_is_never_rounded_up_to_a_target() -> None:

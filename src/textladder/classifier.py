@@ -13,6 +13,7 @@ workflows and the command line, not here.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from textladder.errors import TextladderError
 from textladder.families import get_family
 from textladder.model_dir import read_config, save_model_dir
 from textladder.progress import Progress
+from textladder.recheck import RECHECK_MARGIN, Recheck, check_margin
 from textladder.tasks import Detection, make_task, prepare_labels, resolve_task, task_from_config
 from textladder.tasks.base import scalar_metrics
 
@@ -115,7 +117,7 @@ class TextClassifier:
                    progress=progress)
         valid_output = family.predict_output(valid_texts)
         task.tune(valid_targets, valid_output)
-        self.task_, self.family_ = task, family
+        self.task_, self.family_, self.recheck_ = task, family, None
         self.n_train_, self.n_valid_ = len(texts), len(valid_texts)
         self.valid_metrics_ = task.evaluate(valid_targets, valid_output)
         return self
@@ -140,7 +142,8 @@ class TextClassifier:
         batch, _ = _as_list(texts)
         if not batch:  # families need not handle it: some (scikit-learn) refuse no rows
             return self.task_.empty_output()
-        return self.task_.check_output(self.family_.predict_output(batch))
+        output = self.task_.check_output(self.family_.predict_output(batch))
+        return self.recheck_(batch, output) if self.recheck_ is not None else output
 
     def predict_proba(self, texts: str | Sequence[str]) -> np.ndarray:
         """Class (or label) probabilities, one column per entry of `labels_`."""
@@ -189,11 +192,14 @@ class TextClassifier:
         return save_model_dir(path, config, self.family_.save)
 
     @classmethod
-    def load(cls, path: str | Path, runtime: str = "default") -> "TextClassifier":
+    def load(cls, path: str | Path, runtime: str = "default",
+             recheck_margin: float = RECHECK_MARGIN) -> "TextClassifier":
         """Load a saved model directory. Nothing in it is executed.
 
         `runtime="onnx"` predicts with the int8 ONNX export that the encoder rungs save (faster
-        on a CPU, and within about 1 % of the default's decisions)."""
+        on a CPU). Texts whose int8 decision lies within `recheck_margin` (probability) of
+        another are re-checked with the default runtime (`recheck.py`); 0 turns that off."""
+        check_margin(recheck_margin)
         config = read_config(path)
         family_config = config["family"]
         family_cls = get_family(family_config["name"])
@@ -210,9 +216,13 @@ class TextClassifier:
                                    detection.get("delimiter"))
         clf.label_map_ = config.get("label_map")
         clf.task_ = task
-        clf.family_ = family_cls.load(Path(path), family_config, task)
+        exact_config = copy.deepcopy(family_config)  # for the re-checking family, untouched
+        clf.family_, clf.recheck_ = family_cls.load(Path(path), family_config, task), None
         if runtime != "default":
             clf.family_.use_runtime(runtime)
+            if recheck_margin > 0:
+                clf.recheck_ = Recheck(task, lambda: family_cls.load(Path(path), exact_config,
+                                                                     task), recheck_margin)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})
         clf.config_ = config
         return clf

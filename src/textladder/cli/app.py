@@ -18,6 +18,7 @@ import typer
 from textladder.cli import render
 from textladder.errors import TextladderError
 from textladder.progress import Progress, RichProgress
+from textladder.recheck import RECHECK_MARGIN
 from textladder.workflows.options import ReadOptions
 
 app = typer.Typer(
@@ -37,6 +38,9 @@ StrictOpt = Annotated[bool, typer.Option(help="Refuse rows with empty text or a 
                                               "instead of skipping them.")]
 RuntimeOpt = Annotated[str, typer.Option(
     help="default, or onnx: the int8 ONNX export of the encoder rungs (minilm, finetune).")]
+RecheckOpt = Annotated[float, typer.Option(
+    help="With --runtime onnx: re-check with the default runtime the texts whose decision is "
+         "within this probability of another (0: never).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report instead of tables.")]
 TaskOpt = Annotated[str, typer.Option(help="auto, binary, multiclass, multilabel, ordinal or "
                                            "regression.")]
@@ -169,12 +173,13 @@ def evaluate(
     label: LabelOpt = None,
     strict: StrictOpt = False,
     runtime: RuntimeOpt = "default",
+    recheck_margin: RecheckOpt = RECHECK_MARGIN,
     as_json: JsonOpt = False,
 ):
     """Score a saved model on a labelled file."""
     from textladder.workflows.evaluate import evaluate as run
 
-    report = run(model, data, _read(fmt, encoding, text, label, strict), runtime)
+    report = run(model, data, _read(fmt, encoding, text, label, strict), runtime, recheck_margin)
     render.print_json(report) if as_json else render.show_evaluate(report)
 
 
@@ -192,6 +197,7 @@ def predict(
     text: TextOpt = None,
     chunksize: Annotated[int, typer.Option(help="Rows per chunk when streaming a file.")] = 10_000,
     runtime: RuntimeOpt = "default",
+    recheck_margin: RecheckOpt = RECHECK_MARGIN,
     as_json: JsonOpt = False,
 ):
     """Predict labels and probabilities for texts, or for a file of any size."""
@@ -204,7 +210,7 @@ def predict(
         if not output:
             raise TextladderError("--input needs --output FILE for the predictions.")
         report = predict_file(model, input, output, ReadOptions(fmt, encoding, text),
-                              chunksize, _progress(as_json), runtime)
+                              chunksize, _progress(as_json), runtime, recheck_margin)
         if as_json:
             render.print_json(report)
         else:
@@ -214,7 +220,7 @@ def predict(
         return
     if not texts:
         raise TextladderError("give one or more texts, or --input FILE --output FILE.")
-    records = predict_texts(TextClassifier.load(model, runtime), list(texts))
+    records = predict_texts(TextClassifier.load(model, runtime, recheck_margin), list(texts))
     render.print_json(records) if as_json else render.show_predictions(records)
 
 

@@ -75,6 +75,14 @@ class Task(ABC):
     def decide(self, output: np.ndarray) -> np.ndarray:
         """Apply the decision rule to model outputs, returning targets."""
 
+    def decision_margin(self, output: np.ndarray) -> np.ndarray:
+        """Per text, how far (in probability) its outputs are from deciding otherwise.
+
+        A runtime that moves outputs by less than this margin cannot change the decision.
+        Unbounded where no output change flips a label (regression predicts values).
+        """
+        return np.full(len(output), np.inf)
+
     def tune(self, targets: np.ndarray, output: np.ndarray) -> "Task":
         """Choose decision parameters on validation data. Returns self."""
         return self

@@ -53,6 +53,10 @@ class BinaryTask(SingleLabelTask):
     def decide(self, output: np.ndarray) -> np.ndarray:
         return (self.check_output(output)[:, 1] >= self.threshold_).astype(np.int64)
 
+    def decision_margin(self, output: np.ndarray) -> np.ndarray:
+        """The distance of the positive probability from the threshold."""
+        return np.abs(self.check_output(output)[:, 1] - self.threshold_)
+
     def tune(self, targets: np.ndarray, output: np.ndarray) -> "BinaryTask":
         scores = self.check_output(output)[:, 1]
         metric = _DECISION_METRICS.get(self.primary_metric)

@@ -22,6 +22,11 @@ class MulticlassTask(SingleLabelTask):
     def decide(self, output: np.ndarray) -> np.ndarray:
         return np.argmax(self.check_output(output), axis=1)
 
+    def decision_margin(self, output: np.ndarray) -> np.ndarray:
+        """The gap between the two most probable classes."""
+        top_two = np.sort(self.check_output(output), axis=1)[:, -2:]
+        return top_two[:, 1] - top_two[:, 0]
+
     def evaluate(self, targets: np.ndarray, output: np.ndarray) -> dict[str, Any]:
         predicted = self.decide(output)
         labels = list(range(len(self.classes_)))

@@ -68,6 +68,10 @@ class MultilabelTask(Task):
     def decide(self, output: np.ndarray) -> np.ndarray:
         return (self.check_output(output) >= self.thresholds_[None, :]).astype(np.int64)
 
+    def decision_margin(self, output: np.ndarray) -> np.ndarray:
+        """The distance of the label closest to its threshold: any label may flip the set."""
+        return np.abs(self.check_output(output) - self.thresholds_[None, :]).min(axis=1)
+
     def tune(self, targets: np.ndarray, output: np.ndarray) -> "MultilabelTask":
         thresholds, guarded = per_label_thresholds(
             targets, self.check_output(output), self.min_positives

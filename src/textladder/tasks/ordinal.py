@@ -68,6 +68,11 @@ class OrdinalTask(SingleLabelTask):
         cumulative = np.cumsum(self.check_output(output), axis=1)
         return np.argmax(cumulative >= 0.5 - 1e-9, axis=1)
 
+    def decision_margin(self, output: np.ndarray) -> np.ndarray:
+        """The distance of the cumulative probability nearest to 0.5 (the last is always 1)."""
+        cumulative = np.cumsum(self.check_output(output), axis=1)[:, :-1]
+        return np.abs(cumulative - 0.5).min(axis=1)
+
     def evaluate(self, targets: np.ndarray, output: np.ndarray) -> dict[str, Any]:
         predicted = self.decide(output)
         labels = list(range(len(self.classes_)))
