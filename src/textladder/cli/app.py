@@ -138,8 +138,9 @@ def train(
         help="A local sentence-transformers or Hugging Face encoder directory (minilm, "
              "finetune); default: the bundled all-MiniLM-L6-v2.")] = None,
     vectors: Annotated[Optional[str], typer.Option(
-        help="A local word vectors file (GloVe, word2vec, fastText .vec), or 'word2vec' to "
-             "train them on the texts (wordvec, lstm, bilstm, gru).")] = None,
+        help="A local word vectors file (GloVe, word2vec, fastText .vec), 'word2vec' to "
+             "train them on the texts, or 'minilm' for the bundled MiniLM's wordpiece "
+             "embeddings (wordvec, lstm, bilstm, gru).")] = None,
     fmt: FormatOpt = None,
     encoding: EncodingOpt = "utf-8",
     text: TextOpt = None,

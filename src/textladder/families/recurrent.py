@@ -2,7 +2,8 @@
 
 Three registered names for one family with different defaults: a one-directional LSTM, a
 bidirectional LSTM, and a bidirectional GRU. Embeddings are trained from scratch unless `vectors`
-is "word2vec" (trained on the corpus) or a local vectors file; `freeze` keeps them fixed.
+is "word2vec" (trained on the corpus), "minilm" (the bundled encoder's wordpiece embeddings) or a
+local vectors file; `freeze` keeps pretrained ones fixed.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 On fit it tokenizes the training texts, builds the vocabulary, chooses the maximum sequence length
 from the length distribution (95th percentile unless set), and prepares the initial embedding
 matrix: random (trained from scratch), word2vec trained on the training texts (`vectors="word2vec"`),
-or a local vectors file (`vectors=PATH`), with the coverage reported in `chosen_`.
+the bundled MiniLM's wordpiece embeddings (`vectors="minilm"`, pretrained, no download), or a local
+vectors file (`vectors=PATH`), with the coverage reported in `chosen_`. `freeze` keeps pretrained
+vectors fixed; embeddings that start random are always trained.
 """
 
 from __future__ import annotations
@@ -20,6 +22,23 @@ WORD_SETTINGS: dict[str, Any] = {
     "lowercase": True, "min_count": 2, "max_length": None, "length_percentile": 95,
     "embedding_dim": 100, "vectors": None, "vectors_format": None, "freeze": False,
 }
+
+
+def _word2vec(family, tokenized: list[list[str]]):
+    from textladder.neural.vectors import train_word2vec
+
+    vectors = train_word2vec(tokenized, family.settings_["embedding_dim"], family.seed_)
+    return vectors, "word2vec on the training texts"
+
+
+def _minilm(family, tokenized: list[list[str]]):
+    from textladder.neural.encoder_vectors import SOURCE, encoder_word_vectors
+
+    return encoder_word_vectors(family.vocab_.tokens[2:]), SOURCE
+
+
+# Vector sources named by a word instead of a file path: (family, tokenized) -> (vectors, source)
+NAMED_VECTORS = {"word2vec": _word2vec, "minilm": _minilm}
 
 
 class WordInputs:
@@ -45,12 +64,12 @@ class WordInputs:
         self.chosen_["embedding_dim"] = settings["embedding_dim"]
         if settings["vectors"] is None:
             return
-        from textladder.neural.vectors import embedding_matrix, load_vectors, train_word2vec
+        from textladder.neural.vectors import embedding_matrix, load_vectors
 
         with progress.step(f"{self.name}: word vectors", total=None):
-            if settings["vectors"] == "word2vec":
-                vectors, source = train_word2vec(tokenized, settings["embedding_dim"],
-                                                 self.seed_), "word2vec on the training texts"
+            named = NAMED_VECTORS.get(settings["vectors"])
+            if named is not None:
+                vectors, source = named(self, tokenized)
             else:
                 vectors, fmt = load_vectors(settings["vectors"], settings["vectors_format"])
                 source = f"{settings['vectors']} ({fmt})"
@@ -74,9 +93,10 @@ class WordInputs:
 
         embedding = torch.nn.Embedding(len(self.vocab_), self.chosen_["embedding_dim"],
                                        padding_idx=0)
-        if getattr(self, "init_matrix_", None) is not None:
+        pretrained = getattr(self, "init_matrix_", None) is not None
+        if pretrained:
             embedding.weight.data.copy_(torch.from_numpy(self.init_matrix_))
-        embedding.weight.requires_grad = not self.settings_["freeze"]
+        embedding.weight.requires_grad = not (self.settings_["freeze"] and pretrained)
         return embedding
 
     def _save_words(self, directory: Path) -> None:
