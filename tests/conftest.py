@@ -85,7 +85,7 @@ def write_vectors(path: Path, fmt: str, dim: int = 16, words: list[str] | None =
 def tiny_settings(family: str, tmp_path: Path) -> dict:
     """Settings with which each family can overfit the tiny datasets in a second or two."""
     recurrent = {"epochs": 40, "patience": 40, "lr": 0.03, "min_count": 1, "hidden": 16,
-                 "embedding_dim": 16, "batch_size": 8}
+                 "embedding_dim": 16, "batch_size": 8, "vectors": "random"}
     return {
         "tfidf": {"C": [10.0]},
         "fasttext": {"epochs": 40, "patience": 40, "lr": 0.25, "batch_size": 4, "buckets": 1000,

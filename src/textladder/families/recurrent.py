@@ -1,9 +1,11 @@
 """The recurrent rungs: `lstm`, `bilstm` and `gru` over word embeddings.
 
 Three registered names for one family with different defaults: a one-directional LSTM, a
-bidirectional LSTM, and a bidirectional GRU. Embeddings are trained from scratch unless `vectors`
-is "word2vec" (trained on the corpus), "minilm" (the bundled encoder's wordpiece embeddings) or a
-local vectors file; `freeze` keeps pretrained ones fixed.
+bidirectional LSTM, and a bidirectional GRU. Their embeddings are, by default, the bundled
+encoder's wordpiece embeddings, frozen (`vectors="minilm"`: on tweeteval-sentiment validation a
+bilstm scored 0.712 macro recall with them against 0.682 from scratch and 0.685 with word2vec).
+`vectors` may also be "random" (trained from scratch), "word2vec" (trained on the corpus) or a
+local vectors file; `freeze=false` fine-tunes pretrained ones.
 """
 
 from __future__ import annotations
@@ -20,14 +22,14 @@ from textladder.progress import Progress
 
 class RecurrentFamily(WordInputs, TorchFamily):
     name = "lstm"
-    summary = "LSTM over word embeddings, max-pooled"
+    summary = "LSTM over frozen pretrained word embeddings, max-pooled"
     cell, bidirectional = "lstm", False
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
         return {**cls.common_settings, **WORD_SETTINGS, "hidden": 128, "layers": 1,
                 "bidirectional": cls.bidirectional, "cell": cls.cell, "dropout": 0.3,
-                "pooling": "max"}
+                "pooling": "max", "vectors": "minilm", "freeze": True}
 
     def _prepare(self, texts: list[str], fit: bool, progress: Progress):
         tokenized = self._tokenized(texts)
@@ -58,18 +60,18 @@ class RecurrentFamily(WordInputs, TorchFamily):
 @register
 class LstmFamily(RecurrentFamily):
     name = "lstm"
-    summary = "LSTM over word embeddings, max-pooled"
+    summary = "LSTM over frozen pretrained word embeddings, max-pooled"
 
 
 @register
 class BilstmFamily(RecurrentFamily):
     name = "bilstm"
-    summary = "bidirectional LSTM over word embeddings, max-pooled"
+    summary = "bidirectional LSTM over frozen pretrained word embeddings, max-pooled"
     bidirectional = True
 
 
 @register
 class GruFamily(RecurrentFamily):
     name = "gru"
-    summary = "bidirectional GRU over word embeddings, max-pooled"
+    summary = "bidirectional GRU over frozen pretrained word embeddings, max-pooled"
     cell, bidirectional = "gru", True

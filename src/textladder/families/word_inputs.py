@@ -62,7 +62,7 @@ class WordInputs:
                             else "set")
         self.init_matrix_ = None
         self.chosen_["embedding_dim"] = settings["embedding_dim"]
-        if settings["vectors"] is None:
+        if settings["vectors"] in (None, "random"):
             return
         from textladder.neural.vectors import embedding_matrix, load_vectors
 

@@ -47,9 +47,9 @@ class WordVecFamily(WordInputs, TorchFamily):
         tokenized = self._tokenized(texts)
         counts = None
         if fit:
-            if self.settings_["vectors"] is None:
+            if self.settings_["vectors"] in (None, "random"):
                 raise TextladderError("wordvec averages word vectors: set vectors to 'word2vec' "
-                                      "(trained on the texts) or a vectors file.")
+                                      "(trained on the texts), 'minilm' or a vectors file.")
             self._fit_words(tokenized, progress)
             counts = self._counts(tokenized)
             document_frequency = np.bincount(counts.indices, minlength=len(self.vocab_))
