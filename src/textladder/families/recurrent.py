@@ -5,7 +5,8 @@ bidirectional LSTM, and a bidirectional GRU. Their embeddings are, by default, t
 encoder's wordpiece embeddings, frozen (`vectors="minilm"`: on tweeteval-sentiment validation a
 bilstm scored 0.712 macro recall with them against 0.682 from scratch and 0.685 with word2vec).
 `vectors` may also be "random" (trained from scratch), "word2vec" (trained on the corpus) or a
-local vectors file; `freeze=false` fine-tunes pretrained ones.
+local vectors file. `freeze="auto"` keeps the MiniLM vectors fixed and fine-tunes the others;
+true or false decides for all.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class RecurrentFamily(WordInputs, TorchFamily):
     def default_settings(cls) -> dict[str, Any]:
         return {**cls.common_settings, **WORD_SETTINGS, "hidden": 128, "layers": 1,
                 "bidirectional": cls.bidirectional, "cell": cls.cell, "dropout": 0.3,
-                "pooling": "max", "vectors": "minilm", "freeze": True}
+                "pooling": "max", "vectors": "minilm", "freeze": "auto"}
 
     def _prepare(self, texts: list[str], fit: bool, progress: Progress):
         tokenized = self._tokenized(texts)

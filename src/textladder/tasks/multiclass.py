@@ -23,9 +23,9 @@ class MulticlassTask(SingleLabelTask):
         return np.argmax(self.check_output(output), axis=1)
 
     def decision_margin(self, output: np.ndarray) -> np.ndarray:
-        """The gap between the two most probable classes."""
+        """Half the gap between the two most probable classes: each may move by that much."""
         top_two = np.sort(self.check_output(output), axis=1)[:, -2:]
-        return top_two[:, 1] - top_two[:, 0]
+        return (top_two[:, 1] - top_two[:, 0]) / 2
 
     def evaluate(self, targets: np.ndarray, output: np.ndarray) -> dict[str, Any]:
         predicted = self.decide(output)
