@@ -108,7 +108,8 @@ def _encoder_facts(record: dict[str, Any], metric: str) -> list[str]:
             continue
         facts.append(
             f"{record['system']} with `{option}` ({_runtime_kind(figures)}): "
-            f"{_agreement(figures['agreement'])} of test predictions agree with the default runtime's; {metric} (test) "
+            f"{_agreement(figures['agreement'])} of test predictions agree with the default "
+            f"runtime's; {metric} (test) "
             f"{_num(figures['test'].get(metric))} vs {_num(default['test'].get(metric))}; "
             f"{_count(figures['texts_per_second'])} vs {_count(default['texts_per_second'])} "
             f"texts/s, **{figures['speedup']:.2f}×** (batch predict of the test set, no cache)")

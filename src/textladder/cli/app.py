@@ -139,8 +139,8 @@ def train(
              "finetune); default: the bundled all-MiniLM-L6-v2.")] = None,
     vectors: Annotated[Optional[str], typer.Option(
         help="A local word vectors file (GloVe, word2vec, fastText .vec), 'word2vec' to "
-             "train them on the texts, 'random' to start from scratch, or 'minilm' for the bundled MiniLM's wordpiece "
-             "embeddings (wordvec, lstm, bilstm, gru).")] = None,
+             "train them on the texts, 'random' to start from scratch, or 'minilm' for the "
+             "bundled MiniLM's wordpiece embeddings (wordvec, lstm, bilstm, gru).")] = None,
     fmt: FormatOpt = None,
     encoding: EncodingOpt = "utf-8",
     text: TextOpt = None,

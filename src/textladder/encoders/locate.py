@@ -129,11 +129,19 @@ def load_config(path: Path):
     return _from_directory(AutoConfig, path, "model config")
 
 
-def _from_directory(auto_class, path: Path, what: str):
+def load_model(path: Path, **options):
+    """The pretrained encoder (weights included) saved in a local directory; runs no code."""
+    offline()
+    from transformers import AutoModel
+
+    return _from_directory(AutoModel, path, "encoder", **options)
+
+
+def _from_directory(auto_class, path: Path, what: str, **options):
     quiet_transformers()
     try:
         return auto_class.from_pretrained(str(path), local_files_only=True,
-                                          trust_remote_code=False)
+                                          trust_remote_code=False, **options)
     except (OSError, ValueError) as error:
         raise TextladderError(f"the {what} in '{path}' could not be read "
                               f"({str(error).splitlines()[0]}); textladder reads local model "

@@ -99,13 +99,10 @@ class FinetuneFamily(EncoderRung):
             encoder = AutoModel.from_config(self._encoder_config(), trust_remote_code=False,
                                             dtype=torch.float32)
         else:
-            try:
-                encoder = AutoModel.from_pretrained(  # float32: mixed precision is autocast's
-                    str(self.encoder_path_), local_files_only=True, trust_remote_code=False,
-                    dtype=torch.float32)
-            except (OSError, ValueError) as error:
-                raise TextladderError(f"the encoder in '{self.encoder_path_}' could not be "
-                                      f"loaded ({str(error).splitlines()[0]}).") from None
+            from textladder.encoders.locate import load_model
+
+            # float32: mixed precision is autocast's
+            encoder = load_model(self.encoder_path_, dtype=torch.float32)
         return EncoderClassifier(encoder, n_units, self.settings_["dropout"])
 
     def _optimizer(self, module, head):

@@ -63,6 +63,11 @@ class WordInputs:
         from textladder.neural.vocab import Vocabulary, choose_max_length
 
         settings = self.settings_
+        if settings["freeze"] not in (True, False, "auto"):  # before any vectors are made
+            from textladder.errors import TextladderError
+
+            raise TextladderError(f"freeze must be true, false or auto; got "
+                                  f"{settings['freeze']!r}.")
         self.vocab_ = Vocabulary.build(tokenized, settings["min_count"])
         max_length = settings["max_length"] or choose_max_length(
             (len(t) for t in tokenized), settings["length_percentile"])
@@ -107,10 +112,6 @@ class WordInputs:
         if pretrained:
             embedding.weight.data.copy_(torch.from_numpy(self.init_matrix_))
         freeze = self.settings_["freeze"]
-        if freeze not in (True, False, "auto"):
-            from textladder.errors import TextladderError
-
-            raise TextladderError(f"freeze must be true, false or auto; got {freeze!r}.")
         if freeze == "auto":  # the bundled encoder's vectors stay fixed; corpus or file ones learn
             freeze = self.settings_["vectors"] == "minilm"
         embedding.weight.requires_grad = not (freeze and pretrained)

@@ -21,15 +21,11 @@ def encoder_word_vectors(words: Sequence[str]):
     """gensim KeyedVectors for `words` from the bundled encoder's input embedding table."""
     from gensim.models import KeyedVectors
 
-    from textladder.encoders.locate import bundled_path, load_tokenizer, quiet_transformers
+    from textladder.encoders.locate import bundled_path, load_model, load_tokenizer
 
     path = bundled_path()
     tokenizer = load_tokenizer(path)
-    quiet_transformers()
-    from transformers import AutoModel
-
-    model = AutoModel.from_pretrained(str(path), local_files_only=True, trust_remote_code=False)
-    table = model.get_input_embeddings().weight.detach().float().numpy()
+    table = load_model(path).get_input_embeddings().weight.detach().float().numpy()
     words = [w for w in words if w]
     pieces = tokenizer(list(words), add_special_tokens=False)["input_ids"] if words else []
     unknown = tokenizer.unk_token_id
