@@ -19,43 +19,58 @@ def _task(name):
     return make_task(name).fit(labels * 4)
 
 
+def _odds(p):
+    return np.log(p / (1 - p))
+
+
 @pytest.mark.parametrize("name, output, margin", [
-    ("binary", [[0.3, 0.7], [0.55, 0.45]], [0.2, 0.05]),
-    ("multiclass", [[0.5, 0.3, 0.2], [0.34, 0.33, 0.33]], [0.1, 0.005]),
-    ("ordinal", [[0.2, 0.25, 0.55], [0.6, 0.3, 0.1]], [0.05, 0.1]),
-    ("multilabel", [[0.9, 0.45], [0.2, 0.8]], [0.05, 0.3]),
+    ("binary", [[0.3, 0.7], [0.55, 0.45]], [_odds(0.7), -_odds(0.45)]),
+    ("multiclass", [[0.5, 0.3, 0.2], [0.34, 0.33, 0.33]],
+     [np.log(0.5 / 0.3) / 2, np.log(0.34 / 0.33) / 2]),
+    ("ordinal", [[0.2, 0.25, 0.55], [0.6, 0.3, 0.1]], [-_odds(0.45), _odds(0.6)]),
+    ("multilabel", [[0.9, 0.45], [0.2, 0.8]], [-_odds(0.45), _odds(0.8)]),
 ])
-def test_the_margin_is_the_distance_to_the_nearest_other_decision(name, output, margin):
+def test_the_margin_is_the_log_odds_to_the_nearest_other_decision(name, output, margin):
     np.testing.assert_allclose(_task(name).decision_margin(np.array(output)), margin)
+
+
+def test_a_label_far_below_a_tiny_threshold_is_not_borderline():
+    task = _task("multilabel")
+    task.thresholds_ = np.array([0.004, 0.5])
+    # 0.0039 from its threshold in probability, but 3.7 in log-odds: int8 does not reach it
+    margin = task.decision_margin(np.array([[0.0001, 0.99]]))
+    assert margin[0] == pytest.approx(_odds(0.004) - _odds(0.0001))
 
 
 def test_a_regression_has_no_decision_to_recheck():
     assert np.isinf(_task("regression").decision_margin(np.array([0.1, 0.9]))).all()
 
 
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
 @pytest.mark.parametrize("name", ["binary", "multiclass", "ordinal", "multilabel"])
-def test_outputs_moved_by_less_than_the_margin_keep_their_decision(name):
+def test_log_odds_moved_by_less_than_the_margin_keep_their_decision(name):
     task = _task(name)
     rng = np.random.default_rng(0)
-    output = rng.uniform(size=(500, task.n_outputs))
+    output = rng.uniform(0.01, 1, size=(500, task.n_outputs))
     if name != "multilabel":
         output /= output.sum(axis=1, keepdims=True)
     margin = task.decision_margin(output)
-    # The decisive quantities (probabilities, or cumulative ones for ordinal) each move by less
-    # than the margin: a shift of all mass between two neighbouring levels moves one cumulative.
-    moved = output.copy()
-    if name == "ordinal":
-        shift = 0.99 * margin * rng.choice([-1, 1], len(output))
-        shift = np.clip(shift, -moved[:, 1], moved[:, 0])
-        moved[:, 0] -= shift
-        moved[:, 1] += shift
-    elif name == "multiclass":  # the top two move towards each other
+    step = 0.99 * margin[:, None] * rng.choice([-1, 1], (len(output), 1))
+    if name == "multiclass":  # the top two logits move towards each other
+        logits = np.log(output)
         top, second = np.argsort(output, axis=1)[:, -1], np.argsort(output, axis=1)[:, -2]
         rows = np.arange(len(output))
-        moved[rows, top] -= 0.99 * margin
-        moved[rows, second] += 0.99 * margin
+        logits[rows, top] -= np.abs(step[:, 0])
+        logits[rows, second] += np.abs(step[:, 0])
+        moved = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    elif name == "ordinal":  # every cumulative probability's log-odds shifts the same way
+        cumulative = _sigmoid(_odds(np.cumsum(output, axis=1)[:, :-1]) + step)
+        moved = np.diff(cumulative, axis=1, prepend=0, append=1)
     else:
-        moved += 0.99 * margin[:, None] * rng.choice([-1, 1], moved.shape)
+        moved = _sigmoid(_odds(output) + step * rng.choice([-1, 1], output.shape))
     np.testing.assert_array_equal(task.decide(moved), task.decide(output))
 
 
@@ -70,7 +85,7 @@ class _Exact:
 
 def test_only_texts_within_the_margin_are_recomputed_and_the_exact_model_loads_lazily():
     task, exact, loads = _task("binary"), _Exact(), []
-    recheck = Recheck(task, lambda: loads.append(1) or exact, margin=0.1)
+    recheck = Recheck(task, lambda: loads.append(1) or exact, margin=0.3)  # 0.45: 0.2 log-odds
     far = np.array([[0.9, 0.1], [0.2, 0.8]])
     assert recheck(["a", "b"], far) is far and not loads
     output = recheck(["a", "b", "c"], np.array([[0.55, 0.45], [0.1, 0.9], [0.45, 0.55]]))
@@ -83,9 +98,13 @@ def test_numpy_numbers_are_margins_too():
     assert check_margin(np.float32(0.25)) == 0.25 and check_margin(np.int64(0)) == 0.0
 
 
-@pytest.mark.parametrize("margin", [-0.1, 1.5, float("nan"), "0.1", True])
-def test_a_margin_outside_zero_to_one_is_refused(margin):
-    with pytest.raises(TextladderError, match="between 0 and 1"):
+def test_a_margin_of_any_number_of_log_odds_is_accepted():
+    assert check_margin(1.5) == 1.5 and check_margin(0) == 0.0
+
+
+@pytest.mark.parametrize("margin", [-0.1, float("nan"), float("inf"), "0.1", True])
+def test_a_negative_or_non_numeric_margin_is_refused(margin):
+    with pytest.raises(TextladderError, match="0 or more"):
         check_margin(margin)
 
 
@@ -101,18 +120,18 @@ def test_rechecking_every_text_gives_the_default_runtimes_outputs(tmp_path):
     clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
     exact = clf.predict_proba(texts)
     fast = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=0)
-    every = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=1)
+    every = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=1000)
     assert fast.recheck_ is None and not np.array_equal(fast.predict_proba(texts), exact)
     np.testing.assert_allclose(every.predict_proba(texts), exact, rtol=1e-6, atol=1e-7)
     assert every.recheck_.share == 1.0
 
 
-def test_the_command_line_refuses_a_margin_above_one(tmp_path):
+def test_the_command_line_refuses_a_negative_margin(tmp_path):
     from typer.testing import CliRunner
 
     from textladder.cli.app import app
 
     result = CliRunner().invoke(app, ["predict", str(tmp_path), "a text", "--runtime", "onnx",
-                                      "--recheck-margin", "2"])
+                                      "--recheck-margin=-1"])
     assert result.exit_code != 0
-    assert "between 0 and 1" in result.output and "Traceback" not in result.output
+    assert "0 or more" in result.output and "Traceback" not in result.output

@@ -197,7 +197,7 @@ class TextClassifier:
         """Load a saved model directory. Nothing in it is executed.
 
         `runtime="onnx"` predicts with the int8 ONNX export that the encoder rungs save (faster
-        on a CPU). Texts whose int8 decision lies within `recheck_margin` (probability) of
+        on a CPU). Texts whose int8 decision lies within `recheck_margin` (log-odds) of
         another are re-checked with the default runtime (`recheck.py`); 0 turns that off."""
         check_margin(recheck_margin)
         config = read_config(path)

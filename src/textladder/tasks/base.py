@@ -23,6 +23,13 @@ from textladder.errors import TextladderError
 LOWER_IS_BETTER = frozenset({"mae", "rmse", "hamming_loss"})
 
 
+def log_odds(probability) -> np.ndarray:
+    """log(p / (1 - p)): where a model's score sits before its sigmoid (probabilities clipped
+    to 1e-12 from 0 and 1, so that certain outputs stay finite)."""
+    p = np.clip(np.asarray(probability, dtype=float), 1e-12, 1 - 1e-12)
+    return np.log(p) - np.log1p(-p)
+
+
 def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     """The metrics that are single numbers (name -> value), without per-class details."""
     return {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
@@ -76,10 +83,13 @@ class Task(ABC):
         """Apply the decision rule to model outputs, returning targets."""
 
     def decision_margin(self, output: np.ndarray) -> np.ndarray:
-        """Per text, how far (in probability) its outputs are from deciding otherwise.
+        """Per text, how far its outputs are from deciding otherwise, in log-odds (logits).
 
-        A runtime that moves outputs by less than this margin cannot change the decision.
-        Unbounded where no output change flips a label (regression predicts values).
+        Measured where a model's scores live before the sigmoid or softmax: an approximate
+        runtime moves those by about the same amount whatever the probability, while a
+        probability near 0 or 1 barely moves. A runtime that moves each decisive log-odds by less
+        than this margin cannot change the decision. Unbounded where no output change flips a
+        label (regression predicts values).
         """
         return np.full(len(output), np.inf)
 

@@ -21,6 +21,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from textladder.tasks.base import log_odds
 from textladder.tasks.single_label import SingleLabelTask
 from textladder.thresholds import best_f1_threshold, best_threshold
 
@@ -54,8 +55,8 @@ class BinaryTask(SingleLabelTask):
         return (self.check_output(output)[:, 1] >= self.threshold_).astype(np.int64)
 
     def decision_margin(self, output: np.ndarray) -> np.ndarray:
-        """The distance of the positive probability from the threshold."""
-        return np.abs(self.check_output(output)[:, 1] - self.threshold_)
+        """The distance of the positive class's log-odds from the threshold's."""
+        return np.abs(log_odds(self.check_output(output)[:, 1]) - log_odds(self.threshold_))
 
     def tune(self, targets: np.ndarray, output: np.ndarray) -> "BinaryTask":
         scores = self.check_output(output)[:, 1]

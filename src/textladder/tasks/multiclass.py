@@ -23,8 +23,12 @@ class MulticlassTask(SingleLabelTask):
         return np.argmax(self.check_output(output), axis=1)
 
     def decision_margin(self, output: np.ndarray) -> np.ndarray:
-        """Half the gap between the two most probable classes: each may move by that much."""
-        top_two = np.sort(self.check_output(output), axis=1)[:, -2:]
+        """Half the log-probability gap between the two most probable classes.
+
+        That gap is the gap between their logits, and each logit may move by half of it.
+        """
+        logs = np.log(np.clip(self.check_output(output), 1e-12, None))
+        top_two = np.sort(logs, axis=1)[:, -2:]
         return (top_two[:, 1] - top_two[:, 0]) / 2
 
     def evaluate(self, targets: np.ndarray, output: np.ndarray) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
 
 from textladder.errors import TextladderError
-from textladder.tasks.base import Task
+from textladder.tasks.base import Task, log_odds
 from textladder.thresholds import MIN_POSITIVES, per_label_thresholds
 
 
@@ -69,8 +69,10 @@ class MultilabelTask(Task):
         return (self.check_output(output) >= self.thresholds_[None, :]).astype(np.int64)
 
     def decision_margin(self, output: np.ndarray) -> np.ndarray:
-        """The distance of the label closest to its threshold: any label may flip the set."""
-        return np.abs(self.check_output(output) - self.thresholds_[None, :]).min(axis=1)
+        """The log-odds distance of the label closest to its threshold: any label may flip the
+        set. (In probability, a label whose threshold is 0.004 would always look borderline.)"""
+        return np.abs(log_odds(self.check_output(output))
+                      - log_odds(self.thresholds_)[None, :]).min(axis=1)
 
     def tune(self, targets: np.ndarray, output: np.ndarray) -> "MultilabelTask":
         thresholds, guarded = per_label_thresholds(

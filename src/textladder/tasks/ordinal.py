@@ -16,6 +16,7 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 
 from textladder.data.labels import label_key
 from textladder.errors import TextladderError
+from textladder.tasks.base import log_odds
 from textladder.tasks.single_label import SingleLabelTask
 
 
@@ -69,9 +70,10 @@ class OrdinalTask(SingleLabelTask):
         return np.argmax(cumulative >= 0.5 - 1e-9, axis=1)
 
     def decision_margin(self, output: np.ndarray) -> np.ndarray:
-        """The distance of the cumulative probability nearest to 0.5 (the last is always 1)."""
+        """The log-odds nearest 0 of the cumulative probabilities (the last is always 1): the
+        decision moves when one of them crosses 0.5."""
         cumulative = np.cumsum(self.check_output(output), axis=1)[:, :-1]
-        return np.abs(cumulative - 0.5).min(axis=1)
+        return np.abs(log_odds(cumulative)).min(axis=1)
 
     def evaluate(self, targets: np.ndarray, output: np.ndarray) -> dict[str, Any]:
         predicted = self.decide(output)
