@@ -42,6 +42,21 @@ def test_a_label_far_below_a_tiny_threshold_is_not_borderline():
     assert margin[0] == pytest.approx(_odds(0.004) - _odds(0.0001))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_outputs_at_the_ends_of_float32_are_borderline_against_a_threshold_there(dtype):
+    task = _with_thresholds(_task("binary"), [1 - 2.0**-26])  # between 1 - 2**-24 and 1
+    below_one = np.nextafter(np.float32(1), np.float32(0))
+    output = np.array([[0, 1], [1 - below_one, below_one], [1, 0]], dtype=dtype)
+    assert task.decision_margin(output)[:2].max() == 0
+    assert task.decision_margin(output)[2] > 10
+    assert task.decision_margin(np.array([[0.5, 0.5]]))[0] > 10
+
+
+def test_a_tie_with_the_threshold_is_borderline():
+    task = _with_thresholds(_task("multilabel"), [0.3, 0.6])
+    assert task.decision_margin(np.array([[0.3, 0.9], [0.1, 0.6]], dtype=np.float32)).max() < 1e-6
+
+
 def test_a_regression_has_no_decision_to_recheck():
     assert np.isinf(_task("regression").decision_margin(np.array([0.1, 0.9]))).all()
 
@@ -50,11 +65,29 @@ def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
-@pytest.mark.parametrize("name", ["binary", "multiclass", "ordinal", "multilabel"])
-def test_log_odds_moved_by_less_than_the_margin_keep_their_decision(name):
-    task = _task(name)
+def _with_thresholds(task, thresholds):
+    if thresholds is not None and task.name == "binary":
+        task.threshold_ = thresholds[0]
+    elif thresholds is not None:
+        task.thresholds_ = np.array(thresholds)
+    return task
+
+
+def test_a_tuned_threshold_is_where_the_margin_is_measured_from():
+    task = _with_thresholds(_task("binary"), [0.3])
+    np.testing.assert_allclose(task.decision_margin(np.array([[0.3, 0.7], [0.8, 0.2]])),
+                               [_odds(0.7) - _odds(0.3), _odds(0.3) - _odds(0.2)])
+
+
+@pytest.mark.parametrize("name, thresholds", [
+    ("binary", None), ("binary", [0.3]), ("binary", [0.97]), ("binary", [0.004]),
+    ("multiclass", None), ("ordinal", None), ("multilabel", None),
+    ("multilabel", [0.004, 0.97]),
+])
+def test_log_odds_moved_by_less_than_the_margin_keep_their_decision(name, thresholds):
+    task = _with_thresholds(_task(name), thresholds)
     rng = np.random.default_rng(0)
-    output = rng.uniform(0.01, 1, size=(500, task.n_outputs))
+    output = rng.uniform(0, 1, size=(500, task.n_outputs)) ** rng.uniform(0.2, 5, (500, 1))
     if name != "multilabel":
         output /= output.sum(axis=1, keepdims=True)
     margin = task.decision_margin(output)

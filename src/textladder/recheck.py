@@ -6,8 +6,9 @@ decision and recomputes just those with the default runtime, loaded on first nee
 keep their fast outputs.
 
 The margin is in log-odds (`Task.decision_margin`), where int8 moves a model's scores by about
-the same amount at any probability: 0.08 is 0.02 in probability near 0.5, and far less near 0
-or 1. (In probability, a multi-label model whose rarest label has a threshold of 0.004 re-checked
+the same amount at any probability. For decisions against a threshold (binary, multi-label,
+ordinal) 0.08 is 0.02 in probability near 0.5 and far less near 0 or 1; for multi-class ones it
+is half the gap between the two top log-probabilities (a gap of 0.04 between 0.52 and 0.48). (In probability, a multi-label model whose rarest label has a threshold of 0.004 re-checked
 99.6 % of GoEmotions texts.) 0.08 was chosen on validation sentences of the four benchmark
 datasets (MiniLM, logistic head): it is the smallest margin tried that kept at least 99 % of
 decisions on every one of them, re-checking 3 % (sst2), 10 % (sst5, tweeteval) and 21 %
@@ -33,9 +34,9 @@ RECHECK_MARGIN = 0.08
 def check_margin(margin: float) -> float:
     if not (isinstance(margin, numbers.Real) and not isinstance(margin, bool)
             and np.isfinite(margin) and margin >= 0):
-        raise TextladderError(f"the recheck margin is a number of log-odds, 0 or more (0 turns "
-                              f"re-checking off, {RECHECK_MARGIN:g} is the default); got "
-                              f"{margin!r}.")
+        raise TextladderError(f"the recheck margin is a finite number of log-odds, 0 or more "
+                              f"(0 turns re-checking off, {RECHECK_MARGIN:g} is the default); "
+                              f"got {margin!r}.")
     return float(margin)
 
 

@@ -40,8 +40,8 @@ RuntimeOpt = Annotated[str, typer.Option(
     help="default, or onnx: the int8 ONNX export of the encoder rungs (minilm, finetune).")]
 RecheckOpt = Annotated[float, typer.Option(
     help="With --runtime onnx: re-check with the default runtime the texts whose decision is "
-         "within this many log-odds of another (0.08 is 0.02 in probability near 0.5; 0: "
-         "never).")]
+         "within this many log-odds of another (0.08: 0.02 in probability from a threshold near "
+         "0.5; 0: never).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report instead of tables.")]
 TaskOpt = Annotated[str, typer.Option(help="auto, binary, multiclass, multilabel, ordinal or "
                                            "regression.")]

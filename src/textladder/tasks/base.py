@@ -23,10 +23,16 @@ from textladder.errors import TextladderError
 LOWER_IS_BETTER = frozenset({"mae", "rmse", "hamming_loss"})
 
 
+FLOAT32_STEP = 2.0**-24  # float32 resolves probabilities near 1 no finer than this
+
+
 def log_odds(probability) -> np.ndarray:
-    """log(p / (1 - p)): where a model's score sits before its sigmoid (probabilities clipped
-    to 1e-12 from 0 and 1, so that certain outputs stay finite)."""
-    p = np.clip(np.asarray(probability, dtype=float), 1e-12, 1 - 1e-12)
+    """log(p / (1 - p)): where a model's score sits before its sigmoid.
+
+    Probabilities are clipped to float32's resolution from 0 and 1: beyond it, a float32 output
+    of 1.0 and a threshold of 0.99999997 would look 10 log-odds apart although the next step
+    crosses it. Clipped, both sit at the same place, so the margin between them is 0."""
+    p = np.clip(np.asarray(probability, dtype=float), FLOAT32_STEP, 1 - FLOAT32_STEP)
     return np.log(p) - np.log1p(-p)
 
 
@@ -83,13 +89,13 @@ class Task(ABC):
         """Apply the decision rule to model outputs, returning targets."""
 
     def decision_margin(self, output: np.ndarray) -> np.ndarray:
-        """Per text, how far its outputs are from deciding otherwise, in log-odds (logits).
+        """Per text, how far its outputs are from deciding otherwise, in log-odds.
 
-        Measured where a model's scores live before the sigmoid or softmax: an approximate
-        runtime moves those by about the same amount whatever the probability, while a
-        probability near 0 or 1 barely moves. A runtime that moves each decisive log-odds by less
-        than this margin cannot change the decision. Unbounded where no output change flips a
-        label (regression predicts values).
+        Log-odds of the probabilities the decision compares (for ordinal tasks, the cumulative
+        ones): an approximate runtime moves those by about the same amount whatever the
+        probability, while a probability near 0 or 1 barely moves. A runtime that moves each
+        decisive log-odds by less than this margin cannot change the decision. Unbounded where
+        no output change flips a label (regression predicts values).
         """
         return np.full(len(output), np.inf)
 
