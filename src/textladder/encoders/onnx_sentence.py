@@ -96,22 +96,9 @@ class OnnxSentenceEncoder(SentenceEncoder):
     def _encode(self, texts: list[str]) -> np.ndarray:
         import time
 
-        import torch
-
         start = time.perf_counter()
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        vectors = np.zeros((len(texts), 0), dtype=np.float32)
-        chunks = []
-        for i in range(0, len(texts), self.batch_size):
-            batch = [texts[j] for j in order[i:i + self.batch_size]]
-            encoded = tokenize_as_exported(self.tokenizer, batch, self.pipeline, padding=True,
-                                           return_tensors="pt")
-            with torch.no_grad():
-                chunks.append(self.embedder(encoded["input_ids"],
-                                            encoded["attention_mask"]).numpy())
-        if chunks:
-            vectors = np.empty((len(texts), chunks[0].shape[1]), dtype=np.float32)
-            vectors[order] = np.concatenate(chunks)
+        windows = tokenize_as_exported(self.tokenizer, texts, self.pipeline)["input_ids"]
+        vectors = self.embedder.run_windows(windows)  # the whole chunk at once: no padding
         if self.pipeline["normalize"]:
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         self.seconds += time.perf_counter() - start

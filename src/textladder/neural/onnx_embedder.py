@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -106,26 +107,31 @@ class OnnxWindowEmbedder(nn.Module):
         self.session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """One run per window, without its padding.
+        """The torch embedder's interface: padded windows in, one vector per window out."""
+        ids = input_ids.cpu().numpy()
+        lengths = attention_mask.cpu().numpy().sum(axis=1).astype(int)
+        vectors = self.run_windows([ids[i, :n] for i, n in enumerate(lengths)])
+        return torch.from_numpy(vectors) if len(vectors) else torch.zeros(0)
+
+    def run_windows(self, windows: Sequence[Sequence[int]]) -> np.ndarray:
+        """One vector per window of token ids (without padding), one run per window.
 
         Dynamic quantisation scales activations by the largest in the run: windows run together
         would change each other's vectors. One at a time, a text's vector never depends on its
         neighbours, and short windows carry no padding. A window is too small to share among
         threads, so the threads take different windows instead (the session is thread-safe).
+        Give it many windows at once: the threads wait for each other only at the end.
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        ids = input_ids.cpu().numpy().astype(np.int64)
-        lengths = attention_mask.cpu().numpy().sum(axis=1).astype(int)
+        def run(window) -> np.ndarray:
+            ids = np.asarray(window, dtype=np.int64)[None, :]
+            return self.session.run(None, {"input_ids": ids,
+                                           "attention_mask": np.ones_like(ids)})[0]
 
-        def run(i: int) -> np.ndarray:
-            n = lengths[i]
-            return self.session.run(None, {"input_ids": ids[i:i + 1, :n],
-                                           "attention_mask": np.ones((1, n), dtype=np.int64)})[0]
-
-        if self.threads == 1 or len(lengths) < 2:
-            vectors = [run(i) for i in range(len(lengths))]
+        if self.threads == 1 or len(windows) < 2:
+            vectors = [run(w) for w in windows]
         else:
             with ThreadPoolExecutor(self.threads) as pool:
-                vectors = list(pool.map(run, range(len(lengths))))
-        return torch.from_numpy(np.concatenate(vectors)) if vectors else torch.zeros(0)
+                vectors = list(pool.map(run, windows))
+        return np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
