@@ -67,20 +67,34 @@ def test_smoothing_brings_int8_vectors_closer_to_float(minilm_exports):
     assert smoothed_cosine.min() > 0.98
 
 
-def test_the_export_keeps_only_the_feed_forward_outputs_in_float(minilm_exports):
+def _float_and_int8_matmuls(path):
     import onnx
 
-    from textladder.neural.onnx_embedder import narrowing_matmuls
-
-    _, _, root = minilm_exports
-    graph = onnx.load(str(root / "smoothed" / ONNX_FILE)).graph
+    graph = onnx.load(str(path)).graph
     float_weights = {w.name for w in graph.initializer if w.data_type == onnx.TensorProto.FLOAT}
     float_matmuls = [n.name for n in graph.node if n.op_type == "MatMul"
                      and any(x in float_weights for x in n.input)]
-    layers = len([n for n in graph.node if n.op_type == "MatMulInteger"])
-    assert sorted(float_matmuls) == sorted(narrowing_matmuls(root / "smoothed" / ONNX_FILE))
+    return float_matmuls, len([n for n in graph.node if n.op_type == "MatMulInteger"])
+
+
+def test_a_single_label_export_is_int8_in_every_layer(minilm_exports):
+    _, _, root = minilm_exports
+    float_matmuls, int8_matmuls = _float_and_int8_matmuls(root / "smoothed" / ONNX_FILE)
+    assert float_matmuls == [] and int8_matmuls == 6 * 6
+
+
+def test_a_multilabel_export_keeps_only_the_feed_forward_outputs_in_float(tmp_path):
+    from textladder.neural.onnx_embedder import narrowing_matmuls
+
+    texts, labels = make_task_data("multilabel")
+    clf = TextClassifier(model="minilm", model_params={"head": "logistic", "cache": False})
+    clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
+    float_matmuls, int8_matmuls = _float_and_int8_matmuls(tmp_path / "m" / ONNX_FILE)
+    assert sorted(float_matmuls) == sorted(narrowing_matmuls(tmp_path / "m" / ONNX_FILE))
     assert len(float_matmuls) == 6 and all("output/dense" in n for n in float_matmuls)
-    assert layers == 6 * 5  # query, key, value, attention output, feed-forward input
+    assert int8_matmuls == 6 * 5  # query, key, value, attention output, feed-forward input
+    TextClassifier.load(tmp_path / "m").save(tmp_path / "again")  # a re-save exports the same
+    assert filecmp.cmp(tmp_path / "m" / ONNX_FILE, tmp_path / "again" / ONNX_FILE, shallow=False)
 
 
 def test_each_export_has_its_own_embedding_cache(minilm_exports):

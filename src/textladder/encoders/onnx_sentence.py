@@ -60,11 +60,11 @@ def sentence_maxima(model, texts: list[str], pipeline: dict, seed: int) -> dict:
     return input_maxima(WindowEmbedder(list(model)[0].auto_model), windows)
 
 
-def export_sentence_int8(model, path: Path, maxima: dict | None) -> None:
+def export_sentence_int8(model, path: Path, maxima: dict | None, ffn_out_float: bool) -> None:
     from textladder.neural.onnx_embedder import export_int8
     from textladder.neural.transformer import WindowEmbedder
 
-    export_int8(WindowEmbedder(list(model)[0].auto_model), path, maxima)
+    export_int8(WindowEmbedder(list(model)[0].auto_model), path, maxima, ffn_out_float)
 
 
 class OnnxSentenceEncoder(SentenceEncoder):

@@ -131,6 +131,7 @@ class FinetuneFamily(EncoderRung):
         super().fit(texts, targets, task, valid, seed, progress)
         from textladder.encoders.locate import fingerprint
         from textladder.encoders.sentence import encoder_reference
+        from textladder.neural.onnx_embedder import keeps_ffn_out_float
         from textladder.neural.smoothing import input_maxima
 
         self.onnx_maxima_ = (input_maxima(self.module_.embed_windows, self.calibration_)
@@ -139,7 +140,8 @@ class FinetuneFamily(EncoderRung):
 
         reference = encoder_reference(self.encoder_path_, fingerprint(self.encoder_path_))
         self.chosen_.update(base_encoder=reference["encoder"],
-                            base_fingerprint=reference["fingerprint"])
+                            base_fingerprint=reference["fingerprint"],
+                            onnx_ffn_out_float=keeps_ffn_out_float(task.name))
         return self
 
     # ----- saving ---------------------------------------------------------------------------
@@ -153,7 +155,8 @@ class FinetuneFamily(EncoderRung):
             from textladder.neural.smoothing import MAXIMA_FILE, save_maxima
 
             save_maxima(self.onnx_maxima_, directory / MAXIMA_FILE)
-            export_int8(self.module_.embed_windows, target / ONNX_FILE, self.onnx_maxima_)
+            export_int8(self.module_.embed_windows, target / ONNX_FILE, self.onnx_maxima_,
+                        self.chosen_.get("onnx_ffn_out_float", True))
 
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)

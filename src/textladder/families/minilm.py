@@ -125,6 +125,7 @@ class MinilmFamily(EncoderRung):
             self.linear_model_ = best.model
         from textladder.encoders.onnx_sentence import sentence_maxima, sentence_pipeline
         from textladder.encoders.sentence import encoder_reference
+        from textladder.neural.onnx_embedder import keeps_ffn_out_float
 
         pipeline = sentence_pipeline(self.encoder_.model) if settings["onnx"] else None
         self.onnx_maxima_ = (sentence_maxima(self.encoder_.model, texts, pipeline, seed)
@@ -137,7 +138,8 @@ class MinilmFamily(EncoderRung):
                         "encoder_fingerprint": reference["fingerprint"],
                         "embedding_dim": len(self.feature_mean_),
                         "encode_seconds": round(self.encoder_.seconds, 2),
-                        "texts_encoded": self.encoder_.encoded, "onnx_pipeline": pipeline}
+                        "texts_encoded": self.encoder_.encoded, "onnx_pipeline": pipeline,
+                        "onnx_ffn_out_float": keeps_ffn_out_float(task.name)}
         if choice == "mlp":
             self.linear_model_ = None
         else:
@@ -171,7 +173,8 @@ class MinilmFamily(EncoderRung):
             from textladder.neural.smoothing import MAXIMA_FILE, save_maxima
 
             save_maxima(self.onnx_maxima_, directory / MAXIMA_FILE)
-            export_sentence_int8(self._encoder().model, directory / ONNX_FILE, self.onnx_maxima_)
+            export_sentence_int8(self._encoder().model, directory / ONNX_FILE, self.onnx_maxima_,
+                                 self.chosen_.get("onnx_ffn_out_float", True))
 
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)
