@@ -92,6 +92,22 @@ def test_the_onnx_runtime_predicts_like_the_default(tmp_path):
     np.testing.assert_allclose(fast.predict_proba(texts), clf.predict_proba(texts), atol=0.05)
 
 
+@pytest.mark.parametrize("task, float_layers", [("multilabel", True), ("regression", True),
+                                                 ("binary", False)])
+def test_float_layers_are_kept_where_the_recheck_cannot_cover_int8(tmp_path, monkeypatch, task,
+                                                                   float_layers):
+    import textladder.neural.onnx_embedder as onnx_embedder
+
+    exported = []
+    monkeypatch.setattr(onnx_embedder, "export_int8",
+                        lambda *args: exported.append(args[-1]))
+    texts, labels = make_task_data(task)
+    clf = TextClassifier(model="finetune", model_params={**tiny_settings("finetune", tmp_path),
+                                                         "epochs": 1})
+    clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
+    assert exported == [float_layers]
+
+
 def test_a_family_without_onnx_says_which_runtimes_it_has(tmp_path):
     texts, labels = make_task_data("binary")
     TextClassifier(model="tfidf").fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")

@@ -97,6 +97,40 @@ def test_a_multilabel_export_keeps_only_the_feed_forward_outputs_in_float(tmp_pa
     assert filecmp.cmp(tmp_path / "m" / ONNX_FILE, tmp_path / "again" / ONNX_FILE, shallow=False)
 
 
+def test_a_model_saved_before_the_choice_was_recorded_keeps_its_float_layers(minilm_exports,
+                                                                             tmp_path):
+    import json
+    import shutil
+
+    _, _, root = minilm_exports
+    shutil.copytree(root / "smoothed", tmp_path / "old")
+    config = json.loads((tmp_path / "old" / "config.json").read_text())
+    del config["family"]["chosen"]["onnx_ffn_out_float"]  # as models saved before it was
+    (tmp_path / "old" / "config.json").write_text(json.dumps(config))
+    TextClassifier.load(tmp_path / "old").save(tmp_path / "again")
+    float_matmuls, _ = _float_and_int8_matmuls(tmp_path / "again" / ONNX_FILE)
+    assert len(float_matmuls) == 6
+
+
+def test_windows_run_alone_whatever_their_batch_padding_or_threads(minilm_exports):
+    from textladder.encoders.locate import load_tokenizer, resolve_encoder
+    from textladder.neural.onnx_embedder import OnnxWindowEmbedder
+
+    _, texts, root = minilm_exports
+    windows = load_tokenizer(resolve_encoder(None))(texts[:6])["input_ids"]
+    one = OnnxWindowEmbedder(root / "smoothed" / ONNX_FILE, threads=1)
+    two = OnnxWindowEmbedder(root / "smoothed" / ONNX_FILE, threads=2)
+    alone = np.concatenate([one.run_windows([w]) for w in windows])
+    np.testing.assert_array_equal(one.run_windows(windows), alone)
+    np.testing.assert_array_equal(two.run_windows(windows), alone)
+    width = max(map(len, windows))
+    ids = torch.tensor([w + [0] * (width - len(w)) for w in windows])
+    mask = torch.tensor([[1] * len(w) + [0] * (width - len(w)) for w in windows])
+    np.testing.assert_array_equal(two(ids, mask).numpy(), alone)
+    assert one.run_windows([]).shape == (0, alone.shape[1])
+    np.testing.assert_array_equal(one.run_windows([[]]), np.zeros((1, alone.shape[1])))
+
+
 def test_each_export_has_its_own_embedding_cache(minilm_exports):
     _, _, root = minilm_exports
     keys = {TextClassifier.load(root / name, runtime="onnx").family_._encoder().cache_key()

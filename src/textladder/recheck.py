@@ -7,8 +7,9 @@ keep their fast outputs.
 
 The margin is in log-odds (`Task.decision_margin`), where int8 moves a model's scores by about
 the same amount at any probability. For decisions against a threshold (binary, multi-label,
-ordinal) 0.08 is 0.02 in probability near 0.5 and far less near 0 or 1; for multi-class ones it
-is half the gap between the two top log-probabilities (a gap of 0.04 between 0.52 and 0.48).
+ordinal) 0.08 is 0.02 in probability near 0.5 and far less near 0 or 1. For multi-class ones the
+margin is half the gap between the two top log-probabilities, since both may move: 0.08 re-checks
+a text whose top two are closer than 0.54 and 0.46.
 In probability, a multi-label model whose rarest label has a threshold of 0.004 re-checked
 99.6 % of GoEmotions texts.
 

@@ -6,8 +6,8 @@ pooling, dense layers). `export_sentence_int8` writes the transformer + mean poo
 smoothed with activation maxima measured on training texts (`sentence_maxima`).
 `OnnxSentenceEncoder` embeds with that file and the encoder's tokenizer (truncating at the model's
 own maximum length, as sentence-transformers does), one text per run so that a text's vector never
-depends on the texts beside it, through its own embedding cache: its vectors differ slightly from
-the torch ones and never mix with them.
+depends on the texts beside it (so `batch_size` does not apply), through its own embedding cache:
+its vectors differ slightly from the torch ones and never mix with them.
 """
 
 from __future__ import annotations

@@ -140,8 +140,9 @@ class FinetuneFamily(EncoderRung):
 
         reference = encoder_reference(self.encoder_path_, fingerprint(self.encoder_path_))
         self.chosen_.update(base_encoder=reference["encoder"],
-                            base_fingerprint=reference["fingerprint"],
-                            onnx_ffn_out_float=keeps_ffn_out_float(task.name))
+                            base_fingerprint=reference["fingerprint"])
+        if self.settings_["onnx"]:
+            self.chosen_["onnx_ffn_out_float"] = keeps_ffn_out_float(task.name)
         return self
 
     # ----- saving ---------------------------------------------------------------------------

@@ -139,7 +139,8 @@ class MinilmFamily(EncoderRung):
                         "embedding_dim": len(self.feature_mean_),
                         "encode_seconds": round(self.encoder_.seconds, 2),
                         "texts_encoded": self.encoder_.encoded, "onnx_pipeline": pipeline,
-                        "onnx_ffn_out_float": keeps_ffn_out_float(task.name)}
+                        **({"onnx_ffn_out_float": keeps_ffn_out_float(task.name)}
+                           if pipeline else {})}
         if choice == "mlp":
             self.linear_model_ = None
         else:

@@ -1,18 +1,19 @@
 """Fast CPU inference for the encoder rungs: an int8 ONNX copy of encoder + mean pooling.
 
-`export_int8(embedder, path, maxima)` traces a `WindowEmbedder` (input ids and attention mask in,
-one mean-pooled vector per window out) to ONNX and quantises its matrix multiplications to int8
-with per-channel scales (onnxruntime's dynamic quantisation; the embedding tables stay float32).
+`export_int8(embedder, path, maxima, ffn_out_float)` traces a `WindowEmbedder` (input ids and
+attention mask in, one mean-pooled vector per window out) to ONNX and quantises its matrix
+multiplications to int8 with per-channel scales (onnxruntime's dynamic quantisation; the
+embedding tables stay float32).
 Given the activation maxima measured on training windows, it first smooths the activations
 (`smoothing.py`): on MiniLM and sst5 sentences, 1 - cosine to the float vectors drops about four
 times. The vectors are close to the original's, not equal; the benchmark reports how often
 predictions agree. `OnnxWindowEmbedder` runs that file with onnxruntime, one window at a time,
 and stands in for the torch embedder (same inputs, same outputs). Training never uses it.
 
-Which layers stay in float depends on the task (`keeps_ffn_out_float`): for multi-label tasks
-the feed-forward output projections, where int8 loses most, stay in float; for the others every
-layer is int8, about a quarter faster, and the re-check (`recheck.py`) recomputes the borderline
-texts instead.
+Which layers stay in float depends on the task (`keeps_ffn_out_float`): for multi-label and
+regression tasks the feed-forward output projections, where int8 loses most, stay in float; for
+the others every layer is int8, about a quarter faster, and the re-check (`recheck.py`)
+recomputes the borderline texts instead.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from textladder.errors import TextladderError
 
 ONNX_FILE = "encoder-int8.onnx"
 OPSET = 17
-FLOAT_FFN_OUT_TASKS = frozenset({"multilabel"})
+FLOAT_FFN_OUT_TASKS = frozenset({"multilabel", "regression"})
 
 
 def keeps_ffn_out_float(task_name: str) -> bool:
@@ -42,6 +43,7 @@ def keeps_ffn_out_float(task_name: str) -> bool:
     and 99.3 % with these six layers in float. Where one decision is made per text, all int8
     re-checked at that margin kept 99.1-99.7 % (sst2, sst5, tweeteval), and its windows ran 25-30 %
     faster (single-window throughput on 1,000 test texts of goemotions, sst2 and sst5).
+    Regression outputs are never re-checked (they have no decision), so they keep the float layers.
     """
     return task_name in FLOAT_FFN_OUT_TASKS
 
@@ -87,7 +89,8 @@ def narrowing_matmuls(path: Path) -> list[str]:
 
     Their inputs (after GELU) have the widest, most outlying ranges in a transformer, so int8
     loses most there: on MiniLM and sst5 sentences, keeping these six of 36 in float cuts
-    1 - cosine to the float vectors from 0.0023 to 0.0005 and costs a quarter of the speed.
+    1 - cosine to the float vectors from 0.0023 to 0.0005 and costs about a fifth of the
+    throughput.
     Read from the graph's weight shapes ([in, out], as the exporter writes linear layers), so
     it needs no layer names; any other narrowing linear layer would stay in float too.
     """
@@ -123,13 +126,13 @@ class OnnxWindowEmbedder(nn.Module):
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        self.dimension = int(self.session.get_outputs()[0].shape[-1])
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """The torch embedder's interface: padded windows in, one vector per window out."""
         ids = input_ids.cpu().numpy()
         lengths = attention_mask.cpu().numpy().sum(axis=1).astype(int)
-        vectors = self.run_windows([ids[i, :n] for i, n in enumerate(lengths)])
-        return torch.from_numpy(vectors) if len(vectors) else torch.zeros(0)
+        return torch.from_numpy(self.run_windows([ids[i, :n] for i, n in enumerate(lengths)]))
 
     def run_windows(self, windows: Sequence[Sequence[int]]) -> np.ndarray:
         """One vector per window of token ids (without padding), one run per window.
@@ -144,6 +147,8 @@ class OnnxWindowEmbedder(nn.Module):
 
         def run(window) -> np.ndarray:
             ids = np.asarray(window, dtype=np.int64)[None, :]
+            if ids.size == 0:  # no tokens to pool: a zero vector, as the torch embedder gives
+                return np.zeros((1, self.dimension), dtype=np.float32)
             return self.session.run(None, {"input_ids": ids,
                                            "attention_mask": np.ones_like(ids)})[0]
 
@@ -152,4 +157,5 @@ class OnnxWindowEmbedder(nn.Module):
         else:
             with ThreadPoolExecutor(self.threads) as pool:
                 vectors = list(pool.map(run, windows))
-        return np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
+        return (np.concatenate(vectors) if vectors
+                else np.zeros((0, self.dimension), dtype=np.float32))
