@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.datasets import BenchData
-from benchmarks.systems import make_system
+from benchmarks.systems import TIMING_ROUNDS, make_system
 
 SINGLE_TEXTS = 200
 
@@ -81,7 +81,7 @@ def _measure(system_name: str, data: BenchData, quick: bool, start_rss: float) -
         single = _texts_per_second(len(singles), lambda: [system.predict_one(t) for t in singles])
         batch = _texts_per_second(len(tests), lambda: system.predict(tests))
         test_metrics = scalars(system.evaluate(data.test))
-        runtimes = system.runtime_comparison(data.test)
+        runtimes = system.runtime_comparison(data.test, rounds=2 if quick else TIMING_ROUNDS)
         valid_metrics = scalars(system.valid_metrics())
     settings = system.settings()
     counts = Counter(f"{w.category.__name__}: {str(w.message)[:160]}" for w in caught)

@@ -167,8 +167,9 @@ def _method() -> list[str]:
         "After scoring, the model is saved and reloaded three times: with the default runtime, "
         "with `onnx` (the int8 export, borderline texts re-checked with the default runtime) and "
         "with `onnx` alone (`--recheck-margin 0`); each predicts the whole test set from an empty "
-        "cache, and the agreement of their predictions and their speed ratio are listed under "
-        "the table.",
+        "cache, the three in turn, three times over (each one's median time counts, so that a "
+        "slow spell of the machine slows all three), and the agreement of their predictions and "
+        "their speed ratio are listed under the table.",
         "- Peers are scored by textladder's own task objects on their hard decisions (one-hot or "
         "0/1 matrices), so every metric has one definition for all systems.",
         "- sst2 has no valid file and its train file holds every phrase of each sentence: valid is "

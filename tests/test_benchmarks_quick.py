@@ -163,6 +163,10 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
     for figures in (onnx, alone):
         assert 0.0 <= figures["agreement"] <= 1.0 and figures["speedup"] > 0
     assert 0.0 <= onnx["rechecked"] <= 1.0 and "rechecked" not in alone
+    for figures in record["runtimes"].values():  # quick runs time each runtime twice
+        each = figures["texts_per_second_each_round"]
+        assert len(each) == 2
+        assert figures["texts_per_second"] == pytest.approx(len(each) / sum(1 / x for x in each))
     assert onnx["agreement"] >= alone["agreement"]  # re-checking only ever restores decisions
     assert record["runtimes"]["default"]["test"]["accuracy"] == pytest.approx(
         record["metrics"]["test"]["accuracy"])  # the reloaded model is the model
