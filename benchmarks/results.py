@@ -37,9 +37,12 @@ def _git(*args: str) -> str:
 
 
 def commit() -> str:
-    """Short HEAD commit, with '-dirty' when the working tree has changes."""
+    """Short HEAD commit, with '-dirty' when the working tree has changes other than the
+    results and report that earlier runs wrote (runs in a row would otherwise all but the first
+    be marked dirty)."""
     head = _git("rev-parse", "--short", "HEAD") or "unknown"
-    return f"{head}-dirty" if _git("status", "--porcelain") else head
+    own = [f":(exclude){path.relative_to(REPO_ROOT).as_posix()}" for path in (RESULTS, REPORT)]
+    return f"{head}-dirty" if _git("status", "--porcelain", "--", ".", *own) else head
 
 
 def _version(*names: str) -> str | None:

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,28 @@ def test_agreement_is_never_rounded_up_to_a_target() -> None:
 
     assert _agreement(0.98968) == "98.96%"
     assert _agreement(0.99) == "99.00%"
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_files_a_run_writes_do_not_mark_the_next_run_dirty(tmp_path, monkeypatch) -> None:
+    from benchmarks import results
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "benchmarks").mkdir()
+    written = [tmp_path / "benchmarks" / "results.json", tmp_path / "BENCHMARKS.md"]
+    code = tmp_path / "benchmarks" / "code.py"
+    for path in (*written, code):
+        path.write_text("before")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "start")
+    monkeypatch.setattr(results, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(results, "RESULTS", written[0])
+    monkeypatch.setattr(results, "REPORT", written[1])
+    for path in written:
+        path.write_text("after a run")
+    assert not results.commit().endswith("-dirty")
+    code.write_text("changed")
+    assert results.commit().endswith("-dirty")
