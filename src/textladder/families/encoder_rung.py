@@ -34,6 +34,18 @@ class EncoderRung(TorchFamily):
         super().use_runtime(runtime)
         self.runtime_ = runtime
 
+    def _record_onnx_layers(self, task) -> None:
+        """Record at fit which layers the ONNX export keeps in float for this task
+        (`onnx_embedder.keeps_ffn_out_float`), so that a model saved again exports the same."""
+        from textladder.neural.onnx_embedder import keeps_ffn_out_float
+
+        self.chosen_["onnx_ffn_out_float"] = keeps_ffn_out_float(task.name)
+
+    def _onnx_ffn_out_float(self) -> bool:
+        """What `_record_onnx_layers` chose; models saved before it was recorded were exported
+        with the feed-forward outputs in float, and keep them."""
+        return self.chosen_.get("onnx_ffn_out_float", True)
+
     def _check_saveable(self) -> None:
         if getattr(self, "runtime_", "default") != "default":
             raise TextladderError(f"a model loaded with runtime {self.runtime_} cannot be saved "

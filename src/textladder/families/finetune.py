@@ -131,7 +131,6 @@ class FinetuneFamily(EncoderRung):
         super().fit(texts, targets, task, valid, seed, progress)
         from textladder.encoders.locate import fingerprint
         from textladder.encoders.sentence import encoder_reference
-        from textladder.neural.onnx_embedder import keeps_ffn_out_float
         from textladder.neural.smoothing import input_maxima
 
         self.onnx_maxima_ = (input_maxima(self.module_.embed_windows, self.calibration_)
@@ -142,7 +141,7 @@ class FinetuneFamily(EncoderRung):
         self.chosen_.update(base_encoder=reference["encoder"],
                             base_fingerprint=reference["fingerprint"])
         if self.settings_["onnx"]:
-            self.chosen_["onnx_ffn_out_float"] = keeps_ffn_out_float(task.name)
+            self._record_onnx_layers(task)
         return self
 
     # ----- saving ---------------------------------------------------------------------------
@@ -157,7 +156,7 @@ class FinetuneFamily(EncoderRung):
 
             save_maxima(self.onnx_maxima_, directory / MAXIMA_FILE)
             export_int8(self.module_.embed_windows, target / ONNX_FILE, self.onnx_maxima_,
-                        self.chosen_.get("onnx_ffn_out_float", True))
+                        self._onnx_ffn_out_float())
 
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)

@@ -125,7 +125,6 @@ class MinilmFamily(EncoderRung):
             self.linear_model_ = best.model
         from textladder.encoders.onnx_sentence import sentence_maxima, sentence_pipeline
         from textladder.encoders.sentence import encoder_reference
-        from textladder.neural.onnx_embedder import keeps_ffn_out_float
 
         pipeline = sentence_pipeline(self.encoder_.model) if settings["onnx"] else None
         self.onnx_maxima_ = (sentence_maxima(self.encoder_.model, texts, pipeline, seed)
@@ -138,9 +137,9 @@ class MinilmFamily(EncoderRung):
                         "encoder_fingerprint": reference["fingerprint"],
                         "embedding_dim": len(self.feature_mean_),
                         "encode_seconds": round(self.encoder_.seconds, 2),
-                        "texts_encoded": self.encoder_.encoded, "onnx_pipeline": pipeline,
-                        **({"onnx_ffn_out_float": keeps_ffn_out_float(task.name)}
-                           if pipeline else {})}
+                        "texts_encoded": self.encoder_.encoded, "onnx_pipeline": pipeline}
+        if pipeline:
+            self._record_onnx_layers(task)
         if choice == "mlp":
             self.linear_model_ = None
         else:
@@ -175,7 +174,7 @@ class MinilmFamily(EncoderRung):
 
             save_maxima(self.onnx_maxima_, directory / MAXIMA_FILE)
             export_sentence_int8(self._encoder().model, directory / ONNX_FILE, self.onnx_maxima_,
-                                 self.chosen_.get("onnx_ffn_out_float", True))
+                                 self._onnx_ffn_out_float())
 
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)
