@@ -4,8 +4,10 @@
     python -m benchmarks run --datasets sst5 --models tfidf   # merges into results.json
     python -m benchmarks run --quick                          # -> benchmarks/out/results-quick.json
     python -m benchmarks report                               # BENCHMARKS.md from results.json
+    python -m benchmarks int8-study --datasets goemotions     # -> benchmarks/int8-study.md
 
-Only parses arguments and calls `runner.run_benchmarks` or `report.write_report`.
+Only parses arguments and calls `runner.run_benchmarks`, `report.write_report` or
+`int8_study.run_study`.
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--input", type=Path, default=RESULTS)
     report.add_argument("--output", type=Path, help="default: BENCHMARKS.md for "
                         "benchmarks/results.json, else beside --input")
+    study = commands.add_parser("int8-study", help="compare ways of quantising MiniLM to int8 "
+                                "(closeness to float32, throughput)")
+    study.add_argument("--datasets", type=_names, help="comma-separated; default: all")
+    study.add_argument("--texts", type=int, default=1000, help="test texts per dataset")
+    study.add_argument("--data-root", type=Path, help="as for run")
     return main
 
 
@@ -55,6 +62,16 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         print(write_report(document, args.output or default_report(args.input)))
+        return 0
+    if args.command == "int8-study":
+        from benchmarks.int8_study import run_study
+
+        try:
+            print(run_study(args.datasets, args.texts, args.data_root,
+                            "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         return 0
     try:
         run_benchmarks(args.datasets, args.models, args.quick, args.data_root, args.output,

@@ -170,6 +170,7 @@ def _method() -> list[str]:
         "cache, the three in turn, three times over (each one's median time counts, so that a "
         "slow spell of the machine slows all three), and the agreement of their predictions and "
         "their speed ratio are listed under the table.",
+        *_study_line(),
         "- Peers are scored by textladder's own task objects on their hard decisions (one-hot or "
         "0/1 matrices), so every metric has one definition for all systems.",
         "- sst2 has no valid file and its train file holds every phrase of each sentence: valid is "
@@ -225,6 +226,17 @@ def render(doc: dict[str, Any]) -> str:
         records = [r for r in doc["results"] if r["dataset"] == dataset]
         lines += [f"## {dataset}", ""] + dataset_table(dataset, records)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _study_line() -> list[str]:
+    """A pointer to the int8 study, once it has been run (`python -m benchmarks int8-study`)."""
+    from benchmarks.int8_study import STUDY
+
+    if not STUDY.is_file():
+        return []
+    return [f"- **int8 study** ([{STUDY.name}](benchmarks/{STUDY.name}), `python -m benchmarks "
+            f"int8-study`): ways of quantising the encoder compared on its vectors (closeness to "
+            f"float32, throughput one window per run and in padded batches)."]
 
 
 def _runs(doc: dict[str, Any]) -> list[tuple[str, str, str]]:

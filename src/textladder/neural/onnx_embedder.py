@@ -18,6 +18,7 @@ recomputes the borderline texts instead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 import warnings
@@ -54,6 +55,17 @@ def export_int8(embedder: nn.Module, path: Path, maxima: dict | None = None,
     the feed-forward output projections in float if `ffn_out_float`."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    with tempfile.TemporaryDirectory() as scratch, quiet_export():
+        plain = Path(scratch) / "encoder.onnx"
+        export_float(embedder, plain, maxima)
+        quantize_dynamic(str(plain), str(path), weight_type=QuantType.QInt8,
+                         per_channel=True, op_types_to_quantize=["MatMul"],
+                         nodes_to_exclude=narrowing_matmuls(plain) if ffn_out_float else [])
+
+
+def export_float(embedder: nn.Module, path: Path, maxima: dict | None = None) -> None:
+    """Write `embedder` as a float32 ONNX graph to `path` (input ids and attention mask in, one
+    vector per window out), smoothed with `maxima` if given; the graph `export_int8` quantises."""
     from textladder.neural.smoothing import smoothed_copy
 
     if maxima:
@@ -63,25 +75,31 @@ def export_int8(embedder: nn.Module, path: Path, maxima: dict | None = None,
     ids = torch.ones((2, 8), dtype=torch.long)
     mask = torch.ones((2, 8), dtype=torch.long)
     axes = {0: "windows", 1: "tokens"}
-    root = logging.getLogger()
-    level = root.level
     try:
-        with tempfile.TemporaryDirectory() as scratch, warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tracer warnings about shapes fixed by the example
-            root.setLevel(logging.ERROR)  # onnxruntime's quantizer logs advice on the root logger
-            plain = Path(scratch) / "encoder.onnx"
-            torch.onnx.export(embedder.to("cpu").eval(), (ids, mask), str(plain),
+        with quiet_export():
+            torch.onnx.export(embedder.to("cpu").eval(), (ids, mask), str(path),
                               opset_version=OPSET, dynamo=False,
                               input_names=["input_ids", "attention_mask"],
                               output_names=["vectors"],
                               dynamic_axes={"input_ids": axes, "attention_mask": axes,
                                             "vectors": {0: "windows"}})
-            quantize_dynamic(str(plain), str(path), weight_type=QuantType.QInt8,
-                             per_channel=True, op_types_to_quantize=["MatMul"],
-                             nodes_to_exclude=narrowing_matmuls(plain) if ffn_out_float else [])
+    finally:
+        embedder.to(device).train(was_training)
+
+
+@contextlib.contextmanager
+def quiet_export():
+    """Silence the tracer's warnings about shapes fixed by the example, and the advice that
+    onnxruntime's quantizer logs on the root logger."""
+    root = logging.getLogger()
+    level = root.level
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            root.setLevel(logging.ERROR)
+            yield
     finally:
         root.setLevel(level)
-        embedder.to(device).train(was_training)
 
 
 def narrowing_matmuls(path: Path) -> list[str]:

@@ -1,0 +1,191 @@
+"""The int8 study: how close and how fast each way of quantising MiniLM to int8 is.
+
+    python -m benchmarks int8-study --datasets goemotions,sst5 --texts 1000
+
+For each dataset it exports the bundled all-MiniLM-L6-v2 (smoothed with activation maxima
+measured on that dataset's training texts, as `minilm` does) to float32 ONNX, then quantises it
+several ways, and runs the first `--texts` test texts through each:
+
+- `float32`: the reference;
+- `dynamic, all int8` / `dynamic, FFN out float`: the library's exports (onnxruntime's dynamic
+  quantisation, one activation scale per run), for single-label and multi-label tasks;
+- `per-token, ...`: `per_token_int8.rewrite_per_token`, one activation scale per token;
+- `8-bit blocks (MatMulNBits)`: onnxruntime's block-wise 8-bit weights (blocks of 32, int8
+  compute requested with accuracy level 4).
+
+It reports the mean 1 - cosine to the float32 vectors, the throughput with one window per run
+(two threads taking windows in turn, as the library runs its exports) and in padded batches of 32
+windows of similar length (two intra-op threads), and the largest change of a vector between
+those two ways (how much a window's vector depends on the windows beside it). Each throughput is
+the median of three rounds, the variants taking turns. It measures vectors, not decisions: the
+main benchmark measures how often predictions agree.
+
+Writes benchmarks/int8-study.md; the main report links to it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.datasets import DEFAULT_DATA_ROOT, SPECS, load_dataset
+from benchmarks.results import commit
+
+STUDY = Path(__file__).resolve().parent / "int8-study.md"
+BATCH = 32
+ROUNDS = 3
+SEED = 0
+
+
+def build_variants(train_texts: list[str], scratch: Path) -> tuple[dict[str, Path], Callable]:
+    """{variant name: onnx file} for the bundled encoder, and a tokenizer of texts to windows."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.matmul_nbits_quantizer import (
+        DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer)
+
+    from benchmarks.per_token_int8 import rewrite_per_token
+    from textladder.encoders.onnx_sentence import (
+        sentence_maxima, sentence_pipeline, tokenize_as_exported)
+    from textladder.encoders.sentence import SentenceEncoder
+    from textladder.neural.onnx_embedder import export_float, narrowing_matmuls, quiet_export
+    from textladder.neural.transformer import WindowEmbedder
+
+    model = SentenceEncoder(cache=False, device="cpu").model
+    pipeline = sentence_pipeline(model)
+    maxima = sentence_maxima(model, train_texts, pipeline, SEED)
+    files = {"float32": scratch / "float.onnx"}
+    export_float(WindowEmbedder(list(model)[0].auto_model), files["float32"], maxima)
+    plain = files["float32"]
+    ffn_out = narrowing_matmuls(plain)
+    with quiet_export():
+        for name, exclude in [("dynamic, all int8", []), ("dynamic, FFN out float", ffn_out)]:
+            files[name] = scratch / f"{len(files)}.onnx"
+            quantize_dynamic(str(plain), str(files[name]), weight_type=QuantType.QInt8,
+                             per_channel=True, op_types_to_quantize=["MatMul"],
+                             nodes_to_exclude=exclude)
+        graph = onnx.load(str(plain))
+        for name, keep in [("per-token, all int8", frozenset()),
+                           ("per-token, FFN out float", frozenset(ffn_out))]:
+            files[name] = scratch / f"{len(files)}.onnx"
+            onnx.save(rewrite_per_token(graph, keep), str(files[name]))
+        config = DefaultWeightOnlyQuantConfig(block_size=32, is_symmetric=True, accuracy_level=4,
+                                              bits=8)
+        blocks = MatMulNBitsQuantizer(onnx.load(str(plain)), bits=8, block_size=32,
+                                      is_symmetric=True, accuracy_level=4, algo_config=config)
+        blocks.process()
+        files["8-bit blocks (MatMulNBits)"] = scratch / f"{len(files)}.onnx"
+        blocks.model.save_model_to_file(str(files["8-bit blocks (MatMulNBits)"]), False)
+
+    def windows(texts: list[str]) -> list[list[int]]:
+        return tokenize_as_exported(model.tokenizer, texts, pipeline)["input_ids"]
+
+    return files, windows
+
+
+def one_per_run(path: Path) -> Callable:
+    """Windows one per run, two threads taking them in turn (the library's runtime)."""
+    from textladder.neural.onnx_embedder import OnnxWindowEmbedder
+
+    embedder = OnnxWindowEmbedder(path, threads=2)
+    return embedder.run_windows
+
+
+def batched(path: Path) -> Callable:
+    """Windows sorted by length, padded batches of `BATCH`, two intra-op threads."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def run(windows: list[list[int]]) -> np.ndarray:
+        order = np.argsort([len(w) for w in windows], kind="stable")
+        vectors = [None] * len(windows)
+        for start in range(0, len(order), BATCH):
+            group = order[start:start + BATCH]
+            width = max(len(windows[i]) for i in group)
+            ids = np.zeros((len(group), width), np.int64)
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(group):
+                ids[row, :len(windows[i])] = windows[i]
+                mask[row, :len(windows[i])] = 1
+            out = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            for row, i in enumerate(group):
+                vectors[i] = out[row]
+        return np.stack(vectors)
+
+    return run
+
+
+def one_minus_cosine(vectors: np.ndarray, reference: np.ndarray) -> float:
+    cosine = (vectors * reference).sum(1) / (np.linalg.norm(vectors, axis=1)
+                                              * np.linalg.norm(reference, axis=1))
+    return float(np.mean(1 - cosine))
+
+
+def study(dataset: str, texts: int, root: Path) -> list[dict]:
+    """One row per variant: closeness to float32, throughput each way, batch dependence."""
+    from tqdm import tqdm
+
+    data = load_dataset(root, SPECS[dataset])
+    with tempfile.TemporaryDirectory() as scratch:
+        files, tokenize = build_variants(list(data.train.texts), Path(scratch))
+        windows = tokenize(list(data.test.texts[:texts]))
+        runners = {(name, way): make(path) for name, path in files.items()
+                   for way, make in [("single", one_per_run), ("batched", batched)]}
+        seconds = {key: [] for key in runners}
+        vectors = {}
+        for key, run in runners.items():  # warm up
+            run(windows[:8])
+        for _ in tqdm(range(ROUNDS), desc=f"int8 study {dataset}", unit="round"):
+            for key, run in runners.items():
+                start = time.perf_counter()
+                vectors[key] = run(windows)
+                seconds[key].append(time.perf_counter() - start)
+    reference = vectors[("float32", "batched")]
+    rows = []
+    for name in files:
+        single, batch = vectors[(name, "single")], vectors[(name, "batched")]
+        rows.append({
+            "variant": name,
+            "1-cos single": one_minus_cosine(single, reference),
+            "1-cos batched": one_minus_cosine(batch, reference),
+            "single/s": len(windows) / statistics.median(seconds[(name, "single")]),
+            "batched/s": len(windows) / statistics.median(seconds[(name, "batched")]),
+            "batch change": float(np.abs(batch - single).max())})
+    return rows
+
+
+def write_study(results: dict[str, list[dict]], texts: int, command: str) -> Path:
+    stamp = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    lines = ["# int8 study: quantising MiniLM", "",
+             f"`{command}` · {stamp} · `{commit()}` · first {texts} test texts per dataset", "",
+             (__doc__ or "").split("\n\n", 2)[2].split("\n\nWrites")[0], ""]
+    for dataset, rows in results.items():
+        lines += [f"## {dataset}", "",
+                  "| variant | 1 - cos, one per run | 1 - cos, batched | windows/s, one per run "
+                  "| windows/s, batched | largest change in a batch |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {r['variant']} | {r['1-cos single']:.5f} | {r['1-cos batched']:.5f} "
+                  f"| {r['single/s']:.0f} | {r['batched/s']:.0f} | {r['batch change']:.1e} |"
+                  for r in rows]
+        lines.append("")
+    STUDY.write_text("\n".join(lines))
+    return STUDY
+
+
+def run_study(datasets: list[str] | None, texts: int, root: Path | None, command: str) -> Path:
+    unknown = [d for d in datasets or [] if d not in SPECS]
+    if unknown:
+        raise ValueError(f"unknown dataset(s) {', '.join(unknown)}; choose from "
+                         f"{', '.join(SPECS)}")
+    root = Path(root) if root is not None else DEFAULT_DATA_ROOT.resolve()
+    results = {d: study(d, texts, root) for d in datasets or list(SPECS)}
+    return write_study(results, texts, command)

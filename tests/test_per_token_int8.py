@@ -1,0 +1,62 @@
+"""The int8 study's per-token rewrite: close to float, and a token's output ignores its batch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+ort = pytest.importorskip("onnxruntime")
+onnx = pytest.importorskip("onnx")
+
+from benchmarks.per_token_int8 import rewrite_per_token  # noqa: E402
+
+
+class TwoLayers(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.up, self.down = torch.nn.Linear(16, 32), torch.nn.Linear(32, 8)
+
+    def forward(self, x):
+        return self.down(torch.relu(self.up(x)))
+
+
+def _float_graph(tmp_path):
+    path = tmp_path / "float.onnx"
+    axes = {0: "batch", 1: "tokens"}
+    torch.onnx.export(TwoLayers().eval(), (torch.ones(2, 3, 16),), str(path), opset_version=17,
+                      dynamo=False, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": axes, "y": axes})
+    return onnx.load(str(path))
+
+
+def _run(model, x):
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": x.astype(np.float32)})[0]
+
+
+def test_per_token_int8_stays_close_to_float_and_replaces_the_matmuls(tmp_path):
+    graph = _float_graph(tmp_path)
+    x = np.random.default_rng(0).normal(size=(4, 5, 16))
+    exact, quantised = _run(graph, x), _run(rewrite_per_token(graph), x)
+    assert np.abs(quantised - exact).max() < 0.02 * np.abs(exact).max()
+    assert not np.allclose(quantised, exact, atol=1e-6)  # it really ran in int8
+    ops = [n.op_type for n in rewrite_per_token(graph).graph.node]
+    assert "MatMul" not in ops and ops.count("MatMulIntegerToFloat") == 2
+
+
+def test_a_tokens_output_does_not_depend_on_the_others_in_its_batch(tmp_path):
+    quantised = rewrite_per_token(_float_graph(tmp_path))
+    rng = np.random.default_rng(1)
+    alone = rng.normal(size=(1, 3, 16))
+    loud = 1000 * rng.normal(size=(1, 3, 16))  # would dominate a scale shared by the run
+    together = _run(quantised, np.concatenate([alone, loud]))
+    np.testing.assert_allclose(together[0], _run(quantised, alone)[0], rtol=1e-5, atol=1e-6)
+
+
+def test_nodes_kept_in_float_stay_matmuls(tmp_path):
+    graph = _float_graph(tmp_path)
+    first = next(n.name for n in graph.graph.node if n.op_type == "MatMul")
+    ops = [n.op_type for n in rewrite_per_token(graph, frozenset({first})).graph.node]
+    assert ops.count("MatMul") == 1 and ops.count("MatMulIntegerToFloat") == 1
