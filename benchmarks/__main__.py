@@ -26,6 +26,12 @@ def _names(value: str) -> list[str]:
     return [name.strip() for name in value.split(",") if name.strip()]
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number, 1 or more; got {value!r}")
+    return int(value)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     commands = main.add_subparsers(dest="command", required=True)
@@ -48,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     study = commands.add_parser("int8-study", help="compare ways of quantising MiniLM to int8 "
                                 "(closeness to float32, throughput)")
     study.add_argument("--datasets", type=_names, help="comma-separated; default: all")
-    study.add_argument("--texts", type=int, default=1000, help="test texts per dataset")
+    study.add_argument("--texts", type=_positive, default=1000, help="test texts per dataset")
     study.add_argument("--data-root", type=Path, help="as for run")
     return main
 
@@ -66,12 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "int8-study":
         from benchmarks.int8_study import run_study
 
-        try:
-            print(run_study(args.datasets, args.texts, args.data_root,
-                            "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
-        except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
+        unknown = [d for d in args.datasets or [] if d not in SPECS]
+        if unknown:
+            print(f"error: unknown dataset(s) {', '.join(unknown)}; choose from "
+                  f"{', '.join(SPECS)}", file=sys.stderr)
             return 2
+        print(run_study(args.datasets, args.texts, args.data_root,
+                        "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
         return 0
     try:
         run_benchmarks(args.datasets, args.models, args.quick, args.data_root, args.output,

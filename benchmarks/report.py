@@ -234,9 +234,10 @@ def _study_line() -> list[str]:
 
     if not STUDY.is_file():
         return []
-    return [f"- **int8 study** ([{STUDY.name}](benchmarks/{STUDY.name}), `python -m benchmarks "
-            f"int8-study`): ways of quantising the encoder compared on its vectors (closeness to "
-            f"float32, throughput one window per run and in padded batches)."]
+    return ["- **int8 study** (`benchmarks/int8-study.md`, `python -m benchmarks int8-study`, "
+            "its own command, date and commit inside): ways of quantising the encoder compared on "
+            "its vectors (closeness to float32, throughput one window per run and in padded "
+            "batches)."]
 
 
 def _runs(doc: dict[str, Any]) -> list[tuple[str, str, str]]:

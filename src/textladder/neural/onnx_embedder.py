@@ -53,11 +53,19 @@ def export_int8(embedder: nn.Module, path: Path, maxima: dict | None = None,
                 ffn_out_float: bool = False) -> None:
     """Write `embedder` as an int8 ONNX graph to `path`, smoothed with `maxima` if given, with
     the feed-forward output projections in float if `ffn_out_float`."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    with tempfile.TemporaryDirectory() as scratch, quiet_export():
+    with tempfile.TemporaryDirectory() as scratch:
         plain = Path(scratch) / "encoder.onnx"
         export_float(embedder, plain, maxima)
+        quantize_int8(plain, path, ffn_out_float)
+
+
+def quantize_int8(plain: Path, path: Path, ffn_out_float: bool = False) -> None:
+    """Quantise the float graph `plain` to `path` as `export_int8` does: onnxruntime's dynamic
+    quantisation of every MatMul, int8 weights with one scale per output channel, except the
+    feed-forward output projections if `ffn_out_float`."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with quiet_export():
         quantize_dynamic(str(plain), str(path), weight_type=QuantType.QInt8,
                          per_channel=True, op_types_to_quantize=["MatMul"],
                          nodes_to_exclude=narrowing_matmuls(plain) if ffn_out_float else [])
