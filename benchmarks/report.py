@@ -128,8 +128,13 @@ def _runtime_option(name: str, figures: dict[str, Any]) -> str:
 def _runtime_kind(figures: dict[str, Any]) -> str:
     if "rechecked" not in figures:
         return "int8"
-    return (f"int8, {100 * figures['rechecked']:.1f} % of texts re-checked with the default "
+    kind = (f"int8, {100 * figures['rechecked']:.1f} % of texts re-checked with the default "
             f"runtime")
+    valid = figures.get("valid")
+    if valid:  # the margin was the model's own, chosen on validation when it was saved
+        kind += (f"; margin chosen on valid: {_agreement(valid['agreement'])} agreement there, "
+                 f"{100 * valid['rechecked']:.1f} % re-checked")
+    return kind
 
 
 def _older_runs(records: list[dict[str, Any]]) -> list[str]:
@@ -165,7 +170,8 @@ def _method() -> list[str]:
         "- **Encoder rungs** (`minilm`, `finetune`): the bundled all-MiniLM-L6-v2, offline. Each "
         "pair starts with an empty embedding cache, so train time includes encoding every text. "
         "After scoring, the model is saved and reloaded three times: with the default runtime, "
-        "with `onnx` (the int8 export, borderline texts re-checked with the default runtime) and "
+        "with `onnx` (the int8 export, borderline texts re-checked with the default runtime at the "
+        "margin the model chose on valid when it was saved) and "
         "with `onnx` alone (`--recheck-margin 0`); each predicts the whole test set from an empty "
         "cache, the three in turn, three times over (each one's median time counts, so that a "
         "slow spell of the machine slows all three), and the agreement of their predictions and "

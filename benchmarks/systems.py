@@ -21,7 +21,6 @@ import numpy as np
 from textladder import TextClassifier
 from textladder.errors import TextladderError
 from textladder.families import available_families, get_family
-from textladder.recheck import RECHECK_MARGIN
 
 from benchmarks.datasets import SEED, BenchData, Split
 
@@ -120,7 +119,7 @@ class TextladderSystem(System):
             return None
         runtimes = {"default": ("default", 0.0)}
         for runtime in offered[1:]:
-            runtimes[runtime] = (runtime, RECHECK_MARGIN)
+            runtimes[runtime] = (runtime, None)  # the margin the model chose on validation
             runtimes[f"{runtime}-alone"] = (runtime, 0.0)
         saved_cache = os.environ.get("TEXTLADDER_CACHE_DIR")
         result: dict[str, Any] = {}
@@ -144,8 +143,11 @@ class TextladderSystem(System):
                         if round_ == 0:
                             predictions[name] = predicted
                             result[name] = {}
-                            if clf.recheck_ is not None:
-                                result[name].update(recheck_margin=margin, rechecked=rechecked)
+                            if margin is None or clf.recheck_ is not None:
+                                chosen = clf.recheck_.margin if clf.recheck_ is not None else 0.0
+                                result[name].update(recheck_margin=chosen, rechecked=rechecked)
+                            if margin is None and runtime in clf.runtime_checks_:
+                                result[name]["valid"] = clf.runtime_checks_[runtime]
                             metrics = clf.evaluate(split.texts, split.labels)  # from its cache
                             result[name]["test"] = {self.clf.metric: metrics[self.clf.metric]}
         finally:

@@ -172,8 +172,11 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
     assert record["runtimes"]["default"]["test"]["accuracy"] == pytest.approx(
         record["metrics"]["test"]["accuracy"])  # the reloaded model is the model
     assert record["settings"]["chosen"]["texts_encoded"] > 0  # the cache started empty
+    assert onnx["recheck_margin"] == onnx["valid"]["recheck_margin"]  # the model's own
+    assert 0.0 <= onnx["valid"]["agreement"] <= 1.0 and onnx["valid"]["texts"] > 0
     report = output.with_suffix(".md").read_text()
-    assert "`--runtime onnx --recheck-margin 0.08` (int8, " in report
+    assert f"`--runtime onnx --recheck-margin {onnx['recheck_margin']:g}` (int8, " in report
+    assert "margin chosen on valid: " in report
     assert "`--runtime onnx --recheck-margin 0` (int8)" in report
 
 

@@ -168,3 +168,79 @@ def test_the_command_line_refuses_a_negative_margin(tmp_path):
                                       "--recheck-margin=-1"])
     assert result.exit_code != 0
     assert "0 or more" in result.output and "Traceback" not in result.output
+
+
+def test_the_margin_chosen_is_the_smallest_step_that_keeps_the_target_share():
+    from textladder.recheck import MARGIN_STEPS, choose_margin
+
+    task = _task("binary")
+    p = np.linspace(0.05, 0.95, 200)
+    exact = np.stack([1 - p, p], axis=1)
+    moved = 1 / (1 + np.exp(-(_odds(p) - 0.07)))  # every text 0.07 log-odds lower
+    fast = np.stack([1 - moved, moved], axis=1)
+    flipped = task.decide(exact) != task.decide(fast)
+    assert flipped.any()
+    chosen = choose_margin(task, exact, fast, target=1.0)
+    margin = chosen["recheck_margin"]
+    assert margin in MARGIN_STEPS and chosen["agreement"] == 1.0
+    assert margin > 0.07 and MARGIN_STEPS[MARGIN_STEPS.index(margin) - 1] <= 0.07
+    assert chosen["rechecked"] == np.mean(task.decision_margin(fast) < margin)
+    # a lower target is met by a smaller step, with the share of decisions it keeps
+    loose = choose_margin(task, exact, fast, target=1 - flipped.mean())
+    assert loose["recheck_margin"] == 0.0 and loose["agreement"] == 1 - flipped.mean()
+
+
+def test_an_unreachable_target_takes_the_largest_step_and_regression_has_none():
+    from textladder.recheck import MARGIN_STEPS, choose_margin
+
+    task = _task("multilabel")
+    exact = np.array([[0.99, 0.01], [0.01, 0.99]])
+    fast = exact[:, ::-1]  # far from the thresholds, every set flipped
+    chosen = choose_margin(task, exact, fast)
+    assert chosen["recheck_margin"] == MARGIN_STEPS[-1] and chosen["agreement"] == 0.0
+    assert choose_margin(_task("regression"), np.zeros((3, 1)), np.ones((3, 1))) is None
+
+
+def test_a_saved_model_keeps_the_margin_its_validation_texts_chose(tmp_path):
+    import json
+
+    from textladder import TextClassifier
+    from textladder.encoders.locate import encoders_available
+    from textladder.recheck import RECHECK_MARGIN, choose_margin
+
+    if not encoders_available() or importlib.util.find_spec("onnxruntime") is None:
+        pytest.skip("needs the neural extra")
+
+    texts, labels = make_task_data("multiclass")
+    clf = TextClassifier(model="minilm", model_params={"head": "logistic", "cache": False})
+    clf.fit(texts[10:], labels[10:], valid=(texts[:30], labels[:30])).save(tmp_path / "m")
+    recorded = json.loads((tmp_path / "m" / "config.json").read_text())["runtimes"]["onnx"]
+    fast = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=0)
+    expected = choose_margin(clf.task_, clf.predict_output(texts[:30]),
+                             fast.predict_output(texts[:30]))
+    assert recorded == pytest.approx(expected) and recorded["texts"] == 30
+    assert clf.runtime_checks_ == {"onnx": recorded}
+
+    own = TextClassifier.load(tmp_path / "m", runtime="onnx")
+    told = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=0.5)
+    assert told.recheck_.margin == 0.5
+    if recorded["recheck_margin"] > 0:
+        assert own.recheck_.margin == recorded["recheck_margin"]
+    else:
+        assert own.recheck_ is None
+
+    # saved again (loaded, or after the first save) it keeps the record without measuring
+    TextClassifier.load(tmp_path / "m").save(tmp_path / "again")
+    again = json.loads((tmp_path / "again" / "config.json").read_text())
+    assert again["runtimes"]["onnx"] == recorded
+
+    # whatever margin the record holds is the one used
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    config["runtimes"]["onnx"]["recheck_margin"] = 0.3
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    assert TextClassifier.load(tmp_path / "m", runtime="onnx").recheck_.margin == 0.3
+
+    # a model saved before margins were chosen re-checks at the old default
+    del config["runtimes"]
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    assert TextClassifier.load(tmp_path / "m", runtime="onnx").recheck_.margin == RECHECK_MARGIN

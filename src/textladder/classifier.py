@@ -24,9 +24,9 @@ from textladder.data.labels import is_missing, parse_label_map, parse_order
 from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
 from textladder.families import get_family
-from textladder.model_dir import read_config, save_model_dir
+from textladder.model_dir import CONFIG_NAME, read_config, save_model_dir, write_config
 from textladder.progress import Progress
-from textladder.recheck import RECHECK_MARGIN, Recheck, check_margin
+from textladder.recheck import RECHECK_MARGIN, Recheck, check_margin, choose_margin
 from textladder.tasks import Detection, make_task, prepare_labels, resolve_task, task_from_config
 from textladder.tasks.base import scalar_metrics
 
@@ -120,6 +120,8 @@ class TextClassifier:
         self.task_, self.family_, self.recheck_ = task, family, None
         self.n_train_, self.n_valid_ = len(texts), len(valid_texts)
         self.valid_metrics_ = task.evaluate(valid_targets, valid_output)
+        self.runtime_checks_ = {}
+        self._validation = (valid_texts, valid_output)  # for `_check_runtimes` at the first save
         return self
 
     def _prepare(self, labels: list) -> list:
@@ -184,23 +186,64 @@ class TextClassifier:
             "family": self.family_.to_config(),
             "metrics": {"valid": scalar_metrics(self.valid_metrics_)},
             "seed": self.seed,
+            **({"runtimes": self.runtime_checks_} if self.runtime_checks_ else {}),
         }
 
     def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
-        """Save atomically to the directory `path`; `extra` adds config entries (e.g. columns)."""
+        """Save atomically to the directory `path`; `extra` adds config entries (e.g. columns).
+
+        A model saved for the first time after `fit` also measures its fast runtimes (ONNX) on
+        its validation texts and records the re-check margin each needs (`_check_runtimes`)."""
         config = {**self.to_config(), **(extra or {})}
-        return save_model_dir(path, config, self.family_.save)
+
+        def write_files(directory: Path) -> None:
+            self.family_.save(directory)
+            checks = self._check_runtimes(directory, config)
+            if checks:
+                config["runtimes"] = checks
+
+        return save_model_dir(path, config, write_files)
+
+    def _check_runtimes(self, directory: Path, config: dict[str, Any]) -> dict[str, Any]:
+        """{runtime: `recheck.choose_margin` on the validation texts} for each fast runtime
+        whose files the family just wrote into `directory`, measured once after `fit`."""
+        validation = getattr(self, "_validation", None)
+        if validation is None:
+            return self.runtime_checks_
+        texts, exact = validation
+        for runtime in type(self.family_).runtimes[1:]:
+            if runtime in self.runtime_checks_:
+                continue
+            write_config(directory, config)  # loading needs it; the save writes the final one
+            try:
+                fast = TextClassifier.load(directory, runtime, 0.0).predict_output(texts)
+            except TextladderError:  # saved without that runtime's files (e.g. onnx=false)
+                continue
+            finally:
+                (directory / CONFIG_NAME).unlink()
+            check = choose_margin(self.task_, exact, fast)
+            if check is not None:
+                self.runtime_checks_[runtime] = check
+        self._validation = None
+        return self.runtime_checks_
 
     @classmethod
     def load(cls, path: str | Path, runtime: str = "default",
-             recheck_margin: float = RECHECK_MARGIN) -> "TextClassifier":
+             recheck_margin: float | None = None) -> "TextClassifier":
         """Load a saved model directory. Nothing in it is executed.
 
         `runtime="onnx"` predicts with the int8 ONNX export that the encoder rungs save (faster
         on a CPU). Texts whose int8 decision lies within `recheck_margin` (log-odds) of
-        another are re-checked with the default runtime (`recheck.py`); 0 turns that off."""
-        check_margin(recheck_margin)
+        another are re-checked with the default runtime (`recheck.py`); 0 turns that off, and
+        None takes the margin chosen on validation when the model was saved (or
+        `RECHECK_MARGIN` for a model saved without one)."""
+        if recheck_margin is not None:
+            check_margin(recheck_margin)
         config = read_config(path)
+        checks = config.get("runtimes", {})
+        if recheck_margin is None:
+            recheck_margin = check_margin(checks.get(runtime, {}).get("recheck_margin",
+                                                                      RECHECK_MARGIN))
         family_config = config["family"]
         family_cls = get_family(family_config["name"])
         if family_config.get("version", 1) > family_cls.version:
@@ -225,6 +268,7 @@ class TextClassifier:
                 clf.recheck_ = Recheck(task, lambda: family_cls.load(where, exact_config, task),
                                        recheck_margin)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})
+        clf.runtime_checks_ = checks
         clf.config_ = config
         return clf
 

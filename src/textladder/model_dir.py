@@ -49,7 +49,8 @@ def is_model_dir(path: Path) -> bool:
 
 def save_model_dir(target: str | Path, config: dict[str, Any],
                    write_files: Callable[[Path], None]) -> Path:
-    """Write a model directory at `target` atomically; `write_files(dir)` writes the weights."""
+    """Write a model directory at `target` atomically; `write_files(dir)` writes the weights
+    (and may complete `config`, which is written after it)."""
     target = Path(target)
     if target.exists() and not target.is_dir():
         raise TextladderError(f"'{target}' is a file; choose a folder path for --out.")
@@ -62,9 +63,7 @@ def save_model_dir(target: str | Path, config: dict[str, Any],
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.saving-", dir=target.parent))
     try:
         write_files(staging)
-        full = {"format_version": FORMAT_VERSION, "textladder_version": __version__, **config}
-        with open(staging / CONFIG_NAME, "w", encoding="utf-8") as handle:
-            json.dump(finite(full), handle, indent=2, ensure_ascii=False, allow_nan=False)
+        write_config(staging, config)
         _fsync_tree(staging)
         os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes it private; a model is not
         previous = _previous_name(target)
@@ -78,6 +77,13 @@ def save_model_dir(target: str | Path, config: dict[str, Any],
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def write_config(directory: Path, config: dict[str, Any]) -> None:
+    """Write `config.json` (with the format and textladder versions) into `directory`."""
+    full = {"format_version": FORMAT_VERSION, "textladder_version": __version__, **config}
+    with open(Path(directory) / CONFIG_NAME, "w", encoding="utf-8") as handle:
+        json.dump(finite(full), handle, indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def read_config(path: str | Path) -> dict[str, Any]:

@@ -18,7 +18,6 @@ import typer
 from textladder.cli import render
 from textladder.errors import TextladderError
 from textladder.progress import Progress, RichProgress
-from textladder.recheck import RECHECK_MARGIN
 from textladder.workflows.options import ReadOptions
 
 app = typer.Typer(
@@ -38,10 +37,11 @@ StrictOpt = Annotated[bool, typer.Option(help="Refuse rows with empty text or a 
                                               "instead of skipping them.")]
 RuntimeOpt = Annotated[str, typer.Option(
     help="default, or onnx: the int8 ONNX export of the encoder rungs (minilm, finetune).")]
-RecheckOpt = Annotated[float, typer.Option(
+RecheckOpt = Annotated[Optional[float], typer.Option(
     help="With --runtime onnx: re-check with the default runtime the texts whose decision is "
          "within this many log-odds of another (0.08: 0.02 in probability from a threshold near "
-         "0.5; 0: never).")]
+         "0.5; 0: never). Default: the margin the model chose on its validation texts when it "
+         "was saved (train prints it).", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report instead of tables.")]
 TaskOpt = Annotated[str, typer.Option(help="auto, binary, multiclass, multilabel, ordinal or "
                                            "regression.")]
@@ -175,7 +175,7 @@ def evaluate(
     label: LabelOpt = None,
     strict: StrictOpt = False,
     runtime: RuntimeOpt = "default",
-    recheck_margin: RecheckOpt = RECHECK_MARGIN,
+    recheck_margin: RecheckOpt = None,
     as_json: JsonOpt = False,
 ):
     """Score a saved model on a labelled file."""
@@ -199,7 +199,7 @@ def predict(
     text: TextOpt = None,
     chunksize: Annotated[int, typer.Option(help="Rows per chunk when streaming a file.")] = 10_000,
     runtime: RuntimeOpt = "default",
-    recheck_margin: RecheckOpt = RECHECK_MARGIN,
+    recheck_margin: RecheckOpt = None,
     as_json: JsonOpt = False,
 ):
     """Predict labels and probabilities for texts, or for a file of any size."""

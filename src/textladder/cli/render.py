@@ -82,6 +82,10 @@ def show_train(report: dict[str, Any]) -> None:
     _show_details("test", report["details"]["test"])
     if report["out"]:
         out.print(f"saved to [bold]{escape(report['out'])}[/bold]")
+    for runtime, check in report.get("runtimes", {}).items():
+        out.print(f"  --runtime {runtime}: re-checks texts within {check['recheck_margin']:g} "
+                  f"log-odds of another decision ({check['rechecked']:.1%} of validation texts); "
+                  f"makes the default runtime's decision on {check['agreement']:.1%} of them")
 
 
 def _brief(chosen: dict[str, Any]) -> str:

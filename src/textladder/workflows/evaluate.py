@@ -6,13 +6,12 @@ from typing import Any
 
 from textladder.classifier import TextClassifier
 from textladder.data.dataset import load_labelled
-from textladder.recheck import RECHECK_MARGIN
 from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.workflows.options import ReadOptions
 
 
 def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions(),
-             runtime: str = "default", recheck_margin: float = RECHECK_MARGIN) -> dict[str, Any]:
+             runtime: str = "default", recheck_margin: float | None = None) -> dict[str, Any]:
     """Metrics of the model at `model_dir` on `data`; columns default to the training ones."""
     clf = TextClassifier.load(model_dir, runtime, recheck_margin)
     columns = clf.config_.get("columns", {})

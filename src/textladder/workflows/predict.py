@@ -24,7 +24,6 @@ from textladder.data.labels import is_missing
 from textladder.errors import TextladderError
 from textladder.model_dir import current_umask
 from textladder.progress import Progress
-from textladder.recheck import RECHECK_MARGIN
 from textladder.workflows.options import ReadOptions
 
 
@@ -93,7 +92,7 @@ class _Writer:
 def predict_file(model_dir: str, input_path: str, output_path: str,
                  read: ReadOptions = ReadOptions(), chunksize: int = 10_000,
                  progress: Progress | None = None, runtime: str = "default",
-                 recheck_margin: float = RECHECK_MARGIN) -> dict[str, Any]:
+                 recheck_margin: float | None = None) -> dict[str, Any]:
     """Stream `input_path` through the model into `output_path`; returns counts."""
     clf = TextClassifier.load(model_dir, runtime, recheck_margin)
     progress = progress or Progress()
