@@ -38,10 +38,13 @@ def _git(*args: str) -> str:
 
 def commit() -> str:
     """Short HEAD commit, with '-dirty' when the working tree has changes other than the
-    results and report that earlier runs wrote (runs in a row would otherwise all but the first
-    be marked dirty)."""
+    results, report and int8 study that earlier runs wrote (runs in a row would otherwise all
+    but the first be marked dirty)."""
     head = _git("rev-parse", "--short", "HEAD") or "unknown"
-    own = [f":(exclude){path.relative_to(REPO_ROOT).as_posix()}" for path in (RESULTS, REPORT)]
+    from benchmarks.int8_study import STUDY
+
+    own = [f":(exclude){path.relative_to(REPO_ROOT).as_posix()}"
+           for path in (RESULTS, REPORT, STUDY)]
     return f"{head}-dirty" if _git("status", "--porcelain", "--", ".", *own) else head
 
 
