@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.datasets import DEFAULT_DATA_ROOT, SPECS, load_dataset
-from benchmarks.results import commit
+from benchmarks.results import STUDY, commit
 
-STUDY = Path(__file__).resolve().parent / "int8-study.md"
 METHOD = """\
 For each dataset the bundled all-MiniLM-L6-v2 is exported to float32 ONNX, smoothed with
 activation maxima measured on that dataset's training texts (as `minilm` does), then quantised

@@ -17,6 +17,7 @@ from benchmarks.fasttext_peer import GRID, QUICK_GRID, THRESHOLDS
 from benchmarks.measure import SINGLE_TEXTS
 from benchmarks.peers import MAX_ITER
 from benchmarks.published import PUBLISHED
+from benchmarks.results import STUDY
 
 REFERENCE = "peer:fasttext"
 
@@ -236,8 +237,6 @@ def render(doc: dict[str, Any]) -> str:
 
 def _study_line() -> list[str]:
     """A pointer to the int8 study, once it has been run (`python -m benchmarks int8-study`)."""
-    from benchmarks.int8_study import STUDY
-
     if not STUDY.is_file():
         return []
     return ["- **int8 study** (`benchmarks/int8-study.md`, `python -m benchmarks int8-study`, "

@@ -26,6 +26,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 RESULTS = PACKAGE_DIR / "results.json"
 QUICK_RESULTS = PACKAGE_DIR / "out" / "results-quick.json"  # benchmarks/out/ is gitignored
 REPORT = REPO_ROOT / "BENCHMARKS.md"
+STUDY = PACKAGE_DIR / "int8-study.md"  # written by `python -m benchmarks int8-study`
 
 
 def _git(*args: str) -> str:
@@ -41,8 +42,6 @@ def commit() -> str:
     results, report and int8 study that earlier runs wrote (runs in a row would otherwise all
     but the first be marked dirty)."""
     head = _git("rev-parse", "--short", "HEAD") or "unknown"
-    from benchmarks.int8_study import STUDY
-
     own = [f":(exclude){path.relative_to(REPO_ROOT).as_posix()}"
            for path in (RESULTS, REPORT, STUDY)]
     return f"{head}-dirty" if _git("status", "--porcelain", "--", ".", *own) else head

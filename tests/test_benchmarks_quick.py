@@ -196,7 +196,8 @@ def test_the_files_a_run_writes_do_not_mark_the_next_run_dirty(tmp_path, monkeyp
 
     git("init", "-q")
     (tmp_path / "benchmarks").mkdir()
-    written = [tmp_path / "benchmarks" / "results.json", tmp_path / "BENCHMARKS.md"]
+    written = [tmp_path / "benchmarks" / "results.json", tmp_path / "BENCHMARKS.md",
+               tmp_path / "benchmarks" / "int8-study.md"]
     code = tmp_path / "benchmarks" / "code.py"
     for path in (*written, code):
         path.write_text("before")
@@ -205,6 +206,7 @@ def test_the_files_a_run_writes_do_not_mark_the_next_run_dirty(tmp_path, monkeyp
     monkeypatch.setattr(results, "REPO_ROOT", tmp_path)
     monkeypatch.setattr(results, "RESULTS", written[0])
     monkeypatch.setattr(results, "REPORT", written[1])
+    monkeypatch.setattr(results, "STUDY", written[2])
     for path in written:
         path.write_text("after a run")
     assert not results.commit().endswith("-dirty")
