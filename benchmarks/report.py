@@ -121,7 +121,7 @@ def _runtime_option(name: str, figures: dict[str, Any]) -> str:
     """The command-line options a runtime entry was measured with."""
     if name.endswith("-alone"):
         return f"--runtime {name.removesuffix('-alone')} --recheck-margin 0"
-    if "recheck_margin" in figures:
+    if "recheck_margin" in figures and "valid" not in figures:  # a margin given, not chosen
         return f"--runtime {name} --recheck-margin {figures['recheck_margin']:g}"
     return f"--runtime {name}"
 
@@ -133,8 +133,9 @@ def _runtime_kind(figures: dict[str, Any]) -> str:
             f"runtime")
     valid = figures.get("valid")
     if valid:  # the margin was the model's own, chosen on validation when it was saved
-        kind += (f"; margin chosen on valid: {_agreement(valid['agreement'])} agreement there, "
-                 f"{100 * valid['rechecked']:.1f} % re-checked")
+        kind += (f", within {figures['recheck_margin']:g} log-odds: the model's margin, chosen on "
+                 f"valid, where it kept {_agreement(valid['agreement'])} of decisions and "
+                 f"re-checked {100 * valid['rechecked']:.1f} %")
     return kind
 
 

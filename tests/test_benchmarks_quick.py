@@ -175,8 +175,9 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
     assert onnx["recheck_margin"] == onnx["valid"]["recheck_margin"]  # the model's own
     assert 0.0 <= onnx["valid"]["agreement"] <= 1.0 and onnx["valid"]["texts"] > 0
     report = output.with_suffix(".md").read_text()
-    assert f"`--runtime onnx --recheck-margin {onnx['recheck_margin']:g}` (int8, " in report
-    assert "margin chosen on valid: " in report
+    assert (f"`--runtime onnx` (int8, {100 * onnx['rechecked']:.1f} % of texts re-checked with "
+            f"the default runtime, within {onnx['recheck_margin']:g} log-odds: the model's margin, "
+            f"chosen on valid, where it kept ") in report
     assert "`--runtime onnx --recheck-margin 0` (int8)" in report
 
 

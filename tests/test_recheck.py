@@ -244,3 +244,92 @@ def test_a_saved_model_keeps_the_margin_its_validation_texts_chose(tmp_path):
     del config["runtimes"]
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     assert TextClassifier.load(tmp_path / "m", runtime="onnx").recheck_.margin == RECHECK_MARGIN
+
+
+@pytest.mark.parametrize("name, exact, fast", [
+    ("multiclass", [[0.5, 0.3, 0.2], [0.2, 0.41, 0.39], [0.1, 0.1, 0.8]],
+     [[0.5, 0.3, 0.2], [0.2, 0.39, 0.41], [0.1, 0.1, 0.8]]),
+    ("ordinal", [[0.2, 0.32, 0.48], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]],
+     [[0.2, 0.28, 0.52], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]]),
+])
+def test_a_flipped_borderline_text_is_recovered_by_the_margin_chosen(name, exact, fast):
+    from textladder.recheck import choose_margin
+
+    task = _task(name)
+    exact, fast = np.array(exact), np.array(fast)
+    alone = choose_margin(task, exact, fast, target=0.5)
+    assert alone["recheck_margin"] == 0.0 and alone["agreement"] == pytest.approx(2 / 3)
+    chosen = choose_margin(task, exact, fast, target=1.0)
+    flipped = np.flatnonzero(task.decide(exact) != task.decide(fast))
+    assert len(flipped) == 1
+    assert chosen["agreement"] == 1.0
+    assert chosen["recheck_margin"] > task.decision_margin(fast)[flipped[0]]
+    assert chosen["rechecked"] < 1.0  # the clear third text is not re-checked
+
+
+def _fit_minilm(**params):
+    from textladder import TextClassifier
+    from textladder.encoders.locate import encoders_available
+
+    if not encoders_available() or importlib.util.find_spec("onnxruntime") is None:
+        pytest.skip("needs the neural extra")
+    texts, labels = make_task_data("binary")
+    clf = TextClassifier(model="minilm", model_params={"head": "logistic", "cache": False,
+                                                       **params})
+    return clf.fit(texts[10:], labels[10:], valid=(texts[:30], labels[:30]))
+
+
+def test_a_check_that_fails_warns_and_the_model_is_saved_without_a_margin(tmp_path, monkeypatch):
+    import json
+
+    from textladder import TextClassifier
+
+    clf = _fit_minilm()
+
+    def broken(cls, *args, **kwargs):
+        raise RuntimeError("onnxruntime fell over")
+
+    monkeypatch.setattr(TextClassifier, "load", classmethod(broken))
+    with pytest.warns(UserWarning, match="could not be checked.*fell over"):
+        clf.save(tmp_path / "m")
+    monkeypatch.undo()
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert "runtimes" not in config and clf.runtime_checks_ == {}
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no staging folder left behind
+    assert TextClassifier.load(tmp_path / "m", runtime="onnx").recheck_.margin == 0.08
+
+
+def test_a_model_without_its_export_saves_no_margin_and_measures_once(tmp_path, monkeypatch):
+    import json
+
+    import textladder.classifier as classifier
+
+    plain = _fit_minilm(onnx=False)
+    plain.save(tmp_path / "plain")
+    assert "runtimes" not in json.loads((tmp_path / "plain" / "config.json").read_text())
+
+    clf = _fit_minilm()
+    calls = []
+    choose = classifier.choose_margin
+    monkeypatch.setattr(classifier, "choose_margin", lambda *a, **k: calls.append(1) or choose(*a, **k))
+    clf.save(tmp_path / "first")
+    clf.save(tmp_path / "second")
+    assert len(calls) == 1
+    first, second = (json.loads((tmp_path / n / "config.json").read_text())["runtimes"]
+                     for n in ("first", "second"))
+    assert first == second
+
+
+@pytest.mark.parametrize("runtimes", [{"onnx": {"recheck_margin": -1}}, {"onnx": "x"}, None])
+def test_a_bad_margin_in_the_config_is_a_clear_error(tmp_path, runtimes):
+    import json
+
+    from textladder import TextClassifier
+
+    texts, labels = make_task_data("binary")
+    TextClassifier(model="tfidf").fit(texts, labels).save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    config["runtimes"] = runtimes
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(TextladderError, match="config.json.*re-check margin"):
+        TextClassifier.load(tmp_path / "m")

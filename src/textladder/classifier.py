@@ -14,6 +14,7 @@ workflows and the command line, not here.
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,8 @@ class TextClassifier:
         self.n_train_, self.n_valid_ = len(texts), len(valid_texts)
         self.valid_metrics_ = task.evaluate(valid_targets, valid_output)
         self.runtime_checks_ = {}
-        self._validation = (valid_texts, valid_output)  # for `_check_runtimes` at the first save
+        self._validation = ((valid_texts, valid_output)  # for `_check_runtimes` at the first save
+                            if len(type(family).runtimes) > 1 else None)
         return self
 
     def _prepare(self, labels: list) -> list:
@@ -206,11 +208,17 @@ class TextClassifier:
 
     def _check_runtimes(self, directory: Path, config: dict[str, Any]) -> dict[str, Any]:
         """{runtime: `recheck.choose_margin` on the validation texts} for each fast runtime
-        whose files the family just wrote into `directory`, measured once after `fit`."""
+        whose files the family just wrote into `directory`, measured once after `fit`.
+
+        A runtime that fails to load or predict here is skipped with a warning (it then
+        re-checks at `RECHECK_MARGIN`): a measurement must not cost the user the trained model."""
         validation = getattr(self, "_validation", None)
         if validation is None:
             return self.runtime_checks_
         texts, exact = validation
+        if not np.isfinite(self.task_.decision_margin(exact)).any():  # no decisions: regression
+            self._validation = None
+            return self.runtime_checks_
         for runtime in type(self.family_).runtimes[1:]:
             if runtime in self.runtime_checks_:
                 continue
@@ -218,6 +226,11 @@ class TextClassifier:
             try:
                 fast = TextClassifier.load(directory, runtime, 0.0).predict_output(texts)
             except TextladderError:  # saved without that runtime's files (e.g. onnx=false)
+                continue
+            except Exception as error:  # noqa: BLE001 - see the docstring
+                warnings.warn(f"the {runtime} runtime could not be checked on the validation "
+                              f"texts ({type(error).__name__}: {error}); it will re-check texts "
+                              f"within {RECHECK_MARGIN:g} log-odds.", stacklevel=3)
                 continue
             finally:
                 (directory / CONFIG_NAME).unlink()
@@ -240,10 +253,9 @@ class TextClassifier:
         if recheck_margin is not None:
             check_margin(recheck_margin)
         config = read_config(path)
-        checks = config.get("runtimes", {})
+        checks = _runtime_checks(config, path)
         if recheck_margin is None:
-            recheck_margin = check_margin(checks.get(runtime, {}).get("recheck_margin",
-                                                                      RECHECK_MARGIN))
+            recheck_margin = checks.get(runtime, {}).get("recheck_margin", RECHECK_MARGIN)
         family_config = config["family"]
         family_cls = get_family(family_config["name"])
         if family_config.get("version", 1) > family_cls.version:
@@ -271,6 +283,20 @@ class TextClassifier:
         clf.runtime_checks_ = checks
         clf.config_ = config
         return clf
+
+
+def _runtime_checks(config: dict[str, Any], path) -> dict[str, dict[str, Any]]:
+    """The config's re-check margins chosen on validation, checked (`_check_runtimes`)."""
+    checks = config.get("runtimes", {})
+    for runtime, check in checks.items() if isinstance(checks, dict) else [(None, checks)]:
+        margin = check.get("recheck_margin") if isinstance(check, dict) else check
+        try:
+            check_margin(margin)
+        except TextladderError:
+            raise TextladderError(f"the config.json of '{path}' records no valid re-check margin "
+                                  f"for {runtime or 'its runtimes'} ({margin!r}); give "
+                                  f"--recheck-margin, or train the model again.") from None
+    return checks
 
 
 def _check_label_space(task, prepared: list) -> None:

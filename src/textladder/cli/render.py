@@ -86,6 +86,9 @@ def show_train(report: dict[str, Any]) -> None:
         out.print(f"  --runtime {runtime}: re-checks texts within {check['recheck_margin']:g} "
                   f"log-odds of another decision ({check['rechecked']:.1%} of validation texts); "
                   f"makes the default runtime's decision on {check['agreement']:.1%} of them")
+        if check["agreement"] < check["target"]:
+            out.print(f"  [yellow]short of the {check['target']:.1%} aimed at even so: prefer "
+                      f"the default runtime for this model[/yellow]")
 
 
 def _brief(chosen: dict[str, Any]) -> str:
