@@ -108,7 +108,7 @@ def _encoder_facts(record: dict[str, Any], metric: str) -> list[str]:
                          f"({figures.get('error', default.get('error', 'no figures'))})")
             continue
         facts.append(
-            f"{record['system']} with `{option}` ({_runtime_kind(figures)}): "
+            f"{record['system']} with `{option}` ({_runtime_kind(figures, name)}): "
             f"{_agreement(figures['agreement'])} of test predictions agree with the default "
             f"runtime's; {metric} (test) "
             f"{_num(figures['test'].get(metric))} vs {_num(default['test'].get(metric))}; "
@@ -126,9 +126,10 @@ def _runtime_option(name: str, figures: dict[str, Any]) -> str:
     return f"--runtime {name}"
 
 
-def _runtime_kind(figures: dict[str, Any]) -> str:
+def _runtime_kind(figures: dict[str, Any], name: str = "") -> str:
     if "rechecked" not in figures:
-        return "int8"
+        return ("int8" if name.endswith("-alone") or not name
+                else "int8 alone: measured before re-checking existed")
     kind = (f"int8, {100 * figures['rechecked']:.1f} % of texts re-checked with the default "
             f"runtime")
     valid = figures.get("valid")
@@ -173,7 +174,8 @@ def _method() -> list[str]:
         "pair starts with an empty embedding cache, so train time includes encoding every text. "
         "After scoring, the model is saved and reloaded three times: with the default runtime, "
         "with `onnx` (the int8 export, borderline texts re-checked with the default runtime at the "
-        "margin the model chose on valid when it was saved) and "
+        "margin the model chose on valid when it was saved; rows from older runs, listed under "
+        "their table, may predate that choice or the re-check itself, and say so) and "
         "with `onnx` alone (`--recheck-margin 0`); each predicts the whole test set from an empty "
         "cache, the three in turn, three times over (each one's median time counts, so that a "
         "slow spell of the machine slows all three), and the agreement of their predictions and "

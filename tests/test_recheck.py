@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import warnings
 
 import numpy as np
 import pytest
 
 from conftest import make_task_data
 from textladder.errors import TextladderError
-from textladder.recheck import Recheck, check_margin
+from textladder.recheck import RECHECK_MARGIN, Recheck, check_margin
 from textladder.tasks import make_task
 
 
@@ -296,7 +297,7 @@ def test_a_check_that_fails_warns_and_the_model_is_saved_without_a_margin(tmp_pa
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     assert "runtimes" not in config and clf.runtime_checks_ == {}
     assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no staging folder left behind
-    assert TextClassifier.load(tmp_path / "m", runtime="onnx").recheck_.margin == 0.08
+    assert TextClassifier.load(tmp_path / "m", runtime="onnx").recheck_.margin == RECHECK_MARGIN
 
 
 def test_a_model_without_its_export_saves_no_margin_and_measures_once(tmp_path, monkeypatch):
@@ -305,7 +306,9 @@ def test_a_model_without_its_export_saves_no_margin_and_measures_once(tmp_path, 
     import textladder.classifier as classifier
 
     plain = _fit_minilm(onnx=False)
-    plain.save(tmp_path / "plain")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no export is no reason to warn
+        plain.save(tmp_path / "plain")
     assert "runtimes" not in json.loads((tmp_path / "plain" / "config.json").read_text())
 
     clf = _fit_minilm()
@@ -320,7 +323,8 @@ def test_a_model_without_its_export_saves_no_margin_and_measures_once(tmp_path, 
     assert first == second
 
 
-@pytest.mark.parametrize("runtimes", [{"onnx": {"recheck_margin": -1}}, {"onnx": "x"}, None])
+@pytest.mark.parametrize("runtimes", [{"onnx": {"recheck_margin": -1}}, {"onnx": "x"},
+                                      {"onnx": 0.1}, 0.1, {"onnx": {}}])
 def test_a_bad_margin_in_the_config_is_a_clear_error(tmp_path, runtimes):
     import json
 
@@ -332,4 +336,9 @@ def test_a_bad_margin_in_the_config_is_a_clear_error(tmp_path, runtimes):
     config["runtimes"] = runtimes
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     with pytest.raises(TextladderError, match="config.json.*re-check margin"):
-        TextClassifier.load(tmp_path / "m")
+        TextClassifier.load(tmp_path / "m", runtime="onnx")
+    # where the record does not matter, it does not stop the model loading
+    assert TextClassifier.load(tmp_path / "m").predict(texts[:2])
+    with pytest.raises(TextladderError) as given:  # tf-idf has no onnx runtime to speak of
+        TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=0)
+    assert "config.json" not in str(given.value)

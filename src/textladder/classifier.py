@@ -228,9 +228,10 @@ class TextClassifier:
             except TextladderError:  # saved without that runtime's files (e.g. onnx=false)
                 continue
             except Exception as error:  # noqa: BLE001 - see the docstring
+                reason = str(error).splitlines()[0] if str(error) else ""
                 warnings.warn(f"the {runtime} runtime could not be checked on the validation "
-                              f"texts ({type(error).__name__}: {error}); it will re-check texts "
-                              f"within {RECHECK_MARGIN:g} log-odds.", stacklevel=3)
+                              f"texts ({type(error).__name__}: {reason}); it will re-check texts "
+                              f"within {RECHECK_MARGIN:g} log-odds.", stacklevel=5)
                 continue
             finally:
                 (directory / CONFIG_NAME).unlink()
@@ -253,9 +254,9 @@ class TextClassifier:
         if recheck_margin is not None:
             check_margin(recheck_margin)
         config = read_config(path)
-        checks = _runtime_checks(config, path)
-        if recheck_margin is None:
-            recheck_margin = checks.get(runtime, {}).get("recheck_margin", RECHECK_MARGIN)
+        checks = config.get("runtimes", {})
+        if recheck_margin is None and runtime != "default":
+            recheck_margin = _recorded_margin(checks, runtime, path)
         family_config = config["family"]
         family_cls = get_family(family_config["name"])
         if family_config.get("version", 1) > family_cls.version:
@@ -280,23 +281,26 @@ class TextClassifier:
                 clf.recheck_ = Recheck(task, lambda: family_cls.load(where, exact_config, task),
                                        recheck_margin)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})
-        clf.runtime_checks_ = checks
+        clf.runtime_checks_ = checks if isinstance(checks, dict) else {}
         clf.config_ = config
         return clf
 
 
-def _runtime_checks(config: dict[str, Any], path) -> dict[str, dict[str, Any]]:
-    """The config's re-check margins chosen on validation, checked (`_check_runtimes`)."""
-    checks = config.get("runtimes", {})
-    for runtime, check in checks.items() if isinstance(checks, dict) else [(None, checks)]:
-        margin = check.get("recheck_margin") if isinstance(check, dict) else check
-        try:
-            check_margin(margin)
-        except TextladderError:
-            raise TextladderError(f"the config.json of '{path}' records no valid re-check margin "
-                                  f"for {runtime or 'its runtimes'} ({margin!r}); give "
-                                  f"--recheck-margin, or train the model again.") from None
-    return checks
+def _recorded_margin(checks: Any, runtime: str, path) -> float:
+    """The re-check margin config.json records for `runtime` (`_check_runtimes`), checked;
+    `RECHECK_MARGIN` for a model saved without one."""
+    if checks is None or (isinstance(checks, dict) and runtime not in checks):
+        return RECHECK_MARGIN
+    check = checks.get(runtime) if isinstance(checks, dict) else checks
+    margin = check.get("recheck_margin") if isinstance(check, dict) else check
+    try:
+        if not isinstance(check, dict):
+            raise TextladderError("not a record")
+        return check_margin(margin)
+    except TextladderError:
+        raise TextladderError(f"the config.json of '{path}' records no valid re-check margin "
+                              f"for the {runtime} runtime ({margin!r}); give --recheck-margin, "
+                              f"or train the model again.") from None
 
 
 def _check_label_space(task, prepared: list) -> None:

@@ -41,7 +41,8 @@ RecheckOpt = Annotated[Optional[float], typer.Option(
     help="With --runtime onnx: re-check with the default runtime the texts whose decision is "
          "within this many log-odds of another (0.08: 0.02 in probability from a threshold near "
          "0.5; 0: never). Default: the margin the model chose on its validation texts when it "
-         "was saved (train prints it).", show_default=False)]
+         "was saved (train prints it), or 0.08 for a model saved without one.",
+    show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report instead of tables.")]
 TaskOpt = Annotated[str, typer.Option(help="auto, binary, multiclass, multilabel, ordinal or "
                                            "regression.")]
