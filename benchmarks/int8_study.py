@@ -35,9 +35,9 @@ several ways; the first test texts run through each:
 
 Columns: the mean 1 - cosine of each window's vector, run alone, to the float32 one; the
 throughput with one window per run (two threads taking windows in turn, as the library runs its
-exports) and in padded batches of 32 windows of similar length (one session, two intra-op threads), each the
-median of three rounds (lowest-highest in brackets) with the variants taking turns in a rotated
-order; and the largest 1 - cosine between a window's vector run alone and run in its batch (how
+exports) and in padded batches of 32 windows of similar length (one session, two intra-op
+threads), each the median of three rounds (lowest-highest in brackets) with the variants taking
+turns in a rotated order; and the largest 1 - cosine between a window's vector run alone and run in its batch (how
 much a window's vector depends on the windows beside it). Vectors, not decisions: the main
 benchmark measures how often predictions agree."""
 BATCH = 32
@@ -101,25 +101,24 @@ def batched(path: Path) -> Callable:
     """Windows sorted by length, padded batches of `BATCH`, two intra-op threads."""
     import onnxruntime as ort
 
+    from textladder.neural.batching import size_order
+    from textladder.neural.windows import Windows, WindowBatcher
+
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def run(windows: list[list[int]]) -> np.ndarray:
-        order = np.argsort([len(w) for w in windows], kind="stable")
-        vectors = [None] * len(windows)
+        alone = np.arange(len(windows) + 1)  # each window its own text
+        batcher = WindowBatcher(Windows(windows, alone[:-1], alone), pad_id=0)
+        order = size_order(batcher.row_sizes())
+        vectors = np.zeros((len(windows), int(session.get_outputs()[0].shape[-1])), np.float32)
         for start in range(0, len(order), BATCH):
             group = order[start:start + BATCH]
-            width = max(len(windows[i]) for i in group)
-            ids = np.zeros((len(group), width), np.int64)
-            mask = np.zeros_like(ids)
-            for row, i in enumerate(group):
-                ids[row, :len(windows[i])] = windows[i]
-                mask[row, :len(windows[i])] = 1
-            out = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            for row, i in enumerate(group):
-                vectors[i] = out[row]
-        return np.stack(vectors)
+            ids, mask, _ = batcher(group)
+            vectors[group] = session.run(None, {"input_ids": ids.numpy(),
+                                                "attention_mask": mask.numpy()})[0]
+        return vectors
 
     return run
 

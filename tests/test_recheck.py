@@ -314,7 +314,8 @@ def test_a_model_without_its_export_saves_no_margin_and_measures_once(tmp_path, 
     clf = _fit_minilm()
     calls = []
     choose = classifier.choose_margin
-    monkeypatch.setattr(classifier, "choose_margin", lambda *a, **k: calls.append(1) or choose(*a, **k))
+    monkeypatch.setattr(classifier, "choose_margin",
+                        lambda *a, **k: calls.append(1) or choose(*a, **k))
     clf.save(tmp_path / "first")
     clf.save(tmp_path / "second")
     assert len(calls) == 1

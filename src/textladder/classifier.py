@@ -293,14 +293,14 @@ def _recorded_margin(checks: Any, runtime: str, path) -> float:
         return RECHECK_MARGIN
     check = checks.get(runtime) if isinstance(checks, dict) else checks
     margin = check.get("recheck_margin") if isinstance(check, dict) else check
-    try:
-        if not isinstance(check, dict):
-            raise TextladderError("not a record")
-        return check_margin(margin)
-    except TextladderError:
-        raise TextladderError(f"the config.json of '{path}' records no valid re-check margin "
-                              f"for the {runtime} runtime ({margin!r}); give --recheck-margin, "
-                              f"or train the model again.") from None
+    if isinstance(check, dict):
+        try:
+            return check_margin(margin)
+        except TextladderError:
+            pass
+    raise TextladderError(f"the config.json of '{path}' records no valid re-check margin for "
+                          f"the {runtime} runtime ({margin!r}); give --recheck-margin, or train "
+                          f"the model again.")
 
 
 def _check_label_space(task, prepared: list) -> None:

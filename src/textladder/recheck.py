@@ -57,9 +57,8 @@ def check_margin(margin: float) -> float:
     if not (isinstance(margin, numbers.Real) and not isinstance(margin, bool)
             and np.isfinite(margin) and margin >= 0):
         raise TextladderError(f"the re-check margin is a finite number of log-odds, 0 or more "
-                              f"(0 turns re-checking off; by default a model uses the one it chose on "
-                              f"validation, or {RECHECK_MARGIN:g}); "
-                              f"got {margin!r}.")
+                              f"(0 turns re-checking off; by default a model uses the one it "
+                              f"chose on validation, or {RECHECK_MARGIN:g}); got {margin!r}.")
     return float(margin)
 
 

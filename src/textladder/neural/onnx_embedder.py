@@ -41,9 +41,10 @@ def keeps_ffn_out_float(task_name: str) -> bool:
 
     A multi-label set changes when any one of its labels flips: with 28 labels (GoEmotions), all
     int8 kept 95 % of MiniLM's label sets on validation texts after the re-check at the then
-    fixed 0.08 log-odds, and 99.3 % with these six layers in float. Where one decision is made per text, all int8
-    re-checked at that margin kept 99.1-99.7 % (sst2, sst5, tweeteval), and its windows ran 25-30 %
-    faster (single-window throughput on 1,000 test texts of goemotions, sst2 and sst5).
+    fixed 0.08 log-odds, and 99.3 % with these six layers in float. Where one decision is made
+    per text, all int8 re-checked at that margin kept 99.1-99.7 % (sst2, sst5, tweeteval), and
+    its windows ran 25-30 % faster (single-window throughput on 1,000 test texts of goemotions,
+    sst2 and sst5).
     Regression outputs are never re-checked (they have no decision), so they keep the float layers.
     """
     return task_name in FLOAT_FFN_OUT_TASKS
