@@ -26,21 +26,22 @@ activation maxima measured on that dataset's training texts (as `minilm` does), 
 several ways; the first test texts run through each:
 
 - `float32`: the reference;
-- `dynamic, all int8` / `dynamic, FFN out float`: the library's exports
-  (`onnx_embedder.quantize_int8`: onnxruntime's dynamic quantisation, one activation scale per
-  run), for single-label and for multi-label tasks;
-- `per-token, ...`: `per_token_int8.rewrite_per_token`, one activation scale per token;
+- `dynamic, all int8` / `dynamic, FFN out float`: onnxruntime's dynamic quantisation, one
+  activation scale per run (the library's exports until per-token scales replaced it), for
+  single-label and for multi-label tasks;
+- `per-token, ...`: the library's exports (`onnx_embedder.quantize_int8`, one activation scale
+  per token, `per_token_int8.py`);
 - `8-bit blocks (MatMulNBits)`: onnxruntime's block-wise 8-bit weights (blocks of 32, accuracy
   level 4).
 
 Columns: the mean 1 - cosine of each window's vector, run alone, to the float32 one; the
-throughput with one window per run (two threads taking windows in turn, as the library runs its
-exports) and in padded batches of 32 windows of similar length (one session, two intra-op
-threads), each the median of three rounds (lowest-highest in brackets) with the variants taking
-turns in a rotated order; and the largest 1 - cosine between a window's vector run alone and run in its batch (how
-much a window's vector depends on the windows beside it). Vectors, not decisions: the main
+throughput with one window per run and in padded batches of windows of similar length
+(`onnx_embedder.BATCH` of them), two threads taking runs in turn on one session, each the median
+of three rounds (lowest-highest in brackets) with the variants taking turns in a rotated order;
+and the largest 1 - cosine between a window's vector run alone and run in its batch (how much a
+window's vector depends on the windows beside it). The library runs per-token exports in
+batches and dynamic ones one window per run. Vectors, not decisions: the main
 benchmark measures how often predictions agree."""
-BATCH = 32
 ROUNDS = 3
 SEED = 0
 
@@ -51,12 +52,10 @@ def build_variants(train_texts: list[str], scratch: Path) -> tuple[dict[str, Pat
     from onnxruntime.quantization.matmul_nbits_quantizer import (
         DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer)
 
-    from benchmarks.per_token_int8 import rewrite_per_token
     from textladder.encoders.onnx_sentence import (
         sentence_maxima, sentence_pipeline, tokenize_as_exported)
     from textladder.encoders.sentence import SentenceEncoder
-    from textladder.neural.onnx_embedder import (
-        export_float, narrowing_matmuls, quantize_int8, quiet_export)
+    from textladder.neural.onnx_embedder import export_float, quantize_int8, quiet_export
     from textladder.neural.transformer import WindowEmbedder
 
     model = SentenceEncoder(cache=False, device="cpu").model
@@ -65,16 +64,14 @@ def build_variants(train_texts: list[str], scratch: Path) -> tuple[dict[str, Pat
     files = {"float32": scratch / "float.onnx"}
     export_float(WindowEmbedder(list(model)[0].auto_model), files["float32"], maxima)
     plain = files["float32"]
-    ffn_out = narrowing_matmuls(plain)
-    for name, ffn_out_float in [("dynamic, all int8", False), ("dynamic, FFN out float", True)]:
+    for name, quantize, ffn_out_float in [
+            ("dynamic, all int8", quantize_dynamic_int8, False),
+            ("dynamic, FFN out float", quantize_dynamic_int8, True),
+            ("per-token, all int8", quantize_int8, False),
+            ("per-token, FFN out float", quantize_int8, True)]:
         files[name] = scratch / f"{len(files)}.onnx"
-        quantize_int8(plain, files[name], ffn_out_float)
+        quantize(plain, files[name], ffn_out_float)
     with quiet_export():
-        graph = onnx.load(str(plain))
-        for name, keep in [("per-token, all int8", frozenset()),
-                           ("per-token, FFN out float", frozenset(ffn_out))]:
-            files[name] = scratch / f"{len(files)}.onnx"
-            onnx.save(rewrite_per_token(graph, keep), str(files[name]))
         config = DefaultWeightOnlyQuantConfig(block_size=32, is_symmetric=True, accuracy_level=4,
                                               bits=8)
         blocks = MatMulNBitsQuantizer(onnx.load(str(plain)), bits=8, block_size=32,
@@ -89,38 +86,38 @@ def build_variants(train_texts: list[str], scratch: Path) -> tuple[dict[str, Pat
     return files, windows
 
 
-def one_per_run(path: Path) -> Callable:
-    """Windows one per run, two threads taking them in turn (the library's runtime)."""
-    from textladder.neural.onnx_embedder import OnnxWindowEmbedder
+def quantize_dynamic_int8(plain: Path, path: Path, ffn_out_float: bool) -> None:
+    """onnxruntime's dynamic quantisation of every MatMul (int8 weights, one scale per output
+    channel; one activation scale per run), the library's export before per-token scales."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    embedder = OnnxWindowEmbedder(path, threads=2)
-    return embedder.run_windows
+    from textladder.neural.onnx_embedder import narrowing_matmuls, quiet_export
+
+    with quiet_export():
+        quantize_dynamic(str(plain), str(path), weight_type=QuantType.QInt8,
+                         per_channel=True, op_types_to_quantize=["MatMul"],
+                         nodes_to_exclude=narrowing_matmuls(plain) if ffn_out_float else [])
+
+
+def one_per_run(path: Path) -> Callable:
+    """Windows one per run, two threads taking them in turn."""
+    return _runner(path, batch_size=1)
 
 
 def batched(path: Path) -> Callable:
-    """Windows sorted by length, padded batches of `BATCH`, two intra-op threads."""
-    import onnxruntime as ort
+    """Windows sorted by length, padded batches of `onnx_embedder.BATCH`, two threads taking
+    batches in turn (the library's runtime for per-token exports)."""
+    from textladder.neural.onnx_embedder import BATCH
 
-    from textladder.neural.batching import size_order
-    from textladder.neural.windows import Windows, WindowBatcher
+    return _runner(path, batch_size=BATCH)
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
-    def run(windows: list[list[int]]) -> np.ndarray:
-        alone = np.arange(len(windows) + 1)  # each window its own text
-        batcher = WindowBatcher(Windows(windows, alone[:-1], alone), pad_id=0)
-        order = size_order(batcher.row_sizes())
-        vectors = np.zeros((len(windows), int(session.get_outputs()[0].shape[-1])), np.float32)
-        for start in range(0, len(order), BATCH):
-            group = order[start:start + BATCH]
-            ids, mask, _ = batcher(group)
-            vectors[group] = session.run(None, {"input_ids": ids.numpy(),
-                                                "attention_mask": mask.numpy()})[0]
-        return vectors
+def _runner(path: Path, batch_size: int) -> Callable:
+    from textladder.neural.onnx_embedder import OnnxWindowEmbedder
 
-    return run
+    embedder = OnnxWindowEmbedder(path, threads=2)
+    embedder.batch_size = batch_size  # whatever the graph: the study measures both ways
+    return embedder.run_windows
 
 
 def one_minus_cosines(vectors: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -145,7 +142,7 @@ def study(dataset: str, texts: int, root: Path) -> list[dict]:
                    for way, make in [("single", one_per_run), ("batched", batched)]}
         seconds = {key: [] for key in runners}
         vectors = {}
-        longest = sorted(windows, key=len)[-BATCH:]
+        longest = sorted(windows, key=len)[-64:]
         for run in runners.values():  # warm up, with the largest shapes the runs will see
             run(longest)
         keys = list(runners)

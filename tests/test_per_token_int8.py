@@ -1,4 +1,4 @@
-"""The int8 study's per-token rewrite: close to float, and a token's output ignores its batch."""
+"""The per-token int8 rewrite: close to float, and a token's output ignores its batch."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 ort = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")
 
-from benchmarks.per_token_int8 import rewrite_per_token  # noqa: E402
+from textladder.neural.per_token_int8 import rewrite_per_token, runs_in_batches  # noqa: E402
 
 
 class TwoLayers(torch.nn.Module):
@@ -62,3 +62,63 @@ def test_nodes_kept_in_float_stay_matmuls(tmp_path):
     first = next(n.name for n in graph.graph.node if n.op_type == "MatMul")
     ops = [n.op_type for n in rewrite_per_token(graph, frozenset({first})).graph.node]
     assert ops.count("MatMul") == 1 and ops.count("MatMulIntegerToFloat") == 1
+
+
+def test_only_graphs_with_a_scale_per_run_are_run_one_window_at_a_time(tmp_path):
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from textladder.neural.onnx_embedder import BATCH, OnnxWindowEmbedder
+
+    graph = _float_graph(tmp_path)
+    assert runs_in_batches(rewrite_per_token(graph))
+    quantize_dynamic(str(tmp_path / "float.onnx"), str(tmp_path / "dynamic.onnx"),
+                     weight_type=QuantType.QInt8,
+                     op_types_to_quantize=["MatMul"])
+    assert not runs_in_batches(onnx.load(str(tmp_path / "dynamic.onnx")))
+    exported = _exported_embedder(tmp_path)
+    assert OnnxWindowEmbedder(exported["per-token"]).batch_size == BATCH
+    assert OnnxWindowEmbedder(exported["dynamic"]).batch_size == 1
+
+
+class MeanOfTokens(torch.nn.Module):
+    """A stand-in window embedder: embedding, one linear layer, masked mean."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            self.embed, self.dense = torch.nn.Embedding(50, 16), torch.nn.Linear(16, 8)
+
+    def forward(self, input_ids, attention_mask):
+        mask = attention_mask.unsqueeze(-1).float()
+        return (self.dense(self.embed(input_ids)) * mask).sum(1) / mask.sum(1)
+
+
+def _exported_embedder(tmp_path):
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from textladder.neural.onnx_embedder import export_float, quantize_int8
+
+    plain = tmp_path / "embedder.onnx"
+    export_float(MeanOfTokens(), plain)
+    files = {"per-token": tmp_path / "per-token.onnx", "dynamic": tmp_path / "dyn.onnx"}
+    quantize_int8(plain, files["per-token"])
+    # the MatMuls only, as the library quantised them (a quantised Gather would fix the scale)
+    quantize_dynamic(str(plain), str(files["dynamic"]), weight_type=QuantType.QInt8,
+                     op_types_to_quantize=["MatMul"])
+    return files
+
+
+def test_batched_runs_give_each_window_its_vector_alone_and_empty_windows_zeros(tmp_path):
+    from textladder.neural.onnx_embedder import BATCH, OnnxWindowEmbedder
+
+    embedder = OnnxWindowEmbedder(_exported_embedder(tmp_path)["per-token"], threads=2)
+    rng = np.random.default_rng(2)
+    windows = [list(rng.integers(1, 50, size=n)) for n in rng.integers(1, 12, size=2 * BATCH + 3)]
+    windows[5] = []
+    together = embedder.run_windows(windows)
+    for i in (0, 7, len(windows) - 1):
+        np.testing.assert_allclose(together[i], embedder.run_windows([windows[i]])[0],
+                                   rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(together[5], 0)
+    assert np.abs(together[[0, 7]]).min() > 0  # real vectors, not left as zeros

@@ -2,18 +2,21 @@
 
 `export_int8(embedder, path, maxima, ffn_out_float)` traces a `WindowEmbedder` (input ids and
 attention mask in, one mean-pooled vector per window out) to ONNX and quantises its matrix
-multiplications to int8 with per-channel scales (onnxruntime's dynamic quantisation; the
-embedding tables stay float32).
+multiplications to int8: int8 weights with one scale per output channel, activations with one
+scale per token (`per_token_int8.py`); the embedding tables stay float32.
 Given the activation maxima measured on training windows, it first smooths the activations
 (`smoothing.py`): on MiniLM and sst5 sentences, 1 - cosine to the float vectors drops about four
 times. The vectors are close to the original's, not equal; the benchmark reports how often
-predictions agree. `OnnxWindowEmbedder` runs that file with onnxruntime, one window at a time,
-and stands in for the torch embedder (same inputs, same outputs). Training never uses it.
+predictions agree. `OnnxWindowEmbedder` runs that file with onnxruntime and stands in for the
+torch embedder (same inputs, same outputs). Training never uses it.
 
 Which layers stay in float depends on the task (`keeps_ffn_out_float`): for multi-label and
 regression tasks the feed-forward output projections, where int8 loses most, stay in float; for
 the others every layer is int8, about a quarter faster, and the re-check (`recheck.py`)
 recomputes the borderline texts instead.
+
+Models saved before per-token scales carry onnxruntime's dynamic quantisation (one scale per
+run); `OnnxWindowEmbedder` still runs them, one window per run.
 """
 
 from __future__ import annotations
@@ -61,15 +64,15 @@ def export_int8(embedder: nn.Module, path: Path, maxima: dict | None = None,
 
 
 def quantize_int8(plain: Path, path: Path, ffn_out_float: bool = False) -> None:
-    """Quantise the float graph `plain` to `path` as `export_int8` does: onnxruntime's dynamic
-    quantisation of every MatMul, int8 weights with one scale per output channel, except the
+    """Quantise the float graph `plain` to `path` as `export_int8` does: every MatMul with a
+    constant weight in int8 with per-token activation scales (`per_token_int8.py`), except the
     feed-forward output projections if `ffn_out_float`."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    import onnx
 
-    with quiet_export():
-        quantize_dynamic(str(plain), str(path), weight_type=QuantType.QInt8,
-                         per_channel=True, op_types_to_quantize=["MatMul"],
-                         nodes_to_exclude=narrowing_matmuls(plain) if ffn_out_float else [])
+    from textladder.neural.per_token_int8 import rewrite_per_token
+
+    keep = frozenset(narrowing_matmuls(plain)) if ffn_out_float else frozenset()
+    onnx.save(rewrite_per_token(onnx.load(str(plain)), keep), str(path))
 
 
 def export_float(embedder: nn.Module, path: Path, maxima: dict | None = None) -> None:
@@ -134,20 +137,25 @@ class OnnxWindowEmbedder(nn.Module):
     """An int8 ONNX encoder behind the torch embedder's interface (CPU only).
 
     The file is read once: `digest` (its SHA-256) names exactly the graph the session runs.
-    Windows run one at a time, each on one thread, `threads` of them at once.
+    `threads` threads share the session, each running its own batches on one core: a batch of
+    short windows is too small to split among threads.
     """
 
     def __init__(self, path: Path, threads: int | None = None):
         super().__init__()
         import hashlib
 
+        import onnx
         import onnxruntime as ort
+
+        from textladder.neural.per_token_int8 import runs_in_batches
 
         if not Path(path).is_file():
             raise TextladderError(f"'{path}' is missing: this model was saved without its ONNX "
                                   f"export; predict with --runtime default, or retrain it.")
         graph = Path(path).read_bytes()
         self.digest = hashlib.sha256(graph).hexdigest()
+        self.batch_size = BATCH if runs_in_batches(onnx.load_from_string(graph)) else 1
         self.threads = max(1, threads or torch.get_num_threads())
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
@@ -162,27 +170,47 @@ class OnnxWindowEmbedder(nn.Module):
         return torch.from_numpy(self.run_windows([ids[i, :n] for i, n in enumerate(lengths)]))
 
     def run_windows(self, windows: Sequence[Sequence[int]]) -> np.ndarray:
-        """One vector per window of token ids (without padding), one run per window.
+        """One vector per window of token ids (without padding).
 
-        Dynamic quantisation scales activations by the largest in the run: windows run together
-        would change each other's vectors. One at a time, a text's vector never depends on its
-        neighbours, and short windows carry no padding. A window is too small to share among
-        threads, so the threads take different windows instead (the session is thread-safe).
-        Give it many windows at once: the threads wait for each other only at the end.
+        Windows run in batches of similar length, padded; a window's vector does not depend
+        on the others in its batch (per-token scales). Exports with one scale per run (saved
+        before per-token scales) run one window per run instead: run together, windows would
+        change each other's vectors. Give it many windows at once: the threads wait for each
+        other only at the end.
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        def run(window) -> np.ndarray:
-            ids = np.asarray(window, dtype=np.int64)[None, :]
-            if ids.size == 0:  # no tokens to pool: a zero vector, as the torch embedder gives
-                return np.zeros((1, self.dimension), dtype=np.float32)
-            return self.session.run(None, {"input_ids": ids,
-                                           "attention_mask": np.ones_like(ids)})[0]
+        from textladder.neural.batching import size_order
 
-        if self.threads == 1 or len(windows) < 2:
-            vectors = [run(w) for w in windows]
+        vectors = np.zeros((len(windows), self.dimension), dtype=np.float32)
+        lengths = np.array([len(w) for w in windows], dtype=int)
+        order = size_order(lengths)
+        order = order[lengths[order] > 0]  # no tokens to pool: a zero vector, as in torch
+        batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+
+        def run(batch: np.ndarray) -> None:
+            ids, mask = padded([windows[i] for i in batch])
+            vectors[batch] = self.session.run(None, {"input_ids": ids,
+                                                     "attention_mask": mask})[0]
+
+        if self.threads == 1 or len(batches) < 2:
+            for batch in batches:
+                run(batch)
         else:
             with ThreadPoolExecutor(self.threads) as pool:
-                vectors = list(pool.map(run, windows))
-        return (np.concatenate(vectors) if vectors
-                else np.zeros((0, self.dimension), dtype=np.float32))
+                list(pool.map(run, batches))
+        return vectors
+
+
+BATCH = 16  # windows per run: on MiniLM, 8-32 ran at about the same speed, single runs slower
+
+
+def padded(windows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids padded to the longest window (with id 0, which the mask hides), and the mask."""
+    width = max(len(w) for w in windows)
+    ids = np.zeros((len(windows), width), dtype=np.int64)
+    mask = np.zeros((len(windows), width), dtype=np.int64)
+    for row, window in enumerate(windows):
+        ids[row, :len(window)] = window
+        mask[row, :len(window)] = 1
+    return ids, mask
