@@ -245,7 +245,7 @@ def _study_line() -> list[str]:
     return ["- **int8 study** (`benchmarks/int8-study.md`, `python -m benchmarks int8-study`, "
             "its own command, date and commit inside): ways of quantising the encoder compared on "
             "its vectors (closeness to float32, throughput one window per run and in padded "
-            "batches)."]
+            "batches, how much a window's vector depends on its batch)."]
 
 
 def _runs(doc: dict[str, Any]) -> list[tuple[str, str, str]]:

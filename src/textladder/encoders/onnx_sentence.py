@@ -5,9 +5,10 @@ pooling, optional L2 normalisation) and refuses pipelines the export cannot repr
 pooling, dense layers). `export_sentence_int8` writes the transformer + mean pooling as int8 ONNX,
 smoothed with activation maxima measured on training texts (`sentence_maxima`).
 `OnnxSentenceEncoder` embeds with that file and the encoder's tokenizer (truncating at the model's
-own maximum length, as sentence-transformers does), one text per run so that a text's vector never
-depends on the texts beside it (so `batch_size` does not apply), through its own embedding cache:
-its vectors differ slightly from the torch ones and never mix with them.
+own maximum length, as sentence-transformers does), in batches of similar length whose texts do
+not change each other's vectors (`OnnxWindowEmbedder`: its own batch size, so `batch_size` does
+not apply), through its own embedding cache: its vectors differ slightly from the torch ones and
+never mix with them.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class OnnxSentenceEncoder(SentenceEncoder):
 
         start = time.perf_counter()
         windows = tokenize_as_exported(self.tokenizer, texts, self.pipeline)["input_ids"]
-        vectors = self.embedder.run_windows(windows)  # the whole chunk at once: no padding
+        vectors = self.embedder.run_windows(windows)  # the whole chunk: it sorts and batches
         if self.pipeline["normalize"]:
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         self.seconds += time.perf_counter() - start

@@ -47,7 +47,8 @@ def keeps_ffn_out_float(task_name: str) -> bool:
     fixed 0.08 log-odds, and 99.3 % with these six layers in float. Where one decision is made
     per text, all int8 re-checked at that margin kept 99.1-99.7 % (sst2, sst5, tweeteval), and
     its windows ran 25-30 % faster (single-window throughput on 1,000 test texts of goemotions,
-    sst2 and sst5).
+    sst2 and sst5). Both measured with onnxruntime's dynamic quantisation, before per-token
+    scales; with them, all int8 ran 10-26 % faster in batches (`benchmarks/int8-study.md`).
     Regression outputs are never re-checked (they have no decision), so they keep the float layers.
     """
     return task_name in FLOAT_FFN_OUT_TASKS
@@ -119,8 +120,8 @@ def narrowing_matmuls(path: Path) -> list[str]:
 
     Their inputs (after GELU) have the widest, most outlying ranges in a transformer, so int8
     loses most there: on MiniLM and sst5 sentences, keeping these six of 36 in float cuts
-    1 - cosine to the float vectors from 0.0023 to 0.0005 and costs about a fifth of the
-    throughput.
+    1 - cosine to the float vectors from 0.0014 to 0.0004 and costs about a sixth of the
+    throughput (per-token scales, `benchmarks/int8-study.md`).
     Read from the graph's weight shapes ([in, out], as the exporter writes linear layers), so
     it needs no layer names; any other narrowing linear layer would stay in float too.
     """
