@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -81,7 +83,9 @@ def test_the_onnx_runtime_predicts_like_the_default(tmp_path):
     texts, labels = make_task_data("multiclass")
     clf = TextClassifier(model="finetune", model_params=tiny_settings("finetune", tmp_path))
     clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
-    assert (tmp_path / "m" / "encoder" / "encoder-int8.onnx").is_file()
+    export = tmp_path / "m" / "encoder" / "encoder-int8.onnx"
+    recorded = TextClassifier.load(tmp_path / "m").runtime_checks_["onnx"]
+    assert recorded["export"] == hashlib.sha256(export.read_bytes()).hexdigest()
     fast = TextClassifier.load(tmp_path / "m", runtime="onnx")
     from textladder.neural.onnx_embedder import OnnxWindowEmbedder
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import warnings
 
@@ -219,7 +220,8 @@ def test_a_saved_model_keeps_the_margin_its_validation_texts_chose(tmp_path):
     fast = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=0)
     expected = choose_margin(clf.task_, clf.predict_output(texts[:30]),
                              fast.predict_output(texts[:30]))
-    assert recorded == pytest.approx(expected) and recorded["texts"] == 30
+    export = hashlib.sha256((tmp_path / "m" / "encoder-int8.onnx").read_bytes()).hexdigest()
+    assert recorded == pytest.approx({**expected, "export": export}) and recorded["texts"] == 30
     assert clf.runtime_checks_ == {"onnx": recorded}
 
     own = TextClassifier.load(tmp_path / "m", runtime="onnx")
@@ -343,3 +345,26 @@ def test_a_bad_margin_in_the_config_is_a_clear_error(tmp_path, runtimes):
     with pytest.raises(TextladderError) as given:  # tf-idf has no onnx runtime to speak of
         TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=0)
     assert "config.json" not in str(given.value)
+
+
+@pytest.mark.parametrize("record", ["another export", "no export named"])
+def test_a_margin_chosen_for_another_export_is_dropped_when_saved_again(tmp_path, record):
+    import json
+
+    from textladder import TextClassifier
+
+    _fit_minilm().save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    if record == "another export":  # as a model saved by another textladder, torch, onnxruntime
+        config["runtimes"]["onnx"]["export"] = "0" * 64
+    else:  # as a model saved before records named their export
+        del config["runtimes"]["onnx"]["export"]
+    config["runtimes"]["onnx"]["recheck_margin"] = 0.3
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    loaded = TextClassifier.load(tmp_path / "m")
+    with pytest.warns(UserWarning, match="not the one its re-check margin was chosen for"):
+        loaded.save(tmp_path / "again")
+    assert "runtimes" not in json.loads((tmp_path / "again" / "config.json").read_text())
+    assert loaded.runtime_checks_ == {}
+    assert TextClassifier.load(tmp_path / "again", runtime="onnx").recheck_.margin == RECHECK_MARGIN
+    assert TextClassifier.load(tmp_path / "m", runtime="onnx").recheck_.margin == 0.3

@@ -14,6 +14,7 @@ workflows and the command line, not here.
 from __future__ import annotations
 
 import copy
+import hashlib
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -200,9 +201,11 @@ class TextClassifier:
 
         def write_files(directory: Path) -> None:
             self.family_.save(directory)
-            checks = self._check_runtimes(directory, config)
-            if checks:
-                config["runtimes"] = checks
+            self._check_runtimes(directory, config)
+            self.runtime_checks_ = self._checks_of_these_files(directory)
+            config.pop("runtimes", None)
+            if self.runtime_checks_:
+                config["runtimes"] = self.runtime_checks_
 
         return save_model_dir(path, config, write_files)
 
@@ -237,9 +240,32 @@ class TextClassifier:
                 (directory / CONFIG_NAME).unlink()
             check = choose_margin(self.task_, exact, fast)
             if check is not None:
+                check["export"] = files_digest(self.family_.runtime_files(directory, runtime))
                 self.runtime_checks_[runtime] = check
         self._validation = None
         return self.runtime_checks_
+
+    def _checks_of_these_files(self, directory: Path) -> dict[str, Any]:
+        """The runtime checks that hold for the files just written into `directory`.
+
+        A margin was chosen on one export's outputs. A model loaded and saved again exports
+        anew, and the export can change (another textladder, torch or onnxruntime); a check
+        recorded for other files, or for files it did not name (saved before checks named
+        them), is dropped with a warning, and the runtime re-checks at `RECHECK_MARGIN`."""
+        kept = {}
+        for runtime, check in self.runtime_checks_.items():
+            if runtime not in type(self.family_).runtimes:
+                continue  # nothing of this family's runs with it
+            digest = files_digest(self.family_.runtime_files(directory, runtime))
+            if isinstance(check, dict) and digest is not None and check.get("export") == digest:
+                kept[runtime] = check
+            else:
+                warnings.warn(f"this model's {runtime} export is not the one its re-check margin "
+                              f"was chosen for (a model saved before, by another version of "
+                              f"textladder, torch or onnxruntime); the saved copy re-checks "
+                              f"texts within {RECHECK_MARGIN:g} log-odds. Train it again to "
+                              f"choose a margin for this export.", stacklevel=4)
+        return kept
 
     @classmethod
     def load(cls, path: str | Path, runtime: str = "default",
@@ -284,6 +310,19 @@ class TextClassifier:
         clf.runtime_checks_ = checks if isinstance(checks, dict) else {}
         clf.config_ = config
         return clf
+
+
+def files_digest(paths: list[Path]) -> str | None:
+    """One SHA-256 over the files' contents, in order; None if there are none or one is
+    missing."""
+    if not paths or not all(Path(p).is_file() for p in paths):
+        return None
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 def _recorded_margin(checks: Any, runtime: str, path) -> float:

@@ -95,6 +95,12 @@ class ModelFamily(ABC):
                                   f"{' or '.join(self.runtimes)}, not '{runtime}'; pass --runtime "
                                   f"{self.runtimes[0]}.")
 
+    def runtime_files(self, directory: Path, runtime: str) -> list[Path]:
+        """The files in a saved `directory` that `runtime` predicts with, beyond the default
+        runtime's (none for a family with one runtime): what a margin chosen for that runtime
+        was measured on."""
+        return []
+
     def to_config(self) -> dict[str, Any]:
         """The `family` section of the model config: name, version, settings and choices."""
         return {

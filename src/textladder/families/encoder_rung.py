@@ -46,6 +46,15 @@ class EncoderRung(TorchFamily):
         with the feed-forward outputs in float, and keep them."""
         return self.chosen_.get("onnx_ffn_out_float", True)
 
+    def runtime_files(self, directory: Path, runtime: str) -> list[Path]:
+        from textladder.neural.onnx_embedder import ONNX_FILE
+
+        return [self._export_folder(directory) / ONNX_FILE] if runtime == "onnx" else []
+
+    def _export_folder(self, directory: Path) -> Path:
+        """Where in a saved model directory the ONNX export lies."""
+        return directory
+
     def _check_saveable(self) -> None:
         if getattr(self, "runtime_", "default") != "default":
             raise TextladderError(f"a model loaded with runtime {self.runtime_} cannot be saved "

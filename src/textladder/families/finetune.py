@@ -158,6 +158,9 @@ class FinetuneFamily(EncoderRung):
             export_int8(self.module_.embed_windows, target / ONNX_FILE, self.onnx_maxima_,
                         self._onnx_ffn_out_float())
 
+    def _export_folder(self, directory: Path) -> Path:
+        return directory / ENCODER_FILES
+
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)
         if runtime == "onnx":  # needs only the export: the torch encoder is dropped
