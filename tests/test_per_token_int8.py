@@ -64,16 +64,43 @@ def test_nodes_kept_in_float_stay_matmuls(tmp_path):
     assert ops.count("MatMul") == 1 and ops.count("MatMulIntegerToFloat") == 1
 
 
-def test_only_graphs_with_a_scale_per_run_are_run_one_window_at_a_time(tmp_path):
+def test_the_rounding_is_per_token_int8_as_numpy_computes_it(tmp_path):
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        layer = torch.nn.Linear(16, 8, bias=False)
+    path = tmp_path / "layer.onnx"
+    axes = {0: "batch", 1: "tokens"}
+    torch.onnx.export(layer.eval(), (torch.ones(2, 3, 16),), str(path), opset_version=17,
+                      dynamo=False, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": axes, "y": axes})
+    x = np.random.default_rng(3).normal(size=(2, 5, 16)).astype(np.float32)
+    x[0, 1] = 0  # a token of zeros
+    weight = layer.weight.detach().numpy().T  # [in, out], as the graph holds it
+    scale = np.maximum(np.abs(x).max(-1, keepdims=True), 1e-8) / 127
+    w_scale = np.abs(weight).max(0) / 127
+    expected = (np.round(x / scale) @ np.round(weight / w_scale)) * w_scale * scale
+    quantised = _run(rewrite_per_token(onnx.load(str(path))), x)
+    np.testing.assert_allclose(quantised, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(quantised[0, 1], 0)
+    assert np.abs(quantised - x @ weight).max() > 1e-5  # rounded, not float
+
+
+def test_graphs_past_opset_17_are_refused(tmp_path):
+    graph = _float_graph(tmp_path)
+    graph.opset_import[0].version = 18
+    with pytest.raises(ValueError, match="opset 17"):
+        rewrite_per_token(graph)
+
+
+def test_only_graphs_the_rewrite_wrote_run_in_batches(tmp_path):
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from textladder.neural.onnx_embedder import BATCH, OnnxWindowEmbedder
 
     graph = _float_graph(tmp_path)
-    assert runs_in_batches(rewrite_per_token(graph))
+    assert runs_in_batches(rewrite_per_token(graph)) and not runs_in_batches(graph)
     quantize_dynamic(str(tmp_path / "float.onnx"), str(tmp_path / "dynamic.onnx"),
-                     weight_type=QuantType.QInt8,
-                     op_types_to_quantize=["MatMul"])
+                     weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
     assert not runs_in_batches(onnx.load(str(tmp_path / "dynamic.onnx")))
     exported = _exported_embedder(tmp_path)
     assert OnnxWindowEmbedder(exported["per-token"]).batch_size == BATCH
@@ -122,3 +149,46 @@ def test_batched_runs_give_each_window_its_vector_alone_and_empty_windows_zeros(
                                    rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(together[5], 0)
     assert np.abs(together[[0, 7]]).min() > 0  # real vectors, not left as zeros
+
+
+def _tiny_bert_exports(tmp_path):
+    """A 2-layer random BERT (attention and all) behind `WindowEmbedder`, exported per token and
+    with onnxruntime's dynamic quantisation."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import BertConfig, BertModel
+
+    from textladder.neural.onnx_embedder import export_float, quantize_int8
+    from textladder.neural.transformer import WindowEmbedder
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        bert = BertModel(BertConfig(vocab_size=60, hidden_size=32, num_hidden_layers=2,
+                                    num_attention_heads=2, intermediate_size=64,
+                                    max_position_embeddings=64), add_pooling_layer=False)
+    plain = tmp_path / "bert.onnx"
+    export_float(WindowEmbedder(bert), plain)
+    files = {"per-token": tmp_path / "bert-per-token.onnx", "dynamic": tmp_path / "bert-dyn.onnx"}
+    quantize_int8(plain, files["per-token"])
+    quantize_dynamic(str(plain), str(files["dynamic"]), weight_type=QuantType.QInt8,
+                     op_types_to_quantize=["MatMul"])
+    return files
+
+
+@pytest.mark.parametrize("export", ["per-token", "dynamic"])
+def test_windows_of_a_transformer_get_their_vectors_alone_whatever_batch_and_threads(tmp_path,
+                                                                                     export):
+    pytest.importorskip("transformers")
+    from textladder.neural.onnx_embedder import BATCH, OnnxWindowEmbedder
+
+    path = _tiny_bert_exports(tmp_path)[export]
+    rng = np.random.default_rng(4)
+    windows = [list(rng.integers(1, 60, size=n)) for n in rng.integers(2, 40, size=3 * BATCH + 5)]
+    alone = np.concatenate([OnnxWindowEmbedder(path, threads=1).run_windows([w])
+                            for w in windows])
+    for threads in (1, 2, 3):
+        together = OnnxWindowEmbedder(path, threads=threads).run_windows(windows)
+        if export == "dynamic":  # one window per run: exactly its vector alone
+            np.testing.assert_array_equal(together, alone)
+        else:  # padded under attention: the same up to float rounding
+            np.testing.assert_allclose(together, alone, rtol=1e-4, atol=1e-5)
+    assert np.abs(alone[0] - alone[1]).max() > 1e-3  # different windows, different vectors

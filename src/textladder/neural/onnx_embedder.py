@@ -48,7 +48,8 @@ def keeps_ffn_out_float(task_name: str) -> bool:
     per text, all int8 re-checked at that margin kept 99.1-99.7 % (sst2, sst5, tweeteval), and
     its windows ran 25-30 % faster (single-window throughput on 1,000 test texts of goemotions,
     sst2 and sst5). Both measured with onnxruntime's dynamic quantisation, before per-token
-    scales; with them, all int8 ran 10-26 % faster in batches (`benchmarks/int8-study.md`).
+    scales; with them, all int8 ran 10-26 % faster in batches of 32 (`benchmarks/int8-study.md`,
+    at d95701d).
     Regression outputs are never re-checked (they have no decision), so they keep the float layers.
     """
     return task_name in FLOAT_FFN_OUT_TASKS
@@ -120,8 +121,8 @@ def narrowing_matmuls(path: Path) -> list[str]:
 
     Their inputs (after GELU) have the widest, most outlying ranges in a transformer, so int8
     loses most there: on MiniLM and sst5 sentences, keeping these six of 36 in float cuts
-    1 - cosine to the float vectors from 0.0014 to 0.0004 and costs about a sixth of the
-    throughput (per-token scales, `benchmarks/int8-study.md`).
+    1 - cosine to the float vectors from 0.0014 to 0.0004 and cost about a sixth of the
+    throughput (per-token scales in batches of 32, `benchmarks/int8-study.md` at d95701d).
     Read from the graph's weight shapes ([in, out], as the exporter writes linear layers), so
     it needs no layer names; any other narrowing linear layer would stay in float too.
     """
@@ -174,10 +175,11 @@ class OnnxWindowEmbedder(nn.Module):
         """One vector per window of token ids (without padding).
 
         Windows run in batches of similar length, padded; a window's vector does not depend
-        on the others in its batch (per-token scales). Exports with one scale per run (saved
-        before per-token scales) run one window per run instead: run together, windows would
-        change each other's vectors. Give it many windows at once: the threads wait for each
-        other only at the end.
+        on the others in its batch beyond float rounding (per-token scales). Exports with one
+        scale per run (saved before per-token scales) run one window per run instead: run
+        together, windows would change each other's vectors. Give it many windows at once: the
+        threads wait for each other only at the end, and share out fewer windows than
+        `threads` full batches in smaller batches.
         """
         from concurrent.futures import ThreadPoolExecutor
 
@@ -187,7 +189,8 @@ class OnnxWindowEmbedder(nn.Module):
         lengths = np.array([len(w) for w in windows], dtype=int)
         order = size_order(lengths)
         order = order[lengths[order] > 0]  # no tokens to pool: a zero vector, as in torch
-        batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        size = max(1, min(self.batch_size, -(-len(order) // self.threads)))
+        batches = [order[i:i + size] for i in range(0, len(order), size)]
 
         def run(batch: np.ndarray) -> None:
             ids, mask = padded([windows[i] for i in batch])
@@ -203,7 +206,11 @@ class OnnxWindowEmbedder(nn.Module):
         return vectors
 
 
-BATCH = 16  # windows per run: on MiniLM, 8-32 ran at about the same speed, single runs slower
+# Windows per run. On MiniLM (1,000 test texts of each benchmark dataset, two threads), batches
+# of 16 ran at 670-750 windows/s: the fastest of 8, 16 and 32 or within 10 % of it, 40-75 %
+# faster than the same export one window per run, and 10-33 % faster than the dynamic
+# quantisation one window per run (measured while choosing it; the int8 study measures 16).
+BATCH = 16
 
 
 def padded(windows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:

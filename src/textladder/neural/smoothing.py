@@ -51,7 +51,8 @@ class SmoothedLinear(nn.Module):
 def input_maxima(embedder: nn.Module, windows: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
     """The largest absolute input of every linear layer, per input channel, over `windows`.
 
-    Each window (token ids) runs alone, without padding, as the int8 runtime runs it.
+    Each window (token ids) runs alone, without padding: padding would add rows of its own to
+    the maxima.
     """
     maxima: dict[str, torch.Tensor] = {}
 
