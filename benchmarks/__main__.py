@@ -45,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--data-root", type=Path, help="folder of <dataset>/{train,valid,test}.csv; "
                      "default: ../shared/data beside the repository")
     run.add_argument("--output", type=Path, help="results file to merge into")
+    run.add_argument("--keep-models", type=Path, metavar="DIR",
+                     help="also save each fitted textladder model as DIR/<dataset>/<model> "
+                          "(outside the timings), to load and measure again later")
     run.add_argument("--report", type=Path, help="markdown report to write (default: "
                      "BENCHMARKS.md for benchmarks/results.json, else beside --output)")
     report = commands.add_parser("report", help="regenerate the markdown report from results")
@@ -82,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         run_benchmarks(args.datasets, args.models, args.quick, args.data_root, args.output,
-                       args.report)
+                       args.report, keep_models=args.keep_models)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

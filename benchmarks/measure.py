@@ -24,6 +24,7 @@ import traceback
 import warnings
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from benchmarks.datasets import BenchData
@@ -56,25 +57,30 @@ def _texts_per_second(count: int, run: Callable[[], Any]) -> float:
     return count / max(time.perf_counter() - start, 1e-9)
 
 
-def measure(system_name: str, data: BenchData, quick: bool) -> dict[str, Any]:
-    """Fit, time, score and size one system on one dataset (call in a fresh process)."""
+def measure(system_name: str, data: BenchData, quick: bool,
+            keep: Path | None = None) -> dict[str, Any]:
+    """Fit, time, score and size one system on one dataset (call in a fresh process); with
+    `keep`, also save the fitted model to `keep/<dataset>/<system>`, outside the timings."""
     start_rss = rss_mb()
     # A fresh embedding cache: encoders pay for every text they embed, as on a first run.
     cache = tempfile.mkdtemp(prefix="textladder-bench-cache-")
     os.environ["TEXTLADDER_CACHE_DIR"] = cache
     try:
-        return _measure(system_name, data, quick, start_rss)
+        return _measure(system_name, data, quick, start_rss, keep)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def _measure(system_name: str, data: BenchData, quick: bool, start_rss: float) -> dict[str, Any]:
+def _measure(system_name: str, data: BenchData, quick: bool, start_rss: float,
+             keep: Path | None) -> dict[str, Any]:
     system = make_system(system_name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
         system.fit(data, quick)
         train_seconds = time.perf_counter() - start
+        if keep is not None:
+            system.keep(Path(keep) / data.spec.name / system_name)
         tests = data.test.texts
         singles = tests[:SINGLE_TEXTS]
         # One at a time first: a batch first would leave those texts in an encoder's cache.

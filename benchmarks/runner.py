@@ -62,8 +62,11 @@ def _save(output: Path, report, records: list, info: dict, notes: list) -> dict[
 def run_benchmarks(datasets: list[str] | None = None, models: list[str] | None = None,
                    quick: bool = False, data_root: str | Path | None = None,
                    output: str | Path | None = None, report: str | Path | None = None,
-                   console: Console | None = None) -> dict[str, Any]:
-    """Measure the pairs, merge them into `output`, write the report; return the document."""
+                   console: Console | None = None,
+                   keep_models: str | Path | None = None) -> dict[str, Any]:
+    """Measure the pairs, merge them into `output`, write the report; return the document.
+    With `keep_models`, each fitted model is also saved under it (`measure`); that changes no
+    measurement, so the recorded command leaves it out."""
     console = console or Console(stderr=True, soft_wrap=True)
     command = command_line(datasets, models, quick, data_root, output)
     names = datasets or list(SPECS)
@@ -92,7 +95,8 @@ def run_benchmarks(datasets: list[str] | None = None, models: list[str] | None =
                 bar.update(progress, description=f"{dataset} · {system}")
                 bar.refresh()
                 try:
-                    record = in_worker(measure, system, data, quick, on_wait=bar.refresh)
+                    record = in_worker(measure, system, data, quick, keep_models,
+                                       on_wait=bar.refresh)
                 except WorkerError as error:
                     failures.append(f"{dataset} · {system}")
                     console.print(f"[red]{dataset} · {system} failed:[/]\n{error}")

@@ -65,6 +65,9 @@ class System(ABC):
         """Speed and agreement of other prediction runtimes (ONNX) on `split`, if any."""
         return None
 
+    def keep(self, directory: Path) -> None:
+        """Save the fitted model into `directory`, if the system can (textladder's can)."""
+
 
 def quick_params(family: str) -> dict[str, Any]:
     """The family's own settings for a smoke run: a check of the harness, not a measurement."""
@@ -95,6 +98,9 @@ class TextladderSystem(System):
 
     def valid_metrics(self) -> dict[str, Any]:
         return self.clf.valid_metrics_
+
+    def keep(self, directory: Path) -> None:
+        self.clf.save(directory)
 
     def settings(self) -> dict[str, Any]:
         family = self.clf.family_

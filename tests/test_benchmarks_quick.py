@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))  # `benchmarks` lives at the repository root, besi
 from benchmarks.report import render  # noqa: E402
 from benchmarks.results import REPORT, RESULTS  # noqa: E402
 from benchmarks.runner import run_benchmarks  # noqa: E402
+from textladder import TextClassifier  # noqa: E402
 from benchmarks.systems import resolve_systems  # noqa: E402
 from textladder.families import available_families  # noqa: E402
 
@@ -158,8 +159,12 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
     output = tmp_path / "onnx.json"
     document = run_benchmarks(datasets=["sst5"], models=["minilm"], quick=True,
                               data_root=data_root, output=output,
-                              console=Console(file=io.StringIO()))
+                              console=Console(file=io.StringIO()), keep_models=tmp_path / "kept")
     record = document["results"][0]
+    kept = TextClassifier.load(tmp_path / "kept" / "sst5" / "minilm")
+    assert kept.runtime_checks_["onnx"] == record["runtimes"]["onnx"]["valid"]  # same export
+    assert not any("margin" in w for w in record["settings"].get("warnings", {}))
+    assert "keep" not in document["command"]  # it changes no measurement
     onnx, alone = record["runtimes"]["onnx"], record["runtimes"]["onnx-alone"]
     for figures in (onnx, alone):
         assert 0.0 <= figures["agreement"] <= 1.0 and figures["speedup"] > 0
