@@ -50,6 +50,15 @@ def parser() -> argparse.ArgumentParser:
                           "(outside the timings), to load and measure again later")
     run.add_argument("--report", type=Path, help="markdown report to write (default: "
                      "BENCHMARKS.md for benchmarks/results.json, else beside --output)")
+    again = commands.add_parser("runtimes", help="measure the runtimes of models kept by "
+                                "`run --keep-models` again, without training them again")
+    again.add_argument("--kept", type=Path, required=True, metavar="DIR",
+                       help="the folder given to `run --keep-models`")
+    again.add_argument("--datasets", type=_names, help="comma-separated; default: all kept")
+    again.add_argument("--models", type=_names, help="comma-separated; default: all kept")
+    again.add_argument("--data-root", type=Path, help="as for run")
+    again.add_argument("--output", type=Path, help="results file whose records to update")
+    again.add_argument("--report", type=Path, help="as for run")
     report = commands.add_parser("report", help="regenerate the markdown report from results")
     report.add_argument("--input", type=Path, default=RESULTS)
     report.add_argument("--output", type=Path, help="default: BENCHMARKS.md for "
@@ -82,6 +91,16 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(run_study(args.datasets, args.texts, args.data_root,
                         "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
+        return 0
+    if args.command == "runtimes":
+        from benchmarks.remeasure import remeasure
+
+        try:
+            remeasure(args.kept, args.datasets, args.models, args.data_root, args.output,
+                      args.report)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         return 0
     try:
         run_benchmarks(args.datasets, args.models, args.quick, args.data_root, args.output,

@@ -99,6 +99,11 @@ def _encoder_facts(record: dict[str, Any], metric: str) -> list[str]:
                      f"({chosen['texts_encoded'] / chosen['encode_seconds']:,.0f} texts/s)")
     runtimes = record.get("runtimes") or {}
     default = runtimes.get("default")
+    again = record.get("runtimes_run")
+    if again and runtimes:
+        facts.append(f"{record['system']}: its runtimes below were measured again, on the model "
+                     f"this row trained, at `{again['commit']}` on {again['date']} "
+                     f"(`{again['command']}`)")
     for name, figures in runtimes.items():
         if name == "default" or default is None:
             continue
@@ -222,6 +227,9 @@ def render(doc: dict[str, Any]) -> str:
         "",
         f"- Rerun everything: `python -m benchmarks run` (every dataset and system; runs merge, so "
         f"`--datasets` / `--models` rerun a part).{quick}",
+        "- Measure the runtimes of trained models again without training them again: `python -m "
+        "benchmarks run --keep-models DIR`, later `python -m benchmarks runtimes --kept DIR` "
+        "(rows so measured say so under their table).",
         "- The rows come from these runs (date · commit · command):",
         *[f"  - {date} · `{commit}` · `{command}`" for date, commit, command in _runs(doc)],
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
@@ -252,6 +260,8 @@ def _runs(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The distinct runs the records come from, oldest first."""
     runs = {(r.get("date", doc["date"]), r.get("commit", doc["commit"]),
              r.get("command", doc["command"])) for r in doc["results"]}
+    runs |= {(r["runtimes_run"]["date"], r["runtimes_run"]["commit"], r["runtimes_run"]["command"])
+             for r in doc["results"] if r.get("runtimes_run")}
     return sorted(runs)
 
 

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from benchmarks.datasets import DEFAULT_DATA_ROOT, SPECS, load_dataset
 from benchmarks.measure import WorkerError, in_worker, measure
+from benchmarks.remeasure import keep_run
 from benchmarks.report import write_report
 from benchmarks.results import (QUICK_RESULTS, REPORT, RESULTS, merge, read_results, run_info,
                                 write_results)
@@ -102,6 +103,8 @@ def run_benchmarks(datasets: list[str] | None = None, models: list[str] | None =
                     console.print(f"[red]{dataset} · {system} failed:[/]\n{error}")
                 else:
                     records.append(record)
+                    if keep_models is not None:
+                        keep_run(Path(keep_models), dataset, system, info)
                     # Save after every pair: a run cut short keeps what it measured.
                     document = _save(output, report, records, info, notes)
                     score = record["metrics"]["test"].get(data.spec.metric)

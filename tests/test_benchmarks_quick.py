@@ -185,6 +185,25 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
             f"chosen on valid, where it kept ") in report
     assert "`--runtime onnx --recheck-margin 0` (int8)" in report
 
+    # kept, its runtimes are measured again without training it again
+    from benchmarks.remeasure import remeasure
+
+    again = remeasure(tmp_path / "kept", output=output, data_root=data_root,
+                      console=Console(file=io.StringIO()))["results"][0]
+    assert again["train_seconds"] == record["train_seconds"]  # not trained again
+    assert again["runtimes_run"]["command"].startswith("python -m benchmarks runtimes --kept")
+    assert again["runtimes"]["onnx"]["valid"] == onnx["valid"]  # same texts, same export
+    assert again["runtimes"]["onnx"]["texts_per_second_each_round"] != onnx[
+        "texts_per_second_each_round"]  # timed anew
+    assert "were measured again, on the model this row trained" in output.with_suffix(
+        ".md").read_text()
+    document = json.loads(output.read_text())
+    document["results"][0]["date"] = "2000-01-01"  # as if a later run replaced the record
+    output.write_text(json.dumps(document))
+    said = io.StringIO()
+    remeasure(tmp_path / "kept", output=output, data_root=data_root, console=Console(file=said))
+    assert "skipped sst5 · minilm" in said.getvalue()
+
 
 def test_agreement_is_never_rounded_up_to_a_target() -> None:
     from benchmarks.report import _agreement

@@ -368,3 +368,25 @@ def test_a_margin_chosen_for_another_export_is_dropped_when_saved_again(tmp_path
     assert loaded.runtime_checks_ == {}
     assert TextClassifier.load(tmp_path / "again", runtime="onnx").recheck_.margin == RECHECK_MARGIN
     assert TextClassifier.load(tmp_path / "m", runtime="onnx").recheck_.margin == 0.3
+
+
+def test_a_loaded_model_can_check_its_runtimes_again_for_the_export_it_saves(tmp_path):
+    import json
+
+    from textladder import TextClassifier
+
+    _fit_minilm().save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    first = config["runtimes"]["onnx"]
+    config["runtimes"]["onnx"] = {**first, "export": "0" * 64, "recheck_margin": 0.3}
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    texts, _ = make_task_data("binary")
+    loaded = TextClassifier.load(tmp_path / "m").check_runtimes_again(texts[:30])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # measured anew: nothing stale to warn about
+        loaded.save(tmp_path / "again")
+    again = json.loads((tmp_path / "again" / "config.json").read_text())["runtimes"]["onnx"]
+    assert again == first  # the same validation texts, the same export: the same choice
+    with pytest.raises(TextladderError, match="default runtime"):
+        TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=0
+                            ).check_runtimes_again(texts[:30])

@@ -209,6 +209,23 @@ class TextClassifier:
 
         return save_model_dir(path, config, write_files)
 
+    def check_runtimes_again(self, valid_texts: Sequence[str]) -> "TextClassifier":
+        """Forget the recorded runtime checks; the next `save` measures them again on
+        `valid_texts` (as the first save after `fit` does), for the export it writes then.
+
+        For a loaded model whose export changed (saved again by a newer textladder, torch or
+        onnxruntime), and for measuring a new export on a trained model. Give it texts the model
+        was not trained on: it chooses the re-check margin on them."""
+        self._check_fitted()
+        if getattr(self.family_, "runtime_", "default") != "default":
+            raise TextladderError("load the model with the default runtime to check its other "
+                                  "runtimes again.")
+        texts = list(valid_texts)
+        self.runtime_checks_ = {}
+        self._validation = ((texts, self.predict_output(texts))
+                            if len(type(self.family_).runtimes) > 1 else None)
+        return self
+
     def _check_runtimes(self, directory: Path, config: dict[str, Any]) -> dict[str, Any]:
         """{runtime: `recheck.choose_margin` on the validation texts} for each fast runtime
         whose files the family just wrote into `directory`, measured once after `fit`.

@@ -1,0 +1,130 @@
+"""Measure the runtimes of kept models again, without training them again.
+
+    python -m benchmarks runtimes --kept DIR [--datasets sst5,sst2] [--models finetune]
+
+`run --keep-models DIR` saves each fitted model as DIR/<dataset>/<model>, with the run that
+trained it beside it (`<model>.run.json`). This loads each such model whose record in the results
+file still comes from that run, checks its runtimes again on the dataset's validation texts
+(`TextClassifier.check_runtimes_again`: the export the current code writes, and the re-check
+margin chosen on it), and times them on test exactly as `run` does
+(`TextladderSystem.runtime_comparison`), in a fresh worker with an empty cache. The record keeps
+its training and quality figures and gets the new `runtimes`, with `runtimes_run`: the date,
+commit and command of this measurement, which the report shows.
+
+It does not train, and it skips (saying why) a kept model whose record was since replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from benchmarks.datasets import DEFAULT_DATA_ROOT, SPECS, BenchData, load_dataset
+from benchmarks.measure import WorkerError, in_worker
+from benchmarks.report import write_report
+from benchmarks.results import RESULTS, read_results, run_info, write_results
+
+RUN_FILE = "{system}.run.json"
+
+
+def keep_run(kept: Path, dataset: str, system: str, info: dict[str, Any]) -> None:
+    """Record beside a kept model which run trained it (`run --keep-models`)."""
+    path = Path(kept) / dataset / RUN_FILE.format(system=system)
+    path.write_text(json.dumps({k: info[k] for k in ("date", "commit", "command")}) + "\n",
+                    encoding="utf-8")
+
+
+def command_line(kept: Path, datasets=None, models=None, data_root=None, output=None) -> str:
+    parts = ["python", "-m", "benchmarks", "runtimes", "--kept", str(kept)]
+    if datasets:
+        parts += ["--datasets", ",".join(datasets)]
+    if models:
+        parts += ["--models", ",".join(models)]
+    if data_root is not None:
+        parts += ["--data-root", str(data_root)]
+    if output is not None:
+        parts += ["--output", str(output)]
+    return shlex.join(parts)
+
+
+def remeasure(kept: Path, datasets: list[str] | None = None, models: list[str] | None = None,
+              data_root: Path | None = None, output: Path | None = None,
+              report: Path | None = None, console: Console | None = None) -> dict[str, Any]:
+    """Measure the kept models' runtimes again and write them into their records."""
+    from benchmarks.runner import default_report
+
+    console = console or Console(stderr=True, soft_wrap=True)
+    kept = Path(kept)
+    output = Path(output) if output is not None else RESULTS
+    document = read_results(output)
+    if document is None:
+        raise ValueError(f"no results at {output}; run `python -m benchmarks run` first")
+    root = Path(data_root) if data_root is not None else DEFAULT_DATA_ROOT.resolve()
+    names = datasets or [d for d in SPECS if (kept / d).is_dir()]
+    unknown = [n for n in names if n not in SPECS]
+    if unknown:
+        raise ValueError(f"unknown dataset {unknown[0]!r}; known: {', '.join(SPECS)}")
+    info = run_info(command_line(kept, datasets, models, data_root, output), quick=False)
+    for dataset in names:
+        systems = sorted(p.name for p in (kept / dataset).glob("*") if p.is_dir()
+                         and (models is None or p.name in models))
+        data = load_dataset(root, SPECS[dataset]) if systems else None
+        for system in systems:
+            record = _record_of(document, kept, dataset, system, console)
+            if record is None:
+                continue
+            console.print(f"{dataset} · {system}: measuring its runtimes again")
+            try:
+                runtimes = in_worker(_runtimes_of, kept / dataset / system, system, data)
+            except WorkerError as error:
+                console.print(f"[red]{dataset} · {system} failed:[/]\n{error}")
+                continue
+            record["runtimes"] = runtimes
+            record["runtimes_run"] = {k: info[k] for k in ("date", "commit", "command")}
+            document = write_results(output, document)
+            write_report(document, Path(report) if report is not None
+                         else default_report(output))
+    return document
+
+
+def _record_of(document: dict[str, Any], kept: Path, dataset: str, system: str,
+               console: Console) -> dict[str, Any] | None:
+    """The results record the kept model was trained for, or None (said) if it was replaced."""
+    run_file = kept / dataset / RUN_FILE.format(system=system)
+    if not run_file.is_file():
+        console.print(f"[yellow]skipped {dataset} · {system}:[/] no {run_file.name} beside it")
+        return None
+    run = json.loads(run_file.read_text(encoding="utf-8"))
+    for record in document["results"]:
+        if (record["dataset"], record["system"]) == (dataset, system):
+            if (record.get("date"), record.get("commit")) == (run["date"], run["commit"]):
+                return record
+            console.print(f"[yellow]skipped {dataset} · {system}:[/] its record comes from "
+                          f"{record.get('date')} at {record.get('commit')}, the kept model from "
+                          f"{run['date']} at {run['commit']}")
+            return None
+    console.print(f"[yellow]skipped {dataset} · {system}:[/] no record of it in the results")
+    return None
+
+
+def _runtimes_of(path: Path, system_name: str, data: BenchData) -> dict[str, Any] | None:
+    """In a worker: the kept model's runtimes checked on valid again, then compared on test."""
+    from textladder import TextClassifier
+
+    from benchmarks.systems import TextladderSystem
+
+    cache = tempfile.mkdtemp(prefix="textladder-bench-cache-")
+    os.environ["TEXTLADDER_CACHE_DIR"] = cache
+    try:
+        system = TextladderSystem(system_name)
+        system.clf = TextClassifier.load(path).check_runtimes_again(list(data.valid.texts))
+        return system.runtime_comparison(data.test)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
