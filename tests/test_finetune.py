@@ -85,7 +85,8 @@ def test_the_onnx_runtime_predicts_like_the_default(tmp_path):
     clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
     export = tmp_path / "m" / "encoder" / "encoder-int8.onnx"
     recorded = TextClassifier.load(tmp_path / "m").runtime_checks_["onnx"]
-    assert recorded["export"] == hashlib.sha256(export.read_bytes()).hexdigest()
+    both = export.read_bytes() + export.with_name("encoder-float.onnx").read_bytes()
+    assert recorded["export"] == hashlib.sha256(both).hexdigest()  # what the runtime reads
     fast = TextClassifier.load(tmp_path / "m", runtime="onnx")
     from textladder.neural.onnx_embedder import OnnxWindowEmbedder
 
@@ -94,6 +95,11 @@ def test_the_onnx_runtime_predicts_like_the_default(tmp_path):
     with pytest.raises(TextladderError, match="cannot be saved again"):
         fast.save(tmp_path / "again")
     np.testing.assert_allclose(fast.predict_proba(texts), clf.predict_proba(texts), atol=0.05)
+    every = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=1000)
+    rechecker = every.recheck_.exact_family()  # the float32 export, not the torch encoder
+    assert isinstance(rechecker.module_.embed_windows, OnnxWindowEmbedder)
+    np.testing.assert_allclose(every.predict_output(texts), clf.predict_output(texts),
+                               rtol=1e-4, atol=1e-5)  # the default runtime's, to rounding
 
 
 @pytest.mark.parametrize("task, float_layers", [("multilabel", True), ("regression", True),
@@ -103,7 +109,7 @@ def test_float_layers_are_kept_where_the_recheck_cannot_cover_int8(tmp_path, mon
     import textladder.neural.onnx_embedder as onnx_embedder
 
     exported = []
-    monkeypatch.setattr(onnx_embedder, "export_int8",
+    monkeypatch.setattr(onnx_embedder, "export_onnx",
                         lambda *args: exported.append(args[-1]))
     texts, labels = make_task_data(task)
     clf = TextClassifier(model="finetune", model_params={**tiny_settings("finetune", tmp_path),

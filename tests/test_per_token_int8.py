@@ -103,6 +103,8 @@ def test_only_graphs_the_rewrite_wrote_run_in_batches(tmp_path):
                      weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
     assert not runs_in_batches(onnx.load(str(tmp_path / "dynamic.onnx")))
     exported = _exported_embedder(tmp_path)
+    assert runs_in_batches(onnx.load(str(tmp_path / "embedder.onnx")))  # float32: marked
+    # quantised by onnxruntime from that marked graph, it keeps the mark and must not batch
     assert OnnxWindowEmbedder(exported["per-token"]).batch_size == BATCH
     assert OnnxWindowEmbedder(exported["dynamic"]).batch_size == 1
 

@@ -157,8 +157,15 @@ def test_rechecking_every_text_gives_the_default_runtimes_outputs(tmp_path):
     fast = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=0)
     every = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=1000)
     assert fast.recheck_ is None and not np.array_equal(fast.predict_proba(texts), exact)
-    np.testing.assert_allclose(every.predict_proba(texts), exact, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(every.predict_proba(texts), exact, rtol=1e-5, atol=1e-6)
     assert every.recheck_.share == 1.0
+    assert every.recheck_.exact_family().runtime_ == "onnx-float"  # the float32 export re-checks
+
+    # a model saved before the float32 export re-checks with the torch encoder
+    (tmp_path / "m" / "encoder-float.onnx").unlink()
+    older = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=1000)
+    np.testing.assert_allclose(older.predict_proba(texts), exact, rtol=1e-6, atol=1e-7)
+    assert getattr(older.recheck_.exact_family(), "runtime_", "default") == "default"
 
 
 def test_the_command_line_refuses_a_negative_margin(tmp_path):
@@ -218,10 +225,17 @@ def test_a_saved_model_keeps_the_margin_its_validation_texts_chose(tmp_path):
     clf.fit(texts[10:], labels[10:], valid=(texts[:30], labels[:30])).save(tmp_path / "m")
     recorded = json.loads((tmp_path / "m" / "config.json").read_text())["runtimes"]["onnx"]
     fast = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=0)
+    rechecker = TextClassifier.load(tmp_path / "m")
+    assert rechecker.family_.use_float_export()
     expected = choose_margin(clf.task_, clf.predict_output(texts[:30]),
-                             fast.predict_output(texts[:30]))
-    export = hashlib.sha256((tmp_path / "m" / "encoder-int8.onnx").read_bytes()).hexdigest()
-    assert recorded == pytest.approx({**expected, "export": export}) and recorded["texts"] == 30
+                             fast.predict_output(texts[:30]),
+                             refined=rechecker.predict_output(texts[:30]))
+    export = hashlib.sha256(b"".join((tmp_path / "m" / name).read_bytes()
+                                     for name in ("encoder-int8.onnx", "encoder-float.onnx")))
+    recorded_export = recorded.pop("export")
+    assert recorded == pytest.approx(expected) and recorded["texts"] == 30
+    assert recorded_export == export.hexdigest()
+    recorded["export"] = recorded_export
     assert clf.runtime_checks_ == {"onnx": recorded}
 
     own = TextClassifier.load(tmp_path / "m", runtime="onnx")
@@ -390,3 +404,17 @@ def test_a_loaded_model_can_check_its_runtimes_again_for_the_export_it_saves(tmp
     with pytest.raises(TextladderError, match="default runtime"):
         TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=0
                             ).check_runtimes_again(texts[:30])
+
+
+def test_the_margin_is_chosen_on_what_the_recheck_gives():
+    from textladder.recheck import choose_margin
+
+    task = _task("binary")
+    def two(p):
+        return np.array([[1 - x, x] for x in p])
+
+    exact, fast = two([0.6, 0.3, 0.9]), two([0.49, 0.3, 0.9])  # the first text flipped
+    assert choose_margin(task, exact, fast, target=1.0)["recheck_margin"] > 0
+    wrong = two([0.4, 0.3, 0.9])  # a re-check that decides the first text otherwise
+    chosen = choose_margin(task, exact, fast, target=1.0, refined=wrong)
+    assert chosen["agreement"] < 1.0  # no margin can help: the re-check itself disagrees

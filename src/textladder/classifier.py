@@ -245,6 +245,7 @@ class TextClassifier:
             write_config(directory, config)  # loading needs it; the save writes the final one
             try:
                 fast = TextClassifier.load(directory, runtime, 0.0).predict_output(texts)
+                refined = _exact_outputs(directory, texts, exact)
             except TextladderError:  # saved without that runtime's files (e.g. onnx=false)
                 continue
             except Exception as error:  # noqa: BLE001 - see the docstring
@@ -255,7 +256,7 @@ class TextClassifier:
                 continue
             finally:
                 (directory / CONFIG_NAME).unlink()
-            check = choose_margin(self.task_, exact, fast)
+            check = choose_margin(self.task_, exact, fast, refined=refined)
             if check is not None:
                 check["export"] = files_digest(self.family_.runtime_files(directory, runtime))
                 self.runtime_checks_[runtime] = check
@@ -321,12 +322,26 @@ class TextClassifier:
             clf.family_.use_runtime(runtime)
             if recheck_margin > 0:
                 where = Path(path).resolve()  # loaded later: the working directory may change
-                clf.recheck_ = Recheck(task, lambda: family_cls.load(where, exact_config, task),
-                                       recheck_margin)
+
+                def load_exact():
+                    family = family_cls.load(where, exact_config, task)
+                    family.use_float_export()  # the same outputs up to rounding, where it can
+                    return family
+
+                clf.recheck_ = Recheck(task, load_exact, recheck_margin)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})
         clf.runtime_checks_ = checks if isinstance(checks, dict) else {}
         clf.config_ = config
         return clf
+
+
+def _exact_outputs(directory: Path, texts: list[str], exact: np.ndarray) -> np.ndarray:
+    """The outputs a re-check gives `texts`: the float32 export's where the model saved in
+    `directory` has one (`use_float_export`), else the default runtime's, which are `exact`."""
+    clf = TextClassifier.load(directory)
+    if not clf.family_.use_float_export():
+        return exact
+    return clf.predict_output(texts)
 
 
 def files_digest(paths: list[Path]) -> str | None:

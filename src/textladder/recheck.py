@@ -2,8 +2,9 @@
 
 The int8 ONNX runtime moves a text's outputs a little, so it can only change decisions that were
 close to begin with. `Recheck` finds the texts whose fast outputs lie within `margin` of another
-decision and recomputes just those with the default runtime, loaded on first need. The others
-keep their fast outputs.
+decision and recomputes just those with the default runtime's family, loaded on first need: with
+the float32 ONNX export where the model has one (`use_float_export`: the torch outputs up to
+rounding, faster on a CPU), else with the torch encoder. The others keep their fast outputs.
 
 The margin is in log-odds (`Task.decision_margin`), where int8 moves a model's scores by about
 the same amount at any probability. For decisions against a threshold (binary, multi-label,
@@ -99,17 +100,19 @@ def same_decisions(task, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return (a == b).reshape(len(a), -1).all(axis=1)
 
 
-def choose_margin(task, exact: np.ndarray, fast: np.ndarray,
-                  target: float = RECHECK_TARGET) -> dict | None:
+def choose_margin(task, exact: np.ndarray, fast: np.ndarray, target: float = RECHECK_TARGET,
+                  refined: np.ndarray | None = None) -> dict | None:
     """The smallest of `MARGIN_STEPS` at which `fast` outputs, re-checked, decide as `exact`
     ones on at least `target` of the texts (the largest step if none does), with the agreement
-    and the share re-checked there; None where the task makes no decisions (regression)."""
+    and the share re-checked there; None where the task makes no decisions (regression).
+    `refined` are the outputs a re-check gives (the float32 export's), `exact` by default."""
+    refined = exact if refined is None else refined
     margins = task.decision_margin(fast)
     if len(fast) == 0 or not np.isfinite(margins).any():
         return None
     for margin in MARGIN_STEPS:
         close = margins < margin
-        mixed = np.where(close.reshape(-1, *[1] * (fast.ndim - 1)), exact, fast)
+        mixed = np.where(close.reshape(-1, *[1] * (fast.ndim - 1)), refined, fast)
         agreement = float(same_decisions(task, exact, mixed).mean())
         if agreement >= target:
             break

@@ -2,9 +2,9 @@
 
 `sentence_pipeline` reads what a sentence-transformers model does after its transformer (mean
 pooling, optional L2 normalisation) and refuses pipelines the export cannot reproduce (CLS or max
-pooling, dense layers). `export_sentence_int8` writes the transformer + mean pooling as int8 ONNX,
-smoothed with activation maxima measured on training texts (`sentence_maxima`).
-`OnnxSentenceEncoder` embeds with that file and the encoder's tokenizer (truncating at the model's
+pooling, dense layers). `export_sentence_onnx` writes the transformer + mean pooling as ONNX, int8
+and float32, smoothed with activation maxima measured on training texts (`sentence_maxima`).
+`OnnxSentenceEncoder` embeds with either file and the encoder's tokenizer (truncating at the model's
 own maximum length, as sentence-transformers does), in batches of similar length whose texts do
 not change each other's vectors (`OnnxWindowEmbedder`: its own batch size, so `batch_size` does
 not apply), through its own embedding cache: its vectors differ slightly from the torch ones and
@@ -61,11 +61,12 @@ def sentence_maxima(model, texts: list[str], pipeline: dict, seed: int) -> dict:
     return input_maxima(WindowEmbedder(list(model)[0].auto_model), windows)
 
 
-def export_sentence_int8(model, path: Path, maxima: dict | None, ffn_out_float: bool) -> None:
-    from textladder.neural.onnx_embedder import export_int8
+def export_sentence_onnx(model, folder: Path, maxima: dict | None, ffn_out_float: bool) -> None:
+    """The transformer + mean pooling into `folder`, float32 and int8 (`export_onnx`)."""
+    from textladder.neural.onnx_embedder import export_onnx
     from textladder.neural.transformer import WindowEmbedder
 
-    export_int8(WindowEmbedder(list(model)[0].auto_model), path, maxima, ffn_out_float)
+    export_onnx(WindowEmbedder(list(model)[0].auto_model), folder, maxima, ffn_out_float)
 
 
 class OnnxSentenceEncoder(SentenceEncoder):

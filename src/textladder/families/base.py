@@ -101,6 +101,11 @@ class ModelFamily(ABC):
         was measured on."""
         return []
 
+    def use_float_export(self) -> bool:
+        """Compute the default runtime's outputs a faster way, if the family has one (the
+        encoder rungs' float32 ONNX export); whether it does."""
+        return False
+
     def to_config(self) -> dict[str, Any]:
         """The `family` section of the model config: name, version, settings and choices."""
         return {

@@ -47,9 +47,33 @@ class EncoderRung(TorchFamily):
         return self.chosen_.get("onnx_ffn_out_float", True)
 
     def runtime_files(self, directory: Path, runtime: str) -> list[Path]:
-        from textladder.neural.onnx_embedder import ONNX_FILE
+        """The int8 export, and the float32 one that re-checks it (models saved before it
+        re-check with the torch encoder)."""
+        from textladder.neural.onnx_embedder import FLOAT_FILE, ONNX_FILE
 
-        return [self._export_folder(directory) / ONNX_FILE] if runtime == "onnx" else []
+        if runtime != "onnx":
+            return []
+        folder = self._export_folder(directory)
+        return [folder / ONNX_FILE] + [p for p in [folder / FLOAT_FILE] if p.is_file()]
+
+    def use_float_export(self) -> bool:
+        """Compute the default runtime's outputs with the float32 ONNX export, if the saved
+        model has one: the same outputs up to rounding, faster on a CPU. This is how the onnx
+        runtime re-checks its borderline texts (`recheck.py`). Such a family predicts only: it
+        cannot be saved."""
+        from textladder.neural.onnx_embedder import FLOAT_FILE
+
+        directory = getattr(self, "directory_", None)
+        path = self._export_folder(directory) / FLOAT_FILE if directory is not None else None
+        if path is None or not path.is_file():
+            return False
+        self._switch_to_float_export(path)
+        self.runtime_ = "onnx-float"
+        return True
+
+    def _switch_to_float_export(self, path: Path) -> None:
+        """Put the float32 export at `path` in place of the torch encoder."""
+        raise NotImplementedError
 
     def _export_folder(self, directory: Path) -> Path:
         """Where in a saved model directory the ONNX export lies."""

@@ -151,11 +151,11 @@ class FinetuneFamily(EncoderRung):
         self.encoder_config_.save_pretrained(str(target))
         self._tokenizer().save_pretrained(str(target))
         if self.settings_["onnx"]:
-            from textladder.neural.onnx_embedder import ONNX_FILE, export_int8
+            from textladder.neural.onnx_embedder import export_onnx
             from textladder.neural.smoothing import MAXIMA_FILE, save_maxima
 
             save_maxima(self.onnx_maxima_, directory / MAXIMA_FILE)
-            export_int8(self.module_.embed_windows, target / ONNX_FILE, self.onnx_maxima_,
+            export_onnx(self.module_.embed_windows, target, self.onnx_maxima_,
                         self._onnx_ffn_out_float())
 
     def _export_folder(self, directory: Path) -> Path:
@@ -172,6 +172,12 @@ class FinetuneFamily(EncoderRung):
             self.module_.embed_windows = OnnxWindowEmbedder(self.directory_ / ENCODER_FILES /
                                                             ONNX_FILE)
             self.settings_["device"] = "cpu"
+
+    def _switch_to_float_export(self, path: Path) -> None:
+        from textladder.neural.onnx_embedder import OnnxWindowEmbedder
+
+        self.module_.embed_windows = OnnxWindowEmbedder(path)
+        self.settings_["device"] = "cpu"
 
     def _load_state(self, directory: Path) -> None:
         from textladder.encoders.locate import load_config, load_tokenizer

@@ -168,28 +168,34 @@ class MinilmFamily(EncoderRung):
         else:
             save_linear(self.linear_model_, directory / "linear_model.skops")
         if self.chosen_.get("onnx_pipeline"):
-            from textladder.encoders.onnx_sentence import export_sentence_int8
-            from textladder.neural.onnx_embedder import ONNX_FILE
+            from textladder.encoders.onnx_sentence import export_sentence_onnx
             from textladder.neural.smoothing import MAXIMA_FILE, save_maxima
 
             save_maxima(self.onnx_maxima_, directory / MAXIMA_FILE)
-            export_sentence_int8(self._encoder().model, directory / ONNX_FILE, self.onnx_maxima_,
+            export_sentence_onnx(self._encoder().model, directory, self.onnx_maxima_,
                                  self._onnx_ffn_out_float())
 
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)
         if runtime != "onnx":
             return
-        from textladder.encoders.onnx_sentence import OnnxSentenceEncoder
         from textladder.neural.onnx_embedder import ONNX_FILE
 
         if not self.chosen_.get("onnx_pipeline") or getattr(self, "directory_", None) is None:
             raise TextladderError("this minilm model has no ONNX export (its encoder pools "
                                   "other than by the mean, or it was trained with onnx=false); "
                                   "predict with --runtime default.")
+        self._use_export(self.directory_ / ONNX_FILE)
+
+    def _switch_to_float_export(self, path: Path) -> None:
+        self._use_export(path)
+
+    def _use_export(self, path: Path) -> None:
+        from textladder.encoders.onnx_sentence import OnnxSentenceEncoder
+
         s = self.settings_
-        self._check_encoder(OnnxSentenceEncoder(self.directory_ / ONNX_FILE,
-                                                self.chosen_["onnx_pipeline"], encoder=s["encoder"],
+        self._check_encoder(OnnxSentenceEncoder(path, self.chosen_["onnx_pipeline"],
+                                                encoder=s["encoder"],
                                                 batch_size=s["encode_batch_size"],
                                                 cache=s["cache"], name=self.name))
 

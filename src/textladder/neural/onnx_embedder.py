@@ -1,14 +1,16 @@
 """Fast CPU inference for the encoder rungs: an int8 ONNX copy of encoder + mean pooling.
 
-`export_int8(embedder, path, maxima, ffn_out_float)` traces a `WindowEmbedder` (input ids and
-attention mask in, one mean-pooled vector per window out) to ONNX and quantises its matrix
-multiplications to int8: int8 weights with one scale per output channel, activations with one
+`export_onnx(embedder, folder, maxima, ffn_out_float)` traces a `WindowEmbedder` (input ids and
+attention mask in, one mean-pooled vector per window out) to ONNX in float32 (`FLOAT_FILE`) and
+writes a copy (`ONNX_FILE`) whose matrix multiplications are int8: int8 weights with one scale per output channel, activations with one
 scale per token (`per_token_int8.py`); the embedding tables stay float32.
 Given the activation maxima measured on training windows, it first smooths the activations
 (`smoothing.py`): on MiniLM and sst5 sentences, 1 - cosine to the float vectors drops about four
 times. The vectors are close to the original's, not equal; the benchmark reports how often
-predictions agree. `OnnxWindowEmbedder` runs that file with onnxruntime and stands in for the
-torch embedder (same inputs, same outputs). Training never uses it.
+predictions agree. `OnnxWindowEmbedder` runs either file with onnxruntime and stands in for the
+torch embedder (same inputs, same outputs); the float32 one gives the torch outputs up to
+rounding, faster on a CPU, and re-checks the int8 runtime's borderline texts. Training never
+uses them.
 
 Which layers stay in float depends on the task (`keeps_ffn_out_float`): for multi-label and
 regression tasks the feed-forward output projections, where int8 loses most, stay in float; for
@@ -23,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +36,7 @@ from torch import nn
 from textladder.errors import TextladderError
 
 ONNX_FILE = "encoder-int8.onnx"
+FLOAT_FILE = "encoder-float.onnx"  # the same graph in float32: what the re-check runs
 OPSET = 17
 FLOAT_FFN_OUT_TASKS = frozenset({"multilabel", "regression"})
 
@@ -55,18 +57,17 @@ def keeps_ffn_out_float(task_name: str) -> bool:
     return task_name in FLOAT_FFN_OUT_TASKS
 
 
-def export_int8(embedder: nn.Module, path: Path, maxima: dict | None = None,
+def export_onnx(embedder: nn.Module, folder: Path, maxima: dict | None = None,
                 ffn_out_float: bool = False) -> None:
-    """Write `embedder` as an int8 ONNX graph to `path`, smoothed with `maxima` if given, with
+    """Write `embedder` into `folder` as ONNX twice: `FLOAT_FILE` in float32 (smoothed with
+    `maxima` if given: the same outputs up to rounding) and `ONNX_FILE`, its int8 copy with
     the feed-forward output projections in float if `ffn_out_float`."""
-    with tempfile.TemporaryDirectory() as scratch:
-        plain = Path(scratch) / "encoder.onnx"
-        export_float(embedder, plain, maxima)
-        quantize_int8(plain, path, ffn_out_float)
+    export_float(embedder, Path(folder) / FLOAT_FILE, maxima)
+    quantize_int8(Path(folder) / FLOAT_FILE, Path(folder) / ONNX_FILE, ffn_out_float)
 
 
 def quantize_int8(plain: Path, path: Path, ffn_out_float: bool = False) -> None:
-    """Quantise the float graph `plain` to `path` as `export_int8` does: every MatMul with a
+    """Quantise the float graph `plain` to `path` as `export_onnx` does: every MatMul with a
     constant weight in int8 with per-token activation scales (`per_token_int8.py`), except the
     feed-forward output projections if `ffn_out_float`."""
     import onnx
@@ -79,7 +80,8 @@ def quantize_int8(plain: Path, path: Path, ffn_out_float: bool = False) -> None:
 
 def export_float(embedder: nn.Module, path: Path, maxima: dict | None = None) -> None:
     """Write `embedder` as a float32 ONNX graph to `path` (input ids and attention mask in, one
-    vector per window out), smoothed with `maxima` if given; the graph `export_int8` quantises."""
+    vector per window out), smoothed with `maxima` if given; the graph `quantize_int8`
+    quantises."""
     from textladder.neural.smoothing import smoothed_copy
 
     if maxima:
@@ -99,6 +101,20 @@ def export_float(embedder: nn.Module, path: Path, maxima: dict | None = None) ->
                                             "vectors": {0: "windows"}})
     finally:
         embedder.to(device).train(was_training)
+    mark_batch_invariant(path)
+
+
+def mark_batch_invariant(path: Path) -> None:
+    """Say in the graph's metadata that its windows may run in batches (`runs_in_batches`):
+    true of a float graph, whose every operation treats tokens apart or masks padding."""
+    import onnx
+
+    from textladder.neural.per_token_int8 import MARKER
+
+    model = onnx.load(str(path))
+    onnx.helper.set_model_props(model, {**{p.key: p.value for p in model.metadata_props},
+                                        MARKER[0]: MARKER[1]})
+    onnx.save(model, str(path))
 
 
 @contextlib.contextmanager
@@ -136,7 +152,7 @@ def narrowing_matmuls(path: Path) -> list[str]:
 
 
 class OnnxWindowEmbedder(nn.Module):
-    """An int8 ONNX encoder behind the torch embedder's interface (CPU only).
+    """An ONNX encoder (int8 or float32) behind the torch embedder's interface (CPU only).
 
     The file is read once: `digest` (its SHA-256) names exactly the graph the session runs.
     `threads` threads share the session, each running its own batches on one core: a batch of

@@ -31,7 +31,7 @@ import numpy as np
 # dynamic quantisation; CPUs with VNNI (and ARM) do not.
 ZERO_POINT = 128
 LAST_OPSET = 17
-MARKER = ("textladder.activation_scales", "per-token")  # metadata of a rewritten graph
+MARKER = ("textladder.windows", "independent")  # metadata: may run in batches
 
 
 def rewrite_per_token(model, keep_float: frozenset[str] = frozenset()):
@@ -93,6 +93,14 @@ def rewrite_per_token(model, keep_float: frozenset[str] = frozenset()):
 
 def runs_in_batches(model) -> bool:
     """Whether a graph gives each window the vector it gives it alone in any batch (up to float
-    rounding): only graphs `rewrite_per_token` wrote say so. Others, such as onnxruntime's
-    dynamic quantisation (one activation scale per run), must run one window at a time."""
-    return any((p.key, p.value) == MARKER for p in model.metadata_props)
+    rounding): only graphs `rewrite_per_token` or `onnx_embedder.export_float` wrote say so.
+    Others, such as onnxruntime's dynamic quantisation (one activation scale per run), must run
+    one window at a time; a graph that another tool quantised from a marked one keeps the mark,
+    so nodes that scale by the whole run overrule it."""
+    marked = any((p.key, p.value) == MARKER for p in model.metadata_props)
+    return marked and not any(node.op_type in RUN_SCALED for node in model.graph.node)
+
+
+# onnxruntime's operators that quantise activations with one scale for the whole run
+RUN_SCALED = frozenset({"DynamicQuantizeLinear", "DynamicQuantizeMatMul", "DynamicQuantizeLSTM",
+                        "QAttention"})
