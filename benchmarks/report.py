@@ -135,8 +135,9 @@ def _runtime_kind(figures: dict[str, Any], name: str = "") -> str:
     if "rechecked" not in figures:
         return ("int8" if name.endswith("-alone") or not name
                 else "int8 alone: measured before re-checking existed")
-    kind = (f"int8, {100 * figures['rechecked']:.1f} % of texts re-checked with the default "
-            f"runtime")
+    with_ = ("the float32 export (the default runtime's outputs up to rounding)"
+             if figures.get("rechecked_with") == "onnx-float" else "the default runtime")
+    kind = f"int8, {100 * figures['rechecked']:.1f} % of texts re-checked with {with_}"
     valid = figures.get("valid")
     if valid:  # the margin was the model's own, chosen on validation when it was saved
         kind += (f", within {figures['recheck_margin']:g} log-odds: the model's margin, chosen on "
@@ -178,8 +179,9 @@ def _method() -> list[str]:
         "- **Encoder rungs** (`minilm`, `finetune`): the bundled all-MiniLM-L6-v2, offline. Each "
         "pair starts with an empty embedding cache, so train time includes encoding every text. "
         "After scoring, the model is saved and reloaded three times: with the default runtime, "
-        "with `onnx` (the int8 export, borderline texts re-checked with the default runtime at the "
-        "margin the model chose on valid when it was saved; rows from older runs, listed under "
+        "with `onnx` (the int8 export, borderline texts re-checked, at the margin the model chose "
+        "on valid when it was saved, with its float32 export, or with the default runtime where "
+        "the row says so; rows from older runs, listed under "
         "their table, may predate that choice or the re-check itself, and say so) and "
         "with `onnx` alone (`--recheck-margin 0`); each predicts the whole test set from an empty "
         "cache, the three in turn, three times over (each one's median time counts, so that a "

@@ -152,6 +152,9 @@ class TextladderSystem(System):
                             if margin is None or clf.recheck_ is not None:
                                 chosen = clf.recheck_.margin if clf.recheck_ is not None else 0.0
                                 result[name].update(recheck_margin=chosen, rechecked=rechecked)
+                            if clf.recheck_ is not None:  # float32 export, or torch (older)
+                                result[name]["rechecked_with"] = getattr(
+                                    clf.recheck_.exact_family(), "runtime_", "default")
                             if margin is None and runtime in clf.runtime_checks_:
                                 result[name]["valid"] = clf.runtime_checks_[runtime]
                             metrics = clf.evaluate(split.texts, split.labels)  # from its cache
