@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
+        except BenchmarkError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         return 0
     try:
         run_benchmarks(args.datasets, args.models, args.quick, args.data_root, args.output,

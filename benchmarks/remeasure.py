@@ -11,7 +11,9 @@ margin chosen on it), and times them on test exactly as `run` does
 its training and quality figures and gets the new `runtimes`, with `runtimes_run`: the date,
 commit and command of this measurement, which the report shows.
 
-It does not train, and it skips (saying why) a kept model whose record was since replaced.
+It does not train, and it skips (saying why) a kept model whose record was since replaced, and
+one with no other runtime than the default. A quick run's records are measured again on the same
+quick slices.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import os
 import shlex
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +33,15 @@ from benchmarks.datasets import DEFAULT_DATA_ROOT, SPECS, BenchData, load_datase
 from benchmarks.measure import WorkerError, in_worker
 from benchmarks.report import write_report
 from benchmarks.results import RESULTS, read_results, run_info, write_results
+from benchmarks.systems import TIMING_ROUNDS
 
 RUN_FILE = "{system}.run.json"
+
+
+def forget_run(kept: Path, dataset: str, system: str) -> None:
+    """Before a kept model is replaced: no record of the run that trained the old one stays
+    beside the new one (were the new run to fail, it would pair them)."""
+    (Path(kept) / dataset / RUN_FILE.format(system=system)).unlink(missing_ok=True)
 
 
 def keep_run(kept: Path, dataset: str, system: str, info: dict[str, Any]) -> None:
@@ -58,7 +68,7 @@ def remeasure(kept: Path, datasets: list[str] | None = None, models: list[str] |
               data_root: Path | None = None, output: Path | None = None,
               report: Path | None = None, console: Console | None = None) -> dict[str, Any]:
     """Measure the kept models' runtimes again and write them into their records."""
-    from benchmarks.runner import default_report
+    from benchmarks.runner import BenchmarkError, default_report
 
     console = console or Console(stderr=True, soft_wrap=True)
     kept = Path(kept)
@@ -71,26 +81,40 @@ def remeasure(kept: Path, datasets: list[str] | None = None, models: list[str] |
     unknown = [n for n in names if n not in SPECS]
     if unknown:
         raise ValueError(f"unknown dataset {unknown[0]!r}; known: {', '.join(SPECS)}")
-    info = run_info(command_line(kept, datasets, models, data_root, output), quick=False)
+    quick = bool(document.get("quick"))  # the rows the records were measured on
+    info = run_info(command_line(kept, datasets, models, data_root, output), quick=quick)
+    failures = []
     for dataset in names:
         systems = sorted(p.name for p in (kept / dataset).glob("*") if p.is_dir()
                          and (models is None or p.name in models))
-        data = load_dataset(root, SPECS[dataset]) if systems else None
+        data = load_dataset(root, SPECS[dataset], quick) if systems else None
         for system in systems:
             record = _record_of(document, kept, dataset, system, console)
             if record is None:
                 continue
             console.print(f"{dataset} · {system}: measuring its runtimes again")
             try:
-                runtimes = in_worker(_runtimes_of, kept / dataset / system, system, data)
+                runtimes, caught = in_worker(_runtimes_of, kept / dataset / system, system, data,
+                                             2 if quick else TIMING_ROUNDS)
             except WorkerError as error:
+                failures.append(f"{dataset} · {system}")
                 console.print(f"[red]{dataset} · {system} failed:[/]\n{error}")
                 continue
+            if not runtimes:
+                console.print(f"[yellow]skipped {dataset} · {system}:[/] it has one runtime")
+                continue
             record["runtimes"] = runtimes
-            record["runtimes_run"] = {k: info[k] for k in ("date", "commit", "command")}
+            packages = info["machine"]["packages"]
+            record["runtimes_run"] = {
+                **{k: info[k] for k in ("date", "commit", "command")},
+                "packages": {k: packages.get(k) for k in ("torch", "onnxruntime", "textladder")},
+                **({"warnings": caught} if caught else {})}
             document = write_results(output, document)
             write_report(document, Path(report) if report is not None
                          else default_report(output))
+    if failures:
+        raise BenchmarkError(f"{len(failures)} failed: {', '.join(failures)}; the others were "
+                             f"written to {output}")
     return document
 
 
@@ -114,8 +138,12 @@ def _record_of(document: dict[str, Any], kept: Path, dataset: str, system: str,
     return None
 
 
-def _runtimes_of(path: Path, system_name: str, data: BenchData) -> dict[str, Any] | None:
-    """In a worker: the kept model's runtimes checked on valid again, then compared on test."""
+def _runtimes_of(path: Path, system_name: str, data: BenchData,
+                 rounds: int) -> tuple[dict[str, Any] | None, dict[str, int]]:
+    """In a worker: the kept model's runtimes checked on valid again, then compared on test;
+    with the warnings raised meanwhile (e.g. a check that failed), counted."""
+    from collections import Counter
+
     from textladder import TextClassifier
 
     from benchmarks.systems import TextladderSystem
@@ -123,8 +151,12 @@ def _runtimes_of(path: Path, system_name: str, data: BenchData) -> dict[str, Any
     cache = tempfile.mkdtemp(prefix="textladder-bench-cache-")
     os.environ["TEXTLADDER_CACHE_DIR"] = cache
     try:
-        system = TextladderSystem(system_name)
-        system.clf = TextClassifier.load(path).check_runtimes_again(list(data.valid.texts))
-        return system.runtime_comparison(data.test)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            system = TextladderSystem(system_name)
+            system.clf = TextClassifier.load(path).check_runtimes_again(list(data.valid.texts))
+            runtimes = system.runtime_comparison(data.test, rounds)
+        counts = Counter(f"{w.category.__name__}: {str(w.message)[:160]}" for w in caught)
+        return runtimes, dict(counts.most_common(5))
     finally:
         shutil.rmtree(cache, ignore_errors=True)

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from benchmarks.datasets import DEFAULT_DATA_ROOT, SPECS, load_dataset
 from benchmarks.measure import WorkerError, in_worker, measure
-from benchmarks.remeasure import keep_run
+from benchmarks.remeasure import forget_run, keep_run
 from benchmarks.report import write_report
 from benchmarks.results import (QUICK_RESULTS, REPORT, RESULTS, merge, read_results, run_info,
                                 write_results)
@@ -95,6 +95,8 @@ def run_benchmarks(datasets: list[str] | None = None, models: list[str] | None =
             for system in systems:
                 bar.update(progress, description=f"{dataset} · {system}")
                 bar.refresh()
+                if keep_models is not None:
+                    forget_run(Path(keep_models), dataset, system)
                 try:
                     record = in_worker(measure, system, data, quick, keep_models,
                                        on_wait=bar.refresh)

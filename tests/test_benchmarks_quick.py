@@ -157,10 +157,14 @@ def test_sentence_holdout_keeps_phrases_of_held_out_sentences_out_of_train():
                     reason="needs the neural extra")
 def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path: Path) -> None:
     output = tmp_path / "onnx.json"
-    document = run_benchmarks(datasets=["sst5"], models=["minilm"], quick=True,
+    stale = tmp_path / "kept" / "sst5" / "minilm.run.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text('{"date": "2000-01-01", "commit": "old", "command": "old"}')
+    document = run_benchmarks(datasets=["sst5"], models=["tfidf", "minilm"], quick=True,
                               data_root=data_root, output=output,
                               console=Console(file=io.StringIO()), keep_models=tmp_path / "kept")
-    record = document["results"][0]
+    record = next(r for r in document["results"] if r["system"] == "minilm")
+    assert json.loads(stale.read_text())["date"] == record["date"]  # the run that trained it
     kept = TextClassifier.load(tmp_path / "kept" / "sst5" / "minilm")
     assert kept.runtime_checks_["onnx"] == record["runtimes"]["onnx"]["valid"]  # same export
     assert not any("margin" in w for w in record["settings"].get("warnings", {}))
@@ -192,8 +196,15 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
     # kept, its runtimes are measured again without training it again
     from benchmarks.remeasure import remeasure
 
-    again = remeasure(tmp_path / "kept", output=output, data_root=data_root,
-                      console=Console(file=io.StringIO()))["results"][0]
+    said = io.StringIO()
+    again_document = remeasure(tmp_path / "kept", output=output, data_root=data_root,
+                               console=Console(file=said))
+    again = next(r for r in again_document["results"] if r["system"] == "minilm")
+    assert "skipped sst5 · tfidf: it has one runtime" in said.getvalue()
+    assert not any(r.get("runtimes_run") for r in again_document["results"]
+                   if r["system"] == "tfidf")
+    assert again["metrics"] == record["metrics"] and again["rows"] == record["rows"]
+    assert len(again["runtimes"]["default"]["texts_per_second_each_round"]) == 2  # quick, still
     assert again["train_seconds"] == record["train_seconds"]  # not trained again
     assert again["runtimes_run"]["command"].startswith("python -m benchmarks runtimes --kept")
     assert again["runtimes"]["onnx"]["valid"] == onnx["valid"]  # same texts, same export
@@ -202,7 +213,8 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
     assert "were measured again, on the model this row trained" in output.with_suffix(
         ".md").read_text()
     document = json.loads(output.read_text())
-    document["results"][0]["date"] = "2000-01-01"  # as if a later run replaced the record
+    for replaced in document["results"]:
+        replaced["date"] = "2000-01-01"  # as if a later run replaced the records
     output.write_text(json.dumps(document))
     said = io.StringIO()
     remeasure(tmp_path / "kept", output=output, data_root=data_root, console=Console(file=said))

@@ -99,12 +99,17 @@ def test_only_graphs_the_rewrite_wrote_run_in_batches(tmp_path):
 
     graph = _float_graph(tmp_path)
     assert runs_in_batches(rewrite_per_token(graph)) and not runs_in_batches(graph)
+    older = rewrite_per_token(graph)  # as 3179464 marked its exports
+    onnx.helper.set_model_props(older, {"textladder.activation_scales": "per-token"})
+    assert runs_in_batches(older)
     quantize_dynamic(str(tmp_path / "float.onnx"), str(tmp_path / "dynamic.onnx"),
                      weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
     assert not runs_in_batches(onnx.load(str(tmp_path / "dynamic.onnx")))
     exported = _exported_embedder(tmp_path)
     assert runs_in_batches(onnx.load(str(tmp_path / "embedder.onnx")))  # float32: marked
     # quantised by onnxruntime from that marked graph, it keeps the mark and must not batch
+    dynamic = onnx.load(str(exported["dynamic"]))
+    assert any(p.key == "textladder.windows" for p in dynamic.metadata_props)
     assert OnnxWindowEmbedder(exported["per-token"]).batch_size == BATCH
     assert OnnxWindowEmbedder(exported["dynamic"]).batch_size == 1
 

@@ -279,10 +279,11 @@ class TextClassifier:
                 kept[runtime] = check
             else:
                 warnings.warn(f"this model's {runtime} export is not the one its re-check margin "
-                              f"was chosen for (a model saved before, by another version of "
-                              f"textladder, torch or onnxruntime); the saved copy re-checks "
-                              f"texts within {RECHECK_MARGIN:g} log-odds. Train it again to "
-                              f"choose a margin for this export.", stacklevel=4)
+                              f"was chosen for (it was saved by another version of textladder, "
+                              f"torch or onnxruntime); the saved copy re-checks texts within "
+                              f"{RECHECK_MARGIN:g} log-odds. To choose a margin for this export, "
+                              f"call check_runtimes_again(validation texts) before saving.",
+                              stacklevel=4)
         return kept
 
     @classmethod
@@ -292,7 +293,8 @@ class TextClassifier:
 
         `runtime="onnx"` predicts with the int8 ONNX export that the encoder rungs save (faster
         on a CPU). Texts whose int8 decision lies within `recheck_margin` (log-odds) of
-        another are re-checked with the default runtime (`recheck.py`); 0 turns that off, and
+        another are re-checked with the default runtime's outputs (its float32 export where
+        the model has one, `recheck.py`); 0 turns that off, and
         None takes the margin chosen on validation when the model was saved (or
         `RECHECK_MARGIN` for a model saved without one)."""
         if recheck_margin is not None:

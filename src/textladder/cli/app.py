@@ -39,7 +39,7 @@ RuntimeOpt = Annotated[str, typer.Option(
     help="default, or onnx: the int8 ONNX export of the encoder rungs (minilm, finetune).")]
 RecheckOpt = Annotated[Optional[float], typer.Option(
     help="With --runtime onnx: re-check with the default runtime's outputs (its float32 "
-         "export) the texts whose decision is "
+         "export; the torch encoder for models saved without one) the texts whose decision is "
          "within this many log-odds of another (0.08: 0.02 in probability from a threshold near "
          "0.5; 0: never). Default: the margin the model chose on its validation texts when it "
          "was saved (train prints it), or 0.08 for a model saved without one.",

@@ -1,9 +1,11 @@
-"""Fast CPU inference for the encoder rungs: an int8 ONNX copy of encoder + mean pooling.
+"""Fast CPU inference for the encoder rungs: ONNX copies of encoder + mean pooling, int8 and
+float32.
 
 `export_onnx(embedder, folder, maxima, ffn_out_float)` traces a `WindowEmbedder` (input ids and
 attention mask in, one mean-pooled vector per window out) to ONNX in float32 (`FLOAT_FILE`) and
-writes a copy (`ONNX_FILE`) whose matrix multiplications are int8: int8 weights with one scale per output channel, activations with one
-scale per token (`per_token_int8.py`); the embedding tables stay float32.
+writes a copy (`ONNX_FILE`) whose matrix multiplications are int8: int8 weights with one scale
+per output channel, activations with one scale per token (`per_token_int8.py`); the embedding
+tables stay float32.
 Given the activation maxima measured on training windows, it first smooths the activations
 (`smoothing.py`): on MiniLM and sst5 sentences, 1 - cosine to the float vectors drops about four
 times. The vectors are close to the original's, not equal; the benchmark reports how often

@@ -32,6 +32,7 @@ import numpy as np
 ZERO_POINT = 128
 LAST_OPSET = 17
 MARKER = ("textladder.windows", "independent")  # metadata: may run in batches
+OLD_MARKER = ("textladder.activation_scales", "per-token")  # the same, as 3179464 wrote it
 
 
 def rewrite_per_token(model, keep_float: frozenset[str] = frozenset()):
@@ -97,7 +98,7 @@ def runs_in_batches(model) -> bool:
     Others, such as onnxruntime's dynamic quantisation (one activation scale per run), must run
     one window at a time; a graph that another tool quantised from a marked one keeps the mark,
     so nodes that scale by the whole run overrule it."""
-    marked = any((p.key, p.value) == MARKER for p in model.metadata_props)
+    marked = any((p.key, p.value) in (MARKER, OLD_MARKER) for p in model.metadata_props)
     return marked and not any(node.op_type in RUN_SCALED for node in model.graph.node)
 
 
