@@ -72,6 +72,7 @@ def remeasure(kept: Path, datasets: list[str] | None = None, models: list[str] |
 
     console = console or Console(stderr=True, soft_wrap=True)
     kept = Path(kept)
+    command = command_line(kept, datasets, models, data_root, output)  # as given
     output = Path(output) if output is not None else RESULTS
     document = read_results(output)
     if document is None:
@@ -82,7 +83,7 @@ def remeasure(kept: Path, datasets: list[str] | None = None, models: list[str] |
     if unknown:
         raise ValueError(f"unknown dataset {unknown[0]!r}; known: {', '.join(SPECS)}")
     quick = bool(document.get("quick"))  # the rows the records were measured on
-    info = run_info(command_line(kept, datasets, models, data_root, output), quick=quick)
+    info = run_info(command, quick=quick)
     failures = []
     for dataset in names:
         systems = sorted(p.name for p in (kept / dataset).glob("*") if p.is_dir()

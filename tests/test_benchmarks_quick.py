@@ -206,7 +206,9 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
     assert again["metrics"] == record["metrics"] and again["rows"] == record["rows"]
     assert len(again["runtimes"]["default"]["texts_per_second_each_round"]) == 2  # quick, still
     assert again["train_seconds"] == record["train_seconds"]  # not trained again
-    assert again["runtimes_run"]["command"].startswith("python -m benchmarks runtimes --kept")
+    assert again["runtimes_run"]["command"] == (f"python -m benchmarks runtimes --kept "
+                                                f"{tmp_path / 'kept'} --data-root {data_root} "
+                                                f"--output {output}")
     assert again["runtimes"]["onnx"]["valid"] == onnx["valid"]  # same texts, same export
     assert again["runtimes"]["onnx"]["texts_per_second_each_round"] != onnx[
         "texts_per_second_each_round"]  # timed anew
