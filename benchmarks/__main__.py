@@ -95,19 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "runtimes":
         from benchmarks.remeasure import remeasure
 
-        try:
-            remeasure(args.kept, args.datasets, args.models, args.data_root, args.output,
-                      args.report)
-        except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        except BenchmarkError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-        return 0
+        return _exit_code(lambda: remeasure(args.kept, args.datasets, args.models,
+                                            args.data_root, args.output, args.report))
+    return _exit_code(lambda: run_benchmarks(args.datasets, args.models, args.quick,
+                                             args.data_root, args.output, args.report,
+                                             keep_models=args.keep_models))
+
+
+def _exit_code(measure) -> int:
+    """Run `measure`: 0, or the error on one line and 2 for bad arguments, 1 for failed pairs."""
     try:
-        run_benchmarks(args.datasets, args.models, args.quick, args.data_root, args.output,
-                       args.report, keep_models=args.keep_models)
+        measure()
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

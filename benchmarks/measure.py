@@ -14,6 +14,7 @@ This module does not choose which pairs run, merge results or write files.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import resource
@@ -62,13 +63,26 @@ def measure(system_name: str, data: BenchData, quick: bool,
     """Fit, time, score and size one system on one dataset (call in a fresh process); with
     `keep`, also save the fitted model to `keep/<dataset>/<system>`, outside the timings."""
     start_rss = rss_mb()
-    # A fresh embedding cache: encoders pay for every text they embed, as on a first run.
+    with fresh_cache():
+        return _measure(system_name, data, quick, start_rss, keep)
+
+
+@contextlib.contextmanager
+def fresh_cache():
+    """A fresh, empty embedding cache (in a worker): encoders pay for every text they embed,
+    as on a first run."""
     cache = tempfile.mkdtemp(prefix="textladder-bench-cache-")
     os.environ["TEXTLADDER_CACHE_DIR"] = cache
     try:
-        return _measure(system_name, data, quick, start_rss, keep)
+        yield
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+
+
+def count_warnings(caught: list) -> dict[str, int]:
+    """The five most frequent of the warnings `catch_warnings(record=True)` caught, counted."""
+    counts = Counter(f"{w.category.__name__}: {str(w.message)[:160]}" for w in caught)
+    return dict(counts.most_common(5))
 
 
 def _measure(system_name: str, data: BenchData, quick: bool, start_rss: float,
@@ -90,9 +104,9 @@ def _measure(system_name: str, data: BenchData, quick: bool, start_rss: float,
         runtimes = system.runtime_comparison(data.test, rounds=2 if quick else TIMING_ROUNDS)
         valid_metrics = scalars(system.valid_metrics())
     settings = system.settings()
-    counts = Counter(f"{w.category.__name__}: {str(w.message)[:160]}" for w in caught)
+    counts = count_warnings(caught)
     if counts:
-        settings["warnings"] = dict(counts.most_common(5))
+        settings["warnings"] = counts
     record = {
         "dataset": data.spec.name,
         "system": system_name,

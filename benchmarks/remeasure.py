@@ -19,10 +19,7 @@ quick slices.
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import shutil
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -30,7 +27,7 @@ from typing import Any
 from rich.console import Console
 
 from benchmarks.datasets import DEFAULT_DATA_ROOT, SPECS, BenchData, load_dataset
-from benchmarks.measure import WorkerError, in_worker
+from benchmarks.measure import WorkerError, count_warnings, fresh_cache, in_worker
 from benchmarks.report import write_report
 from benchmarks.results import RESULTS, read_results, run_info, write_results
 from benchmarks.systems import TIMING_ROUNDS
@@ -52,16 +49,10 @@ def keep_run(kept: Path, dataset: str, system: str, info: dict[str, Any]) -> Non
 
 
 def command_line(kept: Path, datasets=None, models=None, data_root=None, output=None) -> str:
-    parts = ["python", "-m", "benchmarks", "runtimes", "--kept", str(kept)]
-    if datasets:
-        parts += ["--datasets", ",".join(datasets)]
-    if models:
-        parts += ["--models", ",".join(models)]
-    if data_root is not None:
-        parts += ["--data-root", str(data_root)]
-    if output is not None:
-        parts += ["--output", str(output)]
-    return shlex.join(parts)
+    from benchmarks.runner import options
+
+    return shlex.join(["python", "-m", "benchmarks", "runtimes", "--kept", str(kept)]
+                      + options(datasets, models, data_root=data_root, output=output))
 
 
 def remeasure(kept: Path, datasets: list[str] | None = None, models: list[str] | None = None,
@@ -143,21 +134,13 @@ def _runtimes_of(path: Path, system_name: str, data: BenchData,
                  rounds: int) -> tuple[dict[str, Any] | None, dict[str, int]]:
     """In a worker: the kept model's runtimes checked on valid again, then compared on test;
     with the warnings raised meanwhile (e.g. a check that failed), counted."""
-    from collections import Counter
-
     from textladder import TextClassifier
 
     from benchmarks.systems import TextladderSystem
 
-    cache = tempfile.mkdtemp(prefix="textladder-bench-cache-")
-    os.environ["TEXTLADDER_CACHE_DIR"] = cache
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            system = TextladderSystem(system_name)
-            system.clf = TextClassifier.load(path).check_runtimes_again(list(data.valid.texts))
-            runtimes = system.runtime_comparison(data.test, rounds)
-        counts = Counter(f"{w.category.__name__}: {str(w.message)[:160]}" for w in caught)
-        return runtimes, dict(counts.most_common(5))
-    finally:
-        shutil.rmtree(cache, ignore_errors=True)
+    with fresh_cache(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        system = TextladderSystem(system_name)
+        system.clf = TextClassifier.load(path).check_runtimes_again(list(data.valid.texts))
+        runtimes = system.runtime_comparison(data.test, rounds)
+    return runtimes, count_warnings(caught)

@@ -31,7 +31,13 @@ class BenchmarkError(RuntimeError):
 
 def command_line(datasets=None, models=None, quick=False, data_root=None, output=None) -> str:
     """The command that reruns exactly this run."""
-    parts = ["python", "-m", "benchmarks", "run"]
+    return shlex.join(["python", "-m", "benchmarks", "run"]
+                      + options(datasets, models, quick, data_root, output))
+
+
+def options(datasets=None, models=None, quick=False, data_root=None, output=None) -> list[str]:
+    """The command-line options that select these pairs, data and output."""
+    parts = []
     if datasets:
         parts += ["--datasets", ",".join(datasets)]
     if models:
@@ -42,7 +48,7 @@ def command_line(datasets=None, models=None, quick=False, data_root=None, output
         parts += ["--data-root", str(data_root)]
     if output is not None:
         parts += ["--output", str(output)]
-    return shlex.join(parts)
+    return parts
 
 
 def default_report(output: Path) -> Path:
