@@ -201,8 +201,10 @@ class TextClassifier:
 
         def write_files(directory: Path) -> None:
             self.family_.save(directory)
-            self._check_runtimes(directory, config)
-            self.runtime_checks_ = self._checks_of_these_files(directory)
+            digests = {runtime: files_digest(self.family_.runtime_files(directory, runtime))
+                       for runtime in type(self.family_).runtimes[1:]}  # what each reads
+            self._check_runtimes(directory, config, digests)
+            self.runtime_checks_ = self._checks_of_these_files(digests)
             config.pop("runtimes", None)
             if self.runtime_checks_:
                 config["runtimes"] = self.runtime_checks_
@@ -226,7 +228,8 @@ class TextClassifier:
                             if len(type(self.family_).runtimes) > 1 else None)
         return self
 
-    def _check_runtimes(self, directory: Path, config: dict[str, Any]) -> dict[str, Any]:
+    def _check_runtimes(self, directory: Path, config: dict[str, Any],
+                        digests: dict[str, str | None]) -> dict[str, Any]:
         """{runtime: `recheck.choose_margin` on the validation texts} for each fast runtime
         whose files the family just wrote into `directory`, measured once after `fit`.
 
@@ -258,13 +261,14 @@ class TextClassifier:
                 (directory / CONFIG_NAME).unlink()
             check = choose_margin(self.task_, exact, fast, refined=refined)
             if check is not None:
-                check["export"] = files_digest(self.family_.runtime_files(directory, runtime))
+                check["export"] = digests[runtime]
                 self.runtime_checks_[runtime] = check
         self._validation = None
         return self.runtime_checks_
 
-    def _checks_of_these_files(self, directory: Path) -> dict[str, Any]:
-        """The runtime checks that hold for the files just written into `directory`.
+    def _checks_of_these_files(self, digests: dict[str, str | None]) -> dict[str, Any]:
+        """The runtime checks that hold for the files just written, whose `digests` (per
+        runtime, `files_digest`) they must name.
 
         A margin was chosen on one export's outputs. A model loaded and saved again exports
         anew, and the export can change (another textladder, torch or onnxruntime); a check
@@ -274,7 +278,7 @@ class TextClassifier:
         for runtime, check in self.runtime_checks_.items():
             if runtime not in type(self.family_).runtimes:
                 continue  # nothing of this family's runs with it
-            digest = files_digest(self.family_.runtime_files(directory, runtime))
+            digest = digests.get(runtime)  # none for the default runtime: nothing to name
             if isinstance(check, dict) and digest is not None and check.get("export") == digest:
                 kept[runtime] = check
             else:

@@ -67,12 +67,12 @@ class EncoderRung(TorchFamily):
         path = self._export_folder(directory) / FLOAT_FILE if directory is not None else None
         if path is None or not path.is_file():
             return False
-        self._switch_to_float_export(path)
+        self._use_export(path)
         self.runtime_ = "onnx-float"
         return True
 
-    def _switch_to_float_export(self, path: Path) -> None:
-        """Put the float32 export at `path` in place of the torch encoder."""
+    def _use_export(self, path: Path) -> None:
+        """Put the ONNX export at `path` (int8 or float32) in place of the torch encoder."""
         raise NotImplementedError
 
     def _export_folder(self, directory: Path) -> Path:

@@ -164,16 +164,14 @@ class FinetuneFamily(EncoderRung):
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)
         if runtime == "onnx":  # needs only the export: the torch encoder is dropped
-            from textladder.neural.onnx_embedder import ONNX_FILE, OnnxWindowEmbedder
+            from textladder.neural.onnx_embedder import ONNX_FILE
 
             if getattr(self, "directory_", None) is None:
                 raise TextladderError("save the model first: the ONNX runtime reads the export "
                                       "saved with it.")
-            self.module_.embed_windows = OnnxWindowEmbedder(self.directory_ / ENCODER_FILES /
-                                                            ONNX_FILE)
-            self.settings_["device"] = "cpu"
+            self._use_export(self._export_folder(self.directory_) / ONNX_FILE)
 
-    def _switch_to_float_export(self, path: Path) -> None:
+    def _use_export(self, path: Path) -> None:
         from textladder.neural.onnx_embedder import OnnxWindowEmbedder
 
         self.module_.embed_windows = OnnxWindowEmbedder(path)

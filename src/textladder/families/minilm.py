@@ -187,9 +187,6 @@ class MinilmFamily(EncoderRung):
                                   "predict with --runtime default.")
         self._use_export(self.directory_ / ONNX_FILE)
 
-    def _switch_to_float_export(self, path: Path) -> None:
-        self._use_export(path)
-
     def _use_export(self, path: Path) -> None:
         from textladder.encoders.onnx_sentence import OnnxSentenceEncoder
 

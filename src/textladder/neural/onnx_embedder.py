@@ -64,8 +64,10 @@ def export_onnx(embedder: nn.Module, folder: Path, maxima: dict | None = None,
     """Write `embedder` into `folder` as ONNX twice: `FLOAT_FILE` in float32 (smoothed with
     `maxima` if given: the same outputs up to rounding) and `ONNX_FILE`, its int8 copy with
     the feed-forward output projections in float if `ffn_out_float`."""
-    export_float(embedder, Path(folder) / FLOAT_FILE, maxima)
-    quantize_int8(Path(folder) / FLOAT_FILE, Path(folder) / ONNX_FILE, ffn_out_float)
+    import onnx
+
+    graph = export_float(embedder, Path(folder) / FLOAT_FILE, maxima)
+    onnx.save(_quantized(graph, ffn_out_float), str(Path(folder) / ONNX_FILE))
 
 
 def quantize_int8(plain: Path, path: Path, ffn_out_float: bool = False) -> None:
@@ -74,16 +76,26 @@ def quantize_int8(plain: Path, path: Path, ffn_out_float: bool = False) -> None:
     feed-forward output projections if `ffn_out_float`."""
     import onnx
 
+    onnx.save(_quantized(onnx.load(str(plain)), ffn_out_float), str(path))
+
+
+def _quantized(graph, ffn_out_float: bool):
+    """The int8 copy of the loaded float `graph` (`quantize_int8`)."""
     from textladder.neural.per_token_int8 import rewrite_per_token
 
-    keep = frozenset(narrowing_matmuls(plain)) if ffn_out_float else frozenset()
-    onnx.save(rewrite_per_token(onnx.load(str(plain)), keep), str(path))
+    keep = frozenset(narrowing_matmuls(graph)) if ffn_out_float else frozenset()
+    return rewrite_per_token(graph, keep)
 
 
-def export_float(embedder: nn.Module, path: Path, maxima: dict | None = None) -> None:
+def export_float(embedder: nn.Module, path: Path, maxima: dict | None = None):
     """Write `embedder` as a float32 ONNX graph to `path` (input ids and attention mask in, one
     vector per window out), smoothed with `maxima` if given; the graph `quantize_int8`
-    quantises."""
+    quantises; returns it, loaded."""
+    import io
+
+    import onnx
+
+    from textladder.neural.per_token_int8 import mark_batch_invariant
     from textladder.neural.smoothing import smoothed_copy
 
     if maxima:
@@ -93,9 +105,10 @@ def export_float(embedder: nn.Module, path: Path, maxima: dict | None = None) ->
     ids = torch.ones((2, 8), dtype=torch.long)
     mask = torch.ones((2, 8), dtype=torch.long)
     axes = {0: "windows", 1: "tokens"}
+    traced = io.BytesIO()
     try:
         with quiet_export():
-            torch.onnx.export(embedder.to("cpu").eval(), (ids, mask), str(path),
+            torch.onnx.export(embedder.to("cpu").eval(), (ids, mask), traced,
                               opset_version=OPSET, dynamo=False,
                               input_names=["input_ids", "attention_mask"],
                               output_names=["vectors"],
@@ -103,20 +116,10 @@ def export_float(embedder: nn.Module, path: Path, maxima: dict | None = None) ->
                                             "vectors": {0: "windows"}})
     finally:
         embedder.to(device).train(was_training)
-    mark_batch_invariant(path)
-
-
-def mark_batch_invariant(path: Path) -> None:
-    """Say in the graph's metadata that its windows may run in batches (`runs_in_batches`):
-    true of a float graph, whose every operation treats tokens apart or masks padding."""
-    import onnx
-
-    from textladder.neural.per_token_int8 import MARKER
-
-    model = onnx.load(str(path))
-    onnx.helper.set_model_props(model, {**{p.key: p.value for p in model.metadata_props},
-                                        MARKER[0]: MARKER[1]})
-    onnx.save(model, str(path))
+    graph = onnx.load_from_string(traced.getvalue())
+    mark_batch_invariant(graph)  # every operation of a float graph treats tokens apart
+    onnx.save(graph, str(path))
+    return graph
 
 
 @contextlib.contextmanager
@@ -134,7 +137,7 @@ def quiet_export():
         root.setLevel(level)
 
 
-def narrowing_matmuls(path: Path) -> list[str]:
+def narrowing_matmuls(graph) -> list[str]:
     """The MatMul nodes whose constant weight narrows the width: feed-forward output projections.
 
     Their inputs (after GELU) have the widest, most outlying ranges in a transformer, so int8
@@ -146,7 +149,9 @@ def narrowing_matmuls(path: Path) -> list[str]:
     """
     import onnx
 
-    graph = onnx.load(str(path)).graph
+    if isinstance(graph, (str, Path)):  # a file, else a loaded model
+        graph = onnx.load(str(graph))
+    graph = graph.graph
     shapes = {weight.name: list(weight.dims) for weight in graph.initializer}
     return [node.name for node in graph.node if node.op_type == "MatMul"
             and any(len(shapes.get(x, ())) == 2 and shapes[x][0] > shapes[x][1]

@@ -87,9 +87,17 @@ def rewrite_per_token(model, keep_float: frozenset[str] = frozenset()):
                                      if k in used])
     if not any(o.domain == "com.microsoft" for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    mark_batch_invariant(model)
+    return model
+
+
+def mark_batch_invariant(model) -> None:
+    """Say in the onnx `model`'s metadata that its windows may run in batches
+    (`runs_in_batches`), keeping what else it says."""
+    import onnx
+
     onnx.helper.set_model_props(model, {**{p.key: p.value for p in model.metadata_props},
                                         MARKER[0]: MARKER[1]})
-    return model
 
 
 def runs_in_batches(model) -> bool:
