@@ -85,6 +85,40 @@ def test_the_rounding_is_per_token_int8_as_numpy_computes_it(tmp_path):
     assert np.abs(quantised - x @ weight).max() > 1e-5  # rounded, not float
 
 
+class SharedInput(torch.nn.Module):
+    """Three projections of one input, as attention's query, key and value."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            self.q, self.k, self.v = (torch.nn.Linear(16, 8, bias=False) for _ in range(3))
+
+    def forward(self, x):
+        return torch.cat([self.q(x), self.k(x), self.v(x)], dim=-1)
+
+
+def test_an_input_feeding_several_matmuls_is_quantised_once(tmp_path):
+    module = SharedInput().eval()
+    path = tmp_path / "shared.onnx"
+    axes = {0: "batch", 1: "tokens"}
+    torch.onnx.export(module, (torch.ones(2, 3, 16),), str(path), opset_version=17,
+                      dynamo=False, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": axes, "y": axes})
+    quantised = rewrite_per_token(onnx.load(str(path)))
+    ops = [n.op_type for n in quantised.graph.node]
+    assert ops.count("QuantizeLinear") == 1 and ops.count("MatMulIntegerToFloat") == 3
+    x = np.random.default_rng(4).normal(size=(2, 5, 16)).astype(np.float32)
+    scale = np.maximum(np.abs(x).max(-1, keepdims=True), 1e-8) / 127
+    expected = []
+    for layer in (module.q, module.k, module.v):
+        weight = layer.weight.detach().numpy().T
+        w_scale = np.abs(weight).max(0) / 127
+        expected.append((np.round(x / scale) @ np.round(weight / w_scale)) * w_scale * scale)
+    np.testing.assert_allclose(_run(quantised, x), np.concatenate(expected, -1),
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_graphs_past_opset_17_are_refused(tmp_path):
     graph = _float_graph(tmp_path)
     graph.opset_import[0].version = 18

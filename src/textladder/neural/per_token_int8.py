@@ -8,6 +8,7 @@ by token instead:
 - each token's scale is its largest absolute value / 127, and the token, divided by it, rounds
   to uint8 around 128;
 - the weights get one symmetric int8 scale per output channel;
+- an input that feeds several MatMuls (attention's query, key and value) is quantised once;
 - onnxruntime's `MatMulIntegerToFloat` multiplies, and the token's scale comes back after.
 
 A token's output then depends on no other token of its batch (padding included) beyond float
@@ -50,7 +51,7 @@ def rewrite_per_token(model, keep_float: frozenset[str] = frozenset()):
     weights = {w.name: w for w in graph.initializer}
     added = {"pt_eps": np.array(1e-8, np.float32), "pt_127": np.array(127.0, np.float32),
              "pt_one": np.array(1.0, np.float32), "pt_zp": np.array(ZERO_POINT, np.uint8)}
-    nodes = []
+    nodes, quantised = [], {}  # quantised: {input: the prefix of its scales and uint8 copy}
     for index, node in enumerate(graph.node):
         weight = node.input[1] if node.op_type == "MatMul" else None
         if (weight not in weights or len(weights[weight].dims) != 2
@@ -64,19 +65,24 @@ def rewrite_per_token(model, keep_float: frozenset[str] = frozenset()):
         added[p + "ws"] = scales.astype(np.float32)
         x = node.input[0]
         make = helper.make_node
+        if x not in quantised:  # attention's query, key and value share one input
+            q = quantised[x] = p
+            nodes += [
+                # one scale per token: its largest absolute value / 127 (zeros get 1e-8)
+                make("Abs", [x], [q + "abs"]),
+                make("ReduceMax", [q + "abs"], [q + "max"], axes=[-1], keepdims=1),
+                make("Max", [q + "max", "pt_eps"], [q + "maxc"]),
+                make("Div", [q + "maxc", "pt_127"], [q + "s"]),
+                # each token divided by its scale rounds to uint8 around 128
+                make("Div", [x, q + "s"], [q + "xs"]),
+                make("QuantizeLinear", [q + "xs", "pt_one", "pt_zp"], [q + "q"]),
+            ]
+        q = quantised[x]
         nodes += [
-            # one scale per token: its largest absolute value / 127 (tokens of zeros get 1e-8)
-            make("Abs", [x], [p + "abs"]),
-            make("ReduceMax", [p + "abs"], [p + "max"], axes=[-1], keepdims=1),
-            make("Max", [p + "max", "pt_eps"], [p + "maxc"]),
-            make("Div", [p + "maxc", "pt_127"], [p + "s"]),
-            # each token divided by its scale rounds to uint8 around 128
-            make("Div", [x, p + "s"], [p + "xs"]),
-            make("QuantizeLinear", [p + "xs", "pt_one", "pt_zp"], [p + "q"]),
             # the int8 product with the weights' scales, then the tokens' scales
-            make("MatMulIntegerToFloat", [p + "q", p + "w", "pt_one", p + "ws", "pt_zp"],
+            make("MatMulIntegerToFloat", [q + "q", p + "w", "pt_one", p + "ws", "pt_zp"],
                  [p + "y"], domain="com.microsoft"),
-            make("Mul", [p + "y", p + "s"], [node.output[0]]),
+            make("Mul", [p + "y", q + "s"], [node.output[0]]),
         ]
     used = {name for node in nodes for name in node.input}
     kept = [w for w in graph.initializer if w.name in used]
