@@ -16,26 +16,37 @@ import torch  # noqa: E402
 from conftest import make_task_data, tiny_encoder, tiny_settings  # noqa: E402
 from textladder import TextClassifier  # noqa: E402
 from textladder.neural.onnx_embedder import ONNX_FILE  # noqa: E402
-from textladder.neural.smoothing import SmoothedLinear, input_maxima, smoothed_copy  # noqa: E402
+from textladder.neural.smoothing import input_maxima, module_name, smooth_graph  # noqa: E402
 from textladder.neural.transformer import WindowEmbedder  # noqa: E402
 
 
-def test_a_smoothed_copy_computes_the_same_vectors():
+def test_a_smoothed_graph_computes_the_same_vectors_and_divides_a_shared_input_once(tmp_path):
+    import onnx
+    import onnxruntime as ort
     from transformers import AutoModel, AutoTokenizer
+
+    from textladder.neural.onnx_embedder import export_float
 
     embedder = WindowEmbedder(AutoModel.from_pretrained(str(tiny_encoder()))).eval()
     tokenizer = AutoTokenizer.from_pretrained(str(tiny_encoder()))
     texts, _ = make_task_data("multiclass")
-    windows = tokenizer(texts)["input_ids"]
-    smoothed = smoothed_copy(embedder, input_maxima(embedder, windows)).eval()
-    n_linear = sum(isinstance(m, torch.nn.Linear) for m in embedder.modules())
-    assert sum(isinstance(m, SmoothedLinear) for m in smoothed.modules()) == n_linear
-    assert not any(isinstance(m, SmoothedLinear) for m in embedder.modules())
-    batch = tokenizer(texts, padding=True, return_tensors="pt")
-    with torch.no_grad():
-        before = embedder(batch["input_ids"], batch["attention_mask"])
-        after = smoothed(batch["input_ids"], batch["attention_mask"])
-    torch.testing.assert_close(after, before, rtol=1e-4, atol=1e-5)
+    maxima = input_maxima(embedder, tokenizer(texts)["input_ids"])
+    plain = export_float(embedder, tmp_path / "plain.onnx")
+    smoothed = smooth_graph(plain, maxima)
+    n_layers = embedder.encoder.config.num_hidden_layers
+    divisions = [n for n in smoothed.graph.node if n.op_type == "Mul"
+                 and any(x.endswith("/inverse_scale") for x in n.input)]
+    # one per input: query, key and value share theirs; attention output, feed-forward in and out
+    assert len(divisions) == 4 * n_layers
+    assert len({module_name(n.name) for n in plain.graph.node if n.op_type == "MatMul"}
+               & set(maxima)) == 6 * n_layers  # the maxima name the graph's MatMuls
+    batch = tokenizer(texts, padding=True, return_tensors="np")
+    feed = {"input_ids": batch["input_ids"].astype(np.int64),
+            "attention_mask": batch["attention_mask"].astype(np.int64)}
+    before, after = (ort.InferenceSession(g.SerializeToString(), providers=["CPUExecutionProvider"])
+                     .run(None, feed)[0] for g in (plain, smoothed))
+    np.testing.assert_allclose(after, before, rtol=1e-4, atol=1e-5)
+    assert onnx.load(str(tmp_path / "plain.onnx")).graph.node == plain.graph.node  # a copy
 
 
 @pytest.fixture(scope="module")

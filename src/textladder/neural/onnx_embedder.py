@@ -6,9 +6,9 @@ attention mask in, one mean-pooled vector per window out) to ONNX in float32 (`F
 writes a copy (`ONNX_FILE`) whose matrix multiplications are int8: int8 weights with one scale
 per output channel, activations with one scale per token (`per_token_int8.py`); the embedding
 tables stay float32.
-Given the activation maxima measured on training windows, it first smooths the activations
+Given the activation maxima measured on training windows, the int8 copy is first smoothed
 (`smoothing.py`): on MiniLM and sst5 sentences, 1 - cosine to the float vectors drops about four
-times. The vectors are close to the original's, not equal; the benchmark reports how often
+times. The float32 file is not: it computes what the torch module does. The vectors are close to the original's, not equal; the benchmark reports how often
 predictions agree. `OnnxWindowEmbedder` runs either file with onnxruntime and stands in for the
 torch embedder (same inputs, same outputs); the float32 one gives the torch outputs up to
 rounding, faster on a CPU, and re-checks the int8 runtime's borderline texts. Training never
@@ -61,45 +61,45 @@ def keeps_ffn_out_float(task_name: str) -> bool:
 
 def export_onnx(embedder: nn.Module, folder: Path, maxima: dict | None = None,
                 ffn_out_float: bool = False) -> None:
-    """Write `embedder` into `folder` as ONNX twice: `FLOAT_FILE` in float32 (smoothed with
-    `maxima` if given: the same outputs up to rounding) and `ONNX_FILE`, its int8 copy with
-    the feed-forward output projections in float if `ffn_out_float`."""
+    """Write `embedder` into `folder` as ONNX twice: `FLOAT_FILE` in float32 and `ONNX_FILE`,
+    its int8 copy (smoothed with `maxima` if given) with the feed-forward output projections in
+    float if `ffn_out_float`."""
     import onnx
 
-    graph = export_float(embedder, Path(folder) / FLOAT_FILE, maxima)
-    onnx.save(_quantized(graph, ffn_out_float), str(Path(folder) / ONNX_FILE))
+    graph = export_float(embedder, Path(folder) / FLOAT_FILE)
+    onnx.save(_quantized(graph, ffn_out_float, maxima), str(Path(folder) / ONNX_FILE))
 
 
-def quantize_int8(plain: Path, path: Path, ffn_out_float: bool = False) -> None:
-    """Quantise the float graph `plain` to `path` as `export_onnx` does: every MatMul with a
-    constant weight in int8 with per-token activation scales (`per_token_int8.py`), except the
-    feed-forward output projections if `ffn_out_float`."""
+def quantize_int8(plain: Path, path: Path, ffn_out_float: bool = False,
+                  maxima: dict | None = None) -> None:
+    """Quantise the float graph `plain` to `path` as `export_onnx` does: smoothed with `maxima`
+    if given, every MatMul with a constant weight in int8 with per-token activation scales
+    (`per_token_int8.py`), except the feed-forward output projections if `ffn_out_float`."""
     import onnx
 
-    onnx.save(_quantized(onnx.load(str(plain)), ffn_out_float), str(path))
+    onnx.save(_quantized(onnx.load(str(plain)), ffn_out_float, maxima), str(path))
 
 
-def _quantized(graph, ffn_out_float: bool):
+def _quantized(graph, ffn_out_float: bool, maxima: dict | None):
     """The int8 copy of the loaded float `graph` (`quantize_int8`)."""
     from textladder.neural.per_token_int8 import rewrite_per_token
+    from textladder.neural.smoothing import smooth_graph
 
     keep = frozenset(narrowing_matmuls(graph)) if ffn_out_float else frozenset()
+    if maxima:
+        graph = smooth_graph(graph, maxima, keep)
     return rewrite_per_token(graph, keep)
 
 
-def export_float(embedder: nn.Module, path: Path, maxima: dict | None = None):
+def export_float(embedder: nn.Module, path: Path):
     """Write `embedder` as a float32 ONNX graph to `path` (input ids and attention mask in, one
-    vector per window out), smoothed with `maxima` if given; the graph `quantize_int8`
-    quantises; returns it, loaded."""
+    vector per window out): the graph `quantize_int8` quantises; returns it, loaded."""
     import io
 
     import onnx
 
     from textladder.neural.per_token_int8 import mark_batch_invariant
-    from textladder.neural.smoothing import smoothed_copy
 
-    if maxima:
-        embedder = smoothed_copy(embedder, maxima)
     device = next(embedder.parameters()).device
     was_training = embedder.training
     ids = torch.ones((2, 8), dtype=torch.long)

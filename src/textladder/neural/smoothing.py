@@ -1,20 +1,20 @@
 """Activation smoothing before int8 quantisation (SmoothQuant, Xiao et al., 2023).
 
-Dynamic int8 quantisation gives a whole activation tensor one scale. A few input channels of a
-transformer's linear layers carry values far larger than the rest, so that scale is coarse for
-every other channel. `smoothed_copy` moves part of that range into the weights, which are
-quantised per output channel and take it well: each linear layer y = x W^T + b becomes
-y = (x / s) (W s)^T + b, the same function in exact arithmetic, with
-s_j = max|x_j|^alpha / max|W_j|^(1 - alpha) measured on calibration windows (`input_maxima`),
-bounded to [1/100, 100] so that a channel that was quiet in calibration cannot blow up later.
-Only the exported copy (float32, on the CPU) changes; the module it is made from does not. The
-maxima are saved with a model (`save_maxima` / `load_maxima`: numbers per channel, no text), so a
-model loaded from disk and saved again exports the same file.
+Int8 quantisation gives a token's activations one scale. A few input channels of a transformer's
+linear layers carry values far larger than the rest, so that scale is coarse for every other
+channel. `smooth_graph` moves part of that range into the weights, which are quantised per output
+channel and take it well: each MatMul y = x W becomes y = (x / s) (s W), the same function in
+exact arithmetic, with s_j = max|x_j|^alpha / max|W_j|^(1 - alpha) measured on calibration
+windows (`input_maxima`), bounded to [1/100, 100] so that a channel that was quiet in calibration
+cannot blow up later. MatMuls that read one input (attention's query, key and value) share one
+s, taken over all their weights, so that the input is divided once and quantised once.
+It rewrites an ONNX graph: only the int8 export is smoothed; the float32 export and the torch
+module are not. The maxima are saved with a model (`save_maxima` / `load_maxima`: numbers per
+channel, no text), so a model loaded from disk and saved again exports the same file.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 
 import torch
@@ -32,19 +32,6 @@ def sample_windows(items: Sequence, seed: int, n: int = CALIBRATION_WINDOWS) -> 
 
     picked = np.random.default_rng(seed).permutation(len(items))[:n]
     return [items[i] for i in sorted(picked)]
-
-
-class SmoothedLinear(nn.Module):
-    """A linear layer whose inputs are divided by `scale` and whose weights are multiplied by it."""
-
-    def __init__(self, linear: nn.Linear, scale: torch.Tensor):
-        super().__init__()
-        self.register_buffer("inverse_scale", 1.0 / scale.float())
-        self.weight = nn.Parameter(linear.weight.detach().float() * scale.float()[None, :])
-        self.bias = linear.bias
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return nn.functional.linear(x * self.inverse_scale, self.weight, self.bias)
 
 
 @torch.no_grad()
@@ -78,20 +65,59 @@ def input_maxima(embedder: nn.Module, windows: Sequence[Sequence[int]]) -> dict[
     return maxima
 
 
-def smoothed_copy(embedder: nn.Module, maxima: dict[str, torch.Tensor],
-                  alpha: float = ALPHA) -> nn.Module:
-    """A float32 copy of `embedder` on the CPU whose measured linear layers are smoothed."""
-    smoothed = copy.deepcopy(embedder).to("cpu", torch.float32)
-    for parent_name, parent in list(smoothed.named_modules()):
-        for child_name, child in list(parent.named_children()):
-            name = f"{parent_name}.{child_name}" if parent_name else child_name
-            if isinstance(child, nn.Linear) and name in maxima:
-                activation = maxima[name].cpu().clamp(min=1e-5)
-                weight = child.weight.detach().abs().amax(0).float().clamp(min=1e-5)
-                scale = (activation ** alpha / weight ** (1 - alpha)).clamp(1 / SCALE_BOUND,
-                                                                             SCALE_BOUND)
-                setattr(parent, child_name, SmoothedLinear(child, scale))
-    return smoothed
+def smooth_graph(model, maxima: dict[str, torch.Tensor], keep_float: frozenset[str] = frozenset(),
+                 alpha: float = ALPHA):
+    """A copy of the float onnx `model` whose MatMuls with constant [in, out] weights and
+    measured inputs (`maxima`, keyed by the linear layer's module name, which the exporter
+    writes into the node's name) are smoothed, except the nodes named in `keep_float` (they stay
+    float, where smoothing buys nothing). MatMuls without maxima are left as they are."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    graph = model.graph
+    weights = {w.name: w for w in graph.initializer}
+    readers: dict[str, list] = {}  # input name: [(node, module name)]
+    for node in graph.node:
+        module = module_name(node.name)
+        if (node.op_type == "MatMul" and node.input[1] in weights and module in maxima
+                and len(weights[node.input[1]].dims) == 2 and node.name not in keep_float):
+            readers.setdefault(node.input[0], []).append((node, module))
+    added, divided = [], {}  # divided: {input: its smoothed copy}
+    for x, nodes in readers.items():
+        matrices = [numpy_helper.to_array(weights[node.input[1]]).astype(np.float32)
+                    for node, _ in nodes]
+        activation = np.max([maxima[m].float().cpu().numpy() for _, m in nodes], axis=0)
+        weight = np.max([np.abs(w).max(axis=1) for w in matrices], axis=0)
+        scale = np.clip(np.maximum(activation, 1e-5) ** alpha
+                        / np.maximum(weight, 1e-5) ** (1 - alpha), 1 / SCALE_BOUND, SCALE_BOUND)
+        divided[x] = f"{x}/smoothed"
+        added.append(numpy_helper.from_array((1 / scale).astype(np.float32), f"{x}/inverse_scale"))
+        for (node, _), matrix in zip(nodes, matrices):
+            name = f"{node.name}/smoothed_weight"
+            added.append(numpy_helper.from_array(matrix * scale[:, None].astype(np.float32), name))
+            node.input[0], node.input[1] = divided[x], name
+    inputs = {i.name for i in graph.input}
+    nodes = [helper.make_node("Mul", [x, f"{x}/inverse_scale"], [divided[x]])
+             for x in divided if x in inputs]
+    for node in graph.node:
+        nodes.append(node)
+        nodes += [helper.make_node("Mul", [y, f"{y}/inverse_scale"], [divided[y]])
+                  for y in node.output if y in divided]
+    used = {name for node in nodes for name in node.input}
+    kept = [w for w in graph.initializer if w.name in used]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(kept + added)
+    return model
+
+
+def module_name(node_name: str) -> str:
+    """The torch module a traced node belongs to: "/encoder/layer.0/query/MatMul" ->
+    "encoder.layer.0.query" (the exporter's scope names)."""
+    return node_name.strip("/").rpartition("/")[0].replace("/", ".")
 
 
 def save_maxima(maxima: dict[str, torch.Tensor] | None, path) -> None:
