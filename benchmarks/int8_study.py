@@ -71,10 +71,10 @@ def build_variants(train_texts: list[str], scratch: Path) -> tuple[dict[str, Pat
             ("dynamic, FFN out float", quantize_dynamic_int8, True)]:
         files[name] = scratch / f"{len(files)}.onnx"
         quantize(plain, files[name], ffn_out_float)
-    for name, ffn_out_float in [("per-token, all int8", False),
-                                ("per-token, FFN out float", True)]:
+    for name, float_ffn_out in [("per-token, all int8", "none"),
+                                ("per-token, FFN out float", "all")]:
         files[name] = scratch / f"{len(files)}.onnx"
-        quantize_int8(files["float32"], files[name], ffn_out_float, maxima)
+        quantize_int8(files["float32"], files[name], float_ffn_out, maxima)
     with quiet_export():
         config = DefaultWeightOnlyQuantConfig(block_size=32, is_symmetric=True, accuracy_level=4,
                                               bits=8)

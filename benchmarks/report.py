@@ -143,7 +143,14 @@ def _runtime_kind(figures: dict[str, Any], name: str = "") -> str:
         kind += (f", within {figures['recheck_margin']:g} log-odds: the model's margin, chosen on "
                  f"valid, where it kept {_agreement(valid['agreement'])} of decisions and "
                  f"re-checked {100 * valid['rechecked']:.1f} %")
+        option = valid.get("export_option")
+        if option in FLOAT_WORDS:  # chosen among exports on valid (models saved since)
+            kind += (f"; feed-forward outputs in float in {FLOAT_WORDS[option]}: the fastest of "
+                     f"{len(valid['options'])} exports on valid")
     return kind
+
+
+FLOAT_WORDS = {"all": "every layer", "first": "the first layer", "none": "no layer"}
 
 
 def _older_runs(records: list[dict[str, Any]]) -> list[str]:

@@ -102,8 +102,8 @@ def test_the_onnx_runtime_predicts_like_the_default(tmp_path):
                                rtol=1e-4, atol=1e-5)  # the default runtime's, to rounding
 
 
-@pytest.mark.parametrize("task, float_layers", [("multilabel", True), ("regression", True),
-                                                 ("binary", False)])
+@pytest.mark.parametrize("task, float_layers", [("multilabel", "all"), ("regression", "all"),
+                                                 ("binary", "none")])
 def test_float_layers_are_kept_where_the_recheck_cannot_cover_int8(tmp_path, monkeypatch, task,
                                                                    float_layers):
     import textladder.neural.onnx_embedder as onnx_embedder

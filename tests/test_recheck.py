@@ -237,9 +237,11 @@ def test_a_saved_model_keeps_the_margin_its_validation_texts_chose(tmp_path):
     export = hashlib.sha256(b"".join((tmp_path / "m" / name).read_bytes()
                                      for name in ("encoder-int8.onnx", "encoder-float.onnx")))
     recorded_export = recorded.pop("export")
-    assert recorded == pytest.approx(expected) and recorded["texts"] == 30
+    option, options = recorded.pop("export_option"), recorded.pop("options")  # of the exports
+    assert recorded == pytest.approx(expected) and recorded["texts"] == 30  # the one kept
+    assert options[option]["recheck_margin"] == recorded["recheck_margin"]
     assert recorded_export == export.hexdigest()
-    recorded["export"] = recorded_export
+    recorded.update(export=recorded_export, export_option=option, options=options)
     assert clf.runtime_checks_ == {"onnx": recorded}
 
     own = TextClassifier.load(tmp_path / "m", runtime="onnx")
@@ -326,6 +328,8 @@ def test_a_model_without_its_export_saves_no_margin_and_measures_once(tmp_path, 
     import textladder.classifier as classifier
 
     plain = _fit_minilm(onnx=False)
+    from textladder.neural.onnx_embedder import FLOAT_FFN_OUT
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no export is no reason to warn
         plain.save(tmp_path / "plain")
@@ -337,8 +341,9 @@ def test_a_model_without_its_export_saves_no_margin_and_measures_once(tmp_path, 
     monkeypatch.setattr(classifier, "choose_margin",
                         lambda *a, **k: calls.append(1) or choose(*a, **k))
     clf.save(tmp_path / "first")
+    assert len(calls) == len(FLOAT_FFN_OUT)  # one margin for each export it measures
     clf.save(tmp_path / "second")
-    assert len(calls) == 1
+    assert len(calls) == len(FLOAT_FFN_OUT)
     first, second = (json.loads((tmp_path / n / "config.json").read_text())["runtimes"]
                      for n in ("first", "second"))
     assert first == second
@@ -404,7 +409,13 @@ def test_a_loaded_model_can_check_its_runtimes_again_for_the_export_it_saves(tmp
         warnings.simplefilter("error")  # measured anew: nothing stale to warn about
         loaded.save(tmp_path / "again")
     again = json.loads((tmp_path / "again" / "config.json").read_text())["runtimes"]["onnx"]
-    assert again == first  # the same validation texts, the same export: the same choice
+
+    def margins(check):  # what each export decides, not how fast it ran this time
+        return {option: (each["recheck_margin"], each["rechecked"])
+                for option, each in check["options"].items()}
+
+    assert margins(again) == margins(first)  # the same validation texts, the same exports
+    assert again["recheck_margin"] == again["options"][again["export_option"]]["recheck_margin"]
     with pytest.raises(TextladderError, match="default runtime"):
         TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=0
                             ).check_runtimes_again(texts[:30])

@@ -15,7 +15,7 @@ import torch  # noqa: E402
 
 from conftest import make_task_data, tiny_encoder, tiny_settings  # noqa: E402
 from textladder import TextClassifier  # noqa: E402
-from textladder.neural.onnx_embedder import ONNX_FILE  # noqa: E402
+from textladder.neural.onnx_embedder import FLOAT_FILE, ONNX_FILE  # noqa: E402
 from textladder.neural.smoothing import input_maxima, module_name, smooth_graph  # noqa: E402
 from textladder.neural.transformer import WindowEmbedder  # noqa: E402
 
@@ -88,39 +88,85 @@ def _float_and_int8_matmuls(path):
     return float_matmuls, len([n for n in graph.node if n.op_type == "MatMulIntegerToFloat"])
 
 
-def test_a_single_label_export_is_int8_in_every_layer(minilm_exports):
-    _, _, root = minilm_exports
+FLOAT_LAYERS = {"all": 6, "first": 1, "none": 0}  # feed-forward outputs in float, of six
+
+
+def _recorded_option(directory):
+    import json
+
+    config = json.loads((directory / "config.json").read_text())
+    return config["family"]["chosen"]["onnx_float_ffn_out"], config["runtimes"]["onnx"]
+
+
+def test_the_first_save_keeps_the_export_fastest_on_validation_and_records_why(minilm_exports):
+    from textladder.classifier import files_digest
+
+    clf, _, root = minilm_exports
+    option, check = _recorded_option(root / "smoothed")
+    assert set(check["options"]) == set(FLOAT_LAYERS) and check["export_option"] == option
+    estimates = {o: c["estimated_seconds"] for o, c in check["options"].items()}
+    assert estimates[option] == min(estimates.values())
+    assert check["recheck_margin"] == check["options"][option]["recheck_margin"]
     float_matmuls, int8_matmuls = _float_and_int8_matmuls(root / "smoothed" / ONNX_FILE)
-    assert float_matmuls == [] and int8_matmuls == 6 * 6
+    assert len(float_matmuls) == FLOAT_LAYERS[option]
+    assert int8_matmuls == 6 * 6 - FLOAT_LAYERS[option]
+    files = clf.family_.runtime_files(root / "smoothed", "onnx")
+    assert check["export"] == files_digest(files)  # the margin names the files kept
+    loaded = TextClassifier.load(root / "smoothed", runtime="onnx")
+    assert (loaded.recheck_.margin if loaded.recheck_ else 0.0) == check["recheck_margin"]
 
 
-def test_a_multilabel_export_keeps_only_the_feed_forward_outputs_in_float(tmp_path):
+@pytest.mark.parametrize("option", list(FLOAT_LAYERS))
+def test_each_export_option_keeps_its_float_layers_from_the_first(minilm_exports, tmp_path,
+                                                                   option):
+    import shutil
+
     from textladder.neural.onnx_embedder import narrowing_matmuls
 
+    _, _, root = minilm_exports
+    shutil.copytree(root / "smoothed", tmp_path / "m")
+    clf = TextClassifier.load(tmp_path / "m")
+    clf.family_.use_export_option(tmp_path / "m", "onnx", option)
+    float_matmuls, int8_matmuls = _float_and_int8_matmuls(tmp_path / "m" / ONNX_FILE)
+    narrowing = narrowing_matmuls(tmp_path / "m" / FLOAT_FILE)
+    assert len(narrowing) == 6 and all("output/dense" in n for n in narrowing)
+    assert float_matmuls == narrowing[:FLOAT_LAYERS[option]]
+    assert "layer.0/" in narrowing[0]
+    assert int8_matmuls == 6 * 6 - FLOAT_LAYERS[option]
+    assert clf.family_.chosen_["onnx_float_ffn_out"] == option
+    with pytest.raises(ValueError, match="float_ffn_out is one of"):
+        clf.family_.use_export_option(tmp_path / "m", "onnx", "some")
+
+
+def test_a_multilabel_export_is_chosen_too_and_saved_again_the_same(tmp_path):
     texts, labels = make_task_data("multilabel")
     clf = TextClassifier(model="minilm", model_params={"head": "logistic", "cache": False})
     clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
-    float_matmuls, int8_matmuls = _float_and_int8_matmuls(tmp_path / "m" / ONNX_FILE)
-    assert sorted(float_matmuls) == sorted(narrowing_matmuls(tmp_path / "m" / ONNX_FILE))
-    assert len(float_matmuls) == 6 and all("output/dense" in n for n in float_matmuls)
-    assert int8_matmuls == 6 * 5  # query, key, value, attention output, feed-forward input
+    option, check = _recorded_option(tmp_path / "m")
+    assert set(check["options"]) == set(FLOAT_LAYERS) and check["export_option"] == option
+    float_matmuls, _ = _float_and_int8_matmuls(tmp_path / "m" / ONNX_FILE)
+    assert len(float_matmuls) == FLOAT_LAYERS[option]
     TextClassifier.load(tmp_path / "m").save(tmp_path / "again")  # a re-save exports the same
     assert filecmp.cmp(tmp_path / "m" / ONNX_FILE, tmp_path / "again" / ONNX_FILE, shallow=False)
+    assert _recorded_option(tmp_path / "again") == (option, check)
 
 
-def test_a_model_saved_before_the_choice_was_recorded_keeps_its_float_layers(minilm_exports,
-                                                                             tmp_path):
+@pytest.mark.parametrize("recorded, float_layers", [(None, 6), (True, 6), (False, 0)])
+def test_a_model_saved_before_the_choice_was_recorded_keeps_its_float_layers(
+        minilm_exports, tmp_path, recorded, float_layers):
     import json
     import shutil
 
     _, _, root = minilm_exports
     shutil.copytree(root / "smoothed", tmp_path / "old")
     config = json.loads((tmp_path / "old" / "config.json").read_text())
-    del config["family"]["chosen"]["onnx_ffn_out_float"]  # as models saved before it was
+    del config["family"]["chosen"]["onnx_float_ffn_out"]
+    if recorded is not None:  # as models saved before the three options said it
+        config["family"]["chosen"]["onnx_ffn_out_float"] = recorded
     (tmp_path / "old" / "config.json").write_text(json.dumps(config))
-    TextClassifier.load(tmp_path / "old").save(tmp_path / "again")
+    TextClassifier.load(tmp_path / "old").save(tmp_path / "again")  # its margin may drop
     float_matmuls, _ = _float_and_int8_matmuls(tmp_path / "again" / ONNX_FILE)
-    assert len(float_matmuls) == 6
+    assert len(float_matmuls) == float_layers
 
 
 def test_a_windows_vector_ignores_its_batch_padding_and_threads(minilm_exports):

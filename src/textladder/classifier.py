@@ -233,6 +233,12 @@ class TextClassifier:
         """{runtime: `recheck.choose_margin` on the validation texts} for each fast runtime
         whose files the family just wrote into `directory`, measured once after `fit`.
 
+        Where the family can write a runtime's files several ways (`export_options`: which
+        layers the encoder rungs' int8 export keeps in float), each is measured and the fastest
+        on these texts is kept: its pass over all of them, and the float32 export's over those
+        it re-checks at its margin. The check records each option's estimate; `config` and
+        `digests` then name the files kept.
+
         A runtime that fails to load or predict here is skipped with a warning (it then
         re-checks at `RECHECK_MARGIN`): a measurement must not cost the user the trained model."""
         validation = getattr(self, "_validation", None)
@@ -245,26 +251,59 @@ class TextClassifier:
         for runtime in type(self.family_).runtimes[1:]:
             if runtime in self.runtime_checks_:
                 continue
-            write_config(directory, config)  # loading needs it; the save writes the final one
-            try:
-                fast = TextClassifier.load(directory, runtime, 0.0).predict_output(texts)
-                refined = _exact_outputs(directory, texts, exact)
-            except TextladderError:  # saved without that runtime's files (e.g. onnx=false)
+            check = self._check_runtime(directory, config, runtime, texts, exact)
+            if check is None:
                 continue
-            except Exception as error:  # noqa: BLE001 - see the docstring
-                reason = str(error).splitlines()[0] if str(error) else ""
-                warnings.warn(f"the {runtime} runtime could not be checked on the validation "
-                              f"texts ({type(error).__name__}: {reason}); it will re-check texts "
-                              f"within {RECHECK_MARGIN:g} log-odds.", stacklevel=5)
-                continue
-            finally:
-                (directory / CONFIG_NAME).unlink()
-            check = choose_margin(self.task_, exact, fast, refined=refined)
-            if check is not None:
-                check["export"] = digests[runtime]
-                self.runtime_checks_[runtime] = check
+            if "options" in check:  # the files were written again: name those kept
+                config["family"] = self.family_.to_config()
+                digests[runtime] = files_digest(self.family_.runtime_files(directory, runtime))
+            check["export"] = digests[runtime]
+            self.runtime_checks_[runtime] = check
         self._validation = None
         return self.runtime_checks_
+
+    def _check_runtime(self, directory: Path, config: dict[str, Any], runtime: str,
+                       texts: list[str], exact: np.ndarray) -> dict[str, Any] | None:
+        """`_check_runtimes` for one runtime: its check, or None where it has none."""
+        import time
+
+        options = self.family_.export_options(directory, runtime)
+        measured = {}  # option: (check, seconds of the fast pass)
+        write_config(directory, config)  # loading needs it; the save writes the final one
+        try:
+            refined, refine_seconds = _exact_outputs(directory, texts, exact)
+            for option in options or (None,):
+                if option is not None:
+                    self.family_.use_export_option(directory, runtime, option)
+                fast = TextClassifier.load(directory, runtime, 0.0)
+                start = time.perf_counter()
+                outputs = fast.predict_output(texts)
+                seconds = time.perf_counter() - start
+                check = choose_margin(self.task_, exact, outputs, refined=refined)
+                if check is None:
+                    return None
+                measured[option] = check, seconds
+        except TextladderError:  # saved without that runtime's files (e.g. onnx=false)
+            return None
+        except Exception as error:  # noqa: BLE001 - see `_check_runtimes`
+            reason = str(error).splitlines()[0] if str(error) else ""
+            warnings.warn(f"the {runtime} runtime could not be checked on the validation "
+                          f"texts ({type(error).__name__}: {reason}); it will re-check texts "
+                          f"within {RECHECK_MARGIN:g} log-odds.", stacklevel=6)
+            return None
+        finally:
+            (directory / CONFIG_NAME).unlink()
+        if not options:
+            return measured[None][0]
+        estimates = {option: seconds + check["rechecked"] * (refine_seconds or 0.0)
+                     for option, (check, seconds) in measured.items()}
+        best = min(options, key=estimates.get)
+        if best != options[-1]:  # the last one measured is on disk
+            self.family_.use_export_option(directory, runtime, best)
+        return {**measured[best][0], "export_option": best, "options": {
+            option: {"recheck_margin": check["recheck_margin"], "rechecked": check["rechecked"],
+                     "estimated_seconds": round(estimates[option], 3)}
+            for option, (check, _) in measured.items()}}
 
     def _checks_of_these_files(self, digests: dict[str, str | None]) -> dict[str, Any]:
         """The runtime checks that hold for the files just written, whose `digests` (per
@@ -341,13 +380,19 @@ class TextClassifier:
         return clf
 
 
-def _exact_outputs(directory: Path, texts: list[str], exact: np.ndarray) -> np.ndarray:
-    """The outputs a re-check gives `texts`: the float32 export's where the model saved in
-    `directory` has one (`use_float_export`), else the default runtime's, which are `exact`."""
+def _exact_outputs(directory: Path, texts: list[str],
+                   exact: np.ndarray) -> tuple[np.ndarray, float | None]:
+    """The outputs a re-check gives `texts`, and the seconds they took: the float32 export's
+    where the model saved in `directory` has one (`use_float_export`), else the default
+    runtime's, which are `exact` (and not timed here: None)."""
+    import time
+
     clf = TextClassifier.load(directory)
     if not clf.family_.use_float_export():
-        return exact
-    return clf.predict_output(texts)
+        return exact, None
+    start = time.perf_counter()
+    outputs = clf.predict_output(texts)
+    return outputs, time.perf_counter() - start
 
 
 def files_digest(paths: list[Path]) -> str | None:

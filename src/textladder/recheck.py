@@ -16,7 +16,7 @@ In probability, a multi-label model whose rarest label has a threshold of 0.004 
 
 Before each model chose its own, a fixed 0.08 was chosen on validation sentences of the four
 benchmark datasets (MiniLM, logistic head, each with its task's export,
-`onnx_embedder.keeps_ffn_out_float`): the smallest margin tried that kept at least 99 % of
+`onnx_embedder.default_float_ffn_out`): the smallest margin tried that kept at least 99 % of
 decisions on every one of them, re-checking 2.5 % (sst2), 10 % (sst5, tweeteval) and 21 %
 (goemotions, 28 labels) of texts. Models saved before then still use it.
 

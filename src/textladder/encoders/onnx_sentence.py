@@ -61,12 +61,13 @@ def sentence_maxima(model, texts: list[str], pipeline: dict, seed: int) -> dict:
     return input_maxima(WindowEmbedder(list(model)[0].auto_model), windows)
 
 
-def export_sentence_onnx(model, folder: Path, maxima: dict | None, ffn_out_float: bool) -> None:
+def export_sentence_onnx(model, folder: Path, maxima: dict | None,
+                         float_ffn_out: str) -> None:
     """The transformer + mean pooling into `folder`, float32 and int8 (`export_onnx`)."""
     from textladder.neural.onnx_embedder import export_onnx
     from textladder.neural.transformer import WindowEmbedder
 
-    export_onnx(WindowEmbedder(list(model)[0].auto_model), folder, maxima, ffn_out_float)
+    export_onnx(WindowEmbedder(list(model)[0].auto_model), folder, maxima, float_ffn_out)
 
 
 class OnnxSentenceEncoder(SentenceEncoder):

@@ -101,6 +101,17 @@ class ModelFamily(ABC):
         was measured on."""
         return []
 
+    def export_options(self, directory: Path, runtime: str) -> tuple[str, ...]:
+        """The ways the family can write `runtime`'s files into a saved `directory`, for
+        `TextClassifier` to choose among on validation texts (`use_export_option`); none for
+        most families."""
+        return ()
+
+    def use_export_option(self, directory: Path, runtime: str, option: str) -> None:
+        """Write `runtime`'s files into `directory` the way `option` (of `export_options`) says,
+        and record it, so that the model saved again writes the same."""
+        raise NotImplementedError
+
     def use_float_export(self) -> bool:
         """Compute the default runtime's outputs a faster way, if the family has one (the
         encoder rungs' float32 ONNX export); whether it does."""

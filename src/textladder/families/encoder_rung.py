@@ -36,15 +36,39 @@ class EncoderRung(TorchFamily):
 
     def _record_onnx_layers(self, task) -> None:
         """Record at fit which layers the ONNX export keeps in float for this task
-        (`onnx_embedder.keeps_ffn_out_float`), so that a model saved again exports the same."""
-        from textladder.neural.onnx_embedder import keeps_ffn_out_float
+        (`onnx_embedder.default_float_ffn_out`), so that a model saved again exports the same;
+        `use_export_option` records the choice made on validation texts."""
+        from textladder.neural.onnx_embedder import default_float_ffn_out
 
-        self.chosen_["onnx_ffn_out_float"] = keeps_ffn_out_float(task.name)
+        self.chosen_.pop("onnx_ffn_out_float", None)
+        self.chosen_["onnx_float_ffn_out"] = default_float_ffn_out(task.name)
 
-    def _onnx_ffn_out_float(self) -> bool:
-        """What `_record_onnx_layers` chose; models saved before it was recorded were exported
-        with the feed-forward outputs in float, and keep them."""
-        return self.chosen_.get("onnx_ffn_out_float", True)
+    def _onnx_float_ffn_out(self) -> str:
+        """The recorded float layers (`onnx_embedder.FLOAT_FFN_OUT`). Models saved before the
+        choice was recorded as one of three said whether all stayed float, and models saved
+        before that kept them all in float."""
+        old = self.chosen_.get("onnx_ffn_out_float", True)
+        return self.chosen_.get("onnx_float_ffn_out", "all" if old else "none")
+
+    def export_options(self, directory: Path, runtime: str) -> tuple[str, ...]:
+        """The ONNX exports `use_export_option` can write into the saved `directory`: the float
+        layers of `onnx_embedder.FLOAT_FFN_OUT`, where the float32 export they are quantised from
+        was saved."""
+        from textladder.neural.onnx_embedder import FLOAT_FFN_OUT, FLOAT_FILE
+
+        if runtime != "onnx" or not (self._export_folder(directory) / FLOAT_FILE).is_file():
+            return ()
+        return tuple(FLOAT_FFN_OUT)
+
+    def use_export_option(self, directory: Path, runtime: str, option: str) -> None:
+        """Quantise the saved float32 export in `directory` again, with the float layers
+        `option` names, and record them."""
+        from textladder.neural.onnx_embedder import FLOAT_FILE, ONNX_FILE, quantize_int8
+
+        folder = self._export_folder(directory)
+        quantize_int8(folder / FLOAT_FILE, folder / ONNX_FILE, option, self.onnx_maxima_)
+        self.chosen_.pop("onnx_ffn_out_float", None)
+        self.chosen_["onnx_float_ffn_out"] = option
 
     def runtime_files(self, directory: Path, runtime: str) -> list[Path]:
         """The int8 export, and the float32 one that re-checks it (models saved before it

@@ -1,7 +1,7 @@
 """Fast CPU inference for the encoder rungs: ONNX copies of encoder + mean pooling, int8 and
 float32.
 
-`export_onnx(embedder, folder, maxima, ffn_out_float)` traces a `WindowEmbedder` (input ids and
+`export_onnx(embedder, folder, maxima, float_ffn_out)` traces a `WindowEmbedder` (input ids and
 attention mask in, one mean-pooled vector per window out) to ONNX in float32 (`FLOAT_FILE`) and
 writes a copy (`ONNX_FILE`) whose matrix multiplications are int8: int8 weights with one scale
 per output channel, activations with one scale per token (`per_token_int8.py`); the embedding
@@ -14,10 +14,11 @@ torch embedder (same inputs, same outputs); the float32 one gives the torch outp
 rounding, faster on a CPU, and re-checks the int8 runtime's borderline texts. Training never
 uses them.
 
-Which layers stay in float depends on the task (`keeps_ffn_out_float`): for multi-label and
-regression tasks the feed-forward output projections, where int8 loses most, stay in float; for
-the others every layer is int8, about a quarter faster, and the re-check (`recheck.py`)
-recomputes the borderline texts instead.
+Which layers stay in float is chosen per model (`FLOAT_FFN_OUT`): the feed-forward output
+projections, where int8 loses most, stay in float in every layer, in the first only, or in none.
+Keeping them costs time in every text; int8 costs time in the borderline texts that the re-check
+(`recheck.py`) recomputes. `TextClassifier` picks the fastest of the three on validation texts
+when it first saves a model (`default_float_ffn_out` before that, and for regression).
 
 Models saved before per-token scales carry onnxruntime's dynamic quantisation (one scale per
 run); `OnnxWindowEmbedder` still runs them, one window per run.
@@ -40,52 +41,60 @@ from textladder.errors import TextladderError
 ONNX_FILE = "encoder-int8.onnx"
 FLOAT_FILE = "encoder-float.onnx"  # the same graph in float32: what the re-check runs
 OPSET = 17
-FLOAT_FFN_OUT_TASKS = frozenset({"multilabel", "regression"})
+# How many feed-forward output projections, from the first layer on, an int8 export keeps in
+# float (`float_ffn_out` of `export_onnx`): all, the first layer's, or none.
+FLOAT_FFN_OUT = {"all": None, "first": 1, "none": 0}
 
 
-def keeps_ffn_out_float(task_name: str) -> bool:
-    """Whether the export for this task type keeps the feed-forward output projections in float.
+def default_float_ffn_out(task_name: str) -> str:
+    """The export's float layers for this task type before (or without) a choice on validation
+    texts (`TextClassifier` chooses among `FLOAT_FFN_OUT` when it first saves a model).
 
     A multi-label set changes when any one of its labels flips: with 28 labels (GoEmotions), all
     int8 kept 95 % of MiniLM's label sets on validation texts after the re-check at the then
     fixed 0.08 log-odds, and 99.3 % with these six layers in float. Where one decision is made
     per text, all int8 re-checked at that margin kept 99.1-99.7 % (sst2, sst5, tweeteval), and
-    its windows ran 25-30 % faster (single-window throughput on 1,000 test texts of goemotions,
-    sst2 and sst5). Both measured with onnxruntime's dynamic quantisation, before per-token
-    scales; with them, all int8 ran 10-26 % faster in batches of 32 (`benchmarks/int8-study.md`,
-    at d95701d).
-    Regression outputs are never re-checked (they have no decision), so they keep the float layers.
+    its windows ran 25-30 % faster. Regression outputs are never re-checked (they have no
+    decision), so they keep the float layers, and nothing is chosen for them.
     """
-    return task_name in FLOAT_FFN_OUT_TASKS
+    return "all" if task_name in ("multilabel", "regression") else "none"
+
+
+def kept_float(graph, float_ffn_out: str) -> list[str]:
+    """The MatMul nodes of the float `graph` that its int8 copy keeps in float."""
+    if float_ffn_out not in FLOAT_FFN_OUT:
+        raise ValueError(f"float_ffn_out is one of {', '.join(FLOAT_FFN_OUT)}, not "
+                         f"{float_ffn_out!r}")
+    return narrowing_matmuls(graph)[:FLOAT_FFN_OUT[float_ffn_out]]
 
 
 def export_onnx(embedder: nn.Module, folder: Path, maxima: dict | None = None,
-                ffn_out_float: bool = False) -> None:
+                float_ffn_out: str = "none") -> None:
     """Write `embedder` into `folder` as ONNX twice: `FLOAT_FILE` in float32 and `ONNX_FILE`,
-    its int8 copy (smoothed with `maxima` if given) with the feed-forward output projections in
-    float if `ffn_out_float`."""
+    its int8 copy (smoothed with `maxima` if given) with the feed-forward output projections
+    that `float_ffn_out` names (`FLOAT_FFN_OUT`) in float."""
     import onnx
 
     graph = export_float(embedder, Path(folder) / FLOAT_FILE)
-    onnx.save(_quantized(graph, ffn_out_float, maxima), str(Path(folder) / ONNX_FILE))
+    onnx.save(_quantized(graph, float_ffn_out, maxima), str(Path(folder) / ONNX_FILE))
 
 
-def quantize_int8(plain: Path, path: Path, ffn_out_float: bool = False,
+def quantize_int8(plain: Path, path: Path, float_ffn_out: str = "none",
                   maxima: dict | None = None) -> None:
     """Quantise the float graph `plain` to `path` as `export_onnx` does: smoothed with `maxima`
     if given, every MatMul with a constant weight in int8 with per-token activation scales
-    (`per_token_int8.py`), except the feed-forward output projections if `ffn_out_float`."""
+    (`per_token_int8.py`), except the feed-forward output projections `float_ffn_out` names."""
     import onnx
 
-    onnx.save(_quantized(onnx.load(str(plain)), ffn_out_float, maxima), str(path))
+    onnx.save(_quantized(onnx.load(str(plain)), float_ffn_out, maxima), str(path))
 
 
-def _quantized(graph, ffn_out_float: bool, maxima: dict | None):
+def _quantized(graph, float_ffn_out: str, maxima: dict | None):
     """The int8 copy of the loaded float `graph` (`quantize_int8`)."""
     from textladder.neural.per_token_int8 import rewrite_per_token
     from textladder.neural.smoothing import smooth_graph
 
-    keep = frozenset(narrowing_matmuls(graph)) if ffn_out_float else frozenset()
+    keep = frozenset(kept_float(graph, float_ffn_out))
     if maxima:
         graph = smooth_graph(graph, maxima, keep)
     return rewrite_per_token(graph, keep)
@@ -145,7 +154,8 @@ def narrowing_matmuls(graph) -> list[str]:
     1 - cosine to the float vectors from 0.0014 to 0.0004 and cost about a sixth of the
     throughput (per-token scales in batches of 32, `benchmarks/int8-study.md` at d95701d).
     Read from the graph's weight shapes ([in, out], as the exporter writes linear layers), so
-    it needs no layer names; any other narrowing linear layer would stay in float too.
+    it needs no layer names; any other narrowing linear layer would stay in float too. In the
+    graph's order: the first layer's first.
     """
     import onnx
 
