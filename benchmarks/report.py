@@ -18,6 +18,7 @@ from benchmarks.measure import SINGLE_TEXTS
 from benchmarks.peers import MAX_ITER
 from benchmarks.published import PUBLISHED
 from benchmarks.results import STUDY
+from textladder.cli.render import FLOAT_FFN_OUT_WORDS
 
 REFERENCE = "peer:fasttext"
 
@@ -144,13 +145,11 @@ def _runtime_kind(figures: dict[str, Any], name: str = "") -> str:
                  f"valid, where it kept {_agreement(valid['agreement'])} of decisions and "
                  f"re-checked {100 * valid['rechecked']:.1f} %")
         option = valid.get("export_option")
-        if option in FLOAT_WORDS:  # chosen among exports on valid (models saved since)
-            kind += (f"; feed-forward outputs in float in {FLOAT_WORDS[option]}: the fastest of "
-                     f"{len(valid['options'])} exports on valid")
+        if option in FLOAT_FFN_OUT_WORDS:  # chosen among exports on valid (models saved since)
+            kind += (f"; feed-forward outputs in float in {FLOAT_FFN_OUT_WORDS[option]}: the "
+                     f"fastest of {len(valid['options'])} exports on valid")
     return kind
 
-
-FLOAT_WORDS = {"all": "every layer", "first": "the first layer", "none": "no layer"}
 
 
 def _older_runs(records: list[dict[str, Any]]) -> list[str]:

@@ -156,7 +156,7 @@ def test_sentence_holdout_keeps_phrases_of_held_out_sentences_out_of_train():
 @pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is None,
                     reason="needs the neural extra")
 def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path: Path) -> None:
-    from benchmarks.report import FLOAT_WORDS
+    from textladder.cli.render import FLOAT_FFN_OUT_WORDS
 
     output = tmp_path / "onnx.json"
     stale = tmp_path / "kept" / "sst5" / "minilm.run.json"
@@ -194,7 +194,7 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
             f"{with_}, within {onnx['recheck_margin']:g} log-odds: the model's margin, chosen on "
             f"valid, where it kept ") in report
     assert "`--runtime onnx --recheck-margin 0` (int8)" in report
-    assert f"in {FLOAT_WORDS[onnx['valid']['export_option']]}: the fastest of 3 exports" in report
+    assert f"in {FLOAT_FFN_OUT_WORDS[onnx['valid']['export_option']]}: the fastest of 3 exports" in report
 
     # kept, its runtimes are measured again without training it again
     from benchmarks.remeasure import remeasure

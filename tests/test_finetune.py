@@ -104,8 +104,9 @@ def test_the_onnx_runtime_predicts_like_the_default(tmp_path):
 
 @pytest.mark.parametrize("task, float_layers", [("multilabel", "all"), ("regression", "all"),
                                                  ("binary", "none")])
-def test_float_layers_are_kept_where_the_recheck_cannot_cover_int8(tmp_path, monkeypatch, task,
-                                                                   float_layers):
+def test_an_export_starts_from_its_tasks_float_layers(tmp_path, monkeypatch, task,
+                                                     float_layers):
+    """Before validation texts choose (here no files are written, so nothing is chosen)."""
     import textladder.neural.onnx_embedder as onnx_embedder
 
     exported = []

@@ -224,3 +224,98 @@ def test_a_reloaded_finetune_saved_again_exports_the_same_file(tmp_path, dtype):
                        tmp_path / "second" / "encoder" / ONNX_FILE, shallow=False)
     fast = TextClassifier.load(tmp_path / "second", runtime="onnx")
     assert fast.predict(texts) == clf.predict(texts)
+
+
+def _fit_multiclass_minilm():
+    texts, labels = make_task_data("multiclass")
+    clf = TextClassifier(model="minilm", model_params={"head": "logistic", "cache": False})
+    return clf.fit(texts, labels, valid=(texts, labels))
+
+
+def test_the_export_kept_is_the_one_on_disk_named_by_config_and_check(tmp_path, monkeypatch):
+    from textladder import classifier
+    from textladder.classifier import files_digest
+
+    monkeypatch.setattr(classifier, "fastest_export", lambda measured, seconds: "first")
+    clf = _fit_multiclass_minilm()
+    assert clf.family_.chosen_["onnx_float_ffn_out"] == "none"  # a single-label default
+    clf.save(tmp_path / "m")  # measures all, "none" last: "first" is written again
+    option, check = _recorded_option(tmp_path / "m")
+    assert option == check["export_option"] == clf.family_.chosen_["onnx_float_ffn_out"] == "first"
+    float_matmuls, _ = _float_and_int8_matmuls(tmp_path / "m" / ONNX_FILE)
+    assert len(float_matmuls) == 1
+    assert check["export"] == files_digest(clf.family_.runtime_files(tmp_path / "m", "onnx"))
+    assert check["recheck_margin"] == check["options"]["first"]["recheck_margin"]
+    TextClassifier.load(tmp_path / "m").save(tmp_path / "again")
+    assert filecmp.cmp(tmp_path / "m" / ONNX_FILE, tmp_path / "again" / ONNX_FILE, shallow=False)
+
+
+def test_a_check_that_fails_midway_leaves_the_export_it_started_with(tmp_path, monkeypatch):
+    from textladder import classifier
+
+    calls = []
+    choose = classifier.choose_margin
+
+    def fail_on_the_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("out of memory")
+        return choose(*args, **kwargs)
+
+    monkeypatch.setattr(classifier, "choose_margin", fail_on_the_second)
+    clf = _fit_multiclass_minilm()
+    with pytest.warns(UserWarning, match="could not be checked.*out of memory"):
+        clf.save(tmp_path / "m")
+    config = json_config(tmp_path / "m")
+    assert "runtimes" not in config  # it re-checks at the fixed margin
+    assert config["family"]["chosen"]["onnx_float_ffn_out"] == "none"
+    float_matmuls, int8_matmuls = _float_and_int8_matmuls(tmp_path / "m" / ONNX_FILE)
+    assert float_matmuls == [] and int8_matmuls == 6 * 6  # "first" was on disk when it failed
+
+
+def json_config(directory):
+    import json
+
+    return json.loads((directory / "config.json").read_text())
+
+
+def test_the_fastest_export_is_chosen_among_those_that_reach_their_target():
+    from textladder.classifier import fastest_export
+
+    def check(agreement, rechecked):
+        return {"agreement": agreement, "target": 0.995, "rechecked": rechecked}
+
+    measured = {"all": (check(0.999, 0.05), 8.0), "first": (check(0.996, 0.09), 7.0),
+                "none": (check(0.996, 0.13), 6.7)}
+    assert fastest_export(measured, refine_seconds=10.0) == "first"  # 7.9 vs 8.5 and 8.0
+    assert fastest_export(measured, refine_seconds=1.0) == "none"
+    assert fastest_export(measured, refine_seconds=None) == "none"  # nothing to re-check with
+    measured["none"] = (check(0.98, 1.0), 1.0)  # short of its target even at the largest margin
+    assert fastest_export(measured, refine_seconds=1.0) == "first"
+    short = {name: (check(0.9, 1.0), seconds) for name, seconds in [("all", 2.0), ("none", 1.0)]}
+    assert fastest_export(short, refine_seconds=1.0) == "none"  # none reached: the fastest
+
+
+def test_a_half_precision_module_is_exported_in_float32_and_left_as_it_was(tmp_path):
+    import onnx
+    from transformers import AutoModel
+
+    from textladder.neural.onnx_embedder import export_float
+
+    embedder = WindowEmbedder(AutoModel.from_pretrained(str(tiny_encoder())).half())
+    graph = export_float(embedder, tmp_path / "half.onnx")
+    types = {w.data_type for w in graph.graph.initializer if len(w.dims) == 2}
+    assert types == {onnx.TensorProto.FLOAT}
+    assert all(p.dtype == torch.float16 for p in embedder.parameters())
+
+
+def test_maxima_that_name_no_layer_of_the_graph_are_said_not_ignored(tmp_path):
+    from transformers import AutoModel
+
+    from textladder.neural.onnx_embedder import export_float
+
+    embedder = WindowEmbedder(AutoModel.from_pretrained(str(tiny_encoder()))).eval()
+    plain = export_float(embedder, tmp_path / "plain.onnx")
+    with pytest.warns(UserWarning, match="name none of the graph's MatMuls"):
+        same = smooth_graph(plain, {"some.other.layer": torch.ones(4)})
+    assert same.graph.node == plain.graph.node

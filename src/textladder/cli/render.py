@@ -82,10 +82,27 @@ def show_train(report: dict[str, Any]) -> None:
     _show_details("test", report["details"]["test"])
     if report["out"]:
         out.print(f"saved to [bold]{escape(report['out'])}[/bold]")
-    for runtime, check in report.get("runtimes", {}).items():
+    show_runtime_checks(report.get("runtimes", {}))
+
+
+# Where an int8 export keeps its feed-forward outputs in float (`onnx_embedder.FLOAT_FFN_OUT`)
+FLOAT_FFN_OUT_WORDS = {"all": "every layer", "first": "the first layer", "none": "no layer"}
+
+
+def show_runtime_checks(runtimes: dict[str, Any]) -> None:
+    """What the first save measured of each fast runtime on the validation texts."""
+    for runtime, check in runtimes.items():
         out.print(f"  --runtime {runtime}: re-checks texts within {check['recheck_margin']:g} "
                   f"log-odds of another decision ({check['rechecked']:.1%} of validation texts); "
                   f"makes the default runtime's decision on {check['agreement']:.1%} of them")
+        option = check.get("export_option")
+        if option in FLOAT_FFN_OUT_WORDS:
+            estimates = ", ".join(
+                f"{FLOAT_FFN_OUT_WORDS.get(name, name)} {each['estimated_seconds']:g} s"
+                for name, each in check.get("options", {}).items())
+            out.print(f"  its int8 export keeps the feed-forward outputs in float in "
+                      f"{FLOAT_FFN_OUT_WORDS[option]}: the fastest on the validation texts with "
+                      f"its re-check ({estimates})")
         if check["agreement"] < check["target"]:
             out.print(f"  [yellow]short of the {check['target']:.1%} aimed at even so: prefer "
                       f"the default runtime for this model[/yellow]")

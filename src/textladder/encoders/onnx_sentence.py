@@ -3,7 +3,8 @@
 `sentence_pipeline` reads what a sentence-transformers model does after its transformer (mean
 pooling, optional L2 normalisation) and refuses pipelines the export cannot reproduce (CLS or max
 pooling, dense layers). `export_sentence_onnx` writes the transformer + mean pooling as ONNX, int8
-and float32, smoothed with activation maxima measured on training texts (`sentence_maxima`).
+and float32, the int8 one smoothed with activation maxima measured on training texts
+(`sentence_maxima`).
 `OnnxSentenceEncoder` embeds with either file and the encoder's tokenizer (truncating at the model's
 own maximum length, as sentence-transformers does), in batches of similar length whose texts do
 not change each other's vectors (`OnnxWindowEmbedder`: its own batch size, so `batch_size` does

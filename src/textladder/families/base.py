@@ -107,6 +107,10 @@ class ModelFamily(ABC):
         most families."""
         return ()
 
+    def export_option(self, runtime: str) -> str | None:
+        """The `export_options` entry the family writes `runtime`'s files with now."""
+        return None
+
     def use_export_option(self, directory: Path, runtime: str, option: str) -> None:
         """Write `runtime`'s files into `directory` the way `option` (of `export_options`) says,
         and record it, so that the model saved again writes the same."""

@@ -60,6 +60,9 @@ class EncoderRung(TorchFamily):
             return ()
         return tuple(FLOAT_FFN_OUT)
 
+    def export_option(self, runtime: str) -> str | None:
+        return self._onnx_float_ffn_out() if runtime == "onnx" else None
+
     def use_export_option(self, directory: Path, runtime: str, option: str) -> None:
         """Quantise the saved float32 export in `directory` again, with the float layers
         `option` names, and record them."""

@@ -8,11 +8,11 @@ per output channel, activations with one scale per token (`per_token_int8.py`); 
 tables stay float32.
 Given the activation maxima measured on training windows, the int8 copy is first smoothed
 (`smoothing.py`): on MiniLM and sst5 sentences, 1 - cosine to the float vectors drops about four
-times. The float32 file is not: it computes what the torch module does. The vectors are close to the original's, not equal; the benchmark reports how often
-predictions agree. `OnnxWindowEmbedder` runs either file with onnxruntime and stands in for the
-torch embedder (same inputs, same outputs); the float32 one gives the torch outputs up to
-rounding, faster on a CPU, and re-checks the int8 runtime's borderline texts. Training never
-uses them.
+times. The float32 file is not: it computes what the torch module does. The int8 vectors are
+close to the original's, not equal; the benchmark reports how often predictions agree.
+`OnnxWindowEmbedder` runs either file with onnxruntime and stands in for the torch embedder
+(same inputs, same outputs); the float32 one gives the torch outputs up to rounding, faster on a
+CPU, and re-checks the int8 runtime's borderline texts. Training never uses them.
 
 Which layers stay in float is chosen per model (`FLOAT_FFN_OUT`): the feed-forward output
 projections, where int8 loses most, stay in float in every layer, in the first only, or in none.
@@ -102,13 +102,18 @@ def _quantized(graph, float_ffn_out: str, maxima: dict | None):
 
 def export_float(embedder: nn.Module, path: Path):
     """Write `embedder` as a float32 ONNX graph to `path` (input ids and attention mask in, one
-    vector per window out): the graph `quantize_int8` quantises; returns it, loaded."""
+    vector per window out; a half-precision module in float32): the graph `quantize_int8`
+    quantises; returns it, loaded."""
     import io
 
     import onnx
 
     from textladder.neural.per_token_int8 import mark_batch_invariant
 
+    if any(p.dtype != torch.float32 for p in embedder.parameters()):  # half precision
+        import copy
+
+        embedder = copy.deepcopy(embedder).to("cpu", torch.float32)  # exported in float32
     device = next(embedder.parameters()).device
     was_training = embedder.training
     ids = torch.ones((2, 8), dtype=torch.long)

@@ -84,6 +84,12 @@ def smooth_graph(model, maxima: dict[str, torch.Tensor], keep_float: frozenset[s
         if (node.op_type == "MatMul" and node.input[1] in weights and module in maxima
                 and len(weights[node.input[1]].dims) == 2 and node.name not in keep_float):
             readers.setdefault(node.input[0], []).append((node, module))
+    if maxima and not readers:
+        import warnings
+
+        warnings.warn("the activation maxima name none of the graph's MatMuls (the exporter "
+                      "named its nodes another way): the int8 export is not smoothed, and "
+                      "int8 moves its outputs further.", stacklevel=2)
     added, divided = [], {}  # divided: {input: its smoothed copy}
     for x, nodes in readers.items():
         matrices = [numpy_helper.to_array(weights[node.input[1]]).astype(np.float32)
