@@ -151,7 +151,6 @@ def _runtime_kind(figures: dict[str, Any], name: str = "") -> str:
     return kind
 
 
-
 def _older_runs(records: list[dict[str, Any]]) -> list[str]:
     dates = {r.get("date") for r in records}
     if len(dates) <= 1:

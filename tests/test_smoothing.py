@@ -236,16 +236,17 @@ def test_the_export_kept_is_the_one_on_disk_named_by_config_and_check(tmp_path, 
     from textladder import classifier
     from textladder.classifier import files_digest
 
-    monkeypatch.setattr(classifier, "fastest_export", lambda measured, seconds: "first")
+    monkeypatch.setattr(classifier, "fastest_export", lambda measured, seconds: "all")
     clf = _fit_multiclass_minilm()
     assert clf.family_.chosen_["onnx_float_ffn_out"] == "none"  # a single-label default
-    clf.save(tmp_path / "m")  # measures all, "none" last: "first" is written again
+    clf.save(tmp_path / "m")  # measures "none" (on disk), "all", then "first": "all" again
     option, check = _recorded_option(tmp_path / "m")
-    assert option == check["export_option"] == clf.family_.chosen_["onnx_float_ffn_out"] == "first"
+    assert option == check["export_option"] == clf.family_.chosen_["onnx_float_ffn_out"] == "all"
+    assert list(check["options"]) == ["all", "first", "none"]  # recorded in their own order
     float_matmuls, _ = _float_and_int8_matmuls(tmp_path / "m" / ONNX_FILE)
-    assert len(float_matmuls) == 1
+    assert len(float_matmuls) == 6
     assert check["export"] == files_digest(clf.family_.runtime_files(tmp_path / "m", "onnx"))
-    assert check["recheck_margin"] == check["options"]["first"]["recheck_margin"]
+    assert check["recheck_margin"] == check["options"]["all"]["recheck_margin"]
     TextClassifier.load(tmp_path / "m").save(tmp_path / "again")
     assert filecmp.cmp(tmp_path / "m" / ONNX_FILE, tmp_path / "again" / ONNX_FILE, shallow=False)
 
@@ -270,7 +271,7 @@ def test_a_check_that_fails_midway_leaves_the_export_it_started_with(tmp_path, m
     assert "runtimes" not in config  # it re-checks at the fixed margin
     assert config["family"]["chosen"]["onnx_float_ffn_out"] == "none"
     float_matmuls, int8_matmuls = _float_and_int8_matmuls(tmp_path / "m" / ONNX_FILE)
-    assert float_matmuls == [] and int8_matmuls == 6 * 6  # "first" was on disk when it failed
+    assert float_matmuls == [] and int8_matmuls == 6 * 6  # "all" was on disk when it failed
 
 
 def json_config(directory):

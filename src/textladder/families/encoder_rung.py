@@ -40,15 +40,11 @@ class EncoderRung(TorchFamily):
         `use_export_option` records the choice made on validation texts."""
         from textladder.neural.onnx_embedder import default_float_ffn_out
 
-        self.chosen_.pop("onnx_ffn_out_float", None)
-        self.chosen_["onnx_float_ffn_out"] = default_float_ffn_out(task.name)
+        self._record_float_ffn_out(default_float_ffn_out(task.name))
 
-    def _onnx_float_ffn_out(self) -> str:
-        """The recorded float layers (`onnx_embedder.FLOAT_FFN_OUT`). Models saved before the
-        choice was recorded as one of three said whether all stayed float, and models saved
-        before that kept them all in float."""
-        old = self.chosen_.get("onnx_ffn_out_float", True)
-        return self.chosen_.get("onnx_float_ffn_out", "all" if old else "none")
+    def _record_float_ffn_out(self, option: str) -> None:
+        self.chosen_.pop("onnx_ffn_out_float", None)  # how models saved before said it
+        self.chosen_["onnx_float_ffn_out"] = option
 
     def export_options(self, directory: Path, runtime: str) -> tuple[str, ...]:
         """The ONNX exports `use_export_option` can write into the saved `directory`: the float
@@ -60,8 +56,14 @@ class EncoderRung(TorchFamily):
             return ()
         return tuple(FLOAT_FFN_OUT)
 
-    def export_option(self, runtime: str) -> str | None:
-        return self._onnx_float_ffn_out() if runtime == "onnx" else None
+    def export_option(self, runtime: str = "onnx") -> str | None:
+        """The recorded float layers (`onnx_embedder.FLOAT_FFN_OUT`). Models saved before the
+        choice was recorded as one of three said whether all stayed float, and models saved
+        before that kept them all in float."""
+        if runtime != "onnx":
+            return None
+        old = self.chosen_.get("onnx_ffn_out_float", True)
+        return self.chosen_.get("onnx_float_ffn_out", "all" if old else "none")
 
     def use_export_option(self, directory: Path, runtime: str, option: str) -> None:
         """Quantise the saved float32 export in `directory` again, with the float layers
@@ -70,8 +72,7 @@ class EncoderRung(TorchFamily):
 
         folder = self._export_folder(directory)
         quantize_int8(folder / FLOAT_FILE, folder / ONNX_FILE, option, self.onnx_maxima_)
-        self.chosen_.pop("onnx_ffn_out_float", None)
-        self.chosen_["onnx_float_ffn_out"] = option
+        self._record_float_ffn_out(option)
 
     def runtime_files(self, directory: Path, runtime: str) -> list[Path]:
         """The int8 export, and the float32 one that re-checks it (models saved before it

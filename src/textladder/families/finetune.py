@@ -156,7 +156,7 @@ class FinetuneFamily(EncoderRung):
 
             save_maxima(self.onnx_maxima_, directory / MAXIMA_FILE)
             export_onnx(self.module_.embed_windows, target, self.onnx_maxima_,
-                        self._onnx_float_ffn_out())
+                        self.export_option())
 
     def _export_folder(self, directory: Path) -> Path:
         return directory / ENCODER_FILES

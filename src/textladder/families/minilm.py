@@ -173,7 +173,7 @@ class MinilmFamily(EncoderRung):
 
             save_maxima(self.onnx_maxima_, directory / MAXIMA_FILE)
             export_sentence_onnx(self._encoder().model, directory, self.onnx_maxima_,
-                                 self._onnx_float_ffn_out())
+                                 self.export_option())
 
     def use_runtime(self, runtime: str) -> None:
         super().use_runtime(runtime)

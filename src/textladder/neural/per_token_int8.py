@@ -84,17 +84,22 @@ def rewrite_per_token(model, keep_float: frozenset[str] = frozenset()):
                  [p + "y"], domain="com.microsoft"),
             make("Mul", [p + "y", q + "s"], [node.output[0]]),
         ]
-    used = {name for node in nodes for name in node.input}
-    kept = [w for w in graph.initializer if w.name in used]
-    del graph.node[:]
-    graph.node.extend(nodes)
-    del graph.initializer[:]
-    graph.initializer.extend(kept + [numpy_helper.from_array(v, k) for k, v in added.items()
-                                     if k in used])
+    replace_nodes(graph, nodes, [numpy_helper.from_array(v, k) for k, v in added.items()])
     if not any(o.domain == "com.microsoft" for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     mark_batch_invariant(model)
     return model
+
+
+def replace_nodes(graph, nodes: list, added: list) -> None:
+    """Give the onnx `graph` these `nodes`, in order, and the initializers (its own and the
+    `added` ones) that they read; the others go."""
+    used = {name for node in nodes for name in node.input}
+    kept = [w for w in list(graph.initializer) + added if w.name in used]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
 
 
 def mark_batch_invariant(model) -> None:

@@ -75,6 +75,8 @@ def smooth_graph(model, maxima: dict[str, torch.Tensor], keep_float: frozenset[s
     import onnx
     from onnx import helper, numpy_helper
 
+    from textladder.neural.per_token_int8 import replace_nodes
+
     model = onnx.ModelProto.FromString(model.SerializeToString())
     graph = model.graph
     weights = {w.name: w for w in graph.initializer}
@@ -111,12 +113,7 @@ def smooth_graph(model, maxima: dict[str, torch.Tensor], keep_float: frozenset[s
         nodes.append(node)
         nodes += [helper.make_node("Mul", [y, f"{y}/inverse_scale"], [divided[y]])
                   for y in node.output if y in divided]
-    used = {name for node in nodes for name in node.input}
-    kept = [w for w in graph.initializer if w.name in used]
-    del graph.node[:]
-    graph.node.extend(nodes)
-    del graph.initializer[:]
-    graph.initializer.extend(kept + added)
+    replace_nodes(graph, nodes, added)
     return model
 
 
