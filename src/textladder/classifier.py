@@ -27,7 +27,8 @@ from textladder.data.labels import is_missing, parse_label_map, parse_order
 from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
 from textladder.families import get_family
-from textladder.model_dir import CONFIG_NAME, read_config, save_model_dir, write_config
+from textladder.model_dir import (CONFIG_NAME, read_config, resolve_model_dir, save_model_dir,
+                                  write_config)
 from textladder.progress import Progress
 from textladder.recheck import RECHECK_MARGIN, Recheck, check_margin, choose_margin
 from textladder.tasks import Detection, make_task, prepare_labels, resolve_task, task_from_config
@@ -356,6 +357,7 @@ class TextClassifier:
         `RECHECK_MARGIN` for a model saved without one)."""
         if recheck_margin is not None:
             check_margin(recheck_margin)
+        path = resolve_model_dir(path)
         config = read_config(path)
         checks = config.get("runtimes", {})
         if recheck_margin is None and runtime != "default":

@@ -43,8 +43,21 @@ def _previous_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.previous")
 
 
+RUN_BEST = "best"  # a run directory's best model (the climb's choice on validation)
+
+
 def is_model_dir(path: Path) -> bool:
     return (path / CONFIG_NAME).is_file()
+
+
+def resolve_model_dir(path: str | Path) -> Path:
+    """The model directory that `path` names: `path` itself, or, for a run directory (a
+    climb's `runs/NAME`), its `best/` model. Anything else is returned as given, for
+    `read_config` to say what is wrong with it."""
+    path = Path(path)
+    if not is_model_dir(path) and is_model_dir(path / RUN_BEST):
+        return path / RUN_BEST
+    return path
 
 
 def save_model_dir(target: str | Path, config: dict[str, Any],
