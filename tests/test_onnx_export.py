@@ -197,6 +197,7 @@ def test_the_command_exports_on_a_files_texts_and_refuses_other_families(minilm,
     assert report["export"]["texts"] == len(valid) and report["text_column"] == "text"
     said = run("export", path)
     assert said.exit_code == 0 and "no texts given" in said.stdout and "--texts" in said.stdout
+    assert_clean_error(run("export", path, "--text", "text"), "give the file too")
 
     data, labels = make_task_data("binary")
     TextClassifier(model="tfidf").fit(data, labels).save(tmp_path / "tfidf")

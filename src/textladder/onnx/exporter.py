@@ -57,7 +57,7 @@ def export(model_dir: str | Path, texts: Sequence[str] | None = None,
     from textladder.model_dir import resolve_model_dir
     from textladder.onnx.families import adapter_for
 
-    _check_installed()
+    check_installed()
     path = resolve_model_dir(model_dir)
     clf = TextClassifier.load(path)
     adapter = adapter_for(clf.family_)
@@ -218,7 +218,7 @@ def read_record(model_dir: Path) -> dict[str, Any]:
     return record
 
 
-def _check_installed() -> None:
+def check_installed() -> None:
     import importlib.util
 
     if any(importlib.util.find_spec(m) is None for m in ("onnx", "onnxruntime")):

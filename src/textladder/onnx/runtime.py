@@ -30,10 +30,12 @@ def load(path: str | Path, recheck_margin: float | None = None):
     """The model at `path` (a model or run directory) predicting with its ONNX export."""
     from textladder.classifier import TextClassifier
     from textladder.model_dir import resolve_model_dir
-    from textladder.onnx.exporter import EXPORT_DIR, FLOAT_FILE, INT8_FILE, read_record
+    from textladder.onnx.exporter import (EXPORT_DIR, FLOAT_FILE, INT8_FILE, check_installed,
+                                          read_record)
     from textladder.onnx.families import adapter_for
     from textladder.onnx.recheck import Recheck, check_margin
 
+    check_installed()
     if recheck_margin is not None:
         check_margin(recheck_margin)
     path = resolve_model_dir(path)

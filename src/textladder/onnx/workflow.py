@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from textladder.errors import TextladderError
 from textladder.progress import Progress
 
 
@@ -21,6 +22,8 @@ def export_file(model: str, texts_path: str | None = None, fmt: str | None = Non
     from textladder.model_dir import read_config, resolve_model_dir
     from textladder.onnx.exporter import EXPORT_DIR, export
 
+    if texts_path is None and text is not None:
+        raise TextladderError("--text names the text column of --texts FILE; give the file too.")
     path = resolve_model_dir(model)
     report: dict[str, Any] = {"model": str(path), "texts_file": texts_path}
     texts = None
