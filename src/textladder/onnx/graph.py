@@ -10,8 +10,8 @@ float (`FLOAT_FFN_OUT`). The embedding tables stay float32. The int8 vectors are
 float ones, not equal: the re-check (`recheck.py`) and the choice of `float_ffn_out`
 (`choice.py`) deal with that.
 
-This module builds graphs in memory; it writes no file and runs none (`embedder.py` runs them,
-`exporter.py` writes them).
+This module builds graphs in memory (and writes one to a file only where given a path); it runs
+none (`embedder.py` does, and `exporter.py` writes the export).
 """
 
 from __future__ import annotations
