@@ -50,8 +50,9 @@ def parser() -> argparse.ArgumentParser:
                           "(outside the timings), to load and measure again later")
     run.add_argument("--report", type=Path, help="markdown report to write (default: "
                      "BENCHMARKS.md for benchmarks/results.json, else beside --output)")
-    again = commands.add_parser("runtimes", help="measure the runtimes of models kept by "
-                                "`run --keep-models` again, without training them again")
+    again = commands.add_parser("runtimes", help="export the models kept by `run "
+                                "--keep-models` to ONNX again and measure their runtimes, "
+                                "without training them again")
     again.add_argument("--kept", type=Path, required=True, metavar="DIR",
                        help="the folder given to `run --keep-models`")
     again.add_argument("--datasets", type=_names, help="comma-separated; default: all kept")

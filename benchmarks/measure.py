@@ -101,7 +101,8 @@ def _measure(system_name: str, data: BenchData, quick: bool, start_rss: float,
         single = _texts_per_second(len(singles), lambda: [system.predict_one(t) for t in singles])
         batch = _texts_per_second(len(tests), lambda: system.predict(tests))
         test_metrics = scalars(system.evaluate(data.test))
-        runtimes = system.runtime_comparison(data.test, rounds=2 if quick else TIMING_ROUNDS)
+        runtimes = system.runtime_comparison(data.test, 2 if quick else TIMING_ROUNDS,
+                                             export_texts=data.valid.texts)
         valid_metrics = scalars(system.valid_metrics())
     settings = system.settings()
     counts = count_warnings(caught)

@@ -140,14 +140,19 @@ def _runtime_kind(figures: dict[str, Any], name: str = "") -> str:
              if figures.get("rechecked_with") == "onnx-float" else "the default runtime")
     kind = f"int8, {100 * figures['rechecked']:.1f} % of texts re-checked with {with_}"
     valid = figures.get("valid")
-    if valid:  # the margin was the model's own, chosen on validation when it was saved
+    if valid and "agreement" in valid:  # the margin was the model's own, chosen on validation
         kind += (f", within {figures['recheck_margin']:g} log-odds: the model's margin, chosen on "
                  f"valid, where it kept {_agreement(valid['agreement'])} of decisions and "
                  f"re-checked {100 * valid['rechecked']:.1f} %")
-        option = valid.get("export_option")
-        if option in FLOAT_FFN_OUT_WORDS:  # chosen among exports on valid (models saved since)
+        option = valid.get("float_ffn_out", valid.get("export_option"))
+        if option in FLOAT_FFN_OUT_WORDS and "export_option" in valid:  # timed at save (older)
             kind += (f"; feed-forward outputs in float in {FLOAT_FFN_OUT_WORDS[option]}: the "
                      f"fastest of {len(valid['options'])} exports on valid")
+        elif option in FLOAT_FFN_OUT_WORDS:  # `textladder export --texts` on valid
+            kind += (f"; feed-forward outputs in float in {FLOAT_FFN_OUT_WORDS[option]}: the "
+                     f"lowest expected cost of {len(valid['options'])} exports on valid")
+    elif valid:  # exported without a choice (a regression: nothing to re-check)
+        kind += f", within {figures['recheck_margin']:g} log-odds ({valid.get('chosen_by')})"
     return kind
 
 
@@ -183,15 +188,17 @@ def _method() -> list[str]:
         "all-MiniLM-L6-v2 embeddings + default logistic regression (one-vs-rest for multi-label).",
         "- **Encoder rungs** (`minilm`, `finetune`): the bundled all-MiniLM-L6-v2, offline. Each "
         "pair starts with an empty embedding cache, so train time includes encoding every text. "
-        "After scoring, the model is saved and reloaded three times: with the default runtime, "
-        "with `onnx` (the int8 export, borderline texts re-checked, at the margin the model chose "
-        "on valid when it was saved, with its float32 export, or with the default runtime where "
-        "the row says so; rows from older runs, listed under "
-        "their table, may predate that choice or the re-check itself, and say so) and "
-        "with `onnx` alone (`--recheck-margin 0`); each predicts the whole test set from an empty "
-        "cache, the three in turn, three times over (each one's median time counts, so that a "
-        "slow spell of the machine slows all three), and the agreement of their predictions and "
-        "their speed ratio are listed under the table.",
+        "After scoring, the model is saved, exported to ONNX on the valid texts "
+        "(`textladder export MODEL --texts valid`: at most 2,000 of them calibrate the int8 "
+        "copy and choose what stays in float and the re-check margin, from agreement with the "
+        "default runtime; nothing timed, docs/onnx.md), and reloaded three times: with the "
+        "default runtime, with `--runtime onnx` (the int8 export, borderline texts re-checked "
+        "with the float32 export at the export's margin; rows from older runs, listed under "
+        "their table, chose the margin at save, some by timing, or predate the re-check itself, "
+        "and say so) and with `onnx` alone (`--recheck-margin 0`); each predicts the whole test "
+        "set from an empty cache, the three in turn, three times over (each one's median time "
+        "counts, so that a slow spell of the machine slows all three), and the agreement of "
+        "their predictions and their speed ratio are listed under the table.",
         *_study_line(),
         "- Peers are scored by textladder's own task objects on their hard decisions (one-hot or "
         "0/1 matrices), so every metric has one definition for all systems.",

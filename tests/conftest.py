@@ -131,6 +131,31 @@ def tiny_encoder() -> Path:
     return _TINY_ENCODER[0]
 
 
+_TINY_SENTENCE_ENCODER: list[Path] = []
+
+
+def tiny_sentence_encoder() -> Path:
+    """`tiny_encoder` as a sentence-transformers directory (transformer, then mean pooling): a
+    `minilm` encoder that embeds in milliseconds, saved once per test run."""
+    if not _TINY_SENTENCE_ENCODER:
+        from sentence_transformers import SentenceTransformer
+
+        try:  # where sentence-transformers keeps its modules since 5.x
+            from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+        except ImportError:
+            from sentence_transformers.models import Pooling, Transformer
+
+        transformer = Transformer(str(tiny_encoder()), max_seq_length=32)
+        width = (transformer.get_embedding_dimension()
+                 if hasattr(transformer, "get_embedding_dimension")
+                 else transformer.get_word_embedding_dimension())
+        pooling = Pooling(width, pooling_mode="mean")
+        path = Path(tempfile.mkdtemp(prefix="textladder-tiny-sentence-encoder-"))
+        SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(path))
+        _TINY_SENTENCE_ENCODER.append(path)
+    return _TINY_SENTENCE_ENCODER[0]
+
+
 def write_table(path: Path, texts: list[str], labels: list, fmt: str | None = None) -> Path:
     """Write texts and labels as CSV, TSV, JSONL or Parquet (from the suffix)."""
     frame = pd.DataFrame({"text": texts, "label": labels})

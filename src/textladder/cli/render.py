@@ -82,30 +82,6 @@ def show_train(report: dict[str, Any]) -> None:
     _show_details("test", report["details"]["test"])
     if report["out"]:
         out.print(f"saved to [bold]{escape(report['out'])}[/bold]")
-    show_runtime_checks(report.get("runtimes", {}))
-
-
-# Where an int8 export keeps its feed-forward outputs in float (`onnx_embedder.FLOAT_FFN_OUT`)
-FLOAT_FFN_OUT_WORDS = {"all": "every layer", "first": "the first layer", "none": "no layer"}
-
-
-def show_runtime_checks(runtimes: dict[str, Any]) -> None:
-    """What the first save measured of each fast runtime on the validation texts."""
-    for runtime, check in runtimes.items():
-        out.print(f"  --runtime {runtime}: re-checks texts within {check['recheck_margin']:g} "
-                  f"log-odds of another decision ({check['rechecked']:.1%} of validation texts); "
-                  f"makes the default runtime's decision on {check['agreement']:.1%} of them")
-        option = check.get("export_option")
-        if option in FLOAT_FFN_OUT_WORDS:
-            estimates = ", ".join(
-                f"{FLOAT_FFN_OUT_WORDS.get(name, name)} {each['estimated_seconds']:g} s"
-                for name, each in check.get("options", {}).items())
-            out.print(f"  its int8 export keeps the feed-forward outputs in float in "
-                      f"{FLOAT_FFN_OUT_WORDS[option]}: the fastest on the validation texts with "
-                      f"its re-check ({estimates})")
-        if check["agreement"] < check["target"]:
-            out.print(f"  [yellow]short of the {check['target']:.1%} aimed at even so: prefer "
-                      f"the default runtime for this model[/yellow]")
 
 
 def _brief(chosen: dict[str, Any]) -> str:
@@ -172,3 +148,36 @@ def show_predictions(records: list[dict[str, Any]]) -> None:
         table.add_row(escape(record["text"]), escape(_fmt(prediction)),
                       escape("  ".join(f"{k} {v:.2f}" for k, v in top)))
     out.print(table)
+
+
+# Where an int8 export keeps its feed-forward outputs in float (`onnx.graph.FLOAT_FFN_OUT`)
+FLOAT_FFN_OUT_WORDS = {"all": "every layer", "first": "the first layer", "none": "no layer"}
+
+
+def show_export(report: dict[str, Any]) -> None:
+    """What `textladder export` wrote and chose."""
+    record = report["export"]
+    out.print(f"wrote the ONNX copies of {escape(report['model'])} to "
+              f"[bold]{escape(report['written'])}[/bold]")
+    layers = FLOAT_FFN_OUT_WORDS.get(record["float_ffn_out"], record["float_ffn_out"])
+    if not record["texts"]:
+        out.print(f"  no texts given: not calibrated; feed-forward outputs in float in {layers}, "
+                  f"re-checks texts within {record['recheck_margin']:g} log-odds (a fixed "
+                  f"rule). Give --texts VALID_FILE to calibrate and choose on validation texts: "
+                  f"usually faster at the same agreement")
+        return
+    out.print(f"  calibrated on {record['texts']:,} texts of {escape(report['texts_file'])} "
+              f"(column '{escape(report['text_column'])}')")
+    if "options" not in record:
+        out.print(f"  feed-forward outputs in float in {layers}; {record['chosen_by']}")
+        return
+    costs = ", ".join(f"{FLOAT_FFN_OUT_WORDS.get(name, name)} {each['expected_cost']:.3f}"
+                      for name, each in record["options"].items())
+    out.print(f"  int8 with the feed-forward outputs in float in {layers}: the lowest expected "
+              f"cost with its re-check ({costs}; 1 = an all-int8 pass)")
+    out.print(f"  --runtime onnx re-checks texts within {record['recheck_margin']:g} log-odds "
+              f"of another decision ({record['rechecked']:.1%} of these texts) and makes the "
+              f"default runtime's decision on {record['agreement']:.1%} of them")
+    if record["agreement"] < record["target"]:
+        out.print(f"  [yellow]short of the {record['target']:.1%} aimed at even so: prefer "
+                  f"the default runtime for this model[/yellow]")

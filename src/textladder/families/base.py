@@ -27,9 +27,6 @@ class ModelFamily(ABC):
     name: ClassVar[str]
     version: ClassVar[int] = 1
     summary: ClassVar[str] = ""
-    # How a loaded model can predict: "default" (what it trained with) and, for the encoder
-    # rungs, "onnx" (an int8 export saved with the model).
-    runtimes: ClassVar[tuple[str, ...]] = ("default",)
 
     def __init__(self, **settings: Any):
         self.settings = settings
@@ -85,41 +82,6 @@ class ModelFamily(ABC):
     @abstractmethod
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "ModelFamily":
         """Rebuild a fitted family from `directory` and the `family` section of its config."""
-
-    def use_runtime(self, runtime: str) -> None:
-        """Predict with `runtime` from now on (a loaded model; see `runtimes`)."""
-        if runtime not in self.runtimes:
-            from textladder.errors import TextladderError
-
-            raise TextladderError(f"a {self.name} model predicts with runtime "
-                                  f"{' or '.join(self.runtimes)}, not '{runtime}'; pass --runtime "
-                                  f"{self.runtimes[0]}.")
-
-    def runtime_files(self, directory: Path, runtime: str) -> list[Path]:
-        """The files in a saved `directory` that `runtime` predicts with, beyond the default
-        runtime's (none for a family with one runtime): what a margin chosen for that runtime
-        was measured on."""
-        return []
-
-    def export_options(self, directory: Path, runtime: str) -> tuple[str, ...]:
-        """The ways the family can write `runtime`'s files into a saved `directory`, for
-        `TextClassifier` to choose among on validation texts (`use_export_option`); none for
-        most families."""
-        return ()
-
-    def export_option(self, runtime: str) -> str | None:
-        """The `export_options` entry the family writes `runtime`'s files with now."""
-        return None
-
-    def use_export_option(self, directory: Path, runtime: str, option: str) -> None:
-        """Write `runtime`'s files into `directory` the way `option` (of `export_options`) says,
-        and record it, so that the model saved again writes the same."""
-        raise NotImplementedError
-
-    def use_float_export(self) -> bool:
-        """Compute the default runtime's outputs a faster way, if the family has one (the
-        encoder rungs' float32 ONNX export); whether it does."""
-        return False
 
     def to_config(self) -> dict[str, Any]:
         """The `family` section of the model config: name, version, settings and choices."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +92,11 @@ class _Writer:
 
 def predict_file(model_dir: str, input_path: str, output_path: str,
                  read: ReadOptions = ReadOptions(), chunksize: int = 10_000,
-                 progress: Progress | None = None, runtime: str = "default",
-                 recheck_margin: float | None = None) -> dict[str, Any]:
-    """Stream `input_path` through the model into `output_path`; returns counts."""
-    clf = TextClassifier.load(model_dir, runtime, recheck_margin)
+                 progress: Progress | None = None,
+                 load: Callable[[str], TextClassifier] = TextClassifier.load) -> dict[str, Any]:
+    """Stream `input_path` through the model into `output_path`; returns counts. `load` loads
+    the model (the command line's --runtime picks it)."""
+    clf = load(model_dir)
     progress = progress or Progress()
     output = Path(output_path)
     out_fmt = resolve_format(output)
