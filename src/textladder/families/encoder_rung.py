@@ -12,6 +12,7 @@ class EncoderRung(TorchFamily):
     """A torch rung built on a pretrained Hugging Face encoder from a local directory."""
 
     runtimes = ("default", "onnx")
+    setting_type_exceptions = {"encoder": (str, None)}  # null: the bundled MiniLM
 
     @classmethod
     def is_available(cls) -> bool:
