@@ -27,6 +27,7 @@ from textladder.data.labels import is_missing, parse_label_map, parse_order
 from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
 from textladder.families import get_family
+from textladder.model_files import reading_model
 from textladder.model_dir import (CONFIG_NAME, read_config, resolve_model_dir, save_model_dir,
                                   write_config)
 from textladder.progress import Progress
@@ -78,6 +79,7 @@ class TextClassifier:
     def _resolve(self, labels: Sequence) -> tuple[Detection, list, list | None, dict | None]:
         order, label_map = self._label_options()
         detection = resolve_task(list(labels), self.task, order, label_map)
+        order = list(detection.order) if detection.order is not None else order  # named levels
         return detection, prepare_labels(list(labels), detection, label_map), order, label_map
 
     def _label_options(self) -> tuple[list[str] | None, dict[str, float] | None]:
@@ -110,7 +112,8 @@ class TextClassifier:
         _check_label_space(task, prepared)
         targets = task.encode(prepared, "the training data")
         if valid is None:
-            kept, held = split_holdout(prepared, task.name, self.valid_size, self.seed)
+            kept, held = split_holdout(prepared, task.name, self.valid_size, self.seed,
+                                      texts=texts)
             valid_texts, valid_targets = [texts[i] for i in held], targets[held]
             texts, targets = [texts[i] for i in kept], targets[kept]
         else:
@@ -378,7 +381,8 @@ class TextClassifier:
         clf.label_map_ = config.get("label_map")
         clf.task_ = task
         exact_config = copy.deepcopy(family_config)  # for the re-checking family, untouched
-        clf.family_, clf.recheck_ = family_cls.load(Path(path), family_config, task), None
+        with reading_model(path):  # a damaged weights file: one line naming it
+            clf.family_, clf.recheck_ = family_cls.load(Path(path), family_config, task), None
         if runtime != "default":
             clf.family_.use_runtime(runtime)
             if recheck_margin > 0:

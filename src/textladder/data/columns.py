@@ -288,10 +288,10 @@ def choose_columns(
     `source` names the file in messages; `origin` says where given columns came from (the
     options, or a model's recorded columns), so that a message names only what the user gave."""
     labels = tuple(labels or ())
-    for column in labels:
-        _require(frame, column, origin[1], source, "--label")
     if text is not None:
         _require(frame, text, origin[0], source, "--text")
+    for column in labels:
+        _require(frame, column, origin[1], source, "--label")
     sample = _sample(frame)
     reasons, candidates = [], {}
     if text is None:
