@@ -48,7 +48,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report inste
 TaskOpt = Annotated[str, typer.Option(help="auto, binary, multiclass, multilabel, ordinal or "
                                            "regression.")]
 OrderOpt = Annotated[Optional[str], typer.Option(help="Ordered levels of an ordinal scale, "
-                                                      "comma-separated, lowest first.")]
+                                                      "comma-separated, lowest first: the labels, "
+                                                      "their leading numbers or prefixes.")]
 LabelMapOpt = Annotated[Optional[str], typer.Option(
     "--label-map", help="Map labels to scores for a regression: 'negative=0,neutral=0.5,positive=1'.")]
 

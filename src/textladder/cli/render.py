@@ -77,8 +77,9 @@ def show_plan(plan: dict[str, Any]) -> None:
     out.print(f"  output layer: {choices['output_layer']}; loss: {choices['loss']}")
     out.print(f"  decision: {choices['decision_rule']}; primary metric: {choices['primary_metric']}")
     sources = plan["sources"]
-    out.print(f"[bold]training[/bold] {plan['model']} on {plan['rows']['train']:,} rows "
-              f"(validation: {escape(sources['valid'])}; test: {escape(sources['test'])})")
+    out.print(f"[bold]training[/bold] {plan['model']}: {plan['rows']['train']:,} usable rows in "
+              f"the training file; validation: {escape(sources['valid'])}; test: "
+              f"{escape(sources['test'])}")
     out.file.flush()  # said now, not when the buffer fills: the fit may take minutes
 
 
