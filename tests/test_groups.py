@@ -68,3 +68,16 @@ def test_tables_without_repeats_split_as_before():
     plain = split_holdout(labels, "binary", 0.1, 3)
     grouped = split_holdout(labels, "binary", 0.1, 3, texts=texts)
     assert all(np.array_equal(a, b) for a, b in zip(plain, grouped))
+
+
+def test_large_tables_look_for_shorter_texts_inside_others(monkeypatch):
+    import textladder.data.groups as groups_module
+
+    texts = ["a b c d e f", "b c", "c d e f", "x y", "x y"]
+    monkeypatch.setattr(groups_module, "PREFIX_BUDGET", 9)  # room for texts of 2 tokens only
+    of = text_groups(texts).of_row
+    assert of[1] == of[0] and of[2] != of[0]  # "c d e f" (4 tokens) is no longer looked for
+    assert of[3] == of[4]  # repeats are grouped whatever the budget
+    monkeypatch.setattr(groups_module, "PREFIX_BUDGET", 0)
+    of = text_groups(texts).of_row
+    assert len(set(of[:3])) == 3 and of[3] == of[4]

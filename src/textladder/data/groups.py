@@ -16,7 +16,8 @@ sit inside a held-out one, as a common phrase of a test sentence may be in train
 looked up, longest texts first, in a hash index of the texts; a span is extended only while it is
 the start of some text, so the work stays near linear for tables without nesting (SST-2's 67k
 texts take seconds). Only texts of up to `MAX_CONTAINED_TOKENS` tokens are looked for inside
-others; longer ones are grouped with their repeats only.
+others, and fewer on tables so large that the index of text starts would pass `PREFIX_BUDGET`
+entries (`_containment_limit`); longer texts are grouped with their repeats only.
 
 This module finds groups; `data.split` holds them out.
 """
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAX_CONTAINED_TOKENS = 64
+PREFIX_BUDGET = 3_000_000  # hashes of text starts held at once (SST-2 needs 0.44 M)
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -112,14 +114,27 @@ def text_groups(texts: Sequence[str]) -> TextGroups:
                       repeated_rows=len(texts) - len(units), nested_texts=len(container))
 
 
+def _containment_limit(lengths: Sequence[int]) -> int:
+    """The longest text (in tokens, at most `MAX_CONTAINED_TOKENS`) looked for inside others
+    such that the index of text starts stays within `PREFIX_BUDGET` (0: none)."""
+    lengths = np.asarray(lengths)
+    for limit in range(MAX_CONTAINED_TOKENS, 0, -1):
+        if np.minimum(lengths, limit).sum() <= PREFIX_BUDGET:
+            return limit
+    return 0
+
+
 def _containers(units: list[tuple[int, ...]]) -> dict[int, list[int]]:
     """{unit: the maximal units it sits inside} for every unit inside a longer one."""
-    starts: set[int] = set()  # hashes of every prefix (up to the cap) of every unit
-    whole: dict[int, list[int]] = {}  # hash of a whole unit (up to the cap) -> units
+    limit = _containment_limit([len(u) for u in units])
+    if limit == 0:
+        return {}
+    starts: set[int] = set()  # hashes of every prefix (up to the limit) of every unit
+    whole: dict[int, list[int]] = {}  # hash of a whole unit (up to the limit) -> units
     for unit, sequence in enumerate(units):
-        chain = list(_hash_chain(sequence[:MAX_CONTAINED_TOKENS]))
+        chain = list(_hash_chain(sequence[:limit]))
         starts.update(chain)
-        if chain and len(sequence) <= MAX_CONTAINED_TOKENS:
+        if chain and len(sequence) <= limit:
             whole.setdefault(chain[-1], []).append(unit)
     container: dict[int, list[int]] = {}
     for unit in sorted(range(len(units)), key=lambda u: -len(units[u])):
@@ -127,7 +142,7 @@ def _containers(units: list[tuple[int, ...]]) -> dict[int, list[int]]:
             continue  # inside a longer text, whose spans include all of its own
         sequence = units[unit]
         for begin in range(len(sequence)):
-            stop = min(len(sequence), begin + MAX_CONTAINED_TOKENS)
+            stop = min(len(sequence), begin + limit)
             for end, value in enumerate(_hash_chain(sequence[begin:stop]), begin + 1):
                 if value not in starts:
                     break
