@@ -22,6 +22,7 @@ from textladder.data.labels import label_key
 from textladder.errors import TextladderError
 
 MIN_LEVELS, MAX_LEVELS = 3, 10
+NUMBERED = "their leading numbers"  # how `scale_order` ordered levels that start with numbers
 
 # Each vocabulary lists its levels lowest first; a level may have several spellings.
 VOCABULARIES: dict[str, list[tuple[str, ...]]] = {
@@ -75,7 +76,7 @@ def scale_order(values: Iterable) -> tuple[list, str] | None:
         return None
     numbers = [leading_number(v) for v in distinct]
     if None not in numbers and len(set(numbers)) == len(distinct):
-        return [v for _, v in sorted(zip(numbers, distinct))], "their leading numbers"
+        return [v for _, v in sorted(zip(numbers, distinct))], NUMBERED
     for name, levels in VOCABULARIES.items():
         rank = {spelling: i for i, level in enumerate(levels) for spelling in level}
         found = [rank.get(normal(v)) for v in distinct]

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from textladder.data.labels import as_numbers, guess_delimiter, is_missing, parse_list_literal
-from textladder.data.scales import scale_order
+from textladder.data.scales import NUMBERED, leading_number, scale_order
 
 MAX_ORDINAL_LEVELS = 10
 MAX_CODE_LEVELS = 50
@@ -113,9 +113,10 @@ def detect_task(values: Sequence) -> Detection:
     scale = scale_order(distinct)
     if scale is not None:
         levels, how = scale
+        names = [leading_number(v) for v in levels] if how == NUMBERED else levels
         return Detection(
             "ordinal",
-            f"ordinal: {len(levels)} levels ordered by {how}: {' < '.join(map(short, levels))} "
+            f"ordinal: {len(levels)} levels ordered by {how}: {' < '.join(map(short, names))} "
             f"(use --task multiclass if their order means nothing)",
             order=tuple(levels),
         )
