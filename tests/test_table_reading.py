@@ -49,6 +49,8 @@ def _check_picks(tmp_path, frame: pd.DataFrame, text: str, labels: list[str], ta
     trained = run_json("train", path, *flags, "--out", tmp_path / "m", "--set", "C=[10]")
     assert trained["data"]["columns"] == {"text": text, "labels": labels}
     assert trained["task"] == task and trained["plan"]["task"] == task
+    assert trained["plan"]["head"] == {"binary": "sigmoid", "multilabel": "multi_sigmoid",
+                                       "ordinal": "cumulative"}[task]
     return trained
 
 
