@@ -70,7 +70,7 @@ def test_one_class_validation_with_a_ranking_metric_still_trains(tmp_path):
     json.loads(config, parse_constant=lambda name: pytest.fail(f"{name} in config.json"))
 
 
-@pytest.mark.parametrize("setting, fragment", [("C=abc", "C must be a positive number"),
+@pytest.mark.parametrize("setting, fragment", [("C=abc", "'C' must be a list or a number"),
                                                ("C=0", "C must be a positive number"),
                                                ("word_ngrams=[1]", "word_ngrams must be"),
                                                ("min_df=500", "lower min_df"),

@@ -24,6 +24,7 @@ from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
 from textladder.families import get_family
 from textladder.model_dir import read_config, resolve_model_dir, save_model_dir
+from textladder.model_files import reading_model
 from textladder.progress import Progress
 from textladder.tasks import Detection, make_task, prepare_labels, resolve_task, task_from_config
 from textladder.tasks.base import scalar_metrics
@@ -72,6 +73,7 @@ class TextClassifier:
     def _resolve(self, labels: Sequence) -> tuple[Detection, list, list | None, dict | None]:
         order, label_map = self._label_options()
         detection = resolve_task(list(labels), self.task, order, label_map)
+        order = list(detection.order) if detection.order is not None else order  # named levels
         return detection, prepare_labels(list(labels), detection, label_map), order, label_map
 
     def _label_options(self) -> tuple[list[str] | None, dict[str, float] | None]:
@@ -104,7 +106,8 @@ class TextClassifier:
         _check_label_space(task, prepared)
         targets = task.encode(prepared, "the training data")
         if valid is None:
-            kept, held = split_holdout(prepared, task.name, self.valid_size, self.seed)
+            kept, held = split_holdout(prepared, task.name, self.valid_size, self.seed,
+                                      texts=texts)
             valid_texts, valid_targets = [texts[i] for i in held], targets[held]
             texts, targets = [texts[i] for i in kept], targets[kept]
         else:
@@ -210,7 +213,8 @@ class TextClassifier:
                                    detection.get("delimiter"))
         clf.label_map_ = config.get("label_map")
         clf.task_ = task
-        clf.family_ = family_cls.load(Path(path), family_config, task)
+        with reading_model(path):  # a damaged weights file: one line naming it
+            clf.family_ = family_cls.load(Path(path), family_config, task)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})
         clf.config_ = config
         return clf

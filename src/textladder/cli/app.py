@@ -18,7 +18,7 @@ import typer
 
 from textladder.cli import render
 from textladder.errors import TextladderError
-from textladder.progress import Progress, RichProgress
+from textladder.progress import LineProgress, Progress, RichProgress
 from textladder.workflows.options import ReadOptions
 
 app = typer.Typer(
@@ -49,7 +49,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report inste
 TaskOpt = Annotated[str, typer.Option(help="auto, binary, multiclass, multilabel, ordinal or "
                                            "regression.")]
 OrderOpt = Annotated[Optional[str], typer.Option(help="Ordered levels of an ordinal scale, "
-                                                      "comma-separated, lowest first.")]
+                                                      "comma-separated, lowest first: the labels, "
+                                                      "their leading numbers or prefixes.")]
 LabelMapOpt = Annotated[Optional[str], typer.Option(
     "--label-map", help="Map labels to scores for a regression: 'negative=0,neutral=0.5,positive=1'.")]
 
@@ -74,7 +75,9 @@ def _read(fmt, encoding, text, label, strict) -> ReadOptions:
 
 
 def _progress(as_json: bool) -> Progress:
-    return Progress() if as_json or not sys.stderr.isatty() else RichProgress(render.err)
+    """A bar on a terminal; a plain line every few seconds into a log or a pipe (or with --json,
+    whose standard output is the report)."""
+    return RichProgress(render.err) if sys.stderr.isatty() and not as_json else LineProgress()
 
 
 def friendly(command):
@@ -99,8 +102,14 @@ def _parse_settings(pairs: list[str] | None) -> dict:
             raise TextladderError(f"--set takes NAME=VALUE (e.g. --set C=2); got '{pair}'.")
         try:
             settings[name] = json.loads(value)
-        except ValueError:
-            settings[name] = value
+        except ValueError as error:
+            if value.strip()[:1] in ("[", "{", '"'):  # meant as JSON, but broken
+                raise TextladderError(
+                    f"--set {name}: '{value}' is not valid JSON ({error.args[0].split(':')[0]}); "
+                    f"write e.g. --set '{name}=[1, 2]' (lists), --set '{name}=\"text\"', or "
+                    f"a bare word."
+                ) from None
+            settings[name] = value  # a bare word: a string (--set class_weight=balanced)
     return settings
 
 
@@ -178,7 +187,8 @@ def train(
                    metric=metric, order=order, label_map=label_map,
                    model_params=_model_params(setting, encoder=encoder, vectors=vectors),
                    seed=seed)
-    report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json))
+    report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json),
+                 on_ready=None if as_json else render.show_plan)
     render.print_json(report) if as_json else render.show_train(report)
 
 

@@ -61,14 +61,32 @@ def confusion_table(title: str, confusion: dict[str, Any]) -> Table:
     return table
 
 
-def show_train(report: dict[str, Any]) -> None:
-    data = report["data"]
-    out.print(f"[bold]task[/bold]: {escape(report['task_reason'])}")
-    choices = report["choices"]
+def show_plan(plan: dict[str, Any]) -> None:
+    """What training is about to do (`workflows.plan`), said before the fit starts."""
+    for reason in plan["column_reasons"]:
+        out.print(f"picked {escape(reason)}")
+    out.print(f"[bold]task[/bold]: {escape(plan['task_reason'])}")
+    labels = plan["labels"]
+    if labels:
+        shown = (" < " if plan["ordered"] else ", ").join(labels[:12])
+        more = f" (and {len(labels) - 12} more)" if len(labels) > 12 else ""
+        positive = (f"; positive class: {plan['positive_class']}"
+                    if plan.get("positive_class") is not None else "")
+        out.print(f"  labels: {escape(shown + more + positive)}")
+    choices = plan["choices"]
     out.print(f"  output layer: {choices['output_layer']}; loss: {choices['loss']}")
     out.print(f"  decision: {choices['decision_rule']}; primary metric: {choices['primary_metric']}")
-    for reason in data["column_reasons"]:
-        out.print(f"  picked {escape(reason)}")
+    sources = plan["sources"]
+    out.print(f"[bold]training[/bold] {plan['model']}: {plan['rows']['train']:,} usable rows in "
+              f"the training file; validation: {escape(sources['valid'])}; test: "
+              f"{escape(sources['test'])}")
+    out.file.flush()  # said now, not when the buffer fills: the fit may take minutes
+
+
+def show_train(report: dict[str, Any]) -> None:
+    data = report["data"]
+    if "plan" not in report:  # said before the fit otherwise (`show_plan`)
+        out.print(f"[bold]task[/bold]: {escape(report['task_reason'])}")
     rows = data["rows"]
     out.print(f"[bold]data[/bold]: {rows['train']:,} train / {rows['valid']:,} valid / "
               f"{rows['test']:,} test rows")

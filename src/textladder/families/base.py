@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from textladder.families.setting_types import check_types, setting_types
 from textladder.progress import Progress
 from textladder.tasks.base import Task
 
@@ -45,8 +46,12 @@ class ModelFamily(ABC):
         """Settings for a fast smoke run (the benchmark's --quick): not for measuring quality."""
         return {}
 
+    # The types a setting accepts where its default's type does not say (None for null), e.g.
+    # {"C": (list, float)}; other settings take their default's type (`setting_types.py`).
+    setting_type_exceptions: ClassVar[dict[str, tuple]] = {}
+
     def resolved_settings(self) -> dict[str, Any]:
-        """Defaults overlaid with the user's settings; unknown names are refused."""
+        """Defaults overlaid with the user's settings; unknown names and wrong types are refused."""
         from textladder.errors import TextladderError
 
         defaults = self.default_settings()
@@ -56,6 +61,7 @@ class ModelFamily(ABC):
                 f"model '{self.name}' has no setting '{unknown[0]}'; its settings are: "
                 f"{', '.join(sorted(defaults))}."
             )
+        check_types(self.name, self.settings, setting_types(type(self)))
         return {**defaults, **self.settings}
 
     @abstractmethod

@@ -34,6 +34,7 @@ HEAD_MODELS = ("auto", "logistic", "mlp")
 class MinilmFamily(EncoderRung):
     name = "minilm"
     summary = "frozen MiniLM sentence embeddings + logistic or MLP head, chosen on validation"
+    setting_type_exceptions = {"C": (list, float)}
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class TorchFamily(ModelFamily):
         "epochs": 10, "patience": 2, "batch_size": 64, "lr": 2e-3, "weight_decay": 0.0,
         "clip_norm": 1.0, "class_weight": "auto", "schedule": "plateau",
     }
+    setting_type_exceptions = {"clip_norm": (float, None)}  # null: no clipping
 
     @classmethod
     def is_available(cls) -> bool:

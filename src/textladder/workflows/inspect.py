@@ -1,9 +1,11 @@
 """Say what a labelled dataset is before training on it: `textladder inspect`.
 
-Reports the columns picked, the task detected and why, the class or label counts and imbalance,
-text length percentiles with a suggested maximum sequence length, and the problems worth knowing
-about: empty and duplicate texts, identical texts with conflicting labels, rare classes, and texts
-shared between the training file and the validation or test files. It reads only; it trains nothing.
+Reports the columns picked (with the evidence for every candidate), the task detected and why,
+the class or label counts and imbalance, text length percentiles with a suggested maximum sequence
+length, the groups of texts that repeat or contain one another (which automatic splits keep on one
+side, `data.groups`), and the problems worth knowing about: empty and duplicate texts, identical
+texts with conflicting labels, rare classes, and texts shared between the training file and the
+validation or test files. It reads only; it trains nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from textladder.data.dataset import load_labelled
+from textladder.data.groups import text_groups
 from textladder.classifier import TextClassifier
 from textladder.data.labels import label_key
 from textladder.workflows.options import ReadOptions
@@ -84,14 +87,17 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
         "usable_rows": len(table),
         "columns": {"text": table.columns.text, "labels": list(table.columns.labels)},
         "column_reasons": list(table.columns.reasons),
+        "column_candidates": table.columns.candidates,
         "task": detection.task,
         "task_reason": detection.reason,
+        "order": None if detection.order is None else [str(v) for v in detection.order],
         "balance": balance,
         "lengths": _lengths(table.texts),
         "empty_texts": table.dropped["empty_text"],
         "missing_labels": table.dropped["missing_label"],
         "duplicate_texts": duplicates,
         "conflicting_labels": _conflicts(table.texts, prepared),
+        "groups": text_groups(table.texts).summary(),
         "overlap": {},
     }
     for name, path in (others or {}).items():
@@ -110,7 +116,15 @@ def _problems(report: dict[str, Any]) -> list[str]:
                         f"{report['missing_labels']} with a missing label will be skipped "
                         f"(--strict refuses them)")
     if report["duplicate_texts"]:
-        problems.append(f"{report['duplicate_texts']} rows repeat an earlier text")
+        problems.append(f"{report['duplicate_texts']} rows repeat an earlier text (automatic "
+                        f"splits keep repeats on one side)")
+    groups = report["groups"]
+    if groups["nested_texts"]:
+        problems.append(f"{groups['groups']:,} groups of texts that repeat or sit inside one "
+                        f"another hold {groups['rows_in_groups']:,} rows ({groups['nested_texts']:,} "
+                        f"texts inside a longer one, e.g. a sentence's phrases): automatic "
+                        f"validation and test splits keep each group on one side and score it on "
+                        f"its longest text")
     if report["conflicting_labels"]:
         problems.append(f"{report['conflicting_labels']} texts appear with different labels")
     counts = report["balance"].get("counts", {})

@@ -2,12 +2,15 @@
 
 Validation data comes from `--valid` or is split from the training file; test data from `--test`
 or is split from the training file too, so that every run reports an honest held-out figure. All
-settings are chosen on validation; test is scored once, at the end.
+settings are chosen on validation; test is scored once, at the end. Before anything is fitted, the
+plan (columns, task, labels, head, loss, metric: `workflows.plan`) is settled and checked, and
+handed to `on_ready`, so that the caller can say it before the long work.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from textladder.data.split import split_holdout
 from textladder.progress import Progress
 from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.workflows.options import ReadOptions
+from textladder.workflows.plan import check_settings, training_plan
 
 
 @dataclass(frozen=True)
@@ -49,25 +53,36 @@ def _subset(table: LabelledTable, rows) -> tuple[list[str], list]:
 
 
 def train(job: TrainJob, read: ReadOptions = ReadOptions(),
-          progress: Progress | None = None) -> dict[str, Any]:
-    """Run the main job and return its report."""
+          progress: Progress | None = None,
+          on_ready: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Run the main job and return its report; `on_ready(plan)` is called before the fit."""
     started = time.perf_counter()
+    check_settings(job.model, job.model_params)
     train_table = load_labelled(job.data, read.fmt, read.encoding, read.text, read.labels,
                                 read.strict)
     same = _same_columns(train_table, read)
     tables = {"train": train_table}
+    origin = ("from --text" if read.text else "the training file's text column",
+              "from --label" if read.labels else "the training file's label column")
     for name, path in (("valid", job.valid), ("test", job.test)):
         if path:
             tables[name] = load_labelled(path, same.fmt, same.encoding, same.text, same.labels,
-                                         same.strict)
+                                         same.strict, origin=origin)
     clf = TextClassifier(model=job.model, task=job.task, metric=job.metric, order=job.order,
                          label_map=job.label_map, model_params=job.model_params,
                          valid_size=job.valid_size, seed=job.seed)
+    sources = {"valid": job.valid or "split from the training file",
+               "test": job.test or "split from the training file"}
+    plan = training_plan(clf, train_table, {k: t for k, t in tables.items() if k != "train"},
+                         sources)
+    if on_ready is not None:
+        on_ready(plan)
     texts, labels = train_table.texts, train_table.labels
     if job.test is None:
         # Split the test set off first, by the task the full training labels describe.
         detection, prepared = clf.resolve_labels(labels)
-        kept, held = split_holdout(prepared, detection.task, job.test_size, job.seed, "test")
+        kept, held = split_holdout(prepared, detection.task, job.test_size, job.seed, "test",
+                                  texts=texts)
         test_texts, test_labels = _subset(train_table, held)
         texts, labels = _subset(train_table, kept)
     else:
@@ -99,6 +114,7 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
             "test_source": job.test or "split from the training file",
         },
         "train_seconds": round(fit_seconds, 2),
+        "plan": plan,
         "out": None,
     }
     if job.out:
