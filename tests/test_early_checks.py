@@ -142,7 +142,7 @@ def test_a_damaged_weights_file_is_named_in_one_line(model_dir, name):
 def test_a_damaged_tokenizer_file_is_named_in_one_line(tmp_path):
     texts, labels = make_task_data("binary", 6)
     path = write_table(tmp_path / "t.csv", texts, labels)
-    settings = {**tiny_settings("finetune", tmp_path), "epochs": 1, "onnx": False}
+    settings = {**tiny_settings("finetune", tmp_path), "epochs": 1}
     args = [a for k, v in settings.items() for a in ("--set", f"{k}={json.dumps(v)}")]
     run_json("train", path, "--valid", path, "--test", path, "--model", "finetune",
              "--out", tmp_path / "m", *args)
