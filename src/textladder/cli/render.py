@@ -64,6 +64,7 @@ def confusion_table(title: str, confusion: dict[str, Any]) -> Table:
 def show_train(report: dict[str, Any]) -> None:
     data = report["data"]
     out.print(f"[bold]task[/bold]: {escape(report['task_reason'])}")
+    _show_positive(report.get("positive"))
     choices = report["choices"]
     out.print(f"  output layer: {choices['output_layer']}; loss: {choices['loss']}")
     out.print(f"  decision: {choices['decision_rule']}; primary metric: {choices['primary_metric']}")
@@ -78,6 +79,9 @@ def show_train(report: dict[str, Any]) -> None:
                       f"{dropped['missing_label']} with a missing label")
     out.print(f"[bold]model[/bold]: {report['model']} {escape(_brief(report['chosen']))} "
               f"({report['train_seconds']:.1f} s)")
+    coverage = report["chosen"].get("coverage")
+    if isinstance(coverage, dict) and "summary" in coverage:
+        out.print(f"  word vectors: {escape(coverage['summary'])}")
     out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
     _show_details("test", report["details"]["test"])
     if report["out"]:
@@ -108,6 +112,12 @@ def show_runtime_checks(runtimes: dict[str, Any]) -> None:
                       f"the default runtime for this model[/yellow]")
 
 
+def _show_positive(positive: dict[str, Any] | None) -> None:
+    """A binary task's positive class and why (`tasks.positive`)."""
+    if positive:
+        out.print(f"  positive class: {escape(positive['label'])} ({escape(positive['reason'])})")
+
+
 def _brief(chosen: dict[str, Any]) -> str:
     """The chosen settings in one line, without long entries such as the training history."""
     return ", ".join(f"{k}={v}" for k, v in chosen.items()
@@ -136,6 +146,7 @@ def show_inspect(report: dict[str, Any]) -> None:
     for reason in report["column_reasons"]:
         out.print(f"  picked {escape(reason)}")
     out.print(f"[bold]task[/bold]: {escape(report['task_reason'])}")
+    _show_positive(report.get("positive"))
     balance = report["balance"]
     if "counts" in balance:
         table = Table(title=f"label counts (imbalance ratio {balance['imbalance_ratio']:g}:1)",

@@ -35,6 +35,7 @@ class TrainJob:
     label_map: str | None = None
     model_params: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
+    positive: str | None = None
     valid_size: float = 0.1
     test_size: float = 0.1
 
@@ -42,6 +43,13 @@ class TrainJob:
 def _same_columns(table: LabelledTable, read: ReadOptions) -> ReadOptions:
     return ReadOptions(read.fmt, read.encoding, table.columns.text, table.columns.labels,
                        read.strict)
+
+
+def positive_report(task) -> dict[str, Any] | None:
+    """The positive class of a binary task and why it is the one (None for other tasks)."""
+    if task.name != "binary":
+        return None
+    return {"label": str(task.positive_label), "reason": task.positive_reason_}
 
 
 def _subset(table: LabelledTable, rows) -> tuple[list[str], list]:
@@ -62,7 +70,7 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
                                          same.strict)
     clf = TextClassifier(model=job.model, task=job.task, metric=job.metric, order=job.order,
                          label_map=job.label_map, model_params=job.model_params,
-                         valid_size=job.valid_size, seed=job.seed)
+                         valid_size=job.valid_size, seed=job.seed, positive=job.positive)
     texts, labels = train_table.texts, train_table.labels
     if job.test is None:
         # Split the test set off first, by the task the full training labels describe.
@@ -81,6 +89,7 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
     report = {
         "task": clf.task_.name,
         "task_reason": clf.detection_.reason,
+        "positive": positive_report(clf.task_),
         "choices": clf.task_.describe(),
         "model": job.model,
         "primary_metric": clf.task_.primary_metric,
