@@ -80,8 +80,10 @@ def show_train(report: dict[str, Any]) -> None:
     out.print(f"[bold]model[/bold]: {report['model']} {escape(_brief(report['chosen']))} "
               f"({report['train_seconds']:.1f} s)")
     coverage = report["chosen"].get("coverage")
-    if isinstance(coverage, dict) and "summary" in coverage:
-        out.print(f"  word vectors: {escape(coverage['summary'])}")
+    if isinstance(coverage, dict) and "summary" in coverage:  # the rungs on word vectors
+        source = report["chosen"].get("vectors_source")
+        out.print(f"  word vectors{f' from {escape(str(source))}' if source else ''}: "
+                  f"{escape(coverage['summary'])}")
     out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
     _show_details("test", report["details"]["test"])
     if report["out"]:
