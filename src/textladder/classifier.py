@@ -68,6 +68,9 @@ class TextClassifier(BaseEstimator):
     multi-label task, a float for a regression); `predict("one text")`, a single str, returns
     that text's label itself, not a list of one (scikit-learn never passes a bare str).
 
+    `positive` names the positive class of a binary task (refused for other tasks); by default
+    it is chosen from the labels with a stated reason (`tasks/positive.py`, `task_.positive_reason_`).
+
     Learned state ends in `_` (`task_`, `family_`, `classes_`, `valid_metrics_`, ...).
     `classes_` lists the classes, levels or labels that `predict_proba`'s columns stand for. For
     a binary task it is `[negative, positive]`: the positive class (chosen by
