@@ -130,3 +130,20 @@ def test_human_train_output_shows_metrics_and_confusion(tmp_path, sentiment_csv)
     assert result.exit_code == 0, result.output
     assert "macro_f1 *" in result.stdout and "confusion matrix" in result.stdout
     assert json.loads((tmp_path / "m" / "config.json").read_text())["task"]["type"] == "multiclass"
+
+
+def test_inspect_reports_a_test_file_that_repeats_validation_rows(tmp_path):
+    texts, labels = make_task_data("multiclass", 12)
+    train = write_table(tmp_path / "train.csv", texts[:30], labels[:30])
+    valid = write_table(tmp_path / "valid.csv", texts[30:], labels[30:])
+    test = write_table(tmp_path / "test.csv", texts[30:33] + ["a new text entirely"],
+                       labels[30:33] + ["neutral"])
+    report = run_json("inspect", train, "--valid", valid, "--test", test)
+    assert report["overlap"]["valid"] == {"file": str(valid), "rows": 6, "texts_also_in_train": 0}
+    assert report["overlap"]["test"]["texts_also_in_train"] == 0
+    assert report["overlap"]["test"]["texts_also_in_valid"] == 3
+    assert ("3 test texts also appear in the valid file; settings chosen on valid are then "
+            "tested on the same texts, and the test score will be optimistic") in report["problems"]
+    clean = run_json("inspect", train, "--valid", valid, "--test", train)
+    assert clean["overlap"]["test"]["texts_also_in_valid"] == 0
+    assert "3 test texts" not in " ".join(clean["problems"])

@@ -96,7 +96,7 @@ def test_moment_and_agency_among_ten_other_columns(tmp_path):
         })
     trained = _check_picks(tmp_path, pd.DataFrame(rows), "moment", ["agency"], "binary",
                            "--label", "agency")
-    assert trained["plan"]["positive_class"] == "yes"
+    assert trained["plan"]["positive"]["label"] == "yes"
 
 
 def test_a_named_five_level_scale_is_ordinal_in_its_order(tmp_path):

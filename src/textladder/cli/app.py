@@ -51,6 +51,10 @@ TaskOpt = Annotated[str, typer.Option(help="auto, binary, multiclass, multilabel
 OrderOpt = Annotated[Optional[str], typer.Option(help="Ordered levels of an ordinal scale, "
                                                       "comma-separated, lowest first: the labels, "
                                                       "their leading numbers or prefixes.")]
+PositiveOpt = Annotated[Optional[str], typer.Option(
+    help="The positive class of a binary task (default: a label that names it, such as 1, yes "
+         "or irony against non_irony, else the minority class; the choice is printed).",
+    show_default=False)]
 LabelMapOpt = Annotated[Optional[str], typer.Option(
     "--label-map", help="Map labels to scores for a regression: 'negative=0,neutral=0.5,positive=1'.")]
 
@@ -129,6 +133,7 @@ def inspect(
     task: TaskOpt = "auto",
     order: OrderOpt = None,
     label_map: LabelMapOpt = None,
+    positive: PositiveOpt = None,
     fmt: FormatOpt = None,
     encoding: EncodingOpt = "utf-8",
     text: TextOpt = None,
@@ -140,7 +145,8 @@ def inspect(
     from textladder.workflows.inspect import inspect as run
 
     others = {name: path for name, path in (("valid", valid), ("test", test)) if path}
-    report = run(data, _read(fmt, encoding, text, label, strict), task, order, label_map, others)
+    report = run(data, _read(fmt, encoding, text, label, strict), task, order, label_map, others,
+                 positive)
     render.print_json(report) if as_json else render.show_inspect(report)
 
 
@@ -159,6 +165,7 @@ def train(
     metric: Annotated[Optional[str], typer.Option(help="Primary metric for every model choice.")] = None,
     order: OrderOpt = None,
     label_map: LabelMapOpt = None,
+    positive: PositiveOpt = None,
     setting: Annotated[Optional[list[str]], typer.Option(
         "--set", help="A model setting NAME=VALUE (JSON value), e.g. --set 'C=[1,4]'.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for splits and models.")] = 0,
@@ -186,7 +193,7 @@ def train(
     job = TrainJob(data=data, valid=valid, test=test, out=out, model=model, task=task,
                    metric=metric, order=order, label_map=label_map,
                    model_params=_model_params(setting, encoder=encoder, vectors=vectors),
-                   seed=seed)
+                   seed=seed, positive=positive)
     report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json),
                  on_ready=None if as_json else render.show_plan)
     render.print_json(report) if as_json else render.show_train(report)

@@ -70,9 +70,8 @@ def show_plan(plan: dict[str, Any]) -> None:
     if labels:
         shown = (" < " if plan["ordered"] else ", ").join(labels[:12])
         more = f" (and {len(labels) - 12} more)" if len(labels) > 12 else ""
-        positive = (f"; positive class: {plan['positive_class']}"
-                    if plan.get("positive_class") is not None else "")
-        out.print(f"  labels: {escape(shown + more + positive)}")
+        out.print(f"  labels: {escape(shown + more)}")
+    _show_positive(plan.get("positive"))
     choices = plan["choices"]
     out.print(f"  output layer: {choices['output_layer']}; loss: {choices['loss']}")
     out.print(f"  decision: {choices['decision_rule']}; primary metric: {choices['primary_metric']}")
@@ -87,6 +86,7 @@ def show_train(report: dict[str, Any]) -> None:
     data = report["data"]
     if "plan" not in report:  # said before the fit otherwise (`show_plan`)
         out.print(f"[bold]task[/bold]: {escape(report['task_reason'])}")
+        _show_positive(report.get("positive"))
     rows = data["rows"]
     out.print(f"[bold]data[/bold]: {rows['train']:,} train / {rows['valid']:,} valid / "
               f"{rows['test']:,} test rows")
@@ -96,10 +96,21 @@ def show_train(report: dict[str, Any]) -> None:
                       f"{dropped['missing_label']} with a missing label")
     out.print(f"[bold]model[/bold]: {report['model']} {escape(_brief(report['chosen']))} "
               f"({report['train_seconds']:.1f} s)")
+    coverage = report["chosen"].get("coverage")
+    if isinstance(coverage, dict) and "summary" in coverage:  # the rungs on word vectors
+        source = report["chosen"].get("vectors_source")
+        out.print(f"  word vectors{f' from {escape(str(source))}' if source else ''}: "
+                  f"{escape(coverage['summary'])}")
     out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
     _show_details("test", report["details"]["test"])
     if report["out"]:
         out.print(f"saved to [bold]{escape(report['out'])}[/bold]")
+
+
+def _show_positive(positive: dict[str, Any] | None) -> None:
+    """A binary task's positive class and why (`tasks.positive`)."""
+    if positive:
+        out.print(f"  positive class: {escape(positive['label'])} ({escape(positive['reason'])})")
 
 
 def _brief(chosen: dict[str, Any]) -> str:
@@ -130,6 +141,7 @@ def show_inspect(report: dict[str, Any]) -> None:
     for reason in report["column_reasons"]:
         out.print(f"  picked {escape(reason)}")
     out.print(f"[bold]task[/bold]: {escape(report['task_reason'])}")
+    _show_positive(report.get("positive"))
     balance = report["balance"]
     if "counts" in balance:
         table = Table(title=f"label counts (imbalance ratio {balance['imbalance_ratio']:g}:1)",

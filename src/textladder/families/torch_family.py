@@ -3,9 +3,10 @@
 A subclass says how texts become inputs (`_prepare`, `_batcher`), which module to build
 (`_build_module`) and what else to save beside the weights (`_save_state` / `_load_state`).
 This base fits with early stopping on the task's primary metric (the best epoch's weights are
-kept), a learning-rate schedule, gradient clipping and a progress bar, and records the per-epoch
-history in `chosen_`, which is saved in the model config. torch is imported only when a family
-fits or loads, so the core package works without it.
+kept), a learning-rate schedule, gradient clipping where `clip_norm` is set (fasttext's defaults
+leave it unset) and a progress bar, and records the per-epoch history in `chosen_`, which is
+saved in the model config. torch is imported only when a family fits or loads, so the core
+package works without it.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Say what a labelled dataset is before training on it: `textladder inspect`.
 
-Reports the columns picked (with the evidence for every candidate), the task detected and why,
-the class or label counts and imbalance, text length percentiles with a suggested maximum sequence
-length, the groups of texts that repeat or contain one another (which automatic splits keep on one
-side, `data.groups`), and the problems worth knowing about: empty and duplicate texts, identical
-texts with conflicting labels, rare classes, and texts shared between the training file and the
-validation or test files. It reads only; it trains nothing.
+Reports the columns picked (with the evidence for every candidate), the task detected and why
+(and, for a binary task, which label is positive and why), the class or label counts and
+imbalance, text length percentiles with a suggested maximum sequence length, the groups of texts
+that repeat or contain one another (which automatic splits keep on one side, `data.groups`), and
+the problems worth knowing about: empty and duplicate texts, identical texts with conflicting
+labels, rare classes, texts shared between the training file and the validation or test files,
+and test texts that repeat validation texts. It reads only; it trains nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from textladder.data.dataset import load_labelled
 from textladder.data.groups import text_groups
 from textladder.classifier import TextClassifier
 from textladder.data.labels import label_key
+from textladder.tasks.positive import choose_positive, refuse_outside_binary
+from textladder.tasks.single_label import canonical_classes
 from textladder.workflows.options import ReadOptions
 
 RARE_CLASS = 10
@@ -72,11 +75,13 @@ def _conflicts(texts: list[str], labels: list) -> int:
 
 def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
             order: str | None = None, label_map: str | None = None,
-            others: dict[str, str] | None = None) -> dict[str, Any]:
-    """Describe the labelled file `data`; `others` maps names (valid, test) to files to compare."""
+            others: dict[str, str] | None = None, positive: str | None = None) -> dict[str, Any]:
+    """Describe the labelled file `data`; `others` maps names (valid, test) to files to compare;
+    `positive` names the positive class of a binary task (else it is chosen, with the reason)."""
     table = load_labelled(data, read.fmt, read.encoding, read.text, read.labels, read.strict)
     options = TextClassifier(task=task, order=order, label_map=label_map)
     detection, prepared = options.resolve_labels(table.labels)
+    refuse_outside_binary(detection.task, positive)
     normal = [_normal(t) for t in table.texts]
     counts = Counter(normal)
     duplicates = sum(c for c in counts.values() if c > 1) - sum(1 for c in counts.values() if c > 1)
@@ -91,6 +96,7 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
         "task": detection.task,
         "task_reason": detection.reason,
         "order": None if detection.order is None else [str(v) for v in detection.order],
+        "positive": _positive(detection.task, prepared, positive),
         "balance": balance,
         "lengths": _lengths(table.texts),
         "empty_texts": table.dropped["empty_text"],
@@ -100,13 +106,27 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
         "groups": text_groups(table.texts).summary(),
         "overlap": {},
     }
+    seen: dict[str, set[str]] = {}  # the normalised texts of each file compared
     for name, path in (others or {}).items():
         other = load_labelled(path, read.fmt, read.encoding, table.columns.text,
                               table.columns.labels, read.strict)
-        shared = sum(_normal(t) in counts for t in other.texts)
-        report["overlap"][name] = {"file": path, "rows": len(other), "texts_also_in_train": shared}
+        texts = [_normal(t) for t in other.texts]
+        overlap = {"file": path, "rows": len(other),
+                   "texts_also_in_train": sum(t in counts for t in texts)}
+        for earlier, earlier_texts in seen.items():  # test against valid
+            overlap[f"texts_also_in_{earlier}"] = sum(t in earlier_texts for t in texts)
+        report["overlap"][name] = overlap
+        seen[name] = set(texts)
     report["problems"] = _problems(report)
     return report
+
+
+def _positive(task: str, prepared: list, requested: str | None) -> dict[str, str] | None:
+    """The positive class of a binary task and why, as `train` will choose it."""
+    if task != "binary":
+        return None
+    choice = choose_positive(canonical_classes(prepared), prepared, requested)
+    return {"label": label_key(choice.label), "reason": choice.reason}
 
 
 def _problems(report: dict[str, Any]) -> list[str]:
@@ -137,7 +157,15 @@ def _problems(report: dict[str, Any]) -> list[str]:
         problems.append(f"imbalance ratio {ratio:g}:1; accuracy will flatter the model: read "
                         f"macro_f1 and per-class recall, and consider class weights")
     for name, overlap in report["overlap"].items():
-        if overlap["texts_also_in_train"]:
-            problems.append(f"{overlap['texts_also_in_train']} {name} texts also appear in the "
-                            f"training file; their scores will be optimistic")
+        for key, shared in overlap.items():
+            where = key.removeprefix("texts_also_in_")
+            if where == key or not shared:
+                continue
+            if where == "train":
+                problems.append(f"{shared} {name} texts also appear in the training file; their "
+                                f"scores will be optimistic")
+            else:
+                problems.append(f"{shared} {name} texts also appear in the {where} file; settings "
+                                f"chosen on {where} are then tested on the same texts, and the "
+                                f"{name} score will be optimistic")
     return problems

@@ -18,6 +18,7 @@ from textladder.data.dataset import LabelledTable
 from textladder.data.labels import parse_label_map
 from textladder.families import get_family
 from textladder.tasks import make_task, prepare_labels
+from textladder.tasks.positive import positive_report
 
 
 def check_settings(model: str, settings: dict[str, Any]) -> dict[str, Any]:
@@ -31,13 +32,12 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
     `sources` says where each part comes from."""
     detection, prepared = clf.resolve_labels(train.labels)
     order = list(detection.order) if detection.order is not None else None
-    task = make_task(detection.task, clf.metric, order).fit(prepared)
+    task = make_task(detection.task, clf.metric, order, clf.positive).fit(prepared)
     label_map = (parse_label_map(clf.label_map) if isinstance(clf.label_map, str)
                  else clf.label_map)
     for name, table in others.items():  # unknown labels fail now, not after the fit
         task.encode(prepare_labels(list(table.labels), detection, label_map),
                     f"the {name} file '{table.path}'")
-    positive = getattr(task, "positive_label", None) if task.name == "binary" else None
     return {
         "columns": {"text": train.columns.text, "labels": list(train.columns.labels)},
         "column_reasons": list(train.columns.reasons),
@@ -45,7 +45,7 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
         "task_reason": detection.reason,
         "labels": [str(label) for label in task.labels],
         "ordered": task.name == "ordinal",
-        "positive_class": None if positive is None else str(positive),
+        "positive": positive_report(task),
         "head": task.head,
         "choices": task.describe(),
         "model": clf.model,

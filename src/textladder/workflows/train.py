@@ -20,6 +20,7 @@ from textladder.data.dataset import LabelledTable, load_labelled
 from textladder.data.split import split_holdout
 from textladder.progress import Progress
 from textladder.tasks.base import metric_details, scalar_metrics
+from textladder.tasks.positive import positive_report
 from textladder.workflows.options import ReadOptions
 from textladder.workflows.plan import check_settings, training_plan
 
@@ -39,6 +40,7 @@ class TrainJob:
     label_map: str | None = None
     model_params: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
+    positive: str | None = None
     valid_size: float = 0.1
     test_size: float = 0.1
 
@@ -70,7 +72,7 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
                                          same.strict, origin=origin)
     clf = TextClassifier(model=job.model, task=job.task, metric=job.metric, order=job.order,
                          label_map=job.label_map, model_params=job.model_params,
-                         valid_size=job.valid_size, seed=job.seed)
+                         valid_size=job.valid_size, seed=job.seed, positive=job.positive)
     sources = {"valid": job.valid or "split from the training file",
                "test": job.test or "split from the training file"}
     plan = training_plan(clf, train_table, {k: t for k, t in tables.items() if k != "train"},
@@ -96,6 +98,7 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
     report = {
         "task": clf.task_.name,
         "task_reason": clf.detection_.reason,
+        "positive": positive_report(clf.task_),
         "choices": clf.task_.describe(),
         "model": job.model,
         "primary_metric": clf.task_.primary_metric,
