@@ -6,9 +6,10 @@
     clf.save("model/"); TextClassifier.load("model/")
 
 `fit` detects the task from the labels (or takes `task=`), holds out a validation set when none is
-given, fits the model family, tunes the task's decision thresholds on validation and keeps the
-validation metrics. `__init__` only stores its arguments. Reading files and printing belong to the
-workflows and the command line, not here.
+given, fits the model family, with `calibrate=True` fits a temperature to its validation
+probabilities (`calibration.py`; every output passes through it), tunes the task's decision
+thresholds on validation and keeps the validation metrics. `__init__` only stores its
+arguments. Reading files and printing belong to the workflows and the command line, not here.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from textladder.calibration import CalibratedFamily, Temperature, applies_to
 from textladder.data.labels import is_missing, parse_label_map, parse_order
 from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
@@ -58,6 +60,7 @@ class TextClassifier:
         model_params: dict[str, Any] | None = None,
         valid_size: float = 0.1,
         seed: int = 0,
+        calibrate: bool = False,
     ):
         self.model = model
         self.task = task
@@ -67,6 +70,7 @@ class TextClassifier:
         self.model_params = model_params
         self.valid_size = valid_size
         self.seed = seed
+        self.calibrate = calibrate
 
     # ----- fitting ------------------------------------------------------------------------------
     def resolve_labels(self, labels: Sequence) -> tuple[Detection, list]:
@@ -108,6 +112,9 @@ class TextClassifier:
         self.detection_, prepared, order, self.label_map_ = self._resolve(labels)
         task = make_task(self.detection_.task, self.metric, order).fit(prepared)
         _check_label_space(task, prepared)
+        if self.calibrate and not applies_to(task.name):
+            raise TextladderError(f"calibrate applies to probabilities; a {task.name} task "
+                                  f"predicts values. Leave --calibrate out.")
         targets = task.encode(prepared, "the training data")
         if valid is None:
             kept, held = split_holdout(prepared, task.name, self.valid_size, self.seed)
@@ -119,7 +126,11 @@ class TextClassifier:
         family = get_family(self.model)(**(self.model_params or {}))
         family.fit(texts, targets, task, (valid_texts, valid_targets), seed=self.seed,
                    progress=progress)
-        valid_output = family.predict_output(valid_texts)
+        valid_output = task.check_output(family.predict_output(valid_texts))
+        # temperature scaling fitted on validation, then the thresholds tuned on its outputs
+        self.calibration_ = (Temperature.fit(task.name, valid_targets, valid_output)
+                             if self.calibrate else None)
+        valid_output = self.calibration_(valid_output) if self.calibration_ else valid_output
         task.tune(valid_targets, valid_output)
         self.task_, self.family_, self.recheck_ = task, family, None
         self.n_train_, self.n_valid_ = len(texts), len(valid_texts)
@@ -150,6 +161,8 @@ class TextClassifier:
         if not batch:  # families need not handle it: some (scikit-learn) refuse no rows
             return self.task_.empty_output()
         output = self.task_.check_output(self.family_.predict_output(batch))
+        calibration = getattr(self, "calibration_", None)
+        output = calibration(output) if calibration is not None else output
         return self.recheck_(batch, output) if self.recheck_ is not None else output
 
     def predict_proba(self, texts: str | Sequence[str]) -> np.ndarray:
@@ -191,11 +204,15 @@ class TextClassifier:
             "family": self.family_.to_config(),
             "metrics": {"valid": scalar_metrics(self.valid_metrics_)},
             "seed": self.seed,
+            **({"calibration": self.calibration_.to_config()}
+               if getattr(self, "calibration_", None) else {}),
             **({"runtimes": self.runtime_checks_} if self.runtime_checks_ else {}),
         }
 
-    def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
-        """Save atomically to the directory `path`; `extra` adds config entries (e.g. columns).
+    def save(self, path: str | Path, extra: dict[str, Any] | None = None,
+             artifacts: dict[str, bytes] | None = None) -> Path:
+        """Save atomically to the directory `path`; `extra` adds config entries (e.g. columns),
+        `artifacts` files ({relative path: bytes}, e.g. `evaluation.record`'s) beside the model.
 
         A model saved for the first time after `fit` also measures its fast runtimes (ONNX) on
         its validation texts and records the re-check margin each needs (`_check_runtimes`)."""
@@ -203,6 +220,9 @@ class TextClassifier:
 
         def write_files(directory: Path) -> None:
             self.family_.save(directory)
+            for name, content in (artifacts or {}).items():
+                (directory / name).parent.mkdir(parents=True, exist_ok=True)
+                (directory / name).write_bytes(content)
             digests = {runtime: files_digest(self.family_.runtime_files(directory, runtime))
                        for runtime in type(self.family_).runtimes[1:]}  # what each reads
             self._check_runtimes(directory, config, digests)
@@ -371,12 +391,14 @@ class TextClassifier:
             )
         task = task_from_config(config["task"])
         detection = config["detection"]
+        calibration = Temperature.from_config(task.name, config.get("calibration"))
         clf = cls(model=family_config["name"], task=task.name, metric=task.metric,
-                  model_params=family_config.get("settings"), seed=config.get("seed", 0))
+                  model_params=family_config.get("settings"), seed=config.get("seed", 0),
+                  calibrate=calibration is not None)
         clf.detection_ = Detection(detection["task"], detection["reason"],
                                    detection.get("delimiter"))
         clf.label_map_ = config.get("label_map")
-        clf.task_ = task
+        clf.task_, clf.calibration_ = task, calibration
         exact_config = copy.deepcopy(family_config)  # for the re-checking family, untouched
         clf.family_, clf.recheck_ = family_cls.load(Path(path), family_config, task), None
         if runtime != "default":
@@ -387,7 +409,7 @@ class TextClassifier:
                 def load_exact():
                     family = family_cls.load(where, exact_config, task)
                     family.use_float_export()  # the same outputs up to rounding, where it can
-                    return family
+                    return CalibratedFamily(family, calibration) if calibration else family
 
                 clf.recheck_ = Recheck(task, load_exact, recheck_margin)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})

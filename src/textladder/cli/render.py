@@ -83,6 +83,16 @@ def show_train(report: dict[str, Any]) -> None:
     if report["out"]:
         out.print(f"saved to [bold]{escape(report['out'])}[/bold]")
     show_runtime_checks(report.get("runtimes", {}))
+    calibration = report.get("calibration")
+    if calibration:
+        valid = calibration["valid"]
+        out.print(f"calibrated: temperature {calibration['temperature']:.3g} fitted on "
+                  f"validation; expected calibration error {valid['ece_before']:.4f} -> "
+                  f"{valid['ece_after']:.4f} there")
+    if report.get("report"):
+        out.print(f"report: [bold]{escape(report['report'])}[/bold]")
+    elif report.get("report_note"):
+        out.print(f"[yellow]no report: {escape(report['report_note'])}[/yellow]")
 
 
 # Where an int8 export keeps its feed-forward outputs in float (`onnx_embedder.FLOAT_FFN_OUT`)

@@ -74,10 +74,11 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
     table = load_labelled(data, read.fmt, read.encoding, read.text, read.labels, read.strict)
     options = TextClassifier(task=task, order=order, label_map=label_map)
     detection, prepared = options.resolve_labels(table.labels)
-    normal = [_normal(t) for t in table.texts]
-    counts = Counter(normal)
-    duplicates = sum(c for c in counts.values() if c > 1) - sum(1 for c in counts.values() if c > 1)
-    balance = _balance(detection.task, prepared)
+    other_texts = {}
+    for name, path in (others or {}).items():
+        other = load_labelled(path, read.fmt, read.encoding, table.columns.text,
+                              table.columns.labels, read.strict)
+        other_texts[name] = other.texts
     report: dict[str, Any] = {
         "file": data,
         "rows": len(table) + sum(table.dropped.values()),
@@ -86,19 +87,31 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
         "column_reasons": list(table.columns.reasons),
         "task": detection.task,
         "task_reason": detection.reason,
-        "balance": balance,
-        "lengths": _lengths(table.texts),
-        "empty_texts": table.dropped["empty_text"],
-        "missing_labels": table.dropped["missing_label"],
-        "duplicate_texts": duplicates,
-        "conflicting_labels": _conflicts(table.texts, prepared),
-        "overlap": {},
+        **describe(table.texts, prepared, detection.task, table.dropped, other_texts),
     }
     for name, path in (others or {}).items():
-        other = load_labelled(path, read.fmt, read.encoding, table.columns.text,
-                              table.columns.labels, read.strict)
-        shared = sum(_normal(t) in counts for t in other.texts)
-        report["overlap"][name] = {"file": path, "rows": len(other), "texts_also_in_train": shared}
+        report["overlap"][name]["file"] = path
+    return report
+
+
+def describe(texts: list[str], prepared: list, task: str, dropped: dict[str, int],
+             others: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The balance, lengths and problems of `texts` with labels `prepared` for `task`; `others`
+    maps names (valid, test) to texts to look for in these. What `inspect` reports of a file,
+    and what `train` records for the report."""
+    counts = Counter(_normal(t) for t in texts)
+    duplicates = sum(c for c in counts.values() if c > 1) - sum(1 for c in counts.values() if c > 1)
+    report: dict[str, Any] = {
+        "balance": _balance(task, prepared),
+        "lengths": _lengths(texts),
+        "empty_texts": dropped.get("empty_text", 0),
+        "missing_labels": dropped.get("missing_label", 0),
+        "duplicate_texts": duplicates,
+        "conflicting_labels": _conflicts(texts, prepared),
+        "overlap": {name: {"rows": len(other),
+                           "texts_also_in_train": sum(_normal(t) in counts for t in other)}
+                    for name, other in (others or {}).items()},
+    }
     report["problems"] = _problems(report)
     return report
 
