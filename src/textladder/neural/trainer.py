@@ -82,9 +82,11 @@ class Trainer:
         logits[torch.from_numpy(order)] = in_order
         return logits
 
-    def evaluation_step(self, batcher: Batcher, n: int, targets: np.ndarray) -> dict[str, float]:
-        """The validation record of an epoch: the selection score, and the training loss on
-        the validation rows (for learning curves: the same loss, class weights included)."""
+    def evaluation_step(self, batcher: Batcher, n: int,
+                        targets: np.ndarray) -> dict[str, float] | float:
+        """The validation entries of an epoch's record: the selection score, and the training
+        loss on the validation rows (for learning curves: the same loss, class weights
+        included). An override may return the score alone."""
         logits = self.predict_logits(batcher, n)
         output = self.head.to_output(logits)
         weights = self.head.weights
@@ -122,9 +124,10 @@ class Trainer:
             record = {
                 "epoch": epoch,
                 "train_loss": float(np.mean(losses)),
-                **self.evaluation_step(valid_batcher, len(valid_targets), valid_targets),
-                "lr": float(self.optimizer.param_groups[0]["lr"]),
             }
+            found = self.evaluation_step(valid_batcher, len(valid_targets), valid_targets)
+            record.update(found if isinstance(found, dict) else {"valid_score": found})
+            record["lr"] = float(self.optimizer.param_groups[0]["lr"])
             self.history.append(record)
             self._call("on_epoch_end", record)
             if self.stop:
