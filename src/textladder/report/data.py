@@ -98,6 +98,10 @@ def _lengths(data: dict, models: list[ModelView]) -> Chart:
                   annotation_text=f"95th percentile: {suggested} words",
                   annotation_position="top right")
     chosen = _max_lengths(models)
+    for i, (name, value, unit) in enumerate(chosen):
+        if unit == DEFAULT_MAX_LENGTH[1]:  # word tokens: on this axis (wordpieces are not)
+            fig.add_vline(x=value, line_dash="dot", line_color=colour(4 + i),
+                          annotation_text=f"{name}: {value}", annotation_position="bottom right")
     words = lengths["words"]
     caption = (f"Median {words['p50']:g} words, 95th percentile {words['p95']:g}, longest "
                f"{histogram['longest']:,} (the last bar holds every text beyond it).")

@@ -62,6 +62,8 @@ class Page:
             while identifier in taken:
                 identifier += "-x"
             self.sections.append((identifier, name, blocks))
+            self.charts.update({f"{identifier}-{slug(b.key)}": b for b in blocks
+                                if isinstance(b, Chart)})
 
     def html(self) -> str:
         first = [True]
@@ -83,7 +85,6 @@ class Page:
             wide = " wide" if getattr(block, "wide", False) else ""
             title = f"<h3>{html.escape(block.title)}</h3>"
             if isinstance(block, Chart):
-                self.charts[bid] = block
                 height = block.figure.layout.height or 380
                 plot = block.figure.to_html(full_html=False, include_plotlyjs=first[0],
                                             div_id=f"plot-{bid}", config=CONFIG,

@@ -16,8 +16,12 @@ NEEDS_KALEIDO = "--png needs kaleido: pip install kaleido (the HTML report needs
 WIDTH = 900
 
 
+def kaleido_installed() -> bool:
+    return importlib.util.find_spec("kaleido") is not None
+
+
 def check_png() -> None:
-    if importlib.util.find_spec("kaleido") is None:
+    if not kaleido_installed():
         raise TextladderError(NEEDS_KALEIDO)
 
 

@@ -4,8 +4,8 @@ A model directory gives a `ModelView`: its `config.json`, its task, and the `eva
 training recorded (`textladder.evaluation`): validation and test targets and outputs, a sample of
 validation texts, the model's vectors of them, and the data summary. A run directory (a climb's
 `runs/NAME/`, with `leaderboard.json` and `models/<rung>/`) gives its leaderboard and one view per
-model it names. Everything is read as data (JSON, safetensors); no model is loaded, nothing is
-predicted, nothing is trained.
+model it names. Everything is read as data (JSON, safetensors); nothing is predicted and nothing
+is trained (the n-gram section alone reads a linear model's coefficients, `ngrams.py`).
 """
 
 from __future__ import annotations
