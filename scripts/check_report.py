@@ -3,11 +3,13 @@
     python scripts/check_report.py runs/NAME            # its report.html (drawn first if missing)
     python scripts/check_report.py page.html --seconds 5 --megabytes 15
 
-The time runs from navigation to the moment plotly has laid out every chart on the page (the page
-is opened three times; the median counts, after a first warm-up opening). The page must also load
-with no console error and no network request. Exits 1 when a limit is exceeded, 2 on a bad path.
-The aim for the report of a 50k-row climb: under 5 s and under 15 MB, on a quiet machine (a
-machine busy with other work measures its own load, not the report).
+The page draws the charts of its first screen at once and the others progressively
+(`report/page.py`). Two times run from navigation: until the first screen's charts are drawn (the
+page has opened: the limit applies to it) and until every chart is drawn (reported). The page is
+opened three times and the medians count, after a first warm-up opening. The page must also load
+with no console error and no network request, and draw something in every chart. Exits 1 when a
+limit is exceeded, 2 on a bad path. The aim for the report of a 50k-row climb: open in under 5 s,
+weigh under 15 MB, on a quiet machine (a machine busy with other work measures its own load).
 """
 
 from __future__ import annotations
@@ -51,11 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         openings = [browser.open(page) for _ in range(args.openings)]
     finally:
         browser.close()
-    seconds = statistics.median(o.seconds for o in openings)
+    seconds = statistics.median(o.first_screen for o in openings)
+    every = statistics.median(o.seconds for o in openings)
     last = openings[-1]
     empty = [chart for chart in last.charts if last.marks(chart) == 0]
-    print(f"{page}: {megabytes:.2f} MB, {len(last.charts)} charts drawn in {seconds:.2f} s "
-          f"(median of {args.openings}: {', '.join(f'{o.seconds:.2f}' for o in openings)}); "
+    print(f"{page}: {megabytes:.2f} MB; opened (first screen drawn) in {seconds:.2f} s, all "
+          f"{len(last.charts)} charts drawn in {every:.2f} s (medians of {args.openings}: "
+          f"{', '.join(f'{o.first_screen:.2f}/{o.seconds:.2f}' for o in openings)}); "
           f"{len(last.errors)} console errors, {len(last.blocked)} network requests, "
           f"{len(empty)} empty charts")
     failed = []

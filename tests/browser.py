@@ -1,5 +1,8 @@
 """Open a report in a real headless Chromium with the network off, and say what it shows.
 
+The page draws its charts progressively (`report/page.py`): `open` waits until every one is
+drawn, and records how long the first screenful took and how long all of them took.
+
 `Browser` drives Debian's chromium through playwright (the system browser: nothing is
 downloaded). Every request that is not for a local file is aborted and counted; console errors
 and page errors are collected; each chart container is measured by the marks plotly drew in it
@@ -27,6 +30,12 @@ MEASURE = """() => Array.from(document.querySelectorAll('div.chart')).map(chart 
 })"""
 
 
+# Whether every chart of CHARTS is laid out; ON_SCREEN: those in the first screenful.
+DRAWN = """() => { const charts = Array.from(document.querySelectorAll('div.chart'));
+  return CHARTS.every(c => { const p = c.querySelector('.js-plotly-plot'); return p && p._fullLayout; }); }"""
+ON_SCREEN = "charts.filter(c => c.getBoundingClientRect().top < window.innerHeight)"
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -38,7 +47,8 @@ class Opened:
     charts: dict[str, dict] = field(default_factory=dict)
     sections: list[str] = field(default_factory=list)
     cards: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    first_screen: float = 0.0  # until the charts of the first screenful were drawn
+    seconds: float = 0.0  # until every chart was drawn
 
     def marks(self, chart: str) -> int:
         found = self.charts[chart]
@@ -69,9 +79,9 @@ class Browser:
         page.route("**/*", route)
         start = time.perf_counter()
         page.goto(Path(path).resolve().as_uri(), wait_until="load", timeout=timeout_s * 1000)
-        page.wait_for_function("""() => Array.from(document.querySelectorAll('div.chart'))
-            .every(c => { const p = c.querySelector('.js-plotly-plot'); return p && p._fullLayout; })""",
-                               timeout=timeout_s * 1000)
+        page.wait_for_function(DRAWN.replace("CHARTS", ON_SCREEN), timeout=timeout_s * 1000)
+        opened.first_screen = time.perf_counter() - start
+        page.wait_for_function(DRAWN.replace("CHARTS", "charts"), timeout=timeout_s * 1000)
         opened.seconds = time.perf_counter() - start
         opened.charts = {c["id"]: c for c in page.evaluate(MEASURE)}
         opened.sections = page.evaluate(

@@ -17,8 +17,12 @@ import plotly.graph_objects as go
 MAX_POINTS = 1000  # per scatter chart
 HOVER_CHARS = 160
 HEIGHT = 380
+TEMPLATE = "plotly_white"  # the charts' look; the page sends it once
 COLOURS = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2",
            "#FF9DA6", "#9D755D", "#BAB0AC")
+MORE_COLOURS = ("#1B9E77", "#D95F02", "#7570B3", "#E7298A", "#66A61E", "#E6AB02", "#A6761D",
+                "#666666", "#8DD3C7", "#BEBADA", "#FB8072", "#80B1D3", "#FDB462", "#B3DE69",
+                "#FCCDE5", "#BC80BD", "#CCEBC5", "#FFED6F", "#393B79", "#637939")  # 30 in all
 
 
 @dataclass
@@ -55,8 +59,21 @@ Block = Chart | Table | Note
 def figure(height: int = HEIGHT, **layout) -> go.Figure:
     """An empty figure with the report's look."""
     fig = go.Figure()
-    fig.update_layout(**{"template": "plotly_white", "height": height, "autosize": True,
+    fig.update_layout(**{"template": TEMPLATE, "height": height, "autosize": True,
                          "margin": dict(l=60, r=20, t=30, b=50), "font": dict(size=12),
+                         "legend": dict(orientation="h", y=-0.2), **layout})
+    return fig
+
+
+def subplots(rows: int, cols: int, titles: list[str], height: int = HEIGHT, **layout) -> go.Figure:
+    """A figure of `rows` x `cols` panels with the report's look."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles,
+                        **{k: layout.pop(k) for k in ("horizontal_spacing", "vertical_spacing")
+                           if k in layout})
+    fig.update_layout(**{"template": TEMPLATE, "height": height,
+                         "margin": dict(l=60, r=20, t=40, b=50),
                          "legend": dict(orientation="h", y=-0.2), **layout})
     return fig
 
@@ -73,7 +90,8 @@ def safe(text: str) -> str:
 
 
 def colour(i: int) -> str:
-    return COLOURS[i % len(COLOURS)]
+    palette = COLOURS + MORE_COLOURS
+    return palette[i % len(palette)]
 
 
 def capped(n: int, limit: int = MAX_POINTS, seed: int = 0) -> np.ndarray:

@@ -98,15 +98,16 @@ def _map(name: str, xy: np.ndarray, view: ModelView, targets, decided, right, ho
         return fig
     groups = np.asarray(_groups(view, targets))
     for i, label in enumerate(dict.fromkeys(view.labels + ["(none)"])):
+        shown = False  # one legend entry per label: the shapes are said in the caption
         for ok, symbol in ((True, "circle"), (False, "x")):
             keep = (groups == label) & (right == ok)
             if not keep.any():
                 continue
             fig.add_trace(go.Scatter(
                 x=xy[keep, 0], y=xy[keep, 1], mode="markers", customdata=np.asarray(hover)[keep],
-                hovertemplate=template, name=f"{label} ({'right' if ok else 'wrong'})",
-                legendgroup=label, marker=dict(symbol=symbol, size=7 if ok else 8,
-                                               color=colour(i), opacity=0.75)))
+                hovertemplate=template, name=label, legendgroup=label, showlegend=not shown,
+                marker=dict(symbol=symbol, size=7 if ok else 8, color=colour(i), opacity=0.75)))
+            shown = True
     return fig
 
 

@@ -11,9 +11,7 @@ a logistic head) have no curves.
 from __future__ import annotations
 
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-
-from textladder.report.blocks import HEIGHT, Block, Chart, colour
+from textladder.report.blocks import Block, Chart, colour, subplots
 from textladder.report.sources import ModelView
 from textladder.tasks.base import LOWER_IS_BETTER
 
@@ -25,10 +23,7 @@ def build(view: ModelView, cache: dict) -> list[Block]:
     metric = view.task.primary_metric
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0  # the history holds greater-is-better scores
     epochs = [h["epoch"] for h in history]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", f"validation {metric}"),
-                        horizontal_spacing=0.12)
-    fig.update_layout(template="plotly_white", height=HEIGHT, margin=dict(l=60, r=20, t=40, b=50),
-                      legend=dict(orientation="h", y=-0.2))
+    fig = subplots(1, 2, ["loss", f"validation {metric}"], horizontal_spacing=0.12)
     for i, key in enumerate(("train_loss", "valid_loss")):
         values = [h.get(key) for h in history]
         if any(v is not None for v in values):

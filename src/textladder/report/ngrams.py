@@ -19,9 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-
-from textladder.report.blocks import Block, Chart, colour
+from textladder.report.blocks import Block, Chart, colour, figure, safe, subplots
 from textladder.report.sources import ModelView
 
 TOP = 10
@@ -73,6 +71,41 @@ def tfidf_weights(view: ModelView) -> tuple[dict[str, list[tuple[str, float]]], 
 
 
 READERS = {"tfidf": tfidf_weights}
+PANELS = 6  # more groups than this: one chart with a menu of groups
+
+
+def _bars(pairs: list[tuple[str, float]], group: str, i: int, visible: bool = True) -> go.Bar:
+    return go.Bar(x=[w for _, w in pairs], y=[t for t, _ in pairs], orientation="h",
+                  marker_color=colour(i), name=group, visible=visible,
+                  hovertemplate="%{y}: %{x:.3f}<extra>" + safe(group) + "</extra>")
+
+
+def _panels(top: dict[str, list[tuple[str, float]]]) -> go.Figure:
+    """One panel per group, three to a row."""
+    columns = min(3, len(top))
+    rows = int(np.ceil(len(top) / columns))
+    fig = subplots(rows, columns, list(top), height=60 + 250 * rows, showlegend=False,
+                   margin=dict(l=110, r=20, t=40, b=30), horizontal_spacing=0.18,
+                   vertical_spacing=min(0.12, 0.5 / rows))
+    for i, (group, pairs) in enumerate(top.items()):
+        fig.add_trace(_bars(pairs, group, i), row=i // columns + 1, col=i % columns + 1)
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def _menu(top: dict[str, list[tuple[str, float]]]) -> go.Figure:
+    """One group at a time, chosen from a menu (dozens of panels draw slowly and read badly)."""
+    fig = figure(height=380, showlegend=False, margin=dict(l=140, r=20, t=50, b=40))
+    groups = list(top)
+    for i, group in enumerate(groups):
+        fig.add_trace(_bars(top[group], group, i, visible=i == 0))
+    buttons = [dict(label=group, method="update",
+                    args=[{"visible": [j == i for j in range(len(groups))]}])
+               for i, group in enumerate(groups)]
+    fig.update_layout(updatemenus=[dict(buttons=buttons, x=0, xanchor="left", y=1.14,
+                                        yanchor="top", showactive=True)])
+    fig.update_yaxes(autorange="reversed")
+    return fig
 
 
 def build(view: ModelView, cache: dict) -> list[Block]:
@@ -83,20 +116,10 @@ def build(view: ModelView, cache: dict) -> list[Block]:
     top = {group: pairs for group, pairs in top.items() if pairs}
     if not top:
         return []
-    columns = min(3, len(top))
-    rows = int(np.ceil(len(top) / columns))
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=list(top),
-                        horizontal_spacing=0.18, vertical_spacing=min(0.12, 0.5 / rows))
-    fig.update_layout(template="plotly_white", height=60 + 250 * rows, showlegend=False,
-                      margin=dict(l=110, r=20, t=40, b=30))
-    for i, (group, pairs) in enumerate(top.items()):
-        fig.add_trace(go.Bar(x=[w for _, w in pairs], y=[t for t, _ in pairs], orientation="h",
-                             marker_color=colour(i), name=group,
-                             hovertemplate="%{y}: %{x:.3f}<extra>" + group + "</extra>"),
-                      row=i // columns + 1, col=i % columns + 1)
-    fig.update_yaxes(autorange="reversed")
+    fig = _panels(top) if len(top) <= PANELS else _menu(top)
     return [Chart("top", f"most informative {kind} n-grams", fig,
                   f"The {TOP} {kind} n-grams with the largest weights toward each "
                   f"{'group' if view.task.head in ('cumulative', 'linear') else 'label'} in the "
-                  f"linear model (on tf-idf features, so a weight counts per unit of tf-idf).",
-                  wide=True)]
+                  f"linear model (on tf-idf features, so a weight counts per unit of tf-idf)"
+                  + ("." if len(top) <= PANELS else "; choose the label in the menu."),
+                  wide=len(top) <= PANELS)]

@@ -1,20 +1,32 @@
 """Lay a report's blocks out as one self-contained HTML page.
 
-The page embeds plotly's JavaScript once, with the first chart (`to_html(include_plotlyjs=True)`,
-then False), so it opens offline and can be mailed; it loads nothing from the network. Sections
-come in order: the data, the leaderboard of a climb, then one section per model (the best first).
-Each chart sits in a `div.chart` card whose id names its section and kind, which is what the
-tests look for. Text from the data (labels, texts) is escaped.
+The page embeds plotly's JavaScript once, in its head, so it opens offline and can be mailed; it
+loads nothing from the network. Sections come in order: the data, the leaderboard of a climb,
+then one section per model (the best first). Each chart sits in a `div.chart` card whose id names
+its section and kind, which is what the tests look for. Text from the data (labels, texts) is
+escaped.
+
+Charts are drawn progressively: each figure is stored as JSON beside its container (plotly's
+encoder, which escapes `<`), and a small loader draws the charts on the first screen (and those
+scrolled near) at once, then the others one per idle moment. A climb's report holds dozens of
+charts; drawing them all before the page responds (`to_html` per figure) took several seconds.
+`textladderDrawAll()` draws whatever is left at once (for printing). The charts' shared look (the
+plotly_white template) is sent once, not with every figure.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import datetime, timezone
 
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.io.json import to_json_plotly
+
 from textladder._version import __version__
-from textladder.report.blocks import Block, Chart, Note, Table
+from textladder.report.blocks import TEMPLATE, Block, Chart, Note, Table
 
 CONFIG = {"displaylogo": False, "responsive": True,
           "modeBarButtonsToRemove": ["sendDataToCloud"], "toImageButtonOptions": {"scale": 2}}
@@ -43,6 +55,39 @@ td.text { max-width: 640px; }
 """
 
 
+# Draw the charts near the screen now, the others one per idle moment (see the docstring).
+LOADER = """
+(function () {
+  const template = JSON.parse(document.getElementById('plot-template').textContent);
+  const pending = new Map();
+  function draw(div) {
+    const spec = pending.get(div);
+    if (!spec) return;
+    pending.delete(div);
+    observer.unobserve(div);
+    const figure = JSON.parse(spec.textContent);
+    figure.layout.template = template;
+    Plotly.newPlot(div, figure.data, figure.layout, PLOT_CONFIG);
+  }
+  const observer = new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) { if (entry.isIntersecting) draw(entry.target); });
+  }, {rootMargin: '600px 0px'});
+  document.querySelectorAll('script[data-plot]').forEach(function (spec) {
+    const div = document.getElementById(spec.dataset.plot);
+    pending.set(div, spec);
+    observer.observe(div);
+  });
+  const later = window.requestIdleCallback || function (f) { return setTimeout(f, 30); };
+  function next() {
+    const div = pending.keys().next().value;
+    if (div) { draw(div); later(next); }
+  }
+  window.addEventListener('load', function () { later(next); });
+  window.textladderDrawAll = function () { Array.from(pending.keys()).forEach(draw); };
+})();
+"""
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
@@ -66,19 +111,24 @@ class Page:
                                 if isinstance(b, Chart)})
 
     def html(self) -> str:
-        first = [True]
         nav = "".join(f'<a href="#{sid}">{html.escape(name)}</a>' for sid, name, _ in self.sections)
-        body = "".join(self._section(sid, name, blocks, first)
+        body = "".join(self._section(sid, name, blocks)
                        for sid, name, blocks in self.sections)
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        from plotly.offline import get_plotlyjs
+
+        template = to_json_plotly(pio.templates[TEMPLATE].to_plotly_json())
         return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>{html.escape(self.title)}</title><style>{STYLE}</style></head><body>"
+                f"<title>{html.escape(self.title)}</title><style>{STYLE}</style>"
+                f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
                 f"<header><h1>{html.escape(self.title)}</h1><p>{html.escape(self.subtitle)} · "
                 f"textladder {__version__} · {stamp}</p></header><nav>{nav}</nav>{body}"
+                f'<script type="application/json" id="plot-template">{template}</script>'
+                f"<script>const PLOT_CONFIG = {json.dumps(CONFIG)};{LOADER}</script>"
                 f"</body></html>")
 
-    def _section(self, sid: str, name: str, blocks: list[Block], first: list[bool]) -> str:
+    def _section(self, sid: str, name: str, blocks: list[Block]) -> str:
         cards = []
         for block in blocks:
             bid = f"{sid}-{slug(block.key)}"
@@ -86,12 +136,12 @@ class Page:
             title = f"<h3>{html.escape(block.title)}</h3>"
             if isinstance(block, Chart):
                 height = block.figure.layout.height or 380
-                plot = block.figure.to_html(full_html=False, include_plotlyjs=first[0],
-                                            div_id=f"plot-{bid}", config=CONFIG,
-                                            default_width="100%",
-                                            default_height=f"{height}px")
-                first[0] = False
-                content = f'<div class="chart" data-chart="{bid}">{plot}</div>'
+                figure = go.Figure(block.figure)
+                figure.layout.template = None  # the page's, sent once
+                content = (f'<div class="chart" data-chart="{bid}"><div id="plot-{bid}" '
+                           f'class="plotly-graph-div" style="height:{height}px; width:100%;">'
+                           f'</div><script type="application/json" data-plot="plot-{bid}">'
+                           f"{figure.to_json()}</script></div>")
                 caption = block.caption
             elif isinstance(block, Table):
                 content = _table(block)

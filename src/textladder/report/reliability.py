@@ -14,10 +14,8 @@ predicts values, not probabilities.
 from __future__ import annotations
 
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-
 from textladder.calibration import Temperature, applies_to, reliability
-from textladder.report.blocks import HEIGHT, Block, Chart, Table, colour, fmt
+from textladder.report.blocks import Block, Chart, Table, colour, fmt, subplots
 from textladder.report.sources import ModelView
 
 
@@ -34,10 +32,7 @@ def build(view: ModelView, cache: dict) -> list[Block]:
     temperature, kept = _before_after(view)
     task = view.task.name
     splits = {"validation": view.valid, **({"test": view.test} if view.test is not None else {})}
-    fig = make_subplots(rows=1, cols=len(splits), subplot_titles=list(splits),
-                        horizontal_spacing=0.1)
-    fig.update_layout(template="plotly_white", height=HEIGHT, margin=dict(l=60, r=20, t=40, b=50),
-                      legend=dict(orientation="h", y=-0.2))
+    fig = subplots(1, len(splits), list(splits), horizontal_spacing=0.1)
     rows = []
     for col, (name, split) in enumerate(splits.items(), start=1):
         model = split.outputs
