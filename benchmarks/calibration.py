@@ -1,4 +1,4 @@
-"""Does temperature scaling make a model's probabilities honest? Before and after, on valid and test.
+"""Does temperature scaling make probabilities honest? Before and after, on valid and test.
 
     python -m benchmarks calibration                      # tweeteval-sentiment, minilm + finetune
     python -m benchmarks calibration --kept DIR           # models kept by `run --keep-models`

@@ -32,7 +32,8 @@ MEASURE = """() => Array.from(document.querySelectorAll('div.chart')).map(chart 
 
 # Whether every chart of CHARTS is laid out; ON_SCREEN: those in the first screenful.
 DRAWN = """() => { const charts = Array.from(document.querySelectorAll('div.chart'));
-  return CHARTS.every(c => { const p = c.querySelector('.js-plotly-plot'); return p && p._fullLayout; }); }"""
+  return CHARTS.every(c => {
+    const p = c.querySelector('.js-plotly-plot'); return p && p._fullLayout; }); }"""
 ON_SCREEN = "charts.filter(c => c.getBoundingClientRect().top < window.innerHeight)"
 
 

@@ -60,7 +60,8 @@ def test_multiclass_climb_report_shows_the_leaderboard_and_every_model(tmp_path,
     run_dir = tmp_path / "runs" / "demo"
     minilm = {**tiny_settings("minilm", tmp_path), "epochs": 8, "patience": 8, "onnx": False}
     rows = []
-    for rung, options in (("tfidf", sets({"C": [1.0]})), ("minilm", sets(minilm) + ["--calibrate"])):
+    for rung, options in (("tfidf", sets({"C": [1.0]})),
+                          ("minilm", sets(minilm) + ["--calibrate"])):
         trained = run_json("train", data, "--model", rung, "--out", run_dir / "models" / rung,
                            "--no-report", *options)
         rows.append({"name": rung, "family": rung, "kind": "rung", "status": "done",

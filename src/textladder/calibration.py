@@ -106,7 +106,8 @@ def fit_temperature(task: str, targets: np.ndarray, output: np.ndarray) -> float
     return 1.0 if negative_log_likelihood(task, targets, output) <= fitted else best
 
 
-def confidences(task: str, targets: np.ndarray, output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def confidences(task: str, targets: np.ndarray,
+                output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(confidence, hit) pairs that calibration compares: the top label's probability and
     whether that label is the true one (single-label), or every label's probability and
     whether the label is on (multi-label)."""

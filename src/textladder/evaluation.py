@@ -51,12 +51,15 @@ def _json(value: Any) -> bytes:
     return json.dumps(finite(value), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
-def record(clf, valid: tuple[Sequence[str], np.ndarray, np.ndarray],
+def record(clf, valid: tuple[Sequence[str], Sequence],
            test: tuple[np.ndarray, np.ndarray] | None = None,
            data: dict[str, Any] | None = None, seed: int = 0) -> dict[str, bytes]:
-    """The `evaluation/` files of the fitted classifier `clf`: `valid` is (texts, targets,
-    outputs), `test` (targets, outputs), `data` what `data_summary` returns."""
-    texts, targets, outputs = valid
+    """The `evaluation/` files of the fitted classifier `clf`, for `save(artifacts=)`: `valid`
+    is (texts, raw labels), predicted here; `test` (targets, outputs) as scored; `data` what
+    `data_summary` returns (the same for every model fitted on the same data)."""
+    texts = list(valid[0])
+    targets = clf.encode_labels(valid[1], "the validation data")
+    outputs = clf.predict_output(texts)
     rows = sample_rows(len(texts), seed)
     sample = [texts[i] for i in rows]
     files = {f"{FOLDER}/valid.safetensors": _arrays(targets, outputs),

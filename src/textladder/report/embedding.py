@@ -80,7 +80,7 @@ def _groups(view: ModelView, targets: np.ndarray) -> list[str]:
     return [view.labels[int(t)] for t in targets]
 
 
-def _map(name: str, xy: np.ndarray, view: ModelView, targets, decided, right, hover) -> go.Figure:
+def _map(name: str, xy: np.ndarray, view: ModelView, targets, right, hover) -> go.Figure:
     fig = figure(height=460, xaxis=dict(showticklabels=False, title=f"{name} 1"),
                  yaxis=dict(showticklabels=False, title=f"{name} 2"),
                  legend=dict(orientation="v", x=1.02, y=1))
@@ -134,7 +134,7 @@ def build(view: ModelView, cache: dict) -> list[Block]:
     blocks: list[Block] = []
     for name, xy in maps.items():
         blocks.append(Chart(name.lower().replace("-", ""), f"embedding map: {name}",
-                            _map(name, xy, view, targets, decided, right, hover),
+                            _map(name, xy, view, targets, right, hover),
                             f"{len(rows):,} validation texts from {origin}; colour: true "
                             f"{'value' if view.task.name == 'regression' else 'label'}, "
                             f"{shape}. Hover for the text.", png=False))

@@ -111,11 +111,13 @@ def read_model(path: Path, name: str | None = None) -> ModelView:
     config = read_config(path)
     view = ModelView(name or path.name, path, config, task_from_config(config["task"]))
     folder = path / FOLDER
-    view.valid, view.test = _arrays(folder / "valid.safetensors"), _arrays(folder / "test.safetensors")
+    view.valid = _arrays(folder / "valid.safetensors")
+    view.test = _arrays(folder / "test.safetensors")
     texts_file = folder / "texts.json"
     if texts_file.is_file():
         texts = json.loads(texts_file.read_text(encoding="utf-8"))
-        view.texts, view.rows = list(texts["valid"]), np.asarray(texts["valid_rows"], dtype=np.int64)
+        view.texts = list(texts["valid"])
+        view.rows = np.asarray(texts["valid_rows"], dtype=np.int64)
     if (folder / "vectors.safetensors").is_file():
         from safetensors.numpy import load_file
 

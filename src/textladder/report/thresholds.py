@@ -20,7 +20,8 @@ from textladder.tasks.binary import _DECISION_METRICS
 GRID = np.linspace(0.0, 1.0, 101)
 
 
-def curves(targets: np.ndarray, scores: np.ndarray, grid: np.ndarray = GRID) -> dict[str, np.ndarray]:
+def curves(targets: np.ndarray, scores: np.ndarray,
+           grid: np.ndarray = GRID) -> dict[str, np.ndarray]:
     """Precision, recall and F1 of `scores >= t` for each t of `grid` (in O(n log n))."""
     order = np.argsort(scores)
     ranked, positives = scores[order], np.asarray(targets, dtype=float)[order]

@@ -122,13 +122,12 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
                  "metrics": {"valid": report["metrics"]["valid"],
                              "test": report["metrics"]["test"]},
                  "data": report["data"]}
-        valid_targets = clf.encode_labels(valid_labels, "the validation data")
         data = data_summary(clf.task_, texts, clf.resolve_labels(labels)[1],
-                            {"train": clf.encode_labels(labels), "valid": valid_targets,
-                             "test": test_targets},
+                            {"train": clf.encode_labels(labels),
+                             "valid": clf.encode_labels(valid_labels), "test": test_targets},
                             train_table.dropped, {"valid": valid_texts, "test": test_texts})
-        artifacts = record(clf, (valid_texts, valid_targets, clf.predict_output(valid_texts)),
-                           (test_targets, test_output), data, job.seed)
+        artifacts = record(clf, (valid_texts, valid_labels), (test_targets, test_output), data,
+                           job.seed)
         report["out"] = str(Path(clf.save(job.out, extra, artifacts)))
         report["runtimes"] = clf.runtime_checks_  # measured on validation by the save
         if clf.calibration_ is not None:
