@@ -4,7 +4,9 @@ Validation data comes from `--valid` or is split from the training file; test da
 or is split from the training file too, so that every run reports an honest held-out figure. All
 settings are chosen on validation; test is scored once, at the end. Before anything is fitted, the
 plan (columns, task, labels, head, loss, metric: `workflows.plan`) is settled and checked, and
-handed to `on_ready`, so that the caller can say it before the long work.
+handed to `on_ready`, so that the caller can say it before the long work. The saved model keeps
+what the report draws (`evaluation.record`), and the report is drawn beside it
+(`textladder.report`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from textladder.classifier import TextClassifier
 from textladder.data.dataset import LabelledTable, load_labelled
 from textladder.data.split import split_holdout
+from textladder.evaluation import data_summary, record
 from textladder.progress import Progress
 from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.tasks.positive import positive_report
@@ -43,6 +46,8 @@ class TrainJob:
     positive: str | None = None
     valid_size: float = 0.1
     test_size: float = 0.1
+    calibrate: bool = False
+    report: bool = True  # write report.html beside the model (needs the report extra)
 
 
 def _same_columns(table: LabelledTable, read: ReadOptions) -> ReadOptions:
@@ -50,8 +55,8 @@ def _same_columns(table: LabelledTable, read: ReadOptions) -> ReadOptions:
                        read.strict)
 
 
-def _subset(table: LabelledTable, rows) -> tuple[list[str], list]:
-    return [table.texts[i] for i in rows], [table.labels[i] for i in rows]
+def _rows(texts: list[str], labels: list, rows) -> tuple[list[str], list]:
+    return [texts[i] for i in rows], [labels[i] for i in rows]
 
 
 def train(job: TrainJob, read: ReadOptions = ReadOptions(),
@@ -72,7 +77,8 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
                                          same.strict, origin=origin)
     clf = TextClassifier(model=job.model, task=job.task, metric=job.metric, order=job.order,
                          label_map=job.label_map, model_params=job.model_params,
-                         valid_size=job.valid_size, seed=job.seed, positive=job.positive)
+                         valid_size=job.valid_size, seed=job.seed, positive=job.positive,
+                         calibrate=job.calibrate)
     sources = {"valid": job.valid or "split from the training file",
                "test": job.test or "split from the training file"}
     plan = training_plan(clf, train_table, {k: t for k, t in tables.items() if k != "train"},
@@ -85,15 +91,24 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
         detection, prepared = clf.resolve_labels(labels)
         kept, held = split_holdout(prepared, detection.task, job.test_size, job.seed, "test",
                                   texts=texts)
-        test_texts, test_labels = _subset(train_table, held)
-        texts, labels = _subset(train_table, kept)
+        test_texts, test_labels = _rows(texts, labels, held)
+        texts, labels = _rows(texts, labels, kept)
     else:
         test_texts, test_labels = tables["test"].texts, tables["test"].labels
-    valid = (tables["valid"].texts, tables["valid"].labels) if "valid" in tables else None
-    clf.fit(texts, labels, valid=valid, progress=progress)
+    if "valid" in tables:
+        valid_texts, valid_labels = tables["valid"].texts, tables["valid"].labels
+    else:  # split here, as `fit` would, so that the rows validated on are known to the report
+        detection, prepared = clf.resolve_labels(labels)
+        kept, held = split_holdout(prepared, detection.task, job.valid_size, job.seed,
+                                   texts=texts)
+        valid_texts, valid_labels = _rows(texts, labels, held)
+        texts, labels = _rows(texts, labels, kept)
+    clf.fit(texts, labels, valid=(valid_texts, valid_labels), progress=progress)
     fit_seconds = time.perf_counter() - started
     test_source = f"the test file '{job.test}'" if job.test else "the test split"
-    test_metrics = clf.evaluate(test_texts, test_labels, test_source)
+    test_targets = clf.encode_labels(test_labels, test_source)
+    test_output = clf.predict_output(test_texts)
+    test_metrics = clf.task_.evaluate(test_targets, test_output)
     sizes = {"train": clf.n_train_, "valid": clf.n_valid_, "test": len(test_texts)}
     report = {
         "task": clf.task_.name,
@@ -125,5 +140,30 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
                  "metrics": {"valid": report["metrics"]["valid"],
                              "test": report["metrics"]["test"]},
                  "data": report["data"]}
-        report["out"] = str(Path(clf.save(job.out, extra)))
+        data = data_summary(clf.task_, texts, clf.resolve_labels(labels)[1],
+                            {"train": clf.encode_labels(labels),
+                             "valid": clf.encode_labels(valid_labels), "test": test_targets},
+                            train_table.dropped, {"valid": valid_texts, "test": test_texts})
+        artifacts = record(clf, (valid_texts, valid_labels), (test_targets, test_output), data,
+                           job.seed)
+        report["out"] = str(Path(clf.save(job.out, extra, artifacts)))
+        if clf.calibration_ is not None:
+            report["calibration"] = clf.calibration_.to_config()
+        if job.report:
+            report.update(write_report_of(report["out"]))
     return report
+
+
+def write_report_of(path: str) -> dict[str, Any]:
+    """{"report": the path of the report drawn for the run or model directory `path`} (see
+    `textladder.report`), or {"report": None, "report_note": why not} where the report extra
+    is not installed or drawing failed: the model is saved either way."""
+    from textladder.report import NEEDS_REPORT, available, write_report
+
+    if not available():
+        return {"report": None, "report_note": NEEDS_REPORT}
+    try:
+        return {"report": str(write_report(path))}
+    except Exception as error:  # noqa: BLE001 - a drawing must not cost the user the model
+        return {"report": None, "report_note": f"the report could not be drawn "
+                f"({type(error).__name__}: {error}); run 'textladder report {path}' to retry."}
