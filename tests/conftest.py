@@ -86,7 +86,14 @@ def tiny_settings(family: str, tmp_path: Path) -> dict:
     """Settings with which each family can overfit the tiny datasets in a second or two."""
     recurrent = {"epochs": 40, "patience": 40, "lr": 0.03, "min_count": 1, "hidden": 16,
                  "embedding_dim": 16, "batch_size": 8, "vectors": "random"}
+    # two cheap, different members: word n-grams only, and character n-grams only
+    members = {"members": [{"family": "tfidf", "name": "words",
+                            "settings": {"C": [10.0], "char_ngrams": None}},
+                           {"family": "tfidf", "name": "chars",
+                            "settings": {"C": [10.0], "word_ngrams": None}}], "folds": 3}
     return {
+        "baseline": {},
+        "soft_vote": members, "hard_vote": members, "stack": members,
         "tfidf": {"C": [10.0]},
         "fasttext": {"epochs": 40, "patience": 40, "lr": 0.25, "batch_size": 4, "buckets": 1000,
                      "dim": 16},

@@ -78,6 +78,8 @@ def test_labels_round_trip_with_their_types(fitted):
 
 def test_overfits_tiny_data_to_perfect_metrics(fitted):
     task, texts, labels, clf, _, loaded = fitted
+    if type(clf.family_).ignores_texts:
+        pytest.skip(f"{clf.family_.name} gives every text the same output")
     metric, floor = PERFECT[task]
     assert loaded.evaluate(texts, labels)[metric] >= floor
 

@@ -119,7 +119,9 @@ class TextClassifier:
         family = get_family(self.model)(**(self.model_params or {}))
         family.fit(texts, targets, task, (valid_texts, valid_targets), seed=self.seed,
                    progress=progress)
-        valid_output = family.predict_output(valid_texts)
+        valid_output = family.validation_output()  # an ensemble's: cross-fitted
+        if valid_output is None:
+            valid_output = family.predict_output(valid_texts)
         task.tune(valid_targets, valid_output)
         self.task_, self.family_, self.recheck_ = task, family, None
         self.n_train_, self.n_valid_ = len(texts), len(valid_texts)

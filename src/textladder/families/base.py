@@ -30,6 +30,9 @@ class ModelFamily(ABC):
     # How a loaded model can predict: "default" (what it trained with) and, for the encoder
     # rungs, "onnx" (an int8 export saved with the model).
     runtimes: ClassVar[tuple[str, ...]] = ("default",)
+    # True for a family whose output does not depend on the text (the climb's baseline): the
+    # contract suite does not ask it to fit tiny data perfectly.
+    ignores_texts: ClassVar[bool] = False
 
     def __init__(self, **settings: Any):
         self.settings = settings
@@ -85,6 +88,12 @@ class ModelFamily(ABC):
     @abstractmethod
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "ModelFamily":
         """Rebuild a fitted family from `directory` and the `family` section of its config."""
+
+    def validation_output(self) -> np.ndarray | None:
+        """The outputs on the validation data `fit` was given, where they must not come from
+        `predict_output` (an ensemble fits weights or a meta-model on them, and gives outputs
+        cross-fitted over validation folds instead); None for most families."""
+        return None
 
     def use_runtime(self, runtime: str) -> None:
         """Predict with `runtime` from now on (a loaded model; see `runtimes`)."""
