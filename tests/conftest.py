@@ -163,9 +163,10 @@ def sentiment_csv(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def model_dir(tmp_path, sentiment_csv) -> Path:
-    """A tfidf model trained through the command line on `sentiment_csv`."""
+    """A tfidf model trained through the command line on `sentiment_csv` (the best model of
+    its one-rung run)."""
     from cli_helpers import run_json
 
     out = tmp_path / "model"
-    run_json("train", sentiment_csv, "--out", out, "--set", "C=[10]")
-    return out
+    run_json("train", sentiment_csv, "--model", "tfidf", "--out", out, "--set", "C=[10]")
+    return out / "best"
