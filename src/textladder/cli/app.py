@@ -145,7 +145,8 @@ def train(
     label_map: LabelMapOpt = None,
     setting: Annotated[Optional[list[str]], typer.Option(
         "--set", help="A model setting NAME=VALUE (JSON value), e.g. --set 'C=[1,4]'; in a "
-                      "climb it goes to every rung that has it.")] = None,
+                      "climb it goes to every rung that has it, and RUNG.NAME=VALUE (--set "
+                      "fasttext.epochs=5) to that rung only.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for splits and models.")] = 0,
     encoder: Annotated[Optional[str], typer.Option(
         help="A local sentence-transformers or Hugging Face encoder directory (minilm, "

@@ -1,22 +1,21 @@
-"""What a rung would cost on this data, from two timed probes on small samples of it.
+"""What a rung would cost on this data, from one timed probe on a small sample of it.
 
-A rung's time is modelled as `fixed + per_epoch * epochs`, where `fixed` holds what is done once
-(loading an encoder, building features, encoding texts, predicting validation and test texts,
-saving) and `per_epoch` one training epoch with its validation scoring (torch rungs; 0 for the
-others). Two probes fit the rung with its own settings but one epoch, on `s` and `2 s` training
-rows and validation rows in the data's own proportion, each with a fresh embedding cache (so the
-encoder rungs pay for every text, as on new data); the second one's epoch time comes from the
-training history. Then, per training row: the epoch cost is the second probe's epoch seconds
-over its rows; the once-per-row cost is what the doubling added beyond one more epoch's worth;
-the fixed cost is what is left of the first probe. Prediction is timed on `s` rows neither probe
-saw. Everything is measured on this machine at this moment, on the device the rung would use (a
-GPU when there is one), with the data's own texts, so it needs no table of rates; it is noisy on
-a busy machine, and the climb corrects its later estimates by how far the earlier ones were off.
+A rung's time is modelled as `fixed + per_epoch * epochs`: `per_epoch` is one training epoch
+with its validation scoring (torch rungs; 0 for the others), `fixed` everything done once
+(loading an encoder, building features, encoding texts, predicting the validation and test
+texts, saving). The probe fits the rung with its own settings, but one epoch, on `s` training rows
+and validation rows in the data's own proportion, with a fresh embedding cache (so that encoder
+rungs pay for every text, as on new data); then times its prediction of `s` rows it has not seen.
+The epoch's seconds come from the training history, so that loading and setting up do not count
+as per-row work; the rest of the fit grows with the rows as the rung's `SCALING` says
+(`rungs.py`). Measured on this machine at this moment, on the device the rung would use (a GPU
+where there is one), with the data's own texts: no table of rates to go stale. It is rough on a
+busy machine, and the climb corrects its later estimates by how far the earlier ones were off.
 
-Rungs with a fast runtime to check at their first save (the ONNX export of the encoder rungs) add
-`EXPORT_SECONDS` and three more passes over the validation texts. Probes sample at least one row
-of every class (every label), so the label space is whole. Nothing here sees test texts; only
-their number.
+Rungs with a fast runtime to check at their first save (the encoder rungs' ONNX export) add
+`EXPORT_SECONDS` and `EXPORT_PASSES` passes over the validation texts. The probe samples at least
+one row of every class (every label), so that its label space is whole. Nothing here sees test
+texts, only their number.
 """
 
 from __future__ import annotations
@@ -30,11 +29,14 @@ import numpy as np
 
 from textladder.data.labels import label_key
 from textladder.families import get_family
-from textladder.ladder.rungs import DEFAULT_PROBE_ROWS, PROBE_ROWS
+from textladder.ladder.rungs import (DEFAULT_PROBE_ROWS, DEFAULT_SCALING, PROBE_ROWS, SCALING,
+                                     fits)
 
 MIN_PROBE_ROWS = 16  # with fewer rows per probe, the data is small enough to need no estimate
 EXPORT_SECONDS = 15.0  # exporting an encoder to ONNX (int8 and float32) at the first save
-EXPORT_PASSES = 3  # passes over the validation texts that checking the export costs
+EXPORT_PASSES = 2  # passes over the validation texts (at the default runtime's speed) it checks
+SAVE_SECONDS = 1.0  # writing any other model
+GROWTH = 1.1  # "rows" scaling: a little faster than the rows (solvers take more iterations)
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,8 @@ class Estimate:
 
 
 def probe_rows(name: str, n_train: int) -> int:
-    """Rows of the first probe: the rung's own size, at most an eighth of the data."""
-    return min(PROBE_ROWS.get(name, DEFAULT_PROBE_ROWS), n_train // 8)
+    """Rows of the probe: the rung's own size, at most a quarter of the data."""
+    return min(PROBE_ROWS.get(name, DEFAULT_PROBE_ROWS), n_train // 4)
 
 
 def covering_sample(prepared: list, task: str, size: int, rng: np.random.Generator,
@@ -98,47 +100,45 @@ def probe(name: str, settings: dict[str, Any], options: dict[str, Any],
 
     family = get_family(name)
     resolved = family(**settings).resolved_settings()
-    epochs = int(resolved.get("epochs", 1)) if "epochs" in resolved else 1
+    torch_rung = "epochs" in resolved
+    epochs = int(resolved["epochs"]) if torch_rung else 1
     texts, labels = train
     n, n_valid = len(texts), len(valid[0])
     s = probe_rows(name, n)
     if s < MIN_PROBE_ROWS:
         return Estimate(0.0, 0.0, epochs, f"{n:,} training rows: too few to need an estimate")
-    clf = TextClassifier(model=name, model_params=settings, **options)
-    detection, prepared = clf.resolve_labels(labels)
+    model = TextClassifier(model=name, model_params={**settings, **(
+        {"epochs": 1} if torch_rung else {})}, **options)
+    detection, prepared = model.resolve_labels(labels)
     rng = np.random.default_rng(seed)
     taken = np.zeros(n, dtype=bool)
-    samples = [covering_sample(prepared, detection.task, size, rng, taken)
-               for size in (s, 2 * s, s)]
-    share = n_valid / n
-
-    def fit(rows: np.ndarray):
-        v = rng.choice(n_valid, size=max(8, min(n_valid, round(len(rows) * share))),
-                       replace=False)
-        probe_settings = {**settings, **({"epochs": 1} if "epochs" in resolved else {})}
-        model = TextClassifier(model=name, model_params=probe_settings, **options)
-        with scratch_cache():
-            start = time.perf_counter()
-            model.fit([texts[i] for i in rows], [labels[i] for i in rows],
-                      valid=([valid[0][i] for i in v], [valid[1][i] for i in v]))
-            return model, time.perf_counter() - start
-
-    _, first = fit(samples[0])
-    model, second = fit(samples[1])
+    rows = covering_sample(prepared, detection.task, s, rng, taken)
+    unseen = rng.choice(np.flatnonzero(~taken), size=min(s, int((~taken).sum())), replace=False)
+    v = rng.choice(n_valid, size=max(8, min(n_valid, round(s * n_valid / n))), replace=False)
     with scratch_cache():
         start = time.perf_counter()
-        model.predict_output([texts[i] for i in samples[2]])
-        predict = (time.perf_counter() - start) / len(samples[2])
+        model.fit([texts[i] for i in rows], [labels[i] for i in rows],
+                  valid=([valid[0][i] for i in v], [valid[1][i] for i in v]))
+        took = time.perf_counter() - start
+    with scratch_cache():
+        start = time.perf_counter()
+        model.predict_output([texts[i] for i in unseen])
+        predict = (time.perf_counter() - start) / max(1, len(unseen))
     history = model.family_.to_config()["chosen"].get("history") or []
-    epoch = history[-1].get("seconds", 0.0) / (2 * s) if history and "epochs" in resolved else 0.0
-    once = max(0.0, (second - first) / s - epoch)  # per row, beyond its epoch
-    fixed_part = max(0.0, first - (once + epoch) * s)
-    if once + epoch < 0.1 * first / s:  # noise swallowed the growth: assume a tenth per row
-        once = 0.1 * first / s
-    fixed = fixed_part + once * n + predict * (2 * n_valid + n_test) + 1.0
+    epoch = float(history[-1].get("seconds", 0.0)) if torch_rung and history else 0.0
+    rest = max(0.0, took - epoch)
+    scaling = SCALING.get(name, DEFAULT_SCALING if torch_rung else "rows")
+    if scaling == "rows":
+        outside = rest * (n / s) ** GROWTH
+    elif scaling == "encode":
+        outside = max(0.0, rest - predict * (s + len(v))) + 1.25 * predict * (n + n_valid)
+    else:
+        outside = rest
+    fixed = outside + predict * (2 * n_valid + n_test) + SAVE_SECONDS
     if len(family.runtimes) > 1 and resolved.get("onnx", True):
         fixed += EXPORT_SECONDS + EXPORT_PASSES * predict * n_valid
-    how = f"probes on {s:,} and {2 * s:,} rows took {first:.1f} s and {second:.1f} s"
-    if epoch:
-        how += f" (an epoch of the second {history[-1]['seconds']:.2f} s)"
-    return Estimate(fixed, epoch * n, epochs, how)
+    per_epoch = epoch / s * n * fits(name, resolved)
+    how = (f"a probe on {s:,} rows took {took:.1f} s" + (f", {epoch:.2f} s of it one epoch"
+                                                         if epoch else "")
+           + f"; predicting {1 / max(predict, 1e-9):,.0f} texts/s")
+    return Estimate(fixed, per_epoch, epochs, how)

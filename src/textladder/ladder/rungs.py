@@ -24,11 +24,25 @@ ENSEMBLES = ("soft_vote", "hard_vote", "stack")
 MIN_EPOCHS = {"finetune": 1, "lstm": 3, "bilstm": 3, "gru": 3, "wordvec": 3}
 DEFAULT_MIN_EPOCHS = 2
 
-# Rows of the training data each timed probe fits on (twice that in its second fit); fewer for
-# the rungs whose every row is costly.
-PROBE_ROWS = {"tfidf": 1000, "fasttext": 1000, "wordvec": 1000, "lstm": 200, "bilstm": 200,
-              "gru": 200, "minilm": 128, "finetune": 32}
-DEFAULT_PROBE_ROWS = 200
+# Rows of the training data each timed probe fits on; fewer for the rungs whose rows are costly.
+PROBE_ROWS = {"tfidf": 1000, "fasttext": 1000, "wordvec": 1000, "lstm": 300, "bilstm": 300,
+              "gru": 300, "minilm": 256, "finetune": 64}
+DEFAULT_PROBE_ROWS = 300
+
+# How the part of a rung's time outside its epochs grows with the rows (`costs.py`): "rows", in
+# proportion to them (features, word2vec and linear models: tfidf, wordvec, and any rung that is
+# not a torch rung); "encode", a fixed part (loading the encoder) and each text encoded once
+# (frozen MiniLM); "fixed", loading and setting up, which the rows barely change (the other torch
+# rungs, whose work is in their epochs).
+SCALING = {"tfidf": "rows", "wordvec": "rows", "minilm": "encode"}
+DEFAULT_SCALING = "fixed"
+
+
+def fits(name: str, settings: dict) -> int:
+    """How many times the rung trains its epochs: fastText fits with and without word bigrams
+    when `word_ngrams` is "auto"."""
+    return 2 if name == "fasttext" and settings.get("word_ngrams") == "auto" else 1
+
 
 # Ensembles: the best rungs by validation they are built over.
 SOFT_MEMBERS = 5  # soft voting and stacking weigh their members, so a weak one costs little

@@ -66,16 +66,27 @@ def chosen_rungs(job: TrainJob) -> tuple[list[str], list[str]]:
 
 
 def rung_settings(names: list[str], params: dict[str, Any], single: bool) -> dict[str, dict]:
-    """Each rung's share of the user's settings: all of them for a single rung (which refuses
-    what it does not know); in a climb, those the rung knows, and none that no rung knows."""
+    """Each rung's share of the user's settings. `RUNG.NAME` goes to that rung only; a plain
+    `NAME` to the one rung of a single run (which refuses what it does not know), and in a
+    climb to every rung that has it. A setting no rung of the climb has is refused."""
+    shared = {k: v for k, v in params.items() if "." not in k}
+    own: dict[str, dict] = {name: {} for name in names}
+    for key, value in params.items():
+        if "." in key:
+            rung, _, setting = key.partition(".")
+            if rung not in own:
+                raise TextladderError(f"--set {key}: '{rung}' is not a rung of this run; its "
+                                      f"rungs are {', '.join(names)}.")
+            own[rung][setting] = value
     if single:
-        return {names[0]: dict(params)}
+        return {names[0]: {**shared, **own[names[0]]}}
     known = {name: get_family(name).default_settings() for name in names}
-    stray = [k for k in params if not any(k in settings for settings in known.values())]
+    stray = [k for k in shared if not any(k in settings for settings in known.values())]
     if stray:
         raise TextladderError(f"no rung of this climb has a setting '{stray[0]}'; the rungs are "
                               f"{', '.join(names)}.")
-    return {name: {k: v for k, v in params.items() if k in known[name]} for name in names}
+    return {name: {**{k: v for k, v in shared.items() if k in known[name]}, **own[name]}
+            for name in names}
 
 
 class Climb:
@@ -139,6 +150,8 @@ class Climb:
             except Exception as error:  # noqa: BLE001 - a probe must not end the climb
                 estimates[name] = Estimate(0.0, how=f"its probe failed: {_line(error)}",
                                            known=False)
+        self.notes = [f"{name}: estimated {e.seconds():.0f} s ({e.how})" if e.known
+                      else f"{name}: {e.how}" for name, e in estimates.items()]
         plan = make_plan(estimates, self._left() - self._reserve())
         for step in plan.skipped():
             self._put(Row(step.name, step.name, status="skipped", reason=step.reason,
@@ -182,7 +195,8 @@ class Climb:
 
     # ----- one rung -------------------------------------------------------------------------
     def _rung(self, name: str, settings: dict[str, Any], kind: str, reason: str | None = None,
-              estimated: float | None = None) -> RungResult | None:
+              estimated: float | None = None,
+              members: list[str] | None = None) -> RungResult | None:
         path = self.run.model_path(name)
         reused = self.run.finished(name) and kind != "ensemble"
         try:
@@ -192,7 +206,7 @@ class Climb:
             if self.single or self.board is None:  # nothing to climb from: the error itself
                 raise
             self._put(Row(name, name, kind=kind, status="failed", reason=_line(error),
-                          estimated_seconds=estimated))
+                          estimated_seconds=estimated, members=members))
             return None
         self.results[name] = result
         self._ensure_board(result)
@@ -203,8 +217,22 @@ class Climb:
         if self._chosen(result).get("stopped_by_time_limit"):
             row.reason = (row.reason + "; " if row.reason else "") + \
                 "stopped early by its time limit (best epoch kept)"
+        if members is not None:
+            self._complete_ensemble(row, members)
         self._put(row)
         return result
+
+    def _complete_ensemble(self, row: Row, members: list[str]) -> None:
+        """An ensemble row's members, its speed (its members' in turn), and whether it beats
+        the best single rung on validation (else it is not kept as the best)."""
+        row.members = members
+        rates = [self.results[m].predict_texts_per_s for m in members]
+        row.predict_texts_per_s = round(1 / sum(1 / r for r in rates), 1) if all(rates) else None
+        best = self.board.top(1, "rung", "baseline")
+        if best and row.valid_score is not None and \
+                self.board.oriented(row.valid_score) <= self.board.oriented(best[0].valid_score):
+            row.reason = (f"not kept: not better on validation than {best[0].name} "
+                          f"({row.valid_score:.4f} vs {best[0].valid_score:.4f})")
 
     def _reuse(self, name: str) -> RungResult:
         """A rung complete in the run directory, loaded with its outputs on validation and
@@ -229,6 +257,8 @@ class Climb:
 
     def _ensure_board(self, result: RungResult) -> None:
         if self.board is not None:
+            if getattr(self, "notes", None) and not self.board.notes:
+                self.board.notes = self.notes
             return
         clf = result.classifier
         self.valid_targets = clf.encode_labels(self.splits.valid[1], "the validation data")
@@ -275,20 +305,8 @@ class Climb:
                                  [(self.splits.valid[0], self.results[r.name].valid_output),
                                   (self.splits.test[0], self.results[r.name].test_output)])
                        for r in chosen]
-            result = self._rung(kind, {"members": members, "folds": len(self.folds)},
-                                "ensemble")
-            row = self.board.row(kind)
-            row.members = [r.name for r in chosen]
-            if result is None:
-                continue
-            rates = [self.results[r.name].predict_texts_per_s for r in chosen]
-            row.predict_texts_per_s = (round(1 / sum(1 / r for r in rates), 1)
-                                       if all(rates) else None)
-            best_rung = self.board.top(1, "rung", "baseline")[0]
-            if self.board.oriented(row.valid_score) <= self.board.oriented(best_rung.valid_score):
-                row.reason = (f"not kept: not better on validation than {best_rung.name} "
-                              f"({row.valid_score:.4f} vs {best_rung.valid_score:.4f})")
-            self._put(row)
+            self._rung(kind, {"members": members, "folds": len(self.folds)}, "ensemble",
+                       members=[r.name for r in chosen])
 
     # ----- time -----------------------------------------------------------------------------
     def _left(self) -> float:

@@ -160,10 +160,10 @@ def train_rung(model: str, params: dict[str, Any], job: TrainJob, splits: Splits
                         len(test_texts) / predict_seconds if test_texts and predict_seconds > 0
                         else None)
     if path is not None:
-        extra = {"columns": splits.data.get("columns"),
-                 "metrics": {"valid": scalar_metrics(result.valid_metrics),
+        extra = {"metrics": {"valid": scalar_metrics(result.valid_metrics),
                              "test": scalar_metrics(result.test_metrics)},
-                 "data": splits.data}
+                 "data": splits.data,
+                 **({"columns": splits.data["columns"]} if "columns" in splits.data else {})}
         result.path = Path(clf.save(path, extra))
     return result
 
