@@ -17,7 +17,7 @@ from typing import Any
 
 from textladder import TextClassifier
 from textladder.families import available_families, get_family
-from textladder.families.ensemble import link_tree
+from textladder.model_dir import link_tree
 from textladder.workflows.climb import climb
 from textladder.workflows.train import DEFAULT_BUDGET_MINUTES, Splits, TrainJob
 

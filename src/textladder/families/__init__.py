@@ -11,7 +11,7 @@ from textladder.families import wordvec  # noqa: F401  (registers "wordvec")
 from textladder.families import recurrent  # noqa: F401  (registers "lstm", "bilstm", "gru")
 from textladder.families import minilm  # noqa: F401  (registers "minilm")
 from textladder.families import finetune  # noqa: F401  (registers "finetune")
-from textladder.families import ensemble  # noqa: F401  (registers "soft_vote", "hard_vote", "stack")
+from textladder.families import ensemble  # noqa: F401  (soft_vote, hard_vote, stack)
 from textladder.families.base import ModelFamily
 from textladder.families.registry import available_families, get_family, register
 

@@ -84,7 +84,11 @@ class EnsembleFamily(ModelFamily):
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
-        return {"members": ["tfidf", "fasttext"], "folds": 5}
+        """tf-idf and fastText; without PyTorch, tf-idf on words and tf-idf on characters."""
+        members = (["tfidf", "fasttext"] if get_family("fasttext").is_available() else
+                   [{"family": "tfidf", "name": "words", "settings": {"char_ngrams": None}},
+                    {"family": "tfidf", "name": "chars", "settings": {"word_ngrams": None}}])
+        return {"members": members, "folds": 5}
 
     @classmethod
     def quick_settings(cls) -> dict[str, Any]:
@@ -177,7 +181,7 @@ class EnsembleFamily(ModelFamily):
 
     # ----- saving ---------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
-        from textladder.model_dir import write_config
+        from textladder.model_dir import link_tree, write_config
 
         folder = directory / MEMBERS
         folder.mkdir()
@@ -229,24 +233,6 @@ def _unique_names(members: list[Member]) -> None:
         seen[member.name] = count + 1
         if count:
             member.name = f"{member.name}-{count + 1}"
-
-
-def link_tree(source: Path, target: Path) -> None:
-    """Copy the directory `source` to `target` with hard links (files stay shared, and cost no
-    space), or real copies where links cannot be made (another file system)."""
-    import os
-    import shutil
-
-    source, target = Path(source), Path(target)
-    for folder, _, files in os.walk(source):
-        relative = Path(folder).relative_to(source)
-        (target / relative).mkdir(parents=True, exist_ok=True)
-        for name in files:
-            src, dst = Path(folder) / name, target / relative / name
-            try:
-                os.link(src, dst)
-            except OSError:
-                shutil.copy2(src, dst)
 
 
 @register

@@ -108,8 +108,9 @@ class TorchFamily(ModelFamily):
         if limit is not None and not (isinstance(limit, (int, float)) and limit > 0):
             raise TextladderError(f"time_limit is in seconds: a positive number, or null for "
                                   f"none; got {limit!r}.")
+        limits = [TimeLimit(limit)] if limit is not None else []
         return [EarlyStopping(self.settings_["patience"]), *schedules[self.settings_["schedule"]],
-                *([TimeLimit(limit)] if limit is not None else []), ProgressBar(progress, self.name)]
+                *limits, ProgressBar(progress, self.name)]
 
     def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
             valid: tuple[Sequence[str], np.ndarray], seed: int = 0,

@@ -67,6 +67,19 @@ class Estimate:
                 "per_epoch": round(self.per_epoch, 2), "epochs": self.epochs, "how": self.how}
 
 
+def device() -> str:
+    """Where the torch rungs would train, in words (the estimates hold for it)."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("torch") is not None:
+        import torch  # imported here, once, so that no probe counts the import as its own time
+
+        if torch.cuda.is_available():
+            return f"a GPU ({torch.cuda.get_device_name(0)})"
+    return f"the CPU ({os.cpu_count()} cores)"
+
+
 def probe_rows(name: str, n_train: int) -> int:
     """Rows of the probe: the rung's own size, at most a quarter of the data."""
     return min(PROBE_ROWS.get(name, DEFAULT_PROBE_ROWS), n_train // 4)

@@ -27,7 +27,8 @@ from typing import Any
 from textladder.errors import TextladderError
 from textladder.jsonsafe import finite
 from textladder.ladder.leaderboard import Leaderboard, Row
-from textladder.model_dir import RUN_BEST, is_model_dir, read_config, save_model_dir
+from textladder.model_dir import (RUN_BEST, is_model_dir, link_tree, read_config,
+                                  save_model_dir)
 
 RUN_JSON = "run.json"
 LEADERBOARD = "leaderboard.json"
@@ -137,8 +138,6 @@ class RunDir:
     def set_best(self, name: str) -> Path:
         """Make `best/` a self-contained copy of `models/<name>` (hard links where possible),
         replacing the previous one atomically."""
-        from textladder.families.ensemble import link_tree
-
         source = self.model_path(name)
         config = read_config(source)
         for key in ("format_version", "textladder_version"):

@@ -31,12 +31,12 @@ from textladder.crossfit import FOLDS, folds, rung_score
 from textladder.errors import TextladderError
 from textladder.families import available_families, get_family
 from textladder.families.ensemble import EnsembleFamily, Member
-from textladder.ladder.costs import Estimate, probe
+from textladder.ladder.costs import Estimate, device, probe
 from textladder.ladder.leaderboard import Leaderboard, Row
 from textladder.ladder.plan import Plan, make_plan, share_now
 from textladder.ladder.run_dir import RunDir, data_digest, default_run_dir, size_on_disk
 from textladder.ladder.rungs import (BASELINE, ENSEMBLES, HARD_MEMBERS, SOFT_MEMBERS,
-                                     climb_order)
+                                     climb_order, priority)
 from textladder.progress import Progress
 from textladder.workflows.train import (RungResult, Splits, TrainJob, classifier_options,
                                         rung_report, train_rung)
@@ -60,8 +60,11 @@ def chosen_rungs(job: TrainJob) -> tuple[list[str], list[str]]:
         raise TextladderError(f"unknown or unavailable model '{unknown[0]}' in --models; "
                               f"available: {', '.join(families)}.")
     kinds = [n for n in asked if n in ENSEMBLES] or list(ENSEMBLES)
-    rungs = [n for n in (asked or families) if n not in ENSEMBLES and n != BASELINE
-             and not issubclass(get_family(n), EnsembleFamily)]
+
+    def is_rung(name: str) -> bool:
+        return name != BASELINE and not issubclass(get_family(name), EnsembleFamily)
+
+    rungs = [n for n in asked if is_rung(n)] or [n for n in families if is_rung(n)]
     return climb_order(list(dict.fromkeys(rungs))), kinds
 
 
@@ -140,6 +143,7 @@ class Climb:
 
     def _climb(self) -> None:
         self._rung(BASELINE, {}, "baseline")
+        where = device()
         estimates = {}
         for name in self.rungs:
             if self.run.finished(name):
@@ -150,8 +154,9 @@ class Climb:
             except Exception as error:  # noqa: BLE001 - a probe must not end the climb
                 estimates[name] = Estimate(0.0, how=f"its probe failed: {_line(error)}",
                                            known=False)
-        self.notes = [f"{name}: estimated {e.seconds():.0f} s ({e.how})" if e.known
-                      else f"{name}: {e.how}" for name, e in estimates.items()]
+        self.board.notes = [f"estimated for {where}"] + [
+            f"{name}: estimated {e.seconds():.0f} s ({e.how})" if e.known else f"{name}: {e.how}"
+            for name, e in estimates.items()]
         plan = make_plan(estimates, self._left() - self._reserve())
         for step in plan.skipped():
             self._put(Row(step.name, step.name, status="skipped", reason=step.reason,
@@ -161,37 +166,52 @@ class Climb:
 
     def _run_plan(self, plan: Plan) -> None:
         for index, step in enumerate(plan.kept()):
-            settings = dict(self.settings[step.name])
             if self.run.finished(step.name):
-                self._rung(step.name, settings, "rung")
+                self._rung(step.name, dict(self.settings[step.name]), "rung")
                 continue
             factor = self._factor()
             left = self._left() - self._reserve()
             share = share_now(plan, index, left, factor)
-            est = step.estimate.scaled(factor)
             if share is None:
                 self._put(Row(step.name, step.name, status="skipped",
-                              estimated_seconds=round(est.seconds(), 1),
-                              reason=f"the budget ran short: it needs about {step.least() * factor:.0f} s, "
-                                     f"{max(left, 0):.0f} s were left for it and the rungs after it"))
+                              estimated_seconds=round(step.estimate.seconds() * factor, 1),
+                              reason=f"the budget ran short: it needs about "
+                                     f"{step.least() * factor:.0f} s, {max(left, 0):.0f} s were "
+                                     f"left for it and the rungs after it"))
                 continue
-            reason = step.reason if step.estimate.known else None
-            epochs = None
-            if "epochs" in get_family(step.name).default_settings():
-                if step.estimate.known and est.seconds() > share:
-                    epochs = max(1, est.epochs_within(share))
-                    reason = (f"cut to {epochs} of {est.epochs} epochs to fit its share of the "
-                              f"budget ({share:.0f} s; all would take about "
-                              f"{est.seconds():.0f} s)")
-                    settings["epochs"] = epochs
-                if not step.estimate.known or epochs is not None:
-                    settings["time_limit"] = max(1.0, share - (est.fixed if step.estimate.known
-                                                               else 0.0))
-            raw = step.estimate.seconds(epochs) if step.estimate.known else 0.0
-            started = self.clock()
-            self._rung(step.name, settings, "rung", reason=reason,
-                       estimated=est.seconds(epochs) if step.estimate.known else None)
-            self.measured[step.name] = (self.clock() - started, raw)
+            self._start(step, share, factor, step.reason if step.estimate.known else None)
+        # A second chance, best first, for rungs skipped up front, when the ones that ran took
+        # less than estimated.
+        for step in sorted(plan.skipped(), key=lambda s: priority(s.name)):
+            factor = self._factor()
+            left = self._left() - self._reserve()
+            if not step.estimate.known or step.least() * factor > left:
+                continue
+            share = min(left, step.estimate.seconds() * factor)
+            self._start(step, share, factor, "skipped in the first plan; run at the end, as the "
+                        "rungs before it took less time than estimated")
+
+    def _start(self, step, share: float, factor: float, reason: str | None) -> None:
+        """Fit the rung of `step` within `share` seconds: fewer epochs, and a time limit, for a
+        torch rung whose (corrected) estimate is longer."""
+        settings = dict(self.settings[step.name])
+        est = step.estimate.scaled(factor)
+        epochs = None
+        if "epochs" in get_family(step.name).default_settings():
+            if step.estimate.known and est.seconds() > share:
+                epochs = max(1, est.epochs_within(share))
+                cut = (f"cut to {epochs} of {est.epochs} epochs to fit its share of the budget "
+                       f"({share:.0f} s; all would take about {est.seconds():.0f} s)")
+                reason = f"{reason}; {cut}" if reason and not reason.startswith("cut") else cut
+                settings["epochs"] = epochs
+            if not step.estimate.known or epochs is not None:
+                settings["time_limit"] = max(1.0, share - (est.fixed if step.estimate.known
+                                                           else 0.0))
+        raw = step.estimate.seconds(epochs) if step.estimate.known else 0.0
+        started = self.clock()
+        self._rung(step.name, settings, "rung", reason=reason,
+                   estimated=est.seconds(epochs) if step.estimate.known else None)
+        self.measured[step.name] = (self.clock() - started, raw)
 
     # ----- one rung -------------------------------------------------------------------------
     def _rung(self, name: str, settings: dict[str, Any], kind: str, reason: str | None = None,
@@ -257,8 +277,6 @@ class Climb:
 
     def _ensure_board(self, result: RungResult) -> None:
         if self.board is not None:
-            if getattr(self, "notes", None) and not self.board.notes:
-                self.board.notes = self.notes
             return
         clf = result.classifier
         self.valid_targets = clf.encode_labels(self.splits.valid[1], "the validation data")
