@@ -128,7 +128,7 @@ def test_the_plan_prefers_by_priority_and_runs_cheapest_first():
     assert [s.name for s in plan.kept()] == ["tfidf", "minilm", "gru"]
     assert kept["gru"].epochs == 5 and kept["gru"].share == pytest.approx(550.0)
     skipped = {s.name: s.reason for s in plan.skipped()}
-    assert "would take about 900 s with 1 epochs" in skipped["finetune"]
+    assert "would take about 900 s with 1 epoch;" in skipped["finetune"]
     assert "bilstm" in skipped and "tfidf, minilm" in skipped["bilstm"]
     # when the budget runs behind, a share shrinks; below its least the rung is skipped
     assert share_now(plan, 2, 400.0) == pytest.approx(400.0)

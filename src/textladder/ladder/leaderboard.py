@@ -65,12 +65,18 @@ class Leaderboard:
         self.seconds: float | None = None
 
     def put(self, row: Row) -> Row:
-        """Add `row`, or replace the row of the same name where it stands."""
+        """Add `row`, or replace the row of the same name where it stands. Rungs tried come
+        before the rungs skipped up front, and ensembles after both."""
         for i, old in enumerate(self.rows):
             if old.name == row.name:
                 self.rows[i] = row
                 return row
-        self.rows.append(row)
+        if row.kind != "ensemble" and row.status != "skipped":
+            later = next((i for i, r in enumerate(self.rows)
+                          if r.kind == "ensemble" or r.status == "skipped"), len(self.rows))
+            self.rows.insert(later, row)
+        else:
+            self.rows.append(row)
         return row
 
     def row(self, name: str) -> Row | None:

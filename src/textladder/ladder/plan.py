@@ -67,8 +67,9 @@ def make_plan(estimates: dict[str, Estimate], seconds: float) -> Plan:
             step.share, left = need, left - need
             kept.append(step)
             continue
-        cut = f" with {min_epochs(step.name, step.estimate.epochs)} epochs" \
-            if step.estimate.per_epoch > 0 else ""
+        fewest = min_epochs(step.name, step.estimate.epochs)
+        cut = (f" with {fewest} epoch{'s' if fewest > 1 else ''}"
+               if step.estimate.per_epoch > 0 else "")
         before = ", ".join(s.name for s in kept) or "nothing"
         step.reason = (f"would take about {need:.0f} s{cut}; {max(left, 0):.0f} s of the budget "
                        f"were left after the rungs preferred to it ({before})")
