@@ -205,7 +205,8 @@ def _method() -> list[str]:
         "the rungs whose estimated cost (a timed probe on a sample of the data) fits the budget "
         "(15 minutes unless named; neural rungs may get fewer epochs), then soft voting, hard "
         "voting and stacking over the best rungs; its best row on validation (cross-fitted over 5 "
-        "folds, ensembles included) is the model scored. *train s* is the whole climb. Each "
+        "folds; an ensemble only if it leads the best rung by more than two standard errors of "
+        "that lead) is the model scored. *train s* is the whole climb. Each "
         "climb's leaderboard is listed under its dataset's table.",
         f"- **peer:sklearn**: `make_pipeline(TfidfVectorizer(), LogisticRegression())` with "
         f"defaults (max_iter={MAX_ITER}); multi-label: `OneVsRestClassifier(LogisticRegression())`"

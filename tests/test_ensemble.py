@@ -11,7 +11,8 @@ import pytest
 
 from conftest import TASK_NAMES, make_task_data
 from textladder import TextClassifier
-from textladder.crossfit import cross_fitted_score, folds, rung_score, score_decisions
+from textladder.crossfit import (cross_fitted_score, folds, gain_standard_error, rung_score,
+                                 score_decisions)
 from textladder.families.combiners import HardVote, SoftVote, Stack
 from textladder.families.ensemble import Member
 from textladder.tasks import make_task
@@ -125,3 +126,23 @@ def test_folds_cover_every_row_once(task_name):
     targets = clf.encode_labels(labels)
     rows = np.concatenate(folds(clf.task_, targets, 5, 0))
     assert sorted(rows.tolist()) == list(range(len(labels)))
+
+
+def test_a_lead_within_its_standard_error_is_told_from_a_real_one():
+    rng = np.random.default_rng(3)
+    targets = rng.integers(0, 3, 300)
+    task = make_task("multiclass").fit(["a", "b", "c"])
+    guess = rng.integers(0, 3, 300)
+    reshuffled = np.where(rng.uniform(size=300) < 0.3, rng.integers(0, 3, 300), guess)
+    better = np.where(rng.uniform(size=300) < 0.5, targets, guess)
+    pair = {name: (decided, np.eye(3)[decided]) for name, decided in
+            (("guess", guess), ("reshuffled", reshuffled), ("better", better))}
+    assert gain_standard_error(task, targets, pair["guess"], pair["guess"]) == 0.0
+
+    def lead(name):
+        return score_decisions(task, targets, pair[name][0]) - score_decisions(task, targets,
+                                                                               guess)
+
+    noise = gain_standard_error(task, targets, pair["reshuffled"], pair["guess"])
+    assert abs(lead("reshuffled")) < 2 * noise  # another guess: its lead is luck
+    assert lead("better") > 5 * gain_standard_error(task, targets, pair["better"], pair["guess"])

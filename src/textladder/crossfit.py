@@ -11,7 +11,10 @@ fold is combined, or decided, by what was fitted on the other folds only.
 - `cross_fitted_score`: the primary metric over every validation row, where each fold's decisions
   come from a combiner fitted, and thresholds tuned, on the other folds. For a single rung the
   combiner is the identity, so only its thresholds are cross-fitted; scores of rungs and
-  ensembles are then comparable, and that is how the climb compares them.
+  ensembles are then comparable, and that is how the climb compares them;
+- `gain_standard_error`: how much one such score's lead over another could be luck of the
+  validation rows (bootstrap of the paired difference). The climb keeps an ensemble only when
+  its lead over the best single rung is well beyond it.
 
 A combiner is anything with `fit(outputs, targets, task, seed)` and `combine(outputs)`, where
 `outputs` is a list of member outputs (arrays in the task's shape). Nothing here sees test data.
@@ -93,19 +96,21 @@ def decisions_as_output(task: Task, decided: np.ndarray) -> np.ndarray:
     return decided.astype(float)
 
 
-def score_decisions(task: Task, targets: np.ndarray, decided: np.ndarray) -> float:
-    """The task's primary metric of decisions made elsewhere (each fold by its own thresholds)."""
+def score_decisions(task: Task, targets: np.ndarray, decided: np.ndarray,
+                    judge: Task | None = None) -> float:
+    """The task's primary metric of decisions made elsewhere (each fold by its own thresholds).
+    `judge` is the task tuned to keep decisions as they are (`decisions_as_output` reads back
+    the same under any thresholds it chose), made here when not given."""
     output = decisions_as_output(task, decided)
-    judge = task.tuned_copy(decided, output)  # thresholds that keep these decisions
+    judge = judge or task.tuned_copy(decided, output)
     return float(judge.evaluate(targets, output)[task.primary_metric])
 
 
-def cross_fitted_score(make_combiner: Callable[[], Any], outputs: list[np.ndarray],
-                       targets: np.ndarray, task: Task, fold_rows: list[np.ndarray],
-                       seed: int = 0) -> float:
-    """The primary metric on validation, each fold decided by a combiner fitted, and thresholds
-    tuned, on the other folds only. Ranking metrics (roc_auc, pr_auc) need no decisions and are
-    scored on the cross-fitted outputs."""
+def cross_fitted(make_combiner: Callable[[], Any], outputs: list[np.ndarray],
+                 targets: np.ndarray, task: Task, fold_rows: list[np.ndarray],
+                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(decisions, outputs) of every validation row, each fold's from a combiner fitted, and
+    thresholds tuned, on the other folds only."""
     targets = np.asarray(targets)
     n = len(targets)
     decided, combined_all = None, None
@@ -121,9 +126,44 @@ def cross_fitted_score(make_combiner: Callable[[], Any], outputs: list[np.ndarra
             decided = np.zeros((n, *fold_decided.shape[1:]), dtype=fold_decided.dtype)
             combined_all = np.zeros((n, *combined.shape[1:]), dtype=float)
         decided[fold], combined_all[fold] = fold_decided, combined
+    return decided, combined_all
+
+
+def score_of(task: Task, targets: np.ndarray, crossfitted: tuple[np.ndarray, np.ndarray],
+             judge: Task | None = None) -> float:
+    """The primary metric of cross-fitted (decisions, outputs): ranking metrics (roc_auc,
+    pr_auc) need no decisions and are scored on the outputs."""
+    decided, combined = crossfitted
     if task.primary_metric in THRESHOLD_FREE:
-        return float(task.evaluate(targets, combined_all)[task.primary_metric])
-    return score_decisions(task, targets, decided)
+        return float(task.evaluate(targets, combined)[task.primary_metric])
+    return score_decisions(task, targets, decided, judge)
+
+
+def cross_fitted_score(make_combiner: Callable[[], Any], outputs: list[np.ndarray],
+                       targets: np.ndarray, task: Task, fold_rows: list[np.ndarray],
+                       seed: int = 0) -> float:
+    """The primary metric on validation, each fold decided by a combiner fitted, and thresholds
+    tuned, on the other folds only (`cross_fitted`)."""
+    return score_of(task, np.asarray(targets),
+                    cross_fitted(make_combiner, outputs, targets, task, fold_rows, seed))
+
+
+def gain_standard_error(task: Task, targets: np.ndarray, a: tuple[np.ndarray, np.ndarray],
+                        b: tuple[np.ndarray, np.ndarray], draws: int = 200,
+                        seed: int = 0) -> float:
+    """The standard error of `score_of(a) - score_of(b)` on these validation rows, from
+    `draws` bootstrap samples of them (the same rows for both: a paired difference)."""
+    targets = np.asarray(targets)
+    rng = np.random.default_rng(seed)
+    judges = [task.tuned_copy(d, decisions_as_output(task, d)) for d, _ in (a, b)]
+    gains = []
+    for _ in range(draws):
+        rows = rng.integers(0, len(targets), len(targets))
+        gains.append(score_of(task, targets[rows], (a[0][rows], a[1][rows]), judges[0])
+                     - score_of(task, targets[rows], (b[0][rows], b[1][rows]), judges[1]))
+    gains = np.asarray(gains, dtype=float)
+    gains = gains[np.isfinite(gains)]
+    return float(np.std(gains, ddof=1)) if len(gains) > 1 else float("inf")
 
 
 class Identity:
@@ -136,7 +176,14 @@ class Identity:
         return outputs[0]
 
 
+def rung_cross_fitted(output: np.ndarray, targets: np.ndarray, task: Task,
+                      fold_rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A single rung's cross-fitted (decisions, outputs): only its thresholds are fitted."""
+    return cross_fitted(Identity, [output], targets, task, fold_rows)
+
+
 def rung_score(output: np.ndarray, targets: np.ndarray, task: Task,
                fold_rows: list[np.ndarray]) -> float:
-    """A single rung's cross-fitted validation score: only its thresholds are fitted."""
-    return cross_fitted_score(Identity, [output], targets, task, fold_rows)
+    """A single rung's cross-fitted validation score."""
+    return score_of(task, np.asarray(targets), rung_cross_fitted(output, targets, task,
+                                                                 fold_rows))

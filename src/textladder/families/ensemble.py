@@ -156,15 +156,22 @@ class EnsembleFamily(ModelFamily):
     def validation_output(self) -> np.ndarray | None:
         return getattr(self, "validation_output_", None)
 
-    def cross_fitted_score(self, task: Task, fold_rows: list[np.ndarray] | None = None,
-                           seed: int = 0) -> float:
-        """The primary metric on the validation data `fit` was given, each fold decided by a
+    def cross_fitted(self, task: Task, fold_rows: list[np.ndarray] | None = None,
+                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(decisions, outputs) on the validation data `fit` was given, each fold's from a
         combiner fitted, and thresholds tuned, on the other folds (`crossfit.py`)."""
-        from textladder.crossfit import cross_fitted_score
+        from textladder.crossfit import cross_fitted
 
         outputs, targets = self._valid
-        return cross_fitted_score(self._new_combiner, outputs, targets, task,
-                                  fold_rows or self.fold_rows_, seed)
+        return cross_fitted(self._new_combiner, outputs, targets, task,
+                            fold_rows or self.fold_rows_, seed)
+
+    def cross_fitted_score(self, task: Task, fold_rows: list[np.ndarray] | None = None,
+                           seed: int = 0) -> float:
+        """The primary metric of `cross_fitted`: what the climb compares with single rungs."""
+        from textladder.crossfit import score_of
+
+        return score_of(task, self._valid[1], self.cross_fitted(task, fold_rows, seed))
 
     # ----- predicting -----------------------------------------------------------------------
     def predict_output(self, texts: Sequence[str]) -> np.ndarray:

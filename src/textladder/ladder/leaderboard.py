@@ -8,7 +8,8 @@ the one scored, `crossfit.py`), its test metrics (scored once, after every choic
 seconds, prediction speed, size on disk, and why it was skipped, cut short, or not kept.
 
 `choose_best` picks by the cross-fitted validation score, never by test; a tie goes to the row
-tried first, so an ensemble, tried last, is kept only when it beats every single rung.
+tried first. An ensemble competes only when the climb kept it (`kept`): when it beats the best
+single rung by more than two standard errors of that lead.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Row:
     members: list[str] | None = None
     estimated_seconds: float | None = None
     reused: bool = False
+    kept: bool = True  # False: an ensemble whose lead over the best rung is within noise
 
     def to_dict(self) -> dict[str, Any]:
         row = asdict(self)
@@ -84,7 +86,7 @@ class Leaderboard:
 
     def done(self, *kinds: str) -> list[Row]:
         return [r for r in self.rows if r.status == "done" and (not kinds or r.kind in kinds)
-                and _finite(r.valid_score)]
+                and _finite(r.valid_score) and r.kept]
 
     def oriented(self, score: float) -> float:
         """The score with greater meaning better."""

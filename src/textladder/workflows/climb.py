@@ -10,8 +10,10 @@
    reused, not fitted again, so an interrupted climb resumes where it stopped.
 4. Ensembles of each kind are built over the best rungs by validation, from the fitted rungs
    themselves (no refit), and scored the same cross-fitted way as the rungs.
-5. The best row on cross-fitted validation (ensembles included; ties go to the earlier, simpler
-   row) becomes `best/`.
+5. The best row on cross-fitted validation becomes `best/`. An ensemble competes only if its
+   lead over the best single rung exceeds `LEAD_IN_STANDARD_ERRORS` standard errors of that lead
+   (a bootstrap over the validation rows): a gain that could be luck of those rows is not worth
+   an ensemble.
 
 `--model X` is a run with the one rung X: no baseline, no estimates, no ensembles. The
 leaderboard is rewritten, and `on_rung` called, as each row ends. Nothing here prints.
@@ -27,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from textladder.crossfit import FOLDS, folds, rung_score
+from textladder.crossfit import FOLDS, folds, gain_standard_error, rung_cross_fitted, score_of
 from textladder.errors import TextladderError
 from textladder.families import available_families, get_family
 from textladder.families.ensemble import EnsembleFamily, Member
@@ -44,6 +46,10 @@ from textladder.workflows.train import (RungResult, Splits, TrainJob, classifier
 Estimator = Callable[[str, dict[str, Any]], Estimate]
 RESERVE = (20.0, 0.05)  # kept for ensembles and the best copy: at least 20 s, or 5 % of budget
 FACTOR_LIMITS = (0.5, 3.0)  # how far the climb trusts its own correction of the estimates
+# An ensemble is kept only if it leads the best single rung on validation by this many standard
+# errors of that lead: about 98 % one-sided, a lead the validation rows would rarely show by luck
+# (an ensemble costs its members' prediction time, and validation can differ from new data).
+LEAD_IN_STANDARD_ERRORS = 2.0
 
 
 def chosen_rungs(job: TrainJob) -> tuple[list[str], list[str]]:
@@ -108,6 +114,7 @@ class Climb:
         self.budget = job.budget_minutes * 60
         self.results: dict[str, RungResult] = {}
         self.measured: dict[str, tuple[float, float]] = {}  # rung: (seconds, estimated)
+        self.crossfitted: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # decisions, outputs
         self.board: Leaderboard | None = None
         self.run = RunDir(job.out or default_run_dir(job.data))
 
@@ -183,7 +190,7 @@ class Climb:
         # A second chance, best first, for rungs skipped up front, when the ones that ran took
         # less than estimated.
         for step in sorted(plan.skipped(), key=lambda s: priority(s.name)):
-            factor = self._factor()
+            factor = self._factor(optimistic=True)
             left = self._left() - self._reserve()
             if not step.estimate.known or step.least() * factor > left:
                 continue
@@ -249,10 +256,27 @@ class Climb:
         rates = [self.results[m].predict_texts_per_s for m in members]
         row.predict_texts_per_s = round(1 / sum(1 / r for r in rates), 1) if all(rates) else None
         best = self.board.top(1, "rung", "baseline")
-        if best and row.valid_score is not None and \
-                self.board.oriented(row.valid_score) <= self.board.oriented(best[0].valid_score):
-            row.reason = (f"not kept: not better on validation than {best[0].name} "
-                          f"({row.valid_score:.4f} vs {best[0].valid_score:.4f})")
+        if not best or row.valid_score is None:
+            return
+        rival = best[0]
+        lead = self.board.oriented(row.valid_score) - self.board.oriented(rival.valid_score)
+        if lead <= 0:
+            row.kept = False
+            row.reason = (f"not kept: not better on validation than {rival.name} "
+                          f"({row.valid_score:.4f} vs {rival.valid_score:.4f})")
+            return
+        noise = gain_standard_error(self.task, self.valid_targets, self.crossfitted[row.name],
+                                    self.crossfitted[rival.name], seed=self.job.seed)
+        needed = LEAD_IN_STANDARD_ERRORS * noise
+        if lead <= needed:
+            row.kept = False
+            row.reason = (f"not kept: its lead over {rival.name} on validation ({lead:+.4f}) is "
+                          f"under {LEAD_IN_STANDARD_ERRORS:g} standard errors of that lead "
+                          f"({needed:.4f}): it could be luck of the validation rows")
+        else:
+            row.reason = (f"beats {rival.name} on validation by {lead:+.4f}, over "
+                          f"{LEAD_IN_STANDARD_ERRORS:g} standard errors of that lead "
+                          f"({needed:.4f})")
 
     def _reuse(self, name: str) -> RungResult:
         """A rung complete in the run directory, loaded with its outputs on validation and
@@ -290,9 +314,12 @@ class Climb:
 
         family = result.classifier.family_
         if isinstance(family, EnsembleFamily):
-            score = family.cross_fitted_score(self.task, self.folds, self.job.seed)
+            crossfitted = family.cross_fitted(self.task, self.folds, self.job.seed)
         else:
-            score = rung_score(result.valid_output, self.valid_targets, self.task, self.folds)
+            crossfitted = rung_cross_fitted(result.valid_output, self.valid_targets, self.task,
+                                            self.folds)
+        self.crossfitted[name] = crossfitted
+        score = score_of(self.task, self.valid_targets, crossfitted)
         old = self.previous.get(name) if reused else None
         return Row(name, family.name, kind=kind, status="done",
                    path=self.run.relative(name) if result.path else None,
@@ -333,15 +360,15 @@ class Climb:
     def _reserve(self) -> float:
         return max(RESERVE[0], RESERVE[1] * self.budget)
 
-    def _factor(self) -> float:
+    def _factor(self, optimistic: bool = False) -> float:
         """How much longer than estimated the rungs so far took (only those estimated over
-        5 s count), within `FACTOR_LIMITS`."""
+        5 s count), within `FACTOR_LIMITS`; never below 1 unless `optimistic` (a second
+        chance), since a rung can overrun its estimate for reasons of its own."""
         pairs = [(took, e) for n, (took, e) in self.measured.items()
                  if e > 5 and n in self.results]
-        if not pairs:
-            return 1.0
-        ratio = sum(a for a, _ in pairs) / sum(e for _, e in pairs)
-        return min(max(ratio, FACTOR_LIMITS[0]), FACTOR_LIMITS[1])
+        ratio = sum(a for a, _ in pairs) / sum(e for _, e in pairs) if pairs else 1.0
+        low = FACTOR_LIMITS[0] if optimistic else 1.0
+        return min(max(ratio, low), FACTOR_LIMITS[1])
 
     def _probe(self, name: str, settings: dict[str, Any]) -> Estimate:
         with self.progress.step(f"{name}: estimating its cost", total=None):
