@@ -137,12 +137,13 @@ def test_a_lead_within_its_standard_error_is_told_from_a_real_one():
     better = np.where(rng.uniform(size=300) < 0.5, targets, guess)
     pair = {name: (decided, np.eye(3)[decided]) for name, decided in
             (("guess", guess), ("reshuffled", reshuffled), ("better", better))}
-    assert gain_standard_error(task, targets, pair["guess"], pair["guess"]) == 0.0
+    assert gain_standard_error(task, targets, pair["guess"], pair["guess"], draws=10) == 0.0
 
     def lead(name):
         return score_decisions(task, targets, pair[name][0]) - score_decisions(task, targets,
                                                                                guess)
 
-    noise = gain_standard_error(task, targets, pair["reshuffled"], pair["guess"])
+    noise = gain_standard_error(task, targets, pair["reshuffled"], pair["guess"], draws=40)
     assert abs(lead("reshuffled")) < 2 * noise  # another guess: its lead is luck
-    assert lead("better") > 5 * gain_standard_error(task, targets, pair["better"], pair["guess"])
+    assert lead("better") > 5 * gain_standard_error(task, targets, pair["better"], pair["guess"],
+                                                    draws=40)

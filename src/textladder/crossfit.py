@@ -149,7 +149,7 @@ def cross_fitted_score(make_combiner: Callable[[], Any], outputs: list[np.ndarra
 
 
 def gain_standard_error(task: Task, targets: np.ndarray, a: tuple[np.ndarray, np.ndarray],
-                        b: tuple[np.ndarray, np.ndarray], draws: int = 200,
+                        b: tuple[np.ndarray, np.ndarray], draws: int = 100,
                         seed: int = 0) -> float:
     """The standard error of `score_of(a) - score_of(b)` on these validation rows, from
     `draws` bootstrap samples of them (the same rows for both: a paired difference)."""
