@@ -217,7 +217,10 @@ class TextClassifier(BaseEstimator):
         family = get_family(self.model)(**(self.model_params or {}))
         family.fit(texts, targets, task, (valid_texts, valid_targets), seed=self.seed,
                    progress=progress)
-        valid_output = task.check_output(family.predict_output(valid_texts))
+        valid_output = family.validation_output()  # an ensemble's: cross-fitted
+        if valid_output is None:
+            valid_output = family.predict_output(valid_texts)
+        valid_output = task.check_output(valid_output)
         # temperature scaling fitted on validation, then the thresholds tuned on its outputs
         self.calibration_ = (Temperature.fit(task.name, valid_targets, valid_output)
                              if self.calibrate else None)
@@ -225,6 +228,7 @@ class TextClassifier(BaseEstimator):
         task.tune(valid_targets, valid_output)
         self.task_, self.family_ = task, family
         self.n_train_, self.n_valid_ = len(texts), len(valid_texts)
+        self.valid_output_ = valid_output  # what the validation metrics were measured on
         self.valid_metrics_ = task.evaluate(valid_targets, valid_output)
         self.__dict__.pop("config_", None)  # a loaded model fitted again: its config is gone
         return self

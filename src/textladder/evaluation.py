@@ -53,13 +53,15 @@ def _json(value: Any) -> bytes:
 
 def record(clf, valid: tuple[Sequence[str], Sequence],
            test: tuple[np.ndarray, np.ndarray] | None = None,
-           data: dict[str, Any] | None = None, seed: int = 0) -> dict[str, bytes]:
+           data: dict[str, Any] | None = None, seed: int = 0,
+           valid_output: np.ndarray | None = None) -> dict[str, bytes]:
     """The `evaluation/` files of the fitted classifier `clf`, for `save(artifacts=)`: `valid`
-    is (texts, raw labels), predicted here; `test` (targets, outputs) as scored; `data` what
-    `data_summary` returns (the same for every model fitted on the same data)."""
+    is (texts, raw labels), predicted here unless `valid_output` gives the outputs (an
+    ensemble's, cross-fitted); `test` (targets, outputs) as scored; `data` what `data_summary`
+    returns (the same for every model fitted on the same data)."""
     texts = list(valid[0])
     targets = clf.encode_labels(valid[1], "the validation data")
-    outputs = clf.predict_output(texts)
+    outputs = clf.predict_output(texts) if valid_output is None else valid_output
     rows = sample_rows(len(texts), seed)
     sample = [texts[i] for i in rows]
     files = {f"{FOLDER}/valid.safetensors": _arrays(targets, outputs),
