@@ -131,8 +131,8 @@ def test_calibrating_a_regression_is_refused_in_one_line(tmp_path):
 def test_train_calibrate_reports_the_error_before_and_after(tmp_path):
     texts, labels = make_task_data("multilabel", 30)
     data = write_table(tmp_path / "ml.csv", texts, labels)
-    report = run_json("train", data, "--out", tmp_path / "m", "--set", "C=[0.3]", "--calibrate",
-                      "--no-report")
+    report = run_json("train", data, "--model", "tfidf", "--out", tmp_path / "m", "--set",
+                      "C=[0.3]", "--calibrate", "--no-report")
     calibration = report["calibration"]
     assert calibration["method"] == "temperature"
     assert calibration["valid"]["ece_after"] <= calibration["valid"]["ece_before"]

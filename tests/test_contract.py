@@ -59,9 +59,15 @@ def test_the_rows_kept_apart_stay_apart(fitted):
     _, parts, clf, _, _ = fitted
     assert not set(parts["train"][0]) & (set(parts["valid"][0]) | set(parts["test"][0]))
     assert (clf.n_train_, clf.n_valid_) == (len(parts["train"][0]), len(parts["valid"][0]))
-    # the validation metrics (and the thresholds tuned with them) are those of the valid rows
+    # the validation metrics (and the thresholds tuned with them) are those of the valid rows:
+    # their outputs, or an ensemble's outputs cross-fitted over them
     metric = clf.task_.primary_metric
-    assert clf.valid_metrics_[metric] == pytest.approx(clf.evaluate(*parts["valid"])[metric])
+    targets = clf.encode_labels(parts["valid"][1])
+    assert clf.valid_metrics_[metric] == pytest.approx(
+        clf.task_.evaluate(targets, clf.valid_output_)[metric])
+    if clf.family_.validation_output() is None:
+        np.testing.assert_allclose(clf.valid_output_, clf.predict_output(parts["valid"][0]),
+                                   rtol=1e-5, atol=1e-6)
 
 
 def test_what_it_learned_carries_over_to_test_rows(fitted):

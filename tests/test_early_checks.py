@@ -120,8 +120,8 @@ def test_settings_of_the_wrong_type_are_refused_before_reading_data(tmp_path, se
 
 
 def test_bare_words_stay_strings(tmp_path, sentiment_csv):
-    report = run_json("train", sentiment_csv, "--set", "class_weight=balanced", "--set",
-                      "C=[10]", "--out", tmp_path / "m")
+    report = run_json("train", sentiment_csv, "--model", "tfidf", "--set",
+                      "class_weight=balanced", "--set", "C=[10]", "--out", tmp_path / "m")
     assert report["chosen"]["class_weight"] == "balanced"
 
 
@@ -146,7 +146,7 @@ def test_a_damaged_tokenizer_file_is_named_in_one_line(tmp_path):
     args = [a for k, v in settings.items() for a in ("--set", f"{k}={json.dumps(v)}")]
     run_json("train", path, "--valid", path, "--test", path, "--model", "finetune",
              "--out", tmp_path / "m", *args)
-    tokenizer = tmp_path / "m" / "encoder" / "tokenizer.json"
+    tokenizer = tmp_path / "m" / "best" / "encoder" / "tokenizer.json"
     tokenizer.write_text(tokenizer.read_text()[:1000])
     assert_clean_error(run("predict", tmp_path / "m", "hello"), "is damaged",
                        "encoder/tokenizer.json", "not valid JSON")

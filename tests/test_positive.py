@@ -108,13 +108,14 @@ def test_thresholds_and_f1_are_about_the_positive_class():
 def test_train_and_inspect_pick_irony_and_say_why(tmp_path):
     texts, labels = _irony_table()
     data = write_table(tmp_path / "irony.csv", texts, labels)
-    report = run_json("train", data, "--out", tmp_path / "m", "--set", "C=[10]")
+    report = run_json("train", data, "--model", "tfidf", "--out", tmp_path / "m", "--set",
+                      "C=[10]")
     assert report["positive"]["label"] == "irony"
     assert "'non_irony' is 'irony' with a negating prefix" in report["positive"]["reason"]
     assert report["labels"] == ["non_irony", "irony"]
-    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    config = json.loads((tmp_path / "m" / "best" / "config.json").read_text())
     assert config["task"]["classes"][1] == "irony" and "prefix" in config["task"]["positive_reason"]
-    human = run("train", data, "--out", tmp_path / "m2", "--set", "C=[10]")
+    human = run("train", data, "--model", "tfidf", "--out", tmp_path / "m2", "--set", "C=[10]")
     assert "positive class: irony ('non_irony' is 'irony' with a negating prefix" in human.stdout
     inspected = run_json("inspect", data)
     assert inspected["positive"]["label"] == "irony"

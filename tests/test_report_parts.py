@@ -22,9 +22,9 @@ pytest.importorskip("plotly")
 def trained(tmp_path):
     texts, labels = make_task_data("multiclass", 40)
     data = write_table(tmp_path / "train.csv", texts, labels)
-    report = run_json("train", data, "--out", tmp_path / "model", "--set", "C=[1]",
-                      "--no-report")
-    return tmp_path / "model", report, texts
+    report = run_json("train", data, "--model", "tfidf", "--out", tmp_path / "run", "--set",
+                      "C=[1]", "--no-report")
+    return tmp_path / "run" / "best", report, texts
 
 
 def test_evaluation_files_are_data_and_hold_the_models_outputs(trained):
@@ -81,8 +81,8 @@ def test_a_model_saved_without_evaluation_files_still_gets_a_report(trained):
     model, _, _ = trained
     shutil.rmtree(model / "evaluation")
     page = build_page(model)
-    assert [s[0] for s in page.sections] == ["data", "model-model"]
-    assert list(page.charts) == ["model-model-top"]  # n-grams read from the model's own files
+    assert [s[0] for s in page.sections] == ["data", "model-tfidf"]
+    assert list(page.charts) == ["model-tfidf-top"]  # n-grams read from the model's own files
 
 
 def test_report_without_plotly_or_kaleido_says_what_to_install(trained, monkeypatch, tmp_path):

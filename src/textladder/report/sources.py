@@ -109,7 +109,9 @@ def read_model(path: Path, name: str | None = None) -> ModelView:
     """The `ModelView` of the model directory `path` (a model saved before training recorded
     `evaluation/` gives a view with its config only)."""
     config = read_config(path)
-    view = ModelView(name or path.name, path, config, task_from_config(config["task"]))
+    if name is None:  # a run's best/ is named by what it is
+        name = config["family"]["name"] if path.name == RUN_BEST else path.name
+    view = ModelView(name, path, config, task_from_config(config["task"]))
     folder = path / FOLDER
     view.valid = _arrays(folder / "valid.safetensors")
     view.test = _arrays(folder / "test.safetensors")

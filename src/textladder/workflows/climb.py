@@ -98,6 +98,16 @@ def rung_settings(names: list[str], params: dict[str, Any], single: bool) -> dic
             for name in names}
 
 
+def check_job_settings(job: TrainJob) -> None:
+    """Refuse, before any data is read, a rung or setting the job names wrongly: each rung's
+    share of the settings is checked by its family (names and types)."""
+    from textladder.workflows.plan import check_settings
+
+    rungs, _ = chosen_rungs(job)
+    for name, settings in rung_settings(rungs, job.model_params, job.model is not None).items():
+        check_settings(name, settings)
+
+
 class Climb:
     """One climb into a run directory (see the module docstring)."""
 

@@ -32,7 +32,7 @@ from textladder.progress import Progress
 from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.tasks.positive import positive_report
 from textladder.workflows.options import ReadOptions
-from textladder.workflows.plan import check_settings, training_plan
+from textladder.workflows.plan import training_plan
 
 DEFAULT_BUDGET_MINUTES = 15.0
 
@@ -111,8 +111,6 @@ def _subset(texts: list[str], labels: list, rows) -> tuple[list[str], list]:
 def read_splits(job: TrainJob, read: ReadOptions = ReadOptions()) -> Splits:
     """Read the files, settle and check the plan, and split off test, then validation, as a
     single rung's fit would (texts that repeat or contain one another stay on one side)."""
-    if job.model is not None:
-        check_settings(job.model, job.model_params)
     train_table = load_labelled(job.data, read.fmt, read.encoding, read.text, read.labels,
                                 read.strict)
     same = _same_columns(train_table, read)
@@ -233,8 +231,9 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(), progress: Progress |
     """Run the main job into a run directory and return its report: the best model's, with the
     leaderboard and the path of the report drawn. `on_ready(plan)` is called before anything
     is fitted, `on_rung(leaderboard)` as each rung ends."""
-    from textladder.workflows.climb import climb
+    from textladder.workflows.climb import check_job_settings, climb
 
+    check_job_settings(job)
     splits = read_splits(job, read)
     if on_ready is not None:
         on_ready(splits.plan)
