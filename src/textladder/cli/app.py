@@ -1,4 +1,4 @@
-"""The `textladder` command: inspect, train, evaluate, predict.
+"""The `textladder` command: inspect, train, evaluate, predict, serve.
 
 Every command is a thin wrapper over a function in `textladder.workflows`, and every one takes
 `--json` for machine-readable output. A `TextladderError` becomes one line on standard error and
@@ -226,6 +226,54 @@ def predict(
         raise TextladderError("give one or more texts, or --input FILE --output FILE.")
     records = predict_texts(TextClassifier.load(model, runtime, recheck_margin), list(texts))
     render.print_json(records) if as_json else render.show_predictions(records)
+
+
+def _extra(module: str, extra: str, what: str):
+    """Import an optional part, or say in one line which extra installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise TextladderError(f"{what} needs the '{extra}' extra ({error.name or error} is "
+                              f"missing): pip install 'textladder[{extra}]'.") from None
+
+
+@app.command()
+@friendly
+def serve(
+    model: Annotated[str, typer.Argument(help="A model directory, or a run directory (its "
+                                              "best model).")],
+    host: Annotated[str, typer.Option(help="The address to listen on; the default answers this "
+                                           "machine only.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes, each with its own copy of the "
+                                              "model.")] = 1,
+    api_key_env: Annotated[Optional[str], typer.Option(
+        "--api-key-env", help="An environment variable holding the API key: every request "
+                              "must then send it ('Authorization: Bearer KEY' or 'X-API-Key').",
+        show_default=False)] = None,
+    max_batch: Annotated[int, typer.Option(help="Most texts in one request.")] = 256,
+    max_text_chars: Annotated[int, typer.Option(help="Most characters in one text.")] = 20_000,
+    max_body_bytes: Annotated[int, typer.Option(help="Most bytes in one request body.")] = 4 * 2**20,
+    model_batch: Annotated[int, typer.Option(help="Most texts in one model call, over the "
+                                                  "requests batched together.")] = 256,
+    max_wait_ms: Annotated[float, typer.Option(help="How long a model call may wait for more "
+                                                    "requests to join it, in milliseconds.")] = 5.0,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    drain_seconds: Annotated[int, typer.Option(help="On SIGTERM, how long requests in flight "
+                                                    "may take to finish.")] = 30,
+):
+    """Serve a model over HTTP: POST /predict, GET /health, GET /model, docs at /docs."""
+    _extra("fastapi", "serve", "textladder serve")
+    _extra("uvicorn", "serve", "textladder serve")
+    from textladder.serve.run import serve as run
+    from textladder.serve.settings import ServeSettings
+
+    settings = ServeSettings(model=model, max_batch=max_batch, max_text_chars=max_text_chars,
+                             max_body_bytes=max_body_bytes, model_batch=model_batch,
+                             max_wait_ms=max_wait_ms, api_key_env=api_key_env)
+    run(settings, host, port, workers, access_log, drain_seconds)
 
 
 def main() -> None:
