@@ -200,6 +200,9 @@ def predict(
     encoding: EncodingOpt = "utf-8",
     text: TextOpt = None,
     chunksize: Annotated[int, typer.Option(help="Rows per chunk when streaming a file.")] = 10_000,
+    resume: Annotated[bool, typer.Option(help="Go on from the last chunk that an interrupted run "
+                                              "with the same input, model and options "
+                                              "finished.")] = False,
     runtime: RuntimeOpt = "default",
     recheck_margin: RecheckOpt = None,
     as_json: JsonOpt = False,
@@ -207,20 +210,34 @@ def predict(
     """Predict labels and probabilities for texts, or for a file of any size."""
     from textladder.classifier import TextClassifier
     from textladder.workflows.predict import predict_file, predict_texts
+    from textladder.workflows.staged_output import unfinished_rows
 
     if input:
         if texts:
             raise TextladderError("give texts or --input FILE, not both.")
         if not output:
             raise TextladderError("--input needs --output FILE for the predictions.")
-        report = predict_file(model, input, output, ReadOptions(fmt, encoding, text),
-                              chunksize, _progress(as_json), runtime, recheck_margin)
+        if chunksize < 1:
+            raise TextladderError(f"--chunksize must be 1 or more; got {chunksize}.")
+        try:
+            report = predict_file(model, input, output, ReadOptions(fmt, encoding, text),
+                                  chunksize, _progress(as_json), runtime, recheck_margin, resume)
+        except KeyboardInterrupt:
+            done = unfinished_rows(output)
+            if done:
+                render.err.print(f"interrupted after {done:,} rows; run the same command with "
+                                 f"--resume to go on from there.", soft_wrap=True, markup=False)
+                raise typer.Exit(130) from None
+            raise
         if as_json:
             render.print_json(report)
         else:
+            resumed = (f", resumed after {report['resumed_from_row']:,} rows"
+                       if report["resumed_from_row"] else "")
             render.out.print(f"wrote {report['predicted']:,} predictions for {report['rows']:,} "
-                             f"rows ({report['rows_without_text']:,} without text) to "
-                             f"{render.escape(report['output'])}")
+                             f"rows ({report['rows_without_text']:,} without text{resumed}) to "
+                             f"{render.escape(report['output'])}, "
+                             f"{report['rows_per_second']:,.0f} rows/s")
         return
     if not texts:
         raise TextladderError("give one or more texts, or --input FILE --output FILE.")
