@@ -59,13 +59,13 @@ class StopAfter(Progress):
 
 def _count_predicted(monkeypatch) -> list[int]:
     seen: list[int] = []
-    original = predict_module._with_predictions
+    original = predict_module.with_predictions
 
     def counting(clf, chunk, *args):
         seen.append(len(chunk))
         return original(clf, chunk, *args)
 
-    monkeypatch.setattr(predict_module, "_with_predictions", counting)
+    monkeypatch.setattr(predict_module, "with_predictions", counting)
     return seen
 
 

@@ -250,3 +250,28 @@ def test_a_request_over_the_model_batch_runs_alone_and_whole():
 
     assert asyncio.run(scenario()) == [list("abcdefg"), ["h"]]
     assert seen == [7, 1]
+
+
+def test_a_batch_waits_only_for_requests_in_flight():
+    seen = []
+
+    def model(texts):
+        seen.append(list(texts))
+        return list(texts)
+
+    async def scenario(in_flight: int):
+        batcher = MicroBatcher(model, max_texts=64, max_wait_s=2.0)
+        await batcher.start()
+        for _ in range(in_flight):
+            batcher.expect()
+        first = asyncio.ensure_future(batcher.predict(["a"]))
+        await asyncio.sleep(0.05)  # the others are still being read
+        rest = await asyncio.gather(batcher.predict(["b"]), batcher.predict(["c"]))
+        await batcher.close()
+        return [await first, *rest]
+
+    assert asyncio.run(scenario(3)) == [["a"], ["b"], ["c"]]
+    assert seen == [["a", "b", "c"]]  # three in flight: the first waited for the other two
+    seen.clear()
+    asyncio.run(scenario(1))
+    assert seen[0] == ["a"]  # alone in flight: it did not wait

@@ -203,6 +203,12 @@ def predict(
     resume: Annotated[bool, typer.Option(help="Go on from the last chunk that an interrupted run "
                                               "with the same input, model and options "
                                               "finished.")] = False,
+    engine: Annotated[str, typer.Option(help="local, or ray: predict --input with Ray Data, on a "
+                                             "local Ray instance or the cluster at --address "
+                                             "(the output is then a folder of files).")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="With --engine ray: the Ray cluster "
+                                                        "('auto' for the one `ray start` began "
+                                                        "here, or ray://HOST:10001).")] = None,
     runtime: RuntimeOpt = "default",
     recheck_margin: RecheckOpt = None,
     as_json: JsonOpt = False,
@@ -219,6 +225,25 @@ def predict(
             raise TextladderError("--input needs --output FILE for the predictions.")
         if chunksize < 1:
             raise TextladderError(f"--chunksize must be 1 or more; got {chunksize}.")
+        if engine not in ("local", "ray"):
+            raise TextladderError(f"--engine must be local or ray; got '{engine}'.")
+        if engine == "ray":
+            if resume or runtime != "default":
+                raise TextladderError("--engine ray takes neither --resume nor --runtime; Ray "
+                                      "retries failed blocks by itself.")
+            _extra("ray", "ray", "--engine ray")
+            from textladder.scale import predict_with_ray
+
+            report = predict_with_ray(model, input, output, ReadOptions(fmt, encoding, text),
+                                      address)
+            if as_json:
+                render.print_json(report)
+            else:
+                render.out.print(f"wrote the predictions to {render.escape(report['output'])} "
+                                 f"with Ray ({report['address']}, {report['cpus']:g} CPUs)")
+            return
+        if address:
+            raise TextladderError("--address is for --engine ray.")
         try:
             report = predict_file(model, input, output, ReadOptions(fmt, encoding, text),
                                   chunksize, _progress(as_json), runtime, recheck_margin, resume)

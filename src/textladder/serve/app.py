@@ -73,7 +73,9 @@ def create_app(settings: ServeSettings,
     @app.get("/health", response_model=Health, responses=ERRORS)
     async def health() -> dict[str, Any]:
         """200 while the model is loaded and the server answers."""
-        return {"status": "ok", "model": str(loaded["predictor"].path)}
+        batcher = loaded["batcher"]
+        return {"status": "ok", "model": str(loaded["predictor"].path),
+                "model_calls": batcher.calls, "texts_predicted": batcher.texts}
 
     @app.get("/model", responses=ERRORS)
     async def model() -> dict[str, Any]:
@@ -82,9 +84,28 @@ def create_app(settings: ServeSettings,
 
     _add_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CountPredictions, loaded=loaded)
     if key is not None:  # added last: the outermost, so a request without the key is not read
         app.add_middleware(ApiKeyGuard, key=key)
     return app
+
+
+class CountPredictions:
+    """Tells the batcher of each `POST /predict` from its first byte to its answer, so that a
+    batch waits for requests still being read (`MicroBatcher.expect`)."""
+
+    def __init__(self, app, loaded: dict[str, Any]):
+        self.app, self.loaded = app, loaded
+
+    async def __call__(self, scope, receive, send) -> None:
+        batcher = self.loaded.get("batcher")
+        if scope["type"] != "http" or scope["path"] != "/predict" or batcher is None:
+            return await self.app(scope, receive, send)
+        batcher.expect()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            batcher.done_expecting()
 
 
 def app_from_env() -> FastAPI:

@@ -6,8 +6,9 @@ thread (so the event loop keeps accepting requests while the model works, and th
 ever runs one call at a time). While a call runs, the next requests queue up and form the next
 batch: under concurrency the batches grow by themselves.
 
-A short wait (`max_wait_s`) lets a batch gather requests that arrive in the same burst; it is
-only spent when the previous batch held several requests, so a lone client never waits. A
+A short wait (`max_wait_s`) lets a batch gather requests that are on their way: the server
+counts the requests it is reading (`expect` / `done_expecting`), and a batch waits, at most
+`max_wait_s`, only while more are in flight than it holds, so a lone client never waits. A
 request is never split across calls. When a batched call fails, each of its requests is run
 alone, so one request cannot fail the others. This module knows nothing of HTTP or of models.
 """
@@ -35,7 +36,8 @@ class MicroBatcher:
 
     def __init__(self, predict: PredictFn, max_texts: int = 256, max_wait_s: float = 0.005):
         self.predict_fn, self.max_texts, self.max_wait_s = predict, max_texts, max_wait_s
-        self.calls = 0  # model calls made (the tests read it to see batching happen)
+        self.calls = self.texts = 0  # model calls made and texts predicted (GET /health)
+        self.in_flight = 0  # requests the server has begun reading and not yet answered
         self._queue: deque[tuple[list[str], asyncio.Future]] = deque()
         self._arrived = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="textladder-model")
@@ -52,6 +54,14 @@ class MicroBatcher:
         self._queue.append((texts, future))
         self._arrived.set()
         return await future
+
+    def expect(self) -> None:
+        """A request has arrived that will probably ask for predictions soon."""
+        self.in_flight += 1
+
+    def done_expecting(self) -> None:
+        """That request has been answered (or refused)."""
+        self.in_flight -= 1
 
     async def close(self) -> None:
         """Answer every queued request, then stop the worker and its thread."""
@@ -70,12 +80,9 @@ class MicroBatcher:
 
     # ----- the worker ---------------------------------------------------------------------------
     async def _run(self) -> None:
-        previous_requests = 1
         while True:
             await self._wait_for_requests(None)
-            wait = self.max_wait_s if previous_requests > 1 else 0.0
-            batch = await self._gather(asyncio.get_running_loop().time() + wait)
-            previous_requests = len(batch)
+            batch = await self._gather(asyncio.get_running_loop().time() + self.max_wait_s)
             try:
                 await self._answer(batch)
             except Exception as error:  # noqa: BLE001 - a bug here must not hang the requests
@@ -95,14 +102,16 @@ class MicroBatcher:
 
     async def _gather(self, deadline: float) -> list[tuple[list[str], asyncio.Future]]:
         """The requests of the next call: the first queued, then the ones queued behind it
-        until `max_texts` would be exceeded or `deadline` (event-loop time) has passed."""
+        until `max_texts` would be exceeded; when none is queued but more requests are in
+        flight than the batch holds, those that arrive before `deadline` (event-loop time)."""
         loop = asyncio.get_running_loop()
         batch = [self._queue.popleft()]
         size = len(batch[0][0])
         while size < self.max_texts:
             if not self._queue:
                 left = deadline - loop.time()
-                if left <= 0 or not await self._wait_for_requests(left):
+                coming = self.in_flight > len(batch)
+                if not coming or left <= 0 or not await self._wait_for_requests(left):
                     break
             if size + len(self._queue[0][0]) > self.max_texts:
                 break
@@ -134,6 +143,7 @@ class MicroBatcher:
 
     async def _call(self, texts: list[str]) -> list[Any]:
         self.calls += 1
+        self.texts += len(texts)
         loop = asyncio.get_running_loop()
         answers = await loop.run_in_executor(self._executor, self.predict_fn, texts)
         if len(answers) != len(texts):

@@ -44,6 +44,9 @@ class ErrorResponse(BaseModel):
 class Health(BaseModel):
     status: str
     model: str
+    model_calls: int = Field(description="Model calls made since the worker started.")
+    texts_predicted: int = Field(description="Texts predicted since the worker started; over "
+                                             "model_calls, how well requests are batched.")
 
 
 def row_model(settings: ServeSettings, features: list[str]) -> type[BaseModel]:

@@ -77,7 +77,7 @@ def predict_file(model_dir: str, input_path: str, output_path: str,
                 chunk = chunk.reset_index(drop=True)
                 present = np.array([not is_missing(v) for v in chunk[text_column]], dtype=bool)
                 skipped += int((~present).sum())
-                staged.write(_with_predictions(clf, chunk, text_column, present, delimiter),
+                staged.write(with_predictions(clf, chunk, text_column, present, delimiter),
                              {"text_column": text_column, "rows_without_text": skipped})
                 rows += len(chunk)
                 rate = (rows - resumed_from) / max(time.perf_counter() - started, 1e-9)
@@ -108,7 +108,7 @@ def _fingerprint(model_dir: str, input_path: str, read: ReadOptions, chunksize: 
             "recheck_margin": recheck_margin}
 
 
-def _with_predictions(clf: TextClassifier, chunk: pd.DataFrame, text_column: str,
+def with_predictions(clf: TextClassifier, chunk: pd.DataFrame, text_column: str,
                       present: np.ndarray, delimiter: str) -> pd.DataFrame:
     """The chunk with `prediction` and `proba_<label>` columns; empty where there is no text."""
     texts = chunk.loc[present, text_column].astype(str).tolist()
