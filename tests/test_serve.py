@@ -275,3 +275,33 @@ def test_a_batch_waits_only_for_requests_in_flight():
     seen.clear()
     asyncio.run(scenario(1))
     assert seen[0] == ["a"]  # alone in flight: it did not wait
+
+
+def test_the_command_says_what_is_wrong_in_one_line(models, tmp_path, monkeypatch):
+    from cli_helpers import assert_clean_error, run
+
+    assert_clean_error(run("serve", tmp_path / "missing"), "missing")
+    monkeypatch.delenv("TL_UNSET_KEY", raising=False)
+    assert_clean_error(run("serve", models["multiclass"], "--api-key-env", "TL_UNSET_KEY"),
+                       "TL_UNSET_KEY")
+    assert_clean_error(run("serve", models["multiclass"], "--max-batch", "0"), "--max-batch")
+    assert_clean_error(run("serve", models["multiclass"], "--workers", "0"), "--workers")
+
+
+def test_a_missing_extra_names_the_install_command():
+    from textladder.cli.app import _extra
+
+    with pytest.raises(TextladderError, match=r"pip install 'textladder\[serve\]'"):
+        _extra("textladder_no_such_module", "serve", "textladder serve")
+
+
+def test_the_core_imports_neither_the_server_nor_ray():
+    import subprocess
+    import sys
+
+    code = ("import sys, textladder, textladder.cli.app, textladder.workflows.predict; "
+            "print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette', 'ray', "
+            "'textladder.serve', 'textladder.scale') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

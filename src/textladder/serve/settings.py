@@ -43,8 +43,8 @@ class ServeSettings:
         for name in ("max_batch", "max_text_chars", "max_body_bytes", "model_batch"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise TextladderError(f"the serve setting {name} must be a whole number, 1 or "
-                                      f"more; got {value!r}.")
+                raise TextladderError(f"{name} (--{name.replace('_', '-')}) must be a whole "
+                                      f"number, 1 or more; got {value!r}.")
         if not 0 <= self.max_wait_ms <= 1000:
             raise TextladderError(f"--max-wait-ms must be between 0 and 1000 milliseconds; got "
                                   f"{self.max_wait_ms!r}.")
