@@ -2,8 +2,10 @@
 
 For each model, one server (`textladder serve MODEL`, one worker, its default limits and
 batching) runs in its own process on loopback. For each (texts per request, concurrency), an
-asyncio client in this process (httpx) keeps `concurrency` requests in flight until `requests`
-have been answered: a fixed amount of work that stops by itself. A warm-up of
+asyncio client in this process keeps `concurrency` requests in flight, each on its own kept-alive
+connection, until `requests` have been answered: a fixed amount of work that stops by itself.
+The client is a minimal HTTP/1.1 one (`_Connection`), so that it takes little of the CPU the
+server shares with it. A warm-up of
 `WARMUP` requests comes first and is not counted. Each request's latency is from sending to the
 whole answer. Errors are non-200 answers and failed connections. The server's own counters
 (`GET /health`) give the texts per model call, which shows how far requests were batched.
@@ -98,34 +100,67 @@ class Server:
                 self.process.wait()
 
 
+class _Connection:
+    """A minimal HTTP/1.1 client on one kept-alive connection: POST a JSON body, read the status
+    and the body (by Content-Length). Far lighter than a general client, so that a client on
+    the same machine takes as little CPU from the server as it can."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port, self.reader, self.writer = host, port, None, None
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: %d\r\n\r\n%s" % (path.encode(), self.host.encode(),
+                                                           len(body), body))
+        head = (await self.reader.readuntil(b"\r\n\r\n")).lower()
+        status = int(head[9:12])
+        length = int(head.split(b"content-length:")[1].split(b"\r\n")[0])
+        data = await self.reader.readexactly(length)
+        if b"connection: close" in head:
+            self.close()
+        return status, data
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def _load(url: str, texts: list[str], batch: int, concurrency: int,
                 requests: int) -> dict[str, Any]:
-    """`requests` POST /predict of `batch` texts each, `concurrency` at a time."""
-    import httpx
+    """`requests` POST /predict of `batch` texts each, `concurrency` at a time, each of the
+    `concurrency` clients on its own connection."""
+    import json
 
+    host, port = url.split("//")[1].split(":")
+    starts = sorted({(i * batch) % len(texts) for i in range(min(requests, len(texts)))})
+    bodies = {start: json.dumps({"texts": [texts[(start + j) % len(texts)]
+                                           for j in range(batch)]}).encode()
+              for start in starts}
     latencies, errors, issued = [], [], 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
-    async def worker(client) -> None:
+    async def client() -> None:
         nonlocal issued
+        connection = _Connection(host, int(port))
         while issued < requests:
             i, issued = issued, issued + 1
-            start = (i * batch) % len(texts)
-            body = {"texts": [texts[(start + j) % len(texts)] for j in range(batch)]}
             began = time.perf_counter()
             try:
-                response = await client.post("/predict", json=body)
-                ok = response.status_code == 200 and len(response.json()["predictions"]) == batch
-                if not ok:
-                    errors.append(f"{response.status_code}: {response.text[:200]}")
-            except httpx.HTTPError as error:
+                status, data = await connection.post("/predict",
+                                                     bodies[(i * batch) % len(texts)])
+                if status != 200 or len(json.loads(data)["predictions"]) != batch:
+                    errors.append(f"{status}: {data[:200]!r}")
+            except (OSError, ValueError, KeyError, asyncio.IncompleteReadError) as error:
                 errors.append(repr(error)[:200])
+                connection.close()
             latencies.append(time.perf_counter() - began)
+        connection.close()
 
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
-        began = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    seconds = time.perf_counter() - began
     ms = np.array(latencies) * 1000
     return {"requests": requests, "errors": len(errors), "first_errors": errors[:3],
             "seconds": round(seconds, 3), "requests_per_s": round(requests / seconds, 1),

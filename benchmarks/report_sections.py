@@ -33,8 +33,9 @@ def load_section(doc: dict[str, Any]) -> list[str]:
         "- `python -m benchmarks load` (`--models tfidf,minilm`, `--requests 2000`, "
         "`--baseline-requests 500` for concurrency 1). Each model runs in `textladder serve "
         "MODEL` (one worker, default limits and batching) in its own process; a client in the "
-        "benchmark process (httpx, asyncio) keeps *concurrency* requests of *texts* texts in "
-        f"flight on loopback until *requests* are answered, after {WARMUP} uncounted warm-up "
+        "benchmark process (asyncio, a minimal HTTP/1.1 client with one kept-alive connection per "
+        "request in flight) keeps *concurrency* requests of *texts* texts in flight on loopback "
+        f"until *requests* are answered, after {WARMUP} uncounted warm-up "
         "requests. Latency is from sending a request to its whole answer; errors are non-200 "
         "answers and failed connections. *texts / call* is the mean number of texts per model "
         "call, from the server's counters (`GET /health`): how far requests were batched.",
