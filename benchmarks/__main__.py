@@ -74,8 +74,8 @@ def parser() -> argparse.ArgumentParser:
     study.add_argument("--data-root", type=Path, help="as for run")
     load = commands.add_parser("load", help="throughput and latency of `textladder serve` at "
                                "a fixed load, into the results' load section")
-    load.add_argument("--models", type=_names, default=["tfidf", "minilm"],
-                      help="families to train on the demo tweets and serve (default: tfidf,minilm)")
+    load.add_argument("--models", type=_names, help="families to train on the demo tweets and "
+                      "serve (default: tfidf,minilm, or none when --model is given)")
     load.add_argument("--model", action="append", default=[], metavar="NAME=DIR",
                       help="serve this model directory under NAME instead of training one")
     load.add_argument("--requests", type=_positive, default=2000,
@@ -119,8 +119,9 @@ def _section(args, name: str, records: list, key) -> int:
 def _load(args) -> int:
     from benchmarks.load import run_load
 
+    default = [] if args.model else ["tfidf", "minilm"]
     models: dict[str, Path | None] = {name: None for name in
-                                      (["tfidf"] if args.quick else args.models)}
+                                      (["tfidf"] if args.quick else args.models or default)}
     for pair in args.model:
         name, sep, folder = pair.partition("=")
         if not sep or not name or not folder:

@@ -34,6 +34,7 @@ from benchmarks.results import PACKAGE_DIR, REPO_ROOT
 
 DEMO = REPO_ROOT / "data" / "demo"
 WARMUP = 50
+REQUEST_TIMEOUT = 600  # seconds; a request unanswered by then counts as an error
 SHAPES = ((1, 1), (1, 32), (32, 1), (32, 32))  # (texts per request, concurrency)
 QUICK_SHAPES = ((1, 1), (1, 8), (8, 8))
 
@@ -148,11 +149,13 @@ async def _load(url: str, texts: list[str], batch: int, concurrency: int,
             i, issued = issued, issued + 1
             began = time.perf_counter()
             try:
-                status, data = await connection.post("/predict",
-                                                     bodies[(i * batch) % len(texts)])
+                status, data = await asyncio.wait_for(
+                    connection.post("/predict", bodies[(i * batch) % len(texts)]),
+                    REQUEST_TIMEOUT)
                 if status != 200 or len(json.loads(data)["predictions"]) != batch:
                     errors.append(f"{status}: {data[:200]!r}")
-            except (OSError, ValueError, KeyError, asyncio.IncompleteReadError) as error:
+            except (OSError, ValueError, KeyError, asyncio.IncompleteReadError,
+                    TimeoutError) as error:
                 errors.append(repr(error)[:200])
                 connection.close()
             latencies.append(time.perf_counter() - began)

@@ -305,3 +305,16 @@ def test_the_core_imports_neither_the_server_nor_ray():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_served_texts_are_not_cached_on_disk():
+    from types import SimpleNamespace
+
+    from textladder.encoders.cache import stop_caching
+
+    encoder = SimpleNamespace(cache=object())
+    clf = SimpleNamespace(family_=SimpleNamespace(settings_={"cache": True}, encoder_=encoder))
+    assert stop_caching(clf) and clf.family_.settings_["cache"] is False
+    assert encoder.cache is None
+    assert not stop_caching(clf)  # nothing left to stop
+    assert not stop_caching(SimpleNamespace(family_=SimpleNamespace(settings={"C": [1]})))

@@ -28,6 +28,7 @@ from textladder.classifier import TextClassifier
 from textladder.data.columns import choose_columns
 from textladder.data.formats import resolve_format
 from textladder.data.labels import is_missing
+from textladder.encoders.cache import stop_caching
 from textladder.errors import TextladderError
 from textladder.model_dir import read_config, resolve_model_dir
 from textladder.workflows.options import ReadOptions
@@ -41,6 +42,7 @@ class Predict:
 
     def __init__(self, model: str, text_column: str):
         self.clf = TextClassifier.load(model)
+        stop_caching(self.clf)  # millions of new texts: a cache would grow by each, on each node
         self.text_column = text_column
         self.delimiter = self.clf.detection_.delimiter or "|"
 

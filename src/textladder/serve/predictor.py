@@ -3,7 +3,8 @@
 `Predictor` is loaded once per worker and called from one thread at a time (`batcher.py`). It
 answers one record per text, in order: `label` (a list of labels for multi-label) and
 `probabilities` for classifiers, `value` for regressions. `describe` is the answer of
-`GET /model`, read from the model's config.json. Nothing here knows about HTTP.
+`GET /model`, read from the model's config.json. Embeddings of served texts are not stored in
+the on-disk cache (`encoders.cache.stop_caching`). Nothing here knows about HTTP.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from textladder._version import __version__
 from textladder.classifier import TextClassifier
+from textladder.encoders.cache import stop_caching
 from textladder.jsonsafe import finite
 from textladder.model_dir import read_config, resolve_model_dir
 
@@ -45,6 +47,7 @@ class Predictor:
     def __init__(self, model: str | Path):
         self.path = resolve_model_dir(model)
         self.clf = TextClassifier.load(self.path)
+        stop_caching(self.clf)  # a server's texts are new: caching each would only grow the cache
         self.task = self.clf.task_.name
         self.labels = [_plain(label) for label in self.clf.labels_]
         self._keys = [str(label) for label in self.labels]
