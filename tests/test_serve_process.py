@@ -58,6 +58,14 @@ def model(tmp_path_factory):
     return path
 
 
+def _collect(process) -> tuple[list[str], threading.Thread]:
+    """The process's output lines, gathered by a thread as they come (until it exits)."""
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    return lines, reader
+
+
 def test_the_command_serves_with_workers_and_a_key(model):
     port, key = _free_port(), "k-123"
     process = subprocess.Popen(
@@ -65,7 +73,12 @@ def test_the_command_serves_with_workers_and_a_key(model):
          "--workers", "2", "--api-key-env", "TL_TEST_KEY"],
         env=_env(TL_TEST_KEY=key), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
+    lines, reader = _collect(process)
     try:
+        deadline = time.monotonic() + 300
+        while sum("Application startup complete" in line for line in lines) < 2:
+            assert process.poll() is None and time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.2)  # both workers have loaded the model once they say so
         _wait_healthy(process, url, headers)
         assert httpx.get(f"{url}/health", timeout=10).status_code == 401
         clf = TextClassifier.load(model)
@@ -77,9 +90,11 @@ def test_the_command_serves_with_workers_and_a_key(model):
             assert client.get("/model").json()["task"] == "multiclass"
     finally:
         process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=60)[0]
-    assert process.returncode == 0, output
-    assert output.count("Application startup complete") == 2  # one model per worker
+        process.wait(timeout=60)
+        reader.join(timeout=60)
+    output = "".join(lines)
+    assert process.returncode in (0, -signal.SIGTERM), output
+    assert output.count("Application shutdown complete") == 2, output  # both drained
 
 
 def test_sigterm_drains_the_requests_in_flight(model, tmp_path):

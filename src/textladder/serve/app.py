@@ -2,7 +2,8 @@
 
 `create_app(settings)` builds the app from the model's config.json (its feature columns shape
 the request schema); its lifespan loads the model once (per worker process) and starts the
-micro-batcher (`batcher.py`), and on shutdown answers what is queued before it stops. `app_from_env()` is the factory uvicorn's workers import by name (`run.py`).
+micro-batcher (`batcher.py`), and on shutdown answers what is queued before it stops.
+`app_from_env()` is the factory uvicorn's workers import by name (`run.py`).
 
 Every answer that is not a prediction is JSON `{"error": "one line", ...}`: 401 without the key,
 413 over the body limit (`guards.py`), 422 for a body that is not valid JSON or breaks the
@@ -53,7 +54,6 @@ def create_app(settings: ServeSettings,
         await batcher.start()
         loaded.update(predictor=predictor, batcher=batcher,
                       info={**predictor.describe(), "limits": limits})
-        app.state.predictor, app.state.batcher = predictor, batcher
         try:
             yield
         finally:

@@ -21,6 +21,7 @@ from textladder.classifier import TextClassifier
 from textladder.data.columns import choose_columns
 from textladder.data.formats import iter_table, resolve_format
 from textladder.data.labels import is_missing
+from textladder.encoders.cache import stop_caching
 from textladder.errors import TextladderError
 from textladder.model_dir import CONFIG_NAME, resolve_model_dir
 from textladder.progress import Progress
@@ -52,6 +53,7 @@ def predict_file(model_dir: str, input_path: str, output_path: str,
     `resume=True` goes on from the last chunk an interrupted run with the same input, model
     and options finished (`staged_output.py`); otherwise the run starts from the first row."""
     clf = TextClassifier.load(model_dir, runtime, recheck_margin)
+    stop_caching(clf)  # a file's texts are mostly new: the cache would grow by every row
     progress = progress or Progress()
     output = Path(output_path)
     out_fmt = resolve_format(output)
