@@ -9,7 +9,8 @@ missing; "NA" stays text), as the local reader does. Row order is kept. The outp
 of files, one per block, written by Ray's writer for the output's extension; a local output is
 written beside its target and renamed into place when complete.
 
-Where Ray runs is Ray's business: `address=None` starts a local instance (or joins the one
+The model travels to the actors through Ray's object store, so the machines of a cluster need
+textladder but not the model directory. Where Ray runs is Ray's business: `address=None` starts a local instance (or joins the one
 this process already started), "auto" joins the cluster started on this machine with `ray
 start`, and "ray://HOST:10001" reaches a remote one through Ray Client.
 """
@@ -37,11 +38,29 @@ from textladder.workflows.predict import with_predictions
 BATCH_SIZE = 1024
 
 
-class Predict:
-    """The callable class of `map_batches`: loads the model once per actor."""
+def pack_model(path: Path) -> dict[str, bytes]:
+    """The files of a model directory, by relative path: what actors on other machines unpack."""
+    return {str(f.relative_to(path)): f.read_bytes() for f in sorted(path.rglob("*"))
+            if f.is_file()}
 
-    def __init__(self, model: str, text_column: str):
-        self.clf = TextClassifier.load(model)
+
+class Predict:
+    """The callable class of `map_batches`: loads the model once per actor, from the files the
+    driver packed (`pack_model`), so that no machine of the cluster needs the model directory."""
+
+    def __init__(self, files, text_column: str):
+        import tempfile
+
+        import ray
+
+        if isinstance(files, ray.ObjectRef):  # map_batches hands constructor arguments as given
+            files = ray.get(files)
+        self._folder = tempfile.TemporaryDirectory(prefix="textladder-model-")
+        root = Path(self._folder.name)
+        for name, data in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(data)
+        self.clf = TextClassifier.load(root)
         stop_caching(self.clf)  # millions of new texts: a cache would grow by each, on each node
         self.text_column = text_column
         self.delimiter = self.clf.detection_.delimiter or "|"
@@ -75,8 +94,11 @@ def predict_dataset(ds, model: str | Path, text_column: str | None = None,
     cpus = ray.cluster_resources().get("CPU", 1)
     if concurrency is None:
         concurrency = (1, max(1, int(cpus) - 1))
-    return ds.map_batches(Predict, fn_constructor_args=(str(path), text_column),
-                          batch_format="pandas", batch_size=batch_size, concurrency=concurrency,
+    pool = (ray.data.ActorPoolStrategy(size=concurrency) if isinstance(concurrency, int) else
+            ray.data.ActorPoolStrategy(min_size=concurrency[0], max_size=concurrency[1]))
+    files = ray.put(pack_model(path))  # once in the object store, fetched by each actor
+    return ds.map_batches(Predict, fn_constructor_args=(files, text_column),
+                          batch_format="pandas", batch_size=batch_size, compute=pool,
                           num_cpus=1 if cpus >= 2 else cpus / 2)
 
 

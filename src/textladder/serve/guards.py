@@ -41,8 +41,10 @@ class ApiKeyGuard:
         self.app, self.key = app, key
 
     async def __call__(self, scope: Scope, receive, send) -> None:
-        if scope["type"] != "http":  # lifespan
+        if scope["type"] == "lifespan":
             return await self.app(scope, receive, send)
+        if scope["type"] != "http":  # the server has no websockets; refuse them all the same
+            return await send({"type": "websocket.close", "code": 1008})
         given = _header(scope, b"x-api-key")
         if given is None:
             authorization = _header(scope, b"authorization") or b""
