@@ -91,8 +91,8 @@ def request_model(settings: ServeSettings, features: list[str]) -> type[BaseMode
             return self
 
         def texts_given(self) -> list[str]:
-            """The texts, in order. (Feature values are checked against the model's columns
-            here; they reach the model once the core's families read side columns.)"""
+            """The texts, in order. (The schema checks the rows' feature values against the
+            model's columns; they reach the model once the core's families read side columns.)"""
             if self.text is not None:
                 return [self.text]
             if self.texts is not None:
