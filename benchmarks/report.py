@@ -17,6 +17,7 @@ from benchmarks.fasttext_peer import GRID, QUICK_GRID, THRESHOLDS
 from benchmarks.measure import SINGLE_TEXTS
 from benchmarks.peers import MAX_ITER
 from benchmarks.published import PUBLISHED
+from benchmarks.report_sections import load_section, memory_section
 from benchmarks.results import STUDY
 from textladder.cli.render import FLOAT_FFN_OUT_WORDS
 
@@ -296,6 +297,7 @@ def render(doc: dict[str, Any]) -> str:
     from benchmarks.calibration import calibration_table  # it writes this report: import late
 
     lines += calibration_table(doc.get("calibration", []))
+    lines += load_section(doc) + memory_section(doc)
     return "\n".join(lines).rstrip() + "\n"
 
 

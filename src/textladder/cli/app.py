@@ -1,4 +1,4 @@
-"""The `textladder` command: inspect, train, report, evaluate, predict, export.
+"""The `textladder` command: inspect, train, report, evaluate, predict, export, serve.
 
 Every command is a thin wrapper over a function in `textladder.workflows` (`export` and
 `--runtime onnx` over the optional `textladder.onnx`, imported only when asked for), and every
@@ -281,12 +281,22 @@ def predict(
     encoding: EncodingOpt = "utf-8",
     text: TextOpt = None,
     chunksize: Annotated[int, typer.Option(help="Rows per chunk when streaming a file.")] = 10_000,
+    resume: Annotated[bool, typer.Option(help="Go on from the last chunk that an interrupted run "
+                                              "with the same input, model and options "
+                                              "finished.")] = False,
+    engine: Annotated[str, typer.Option(help="local, or ray: predict --input with Ray Data, on a "
+                                             "local Ray instance or the cluster at --address "
+                                             "(the output is then a folder of files).")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="With --engine ray: the Ray cluster "
+                                                        "('auto' for the one `ray start` began "
+                                                        "here, or ray://HOST:10001).")] = None,
     runtime: RuntimeOpt = "default",
     recheck_margin: RecheckOpt = None,
     as_json: JsonOpt = False,
 ):
     """Predict labels and probabilities for texts, or for a file of any size."""
     from textladder.workflows.predict import predict_file, predict_texts
+    from textladder.workflows.staged_output import unfinished_rows
 
     load = _loader(runtime, recheck_margin)
     if input:
@@ -294,14 +304,47 @@ def predict(
             raise TextladderError("give texts or --input FILE, not both.")
         if not output:
             raise TextladderError("--input needs --output FILE for the predictions.")
-        report = predict_file(model, input, output, ReadOptions(fmt, encoding, text),
-                              chunksize, _progress(as_json), load)
+        if chunksize < 1:
+            raise TextladderError(f"--chunksize must be 1 or more; got {chunksize}.")
+        if engine not in ("local", "ray"):
+            raise TextladderError(f"--engine must be local or ray; got '{engine}'.")
+        if engine == "ray":
+            if resume or runtime != "default":
+                raise TextladderError("--engine ray takes neither --resume nor --runtime; Ray "
+                                      "retries failed blocks by itself.")
+            _extra("ray", "ray", "--engine ray")
+            from textladder.scale import predict_with_ray
+
+            report = predict_with_ray(model, input, output, ReadOptions(fmt, encoding, text),
+                                      address)
+            if as_json:
+                render.print_json(report)
+            else:
+                render.out.print(f"wrote the predictions to {render.escape(report['output'])} "
+                                 f"with Ray ({report['address']}, {report['cpus']:g} CPUs)")
+            return
+        if address:
+            raise TextladderError("--address is for --engine ray.")
+        try:
+            report = predict_file(model, input, output, ReadOptions(fmt, encoding, text),
+                                  chunksize, _progress(as_json), load, resume,
+                                  f"{runtime} {recheck_margin}")
+        except KeyboardInterrupt:
+            done = unfinished_rows(output)
+            if done:
+                render.err.print(f"interrupted after {done:,} rows; run the same command with "
+                                 f"--resume to go on from there.", soft_wrap=True, markup=False)
+                raise typer.Exit(130) from None
+            raise
         if as_json:
             render.print_json(report)
         else:
+            resumed = (f", resumed after {report['resumed_from_row']:,} rows"
+                       if report["resumed_from_row"] else "")
             render.out.print(f"wrote {report['predicted']:,} predictions for {report['rows']:,} "
-                             f"rows ({report['rows_without_text']:,} without text) to "
-                             f"{render.escape(report['output'])}")
+                             f"rows ({report['rows_without_text']:,} without text{resumed}) to "
+                             f"{render.escape(report['output'])}, "
+                             f"{report['rows_per_second']:,.0f} rows/s")
         return
     if not texts:
         raise TextladderError("give one or more texts, or --input FILE --output FILE.")
@@ -329,6 +372,54 @@ def export(
 
     report = export_file(model, texts, fmt, encoding, text, _progress(as_json))
     render.print_json(report) if as_json else render.show_export(report)
+
+
+def _extra(module: str, extra: str, what: str):
+    """Import an optional part, or say in one line which extra installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise TextladderError(f"{what} needs the '{extra}' extra ({error.name or error} is "
+                              f"missing): pip install 'textladder[{extra}]'.") from None
+
+
+@app.command()
+@friendly
+def serve(
+    model: Annotated[str, typer.Argument(help="A model directory, or a run directory (its "
+                                              "best model).")],
+    host: Annotated[str, typer.Option(help="The address to listen on; the default answers this "
+                                           "machine only.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes, each with its own copy of the "
+                                              "model.")] = 1,
+    api_key_env: Annotated[Optional[str], typer.Option(
+        "--api-key-env", help="An environment variable holding the API key: every request "
+                              "must then send it ('Authorization: Bearer KEY' or 'X-API-Key').",
+        show_default=False)] = None,
+    max_batch: Annotated[int, typer.Option(help="Most texts in one request.")] = 256,
+    max_text_chars: Annotated[int, typer.Option(help="Most characters in one text.")] = 20_000,
+    max_body_bytes: Annotated[int, typer.Option(help="Most bytes in one request body.")] = 4 * 2**20,
+    model_batch: Annotated[int, typer.Option(help="Most texts in one model call, over the "
+                                                  "requests batched together.")] = 256,
+    max_wait_ms: Annotated[float, typer.Option(help="How long a model call may wait for more "
+                                                    "requests to join it, in milliseconds.")] = 5.0,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    drain_seconds: Annotated[int, typer.Option(help="On SIGTERM, how long requests in flight "
+                                                    "may take to finish.")] = 30,
+):
+    """Serve a model over HTTP: POST /predict, GET /health, GET /model, docs at /docs."""
+    _extra("fastapi", "serve", "textladder serve")
+    _extra("uvicorn", "serve", "textladder serve")
+    from textladder.serve.run import serve as run
+    from textladder.serve.settings import ServeSettings
+
+    settings = ServeSettings(model=model, max_batch=max_batch, max_text_chars=max_text_chars,
+                             max_body_bytes=max_body_bytes, model_batch=model_batch,
+                             max_wait_ms=max_wait_ms, api_key_env=api_key_env)
+    run(settings, host, port, workers, access_log, drain_seconds)
 
 
 def main() -> None:
