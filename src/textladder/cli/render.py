@@ -65,6 +65,9 @@ def show_plan(plan: dict[str, Any]) -> None:
     """What training is about to do (`workflows.plan`), said before the fit starts."""
     for reason in plan["column_reasons"]:
         out.print(f"picked {escape(reason)}")
+    for column in plan.get("features", []):
+        out.print(f"feature column '{escape(column['name'])}': {column['kind']} "
+                  f"({escape(column['evidence'])})")
     out.print(f"[bold]task[/bold]: {escape(plan['task_reason'])}")
     labels = plan["labels"]
     if labels:
@@ -158,10 +161,31 @@ def show_inspect(report: dict[str, Any]) -> None:
     words = report["lengths"]["words"]
     out.print(f"[bold]length[/bold] in words: median {words['p50']:g}, p95 {words['p95']:g}, "
               f"max {words['max']}; suggested max length {report['lengths']['suggested_max_length']}")
+    _show_other_columns(report.get("other_columns", []))
     problems = report["problems"]
     out.print("[bold]problems[/bold]: " + ("none found" if not problems else ""))
     for problem in problems:
         out.print(f"  - {escape(problem)}")
+
+
+def _show_other_columns(columns: list[dict[str, Any]]) -> None:
+    """The columns beside the text and labels, with a verdict on each (`feature_analysis`)."""
+    if not columns:
+        return
+    table = Table(title="other columns (for --features: association with the label on these "
+                        "rows)", title_justify="left")
+    for name, justify in (("column", "left"), ("kind", "left"), ("distinct", "right"),
+                          ("missing", "right"), ("adjusted MI", "right"), ("verdict", "left")):
+        table.add_column(name, justify=justify)
+    for column in columns:
+        ami = column.get("adjusted_mutual_information")
+        table.add_row(escape(column["name"]), column.get("kind") or "–",
+                      f"{column['distinct']:,}", f"{100 * column['missing_share']:.1f} %",
+                      "–" if ami is None else f"{ami:.4f}", escape(column["verdict"]))
+    out.print(table)
+    for column in columns:
+        if column["verdict"] in ("useful", "free text", "identifier"):
+            out.print(f"  {escape(column['name'])}: {escape(column['reason'])}")
 
 
 def show_predictions(records: list[dict[str, Any]]) -> None:

@@ -8,8 +8,10 @@ by `infer_kind`, in the spirit of `columns.choose_columns`:
 - boolean: two values that spell a truth value (true/false, yes/no, y/n, t/f, 1/0);
 - numeric: numbers (at least 95 % of the present cells parse as one; the rest are read as
   missing, and said);
-- text: free-form strings, most of them distinct (a second text column such as a title); a
-  text feature is joined to the text the rungs read (`side_encoder.py` says why);
+Cells that are empty or spelt NA, N/A, NaN, null or None are missing (`is_absent`).
+- text: free-form strings of two words or more (median), most of them distinct (a second text
+  column such as a title); a text feature is joined to the text the rungs read
+  (`side_encoder.py` says why);
 - category: anything else: a small set of repeated values, one-hot encoded.
 
 It reads the data and says what it found; encoding it is `side_encoder.py`'s job, and judging
@@ -35,9 +37,13 @@ ALIASES = {"numeric": "numeric", "number": "numeric", "num": "numeric", "float":
 TRUE_FALSE = ({"true", "false"}, {"yes", "no"}, {"y", "n"}, {"t", "f"}, {"1", "0"},
               {"1.0", "0.0"})
 TRUE_WORDS = {"true", "yes", "y", "t", "1", "1.0"}
+# Cells of a feature column read as missing besides empty ones (files are read as text, so a
+# table's "NA" arrives as the string "NA").
+MISSING_WORDS = {"na", "n/a", "nan", "null", "none"}
 NUMERIC_SHARE = 0.95  # this share of present cells must parse as numbers for a numeric column
 TEXT_DISTINCT = 0.5  # free-form strings at least this distinct are a text column ...
 TEXT_MIN_VALUES = 20  # ... when there are at least this many distinct ones
+IDENTIFIER_DISTINCT = 0.95  # one-word values this distinct name rows rather than describe them
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,13 @@ class FeatureColumn:
 
 
 def parse_features(spec) -> list[tuple[str, str | None]]:
-    """(column, kind or None) pairs from `"a,b:category"`, `["a", "b:category"]` or
-    `{"a": None, "b": "category"}`; kinds are checked and their aliases resolved."""
+    """(column, kind or None) pairs from `"a,b:category"`, `["a", "b:category"]`,
+    `{"a": None, "b": "category"}` or a list of `FeatureColumn`s; kinds are checked and their
+    aliases resolved."""
     if spec is None:
         return []
+    if isinstance(spec, (list, tuple)) and any(isinstance(e, FeatureColumn) for e in spec):
+        spec = [f"{e.name}:{e.kind}" if isinstance(e, FeatureColumn) else e for e in spec]
     if isinstance(spec, dict):
         pairs = [(str(name), kind) for name, kind in spec.items()]
     else:
@@ -89,8 +98,14 @@ def parse_features(spec) -> list[tuple[str, str | None]]:
     return out
 
 
+def is_absent(value) -> bool:
+    """A missing cell of a feature column: empty, NaN, or spelt NA, N/A, NaN, null, None."""
+    return is_missing(value) or (isinstance(value, str)
+                                 and value.strip().lower() in MISSING_WORDS)
+
+
 def present_values(series: pd.Series) -> list:
-    return [v for v in series.tolist() if not is_missing(v)]
+    return [v for v in series.tolist() if not is_absent(v)]
 
 
 def _numbers(values: list) -> np.ndarray:
@@ -141,13 +156,22 @@ def infer_kind(name: str, series: pd.Series) -> tuple[str, str]:
         evidence = f"numbers from {shown.min():g} to {shown.max():g}"
         if parsed < 1:
             odd = [str(v) for v, x in zip(values, numbers) if np.isnan(x)]
-            evidence += (f"; {len(odd)} cells that are not numbers (e.g. '{odd[0]}') are read "
-                         f"as missing")
+            cells = "1 cell that is not a number" if len(odd) == 1 else \
+                f"{len(odd)} cells that are not numbers"
+            evidence += f"; {cells} (e.g. '{odd[0]}') read as missing"
         return "numeric", evidence + suffix
-    if len(distinct) >= TEXT_MIN_VALUES and len(distinct) / len(values) >= TEXT_DISTINCT:
+    share = len(distinct) / len(values)
+    if len(distinct) >= TEXT_MIN_VALUES and share >= TEXT_DISTINCT:
         candidate = text_candidate(name, values)
-        if candidate.score > 0:
+        words = float(np.median([len(str(v).split()) for v in values]))
+        if candidate.score > 0 and words >= 2:
             return "text", f"free-form text ({candidate.evidence}){suffix}"
+    if len(distinct) >= TEXT_MIN_VALUES and share >= IDENTIFIER_DISTINCT:
+        return "category", (f"{len(distinct)} values, {_share(share)} distinct: an identifier? "
+                            f"it gives a model nothing to generalise from{suffix}")
+    if len(distinct) == 1:
+        return "category", (f"a single value ('{next(iter(distinct))}') in every row: it "
+                            f"carries nothing{suffix}")
     return "category", f"{len(distinct)} values ({_top(values)}){suffix}"
 
 
@@ -190,9 +214,13 @@ def resolve_features(frame: pd.DataFrame, spec, text_column: str | None = None,
         if name in label_columns:
             raise TextladderError(f"column '{name}' holds the labels; a feature column that is "
                                   f"the label would leak it. Drop it from --features.")
+    settled = {c.name: c for c in (spec if isinstance(spec, (list, tuple)) else [])
+               if isinstance(c, FeatureColumn)}  # resolved before (by the plan): kept as they are
     columns = []
     for name, kind in pairs:
-        if kind is None:
+        if name in settled:
+            columns.append(settled[name])
+        elif kind is None:
             kind, evidence = infer_kind(name, frame[name])
             columns.append(FeatureColumn(name, kind, evidence))
         else:
@@ -202,3 +230,15 @@ def resolve_features(frame: pd.DataFrame, spec, text_column: str | None = None,
 
 def missing_columns(frame: pd.DataFrame, names: list[str]) -> list[str]:
     return [name for name in names if name not in frame.columns]
+
+
+def require_columns(frame: pd.DataFrame, names: list[str], source: str) -> None:
+    """Refuse, in one line naming them, a table without some of the feature columns."""
+    missing = missing_columns(frame, names)
+    if missing:
+        plural = len(missing) > 1
+        raise TextladderError(
+            f"{source} lacks the feature column{'s' if plural else ''} "
+            f"{', '.join(repr(m) for m in missing)} that the model reads beside the text; add "
+            f"{'them' if plural else 'it'} (the model was trained with --features "
+            f"{','.join(names)}).")

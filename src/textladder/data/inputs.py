@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from textladder.data.columns import choose_columns
+from textladder.data.features import require_columns
 from textladder.errors import TextladderError
 
 
@@ -87,3 +88,16 @@ def read_inputs(X, text_column: str | None, features: Sequence[str]) -> Inputs:
             f"with the text column and {'them' if len(features) > 1 else 'it'}.")
     texts, single = as_texts(X)
     return Inputs(texts, None, single, None)
+
+
+def table_rows(texts: list[str], frame: pd.DataFrame | None, text_column: str | None,
+               features: Sequence[str], source: str):
+    """What a model reads of a table's rows: its texts, or, for a model with feature columns, a
+    DataFrame of the texts (under the model's `text_column`) and those columns of `frame`; a
+    table that lacks one of them is refused in one line naming them."""
+    features = list(features)
+    if not features:
+        return list(texts)
+    require_columns(frame, features, source)
+    data = {name: frame[name].reset_index(drop=True) for name in features}
+    return pd.DataFrame({text_column or "text": list(texts), **data})

@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from textladder.data.features import FeatureColumn, _numbers, truth_pair, TRUE_WORDS
-from textladder.data.labels import is_missing, label_key
+from textladder.data.features import TRUE_WORDS, FeatureColumn, _numbers, is_absent, truth_pair
+from textladder.data.labels import label_key
 from textladder.errors import TextladderError
 
 MIN_FREQUENCY = 5  # category values seen fewer times in training share the "other" column
@@ -48,7 +48,7 @@ FORMAT = 1
 
 
 def _category_values(series: pd.Series) -> np.ndarray:
-    return np.array([MISSING if is_missing(v) else label_key(v) for v in series.tolist()],
+    return np.array([MISSING if is_absent(v) else label_key(v) for v in series.tolist()],
                     dtype=object)
 
 
@@ -58,7 +58,7 @@ def _boolean_values(series: pd.Series, true_words: set[str]) -> np.ndarray:
     for i, value in enumerate(series.tolist()):
         if isinstance(value, (bool, np.bool_)):
             out[i] = float(value)
-        elif not is_missing(value):
+        elif not is_absent(value):
             word = str(value).strip().lower()
             out[i] = 1.0 if word in true_words else 0.0 if word in _pair(true_words) else np.nan
     return out
@@ -167,7 +167,7 @@ class SideEncoder:
         extras = [frame[c.name].tolist() for c in self.text_columns]
         joined = []
         for i, text in enumerate(texts):
-            parts = [str(e[i]).strip() for e in extras if not is_missing(e[i])]
+            parts = [str(e[i]).strip() for e in extras if not is_absent(e[i])]
             joined.append(JOIN.join([*parts, text]))
         return joined
 
@@ -207,7 +207,7 @@ class SideEncoder:
 
 
 def _true_words(series: pd.Series) -> set[str]:
-    values = [v for v in series.tolist() if not is_missing(v)]
+    values = [v for v in series.tolist() if not is_absent(v)]
     pair = truth_pair(values)
     if pair is None:
         shown = ", ".join(sorted({str(v).strip() for v in values})[:4])

@@ -4,7 +4,9 @@ Validation data comes from `--valid` or is split from the training file; test da
 or is split from the training file too, so that every run reports an honest held-out figure. All
 settings are chosen on validation; test is scored once, at the end. Before anything is fitted, the
 plan (columns, task, labels, head, loss, metric: `workflows.plan`) is settled and checked, and
-handed to `on_ready`, so that the caller can say it before the long work.
+handed to `on_ready`, so that the caller can say it before the long work. With `features`, the
+columns beside the text are read from every file (each kind settled once, on the training file)
+and the model is fitted on tables of the text and those columns.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from textladder.classifier import TextClassifier
+from textladder.classifier import TextClassifier, check_side_support
 from textladder.data.dataset import LabelledTable, load_labelled
+from textladder.data.features import FeatureColumn, require_columns, resolve_features
+from textladder.data.inputs import table_rows
 from textladder.data.split import split_holdout
 from textladder.progress import Progress
 from textladder.tasks.base import metric_details, scalar_metrics
@@ -43,6 +47,7 @@ class TrainJob:
     positive: str | None = None
     valid_size: float = 0.1
     test_size: float = 0.1
+    features: str | None = None  # columns beside the text: "age,country:category"
 
 
 def _same_columns(table: LabelledTable, read: ReadOptions) -> ReadOptions:
@@ -50,8 +55,16 @@ def _same_columns(table: LabelledTable, read: ReadOptions) -> ReadOptions:
                        read.strict)
 
 
-def _subset(table: LabelledTable, rows) -> tuple[list[str], list]:
-    return [table.texts[i] for i in rows], [table.labels[i] for i in rows]
+def _rows(table: LabelledTable, features: list[FeatureColumn], source: str):
+    """What the classifier is fitted or scored on: the texts, or a table of them and the
+    feature columns."""
+    return table_rows(table.texts, table.frame, table.columns.text, [c.name for c in features],
+                      source)
+
+
+def _take(rows, picked):
+    return rows.iloc[picked].reset_index(drop=True) if hasattr(rows, "iloc") else \
+        [rows[i] for i in picked]
 
 
 def train(job: TrainJob, read: ReadOptions = ReadOptions(),
@@ -60,8 +73,13 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
     """Run the main job and return its report; `on_ready(plan)` is called before the fit."""
     started = time.perf_counter()
     check_settings(job.model, job.model_params)
+    keep = bool(job.features)
     train_table = load_labelled(job.data, read.fmt, read.encoding, read.text, read.labels,
-                                read.strict)
+                                read.strict, keep_frame=keep)
+    features = (resolve_features(train_table.frame, job.features, train_table.columns.text,
+                                 train_table.columns.labels, f"'{job.data}'")
+                if job.features else [])
+    check_side_support(job.model, features)
     same = _same_columns(train_table, read)
     tables = {"train": train_table}
     origin = ("from --text" if read.text else "the training file's text column",
@@ -69,32 +87,38 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
     for name, path in (("valid", job.valid), ("test", job.test)):
         if path:
             tables[name] = load_labelled(path, same.fmt, same.encoding, same.text, same.labels,
-                                         same.strict, origin=origin)
+                                         same.strict, keep_frame=keep, origin=origin)
+            if features:
+                require_columns(tables[name].frame, [c.name for c in features], f"'{path}'")
     clf = TextClassifier(model=job.model, task=job.task, metric=job.metric, order=job.order,
                          label_map=job.label_map, model_params=job.model_params,
-                         valid_size=job.valid_size, seed=job.seed, positive=job.positive)
+                         valid_size=job.valid_size, seed=job.seed, positive=job.positive,
+                         features=features or None,
+                         text_column=train_table.columns.text if features else None)
     sources = {"valid": job.valid or "split from the training file",
                "test": job.test or "split from the training file"}
     plan = training_plan(clf, train_table, {k: t for k, t in tables.items() if k != "train"},
                          sources)
     if on_ready is not None:
         on_ready(plan)
-    texts, labels = train_table.texts, train_table.labels
+    rows, labels = _rows(train_table, features, f"'{job.data}'"), train_table.labels
     if job.test is None:
         # Split the test set off first, by the task the full training labels describe.
         detection, prepared = clf.resolve_labels(labels)
         kept, held = split_holdout(prepared, detection.task, job.test_size, job.seed, "test",
-                                  texts=texts)
-        test_texts, test_labels = _subset(train_table, held)
-        texts, labels = _subset(train_table, kept)
+                                  texts=train_table.texts)
+        test_rows, test_labels = _take(rows, held), [labels[i] for i in held]
+        rows, labels = _take(rows, kept), [labels[i] for i in kept]
     else:
-        test_texts, test_labels = tables["test"].texts, tables["test"].labels
-    valid = (tables["valid"].texts, tables["valid"].labels) if "valid" in tables else None
-    clf.fit(texts, labels, valid=valid, progress=progress)
+        test_rows = _rows(tables["test"], features, f"'{job.test}'")
+        test_labels = tables["test"].labels
+    valid = ((_rows(tables["valid"], features, f"'{job.valid}'"), tables["valid"].labels)
+             if "valid" in tables else None)
+    clf.fit(rows, labels, valid=valid, progress=progress)
     fit_seconds = time.perf_counter() - started
     test_source = f"the test file '{job.test}'" if job.test else "the test split"
-    test_metrics = clf.evaluate(test_texts, test_labels, test_source)
-    sizes = {"train": clf.n_train_, "valid": clf.n_valid_, "test": len(test_texts)}
+    test_metrics = clf.evaluate(test_rows, test_labels, test_source)
+    sizes = {"train": clf.n_train_, "valid": clf.n_valid_, "test": len(test_labels)}
     report = {
         "task": clf.task_.name,
         "task_reason": clf.detection_.reason,
@@ -108,8 +132,10 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
                     "test": metric_details(test_metrics)},
         "chosen": clf.family_.to_config()["chosen"],
         "labels": [str(label) for label in clf.task_.labels],
+        "features": [c.as_dict() for c in features],
         "data": {
-            "columns": {"text": train_table.columns.text, "labels": list(train_table.columns.labels)},
+            "columns": {"text": train_table.columns.text, "labels": list(train_table.columns.labels),
+                        **({"features": [c.name for c in features]} if features else {})},
             "column_reasons": list(train_table.columns.reasons),
             "rows": sizes,
             "dropped": {name: table.dropped for name, table in tables.items()},
