@@ -14,8 +14,9 @@ of cells is missing, and one verdict with its reason:
   the majority; for a score, a rank correlation of at least `LEAK_ACCURACY`), so a model trained
   with it learns nothing from the text and fails where the column is not known in advance;
 - useful: the mutual information between the column (numbers in `BINS` quantile bins) and the
-  label on the training rows is higher than with any of `SHUFFLES` shuffles of the labels (an
-  association chance does not explain); the adjusted mutual information (0 for chance, 1 for a
+  label on the training rows is more than chance explains: the G-test (2 x rows x the mutual
+  information in nats, against a chi-squared distribution) gives p below `P_USEFUL`, strict
+  because a table has many columns; the adjusted mutual information (0 for chance, 1 for a
   perfect match) says how strong;
 - no signal: otherwise.
 
@@ -37,7 +38,7 @@ from textladder.errors import TextladderError
 SAMPLE_ROWS = 20_000
 BINS = 10
 MAX_VALUES = 50  # the most frequent values kept apart; the rest compared as one
-SHUFFLES = 20
+P_USEFUL = 0.001
 LEAK_ACCURACY = 0.98
 IDENTIFIER_DISTINCT = 0.95
 
@@ -87,18 +88,19 @@ def _lookup_accuracy(values: np.ndarray, labels: np.ndarray, seed: int) -> tuple
 
 def _association(kind: str, series: pd.Series, labels: np.ndarray, task: str,
                  scores: np.ndarray | None, seed: int) -> dict[str, Any]:
+    from scipy.stats import chi2
     from sklearn.metrics import adjusted_mutual_info_score, mutual_info_score
 
     codes = pd.factorize(_value_codes(kind, series))[0]  # integers: fast to compare
     nats = mutual_info_score(labels, codes)
-    rng = np.random.default_rng(seed)
-    shuffled = max(mutual_info_score(rng.permutation(labels), codes) for _ in range(SHUFFLES))
+    freedom = max(1, (len(np.unique(codes)) - 1) * (len(np.unique(labels)) - 1))
+    p_value = float(chi2.sf(2 * len(labels) * nats, freedom))
     accuracy, base = _lookup_accuracy(codes, labels, seed)
     record = {
         "mutual_information_bits": round(nats / np.log(2), 5),
         "label_entropy_share": round(nats / np.log(2) / max(_entropy_bits(labels), 1e-12), 4),
         "adjusted_mutual_information": round(float(adjusted_mutual_info_score(labels, codes)), 5),
-        "shuffled_max_bits": round(shuffled / np.log(2), 5),
+        "p_value": float(f"{p_value:.3g}"),
         "lookup_accuracy": round(accuracy, 4),
         "majority_accuracy": round(base, 4),
     }
@@ -117,19 +119,17 @@ def _association(kind: str, series: pd.Series, labels: np.ndarray, task: str,
         record.update(verdict="leaks the label",
                       reason=f"{how}: a model would read the label off it and not learn from "
                              f"the text; leave it out unless it is known when predicting")
-    elif nats > shuffled and record["adjusted_mutual_information"] > 0:
+    elif p_value < P_USEFUL and record["adjusted_mutual_information"] > 0:
         record.update(verdict="useful",
                       reason=f"mutual information {record['mutual_information_bits']:.4f} bits "
                              f"({record['label_entropy_share']:.1%} of the label's entropy), "
-                             f"above all {SHUFFLES} shuffles of the labels (at most "
-                             f"{record['shuffled_max_bits']:.4f}); adjusted "
+                             f"more than chance explains (p = {p_value:.2g}); adjusted "
                              f"{record['adjusted_mutual_information']:.4f}: try --features "
                              f"{series.name}")
     else:
         record.update(verdict="no signal",
                       reason=f"mutual information {record['mutual_information_bits']:.4f} bits, "
-                             f"no more than shuffled labels give (up to "
-                             f"{record['shuffled_max_bits']:.4f})")
+                             f"no more than chance explains (p = {p_value:.2g})")
     return record
 
 
