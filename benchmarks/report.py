@@ -257,6 +257,9 @@ def render(doc: dict[str, Any]) -> str:
     for dataset in datasets:
         records = [r for r in doc["results"] if r["dataset"] == dataset]
         lines += [f"## {dataset}", ""] + dataset_table(dataset, records)
+    from benchmarks.calibration import calibration_table  # it writes this report: import late
+
+    lines += calibration_table(doc.get("calibration", []))
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -11,11 +11,12 @@
     clf.predict(frame)                        # a DataFrame with the text column and them
 
 `fit` detects the task from the labels (or takes `task=`), holds out a validation set when none is
-given, fits the model family, tunes the task's decision thresholds on validation and keeps the
-validation metrics. `__init__` only stores its arguments, so `get_params`, `set_params`, `clone`,
-`Pipeline`, `GridSearchCV` and `cross_val_score` work as with any scikit-learn estimator (see the
-class docstring for what the tags say per task). Reading files and printing belong to the
-workflows and the command line, not here.
+given, fits the model family, with `calibrate=True` fits a temperature to its validation
+probabilities (`calibration.py`; every output passes through it), tunes the task's decision
+thresholds on validation and keeps the validation metrics. `__init__` only stores its arguments,
+so `get_params`, `set_params`, `clone`, `Pipeline`, `GridSearchCV` and `cross_val_score` work as
+with any scikit-learn estimator (see the class docstring for what the tags say per task). Reading
+files and printing belong to the workflows and the command line, not here.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import ClassifierTags, RegressorTags
 
+from textladder.calibration import Temperature, applies_to
 from textladder.data.features import FeatureColumn, parse_features, resolve_features
 from textladder.data.inputs import Inputs, read_inputs
 from textladder.data.labels import is_missing, parse_label_map, parse_order
@@ -98,6 +100,7 @@ class TextClassifier(BaseEstimator):
         valid_size: float = 0.1,
         seed: int = 0,
         positive: Any = None,
+        calibrate: bool = False,
         features: str | Sequence[str] | dict[str, str | None] | None = None,
         text_column: str | None = None,
     ):
@@ -110,6 +113,7 @@ class TextClassifier(BaseEstimator):
         self.valid_size = valid_size
         self.seed = seed
         self.positive = positive
+        self.calibrate = calibrate
         self.features = features
         self.text_column = text_column
 
@@ -212,6 +216,9 @@ class TextClassifier(BaseEstimator):
         self.detection_, prepared, order, self.label_map_ = self._resolve(labels)
         task = make_task(self.detection_.task, self.metric, order, self.positive).fit(prepared)
         _check_label_space(task, prepared)
+        if self.calibrate and not applies_to(task.name):
+            raise TextladderError(f"calibrate applies to probabilities; a {task.name} task "
+                                  f"predicts values. Leave --calibrate out.")
         targets = task.encode(prepared, "the training data")
         if valid is None:
             kept, held = split_holdout(prepared, task.name, self.valid_size, self.seed,
@@ -229,7 +236,12 @@ class TextClassifier(BaseEstimator):
         valid_part = (valid_texts, valid_targets) + (() if side is None else (valid_side,))
         family.fit(texts, targets, task, valid_part, seed=self.seed, progress=progress,
                    **side_arguments(side))
-        valid_output = family.predict_output(valid_texts, **side_arguments(valid_side))
+        valid_output = task.check_output(family.predict_output(valid_texts,
+                                                               **side_arguments(valid_side)))
+        # temperature scaling fitted on validation, then the thresholds tuned on its outputs
+        self.calibration_ = (Temperature.fit(task.name, valid_targets, valid_output)
+                             if self.calibrate else None)
+        valid_output = self.calibration_(valid_output) if self.calibration_ else valid_output
         task.tune(valid_targets, valid_output)
         self.task_, self.family_ = task, family
         self.n_train_, self.n_valid_ = len(texts), len(valid_texts)
@@ -286,8 +298,10 @@ class TextClassifier(BaseEstimator):
         if not inputs.texts:  # families need not handle it: some (scikit-learn) refuse no rows
             return self.task_.empty_output()
         batch, side = self._encode(inputs)
-        return self.task_.check_output(self.family_.predict_output(batch,
-                                                                   **side_arguments(side)))
+        output = self.task_.check_output(self.family_.predict_output(batch,
+                                                                     **side_arguments(side)))
+        calibration = getattr(self, "calibration_", None)
+        return calibration(output) if calibration is not None else output
 
     def predict_proba(self, texts) -> np.ndarray:
         """Class (or label) probabilities, one column per entry of `labels_`."""
@@ -330,6 +344,8 @@ class TextClassifier(BaseEstimator):
             "family": self.family_.to_config(),
             "metrics": {"valid": scalar_metrics(self.valid_metrics_)},
             "seed": self.seed,
+            **({"calibration": self.calibration_.to_config()}
+               if getattr(self, "calibration_", None) else {}),
             **self._features_config(),
         }
 
@@ -345,9 +361,11 @@ class TextClassifier(BaseEstimator):
                              "outputs": encoder.output_names() if encoder.side_columns else [],
                              "file": SIDE_FILE}}
 
-    def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
+    def save(self, path: str | Path, extra: dict[str, Any] | None = None,
+             artifacts: dict[str, bytes] | None = None) -> Path:
         """Save atomically to the directory `path`: the family's weights, the feature columns'
-        encoders and `config.json`; `extra` adds config entries (e.g. columns)."""
+        encoders and `config.json`; `extra` adds config entries (e.g. columns), `artifacts`
+        files ({relative path: bytes}, e.g. `evaluation.record`'s) beside the model."""
         config = {**self.to_config(), **(extra or {})}
         encoder = getattr(self, "side_encoder_", None)
 
@@ -355,6 +373,9 @@ class TextClassifier(BaseEstimator):
             self.family_.save(directory)
             if encoder is not None:
                 encoder.save(directory)
+            for name, content in (artifacts or {}).items():
+                (directory / name).parent.mkdir(parents=True, exist_ok=True)
+                (directory / name).write_bytes(content)
 
         return save_model_dir(path, config, write_files)
 
@@ -373,15 +394,15 @@ class TextClassifier(BaseEstimator):
             )
         task = task_from_config(config["task"])
         detection = config["detection"]
-        recorded = config.get("features")
+        calibration = Temperature.from_config(task.name, config.get("calibration"))
         encoder = None
-        if recorded:
+        if config.get("features"):
             with reading_model(path):
                 encoder = SideEncoder.load(Path(path))
         clf = cls(model=family_config["name"], task=task.name, metric=task.metric,
                   order=getattr(task, "order", None), label_map=config.get("label_map"),
                   model_params=family_config.get("settings"), seed=config.get("seed", 0),
-                  positive=getattr(task, "positive", None),
+                  positive=getattr(task, "positive", None), calibrate=calibration is not None,
                   features=None if encoder is None else [f"{c.name}:{c.kind}"
                                                          for c in encoder.columns],
                   text_column=config.get("columns", {}).get("text") if encoder else None)
@@ -390,7 +411,7 @@ class TextClassifier(BaseEstimator):
         clf.detection_ = Detection(detection["task"], detection["reason"],
                                    detection.get("delimiter"))
         clf.label_map_ = config.get("label_map")
-        clf.task_ = task
+        clf.task_, clf.calibration_ = task, calibration
         with reading_model(path):  # a damaged weights file: one line naming it
             clf.family_ = family_cls.load(Path(path), family_config, task)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})

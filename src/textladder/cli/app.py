@@ -1,4 +1,4 @@
-"""The `textladder` command: inspect, train, evaluate, predict, export.
+"""The `textladder` command: inspect, train, report, evaluate, predict, export.
 
 Every command is a thin wrapper over a function in `textladder.workflows` (`export` and
 `--runtime onnx` over the optional `textladder.onnx`, imported only when asked for), and every
@@ -186,9 +186,15 @@ def train(
     text: TextOpt = None,
     label: LabelOpt = None,
     strict: StrictOpt = False,
+    calibrate: Annotated[bool, typer.Option(
+        "--calibrate", help="Fit temperature scaling on validation and keep it: probabilities "
+                            "that mean what they say (classification tasks).")] = False,
+    draw: Annotated[bool, typer.Option(
+        "--report/--no-report", help="Draw report.html beside the model (needs "
+                                     "textladder[report]).")] = True,
     as_json: JsonOpt = False,
 ):
-    """Train a model, evaluate it on validation and test, and save it."""
+    """Train a model, evaluate it on validation and test, save it, and draw its report."""
     from pathlib import Path
 
     from textladder.workflows.train import TrainJob, train as run
@@ -198,10 +204,38 @@ def train(
     job = TrainJob(data=data, valid=valid, test=test, out=out, model=model, task=task,
                    metric=metric, order=order, label_map=label_map,
                    model_params=_model_params(setting, encoder=encoder, vectors=vectors),
-                   seed=seed, positive=positive, features=features)
+                   seed=seed, positive=positive, calibrate=calibrate, report=draw,
+                   features=features)
     report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json),
                  on_ready=None if as_json else render.show_plan)
     render.print_json(report) if as_json else render.show_train(report)
+
+
+@app.command()
+@friendly
+def report(
+    path: Annotated[str, typer.Argument(help="A run directory (a climb's) or a model "
+                                             "directory saved by 'train'.")],
+    out: Annotated[Optional[str], typer.Option(
+        help="The HTML file to write (default: report.html in a run directory, "
+             "<model>.report.html beside a model directory).")] = None,
+    png: Annotated[bool, typer.Option(
+        "--png", help="Also write PNG copies of the main charts beside it (needs kaleido).")] = False,
+    as_json: JsonOpt = False,
+):
+    """Draw one self-contained HTML report of a run or a model: data, leaderboard, errors,
+    calibration, embedding map."""
+    from textladder.report import NEEDS_REPORT, available
+
+    if not available():
+        raise TextladderError(NEEDS_REPORT)
+    from textladder.report import write_report
+
+    written = str(write_report(path, out, png))
+    if as_json:
+        render.print_json({"report": written})
+    else:
+        render.out.print(f"report: [bold]{render.escape(written)}[/bold]")
 
 
 @app.command()

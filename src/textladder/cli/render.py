@@ -108,6 +108,16 @@ def show_train(report: dict[str, Any]) -> None:
     _show_details("test", report["details"]["test"])
     if report["out"]:
         out.print(f"saved to [bold]{escape(report['out'])}[/bold]")
+    calibration = report.get("calibration")
+    if calibration:
+        valid = calibration["valid"]
+        out.print(f"calibrated: temperature {calibration['temperature']:.3g} fitted on "
+                  f"validation; expected calibration error {valid['ece_before']:.4f} -> "
+                  f"{valid['ece_after']:.4f} there")
+    if report.get("report"):
+        out.print(f"report: [bold]{escape(report['report'])}[/bold]")
+    elif report.get("report_note"):
+        out.print(f"[yellow]no report: {escape(report['report_note'])}[/yellow]")
 
 
 def _show_positive(positive: dict[str, Any] | None) -> None:

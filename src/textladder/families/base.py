@@ -99,6 +99,12 @@ class ModelFamily(ABC):
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "ModelFamily":
         """Rebuild a fitted family from `directory` and the `family` section of its config."""
 
+    def represent(self, texts: Sequence[str]) -> np.ndarray | None:
+        """One vector per text from the model's own representation (a sentence encoder's), for
+        the report's embedding map, recorded at training time; None where the family has none
+        worth drawing (the report then maps tf-idf vectors of the texts)."""
+        return None
+
     def to_config(self) -> dict[str, Any]:
         """The `family` section of the model config: name, version, settings and choices."""
         return {
