@@ -260,6 +260,9 @@ def render(doc: dict[str, Any]) -> str:
     from benchmarks.calibration import calibration_table  # it writes this report: import late
 
     lines += calibration_table(doc.get("calibration", []))
+    from benchmarks.features import features_table  # it writes this report too: import late
+
+    lines += features_table(doc.get("features", []))
     return "\n".join(lines).rstrip() + "\n"
 
 
