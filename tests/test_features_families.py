@@ -75,3 +75,28 @@ def test_noise_columns_do_not_hurt_beyond_noise(family):
     with_columns = _score(_fit(family, data, FEATURES), data["test"], FEATURES)
     assert without >= 0.55  # the text carries the label: the comparison means something
     assert with_columns >= without - NOISE_TOLERANCE, (without, with_columns)
+
+
+def test_an_encoder_model_with_columns_exports_to_onnx_and_predicts_from_tables(tmp_path):
+    pytest.importorskip("onnxruntime")
+    import textladder.onnx
+    from cli_helpers import assert_clean_error, run
+
+    data = parts(signal_table())
+    columns = ["text", *FEATURES]
+    clf = TextClassifier(model="minilm", features=FEATURES, text_column="text",
+                         model_params={"encoder": str(tiny_sentence_encoder()),
+                                       "head": "logistic", "cache": False, "C": [1.0]})
+    clf.fit(data["train"][columns], data["train"].label,
+            valid=(data["valid"][columns], data["valid"].label))
+    clf.save(tmp_path / "m")
+    data["valid"][columns].to_csv(tmp_path / "valid.csv", index=False)
+    result = run("export", tmp_path / "m", "--texts", tmp_path / "valid.csv", "--json")
+    assert result.exit_code == 0, result.output
+    fast = textladder.onnx.load(tmp_path / "m")
+    test = data["test"][columns]
+    same = np.mean(np.array(fast.predict(test)) == np.array(clf.predict(test)))
+    assert same >= 0.95
+    data["valid"][["text"]].to_csv(tmp_path / "bare.csv", index=False)
+    assert_clean_error(run("export", tmp_path / "m", "--texts", tmp_path / "bare.csv"),
+                       "lacks the feature columns 'group', 'height', 'member'")
