@@ -207,6 +207,15 @@ def test_train_predict_evaluate_with_columns(tmp_path):
         ("group", "category"), ("height", "numeric"), ("member", "boolean")]
     assert report["plan"]["features"][1]["given"] is True
     assert report["metrics"]["test"]["macro_f1"] >= 0.75
+    falls = {c["name"]: c["fall"] for c in report["feature_importance"]["columns"]}
+    assert falls["group"] >= 0.3 and falls["all columns"] >= 0.3  # it reads the label there
+    assert abs(falls["height"]) <= 0.1 and abs(falls["member"]) <= 0.1
+    config = json.loads((out / "config.json").read_text())
+    assert config["feature_importance"] == report["feature_importance"]
+    from textladder.report import available
+
+    if available():  # the report draws what was recorded
+        assert "columns beside the text" in (tmp_path / "model.report.html").read_text()
     shown = run("train", train, "--test", test, "--out", tmp_path / "m2", "--set", "C=[1]",
                 "--features", "group")
     assert "feature column 'group': category (3 values" in shown.stdout

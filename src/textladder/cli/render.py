@@ -105,6 +105,7 @@ def show_train(report: dict[str, Any]) -> None:
         out.print(f"  word vectors{f' from {escape(str(source))}' if source else ''}: "
                   f"{escape(coverage['summary'])}")
     out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
+    _show_importance(report.get("feature_importance"))
     _show_details("test", report["details"]["test"])
     if report["out"]:
         out.print(f"saved to [bold]{escape(report['out'])}[/bold]")
@@ -118,6 +119,16 @@ def show_train(report: dict[str, Any]) -> None:
         out.print(f"report: [bold]{escape(report['report'])}[/bold]")
     elif report.get("report_note"):
         out.print(f"[yellow]no report: {escape(report['report_note'])}[/yellow]")
+
+
+def _show_importance(importance: dict[str, Any] | None) -> None:
+    """What shuffling each feature column costs on validation (`importance.py`)."""
+    if not importance:
+        return
+    ranked = sorted(importance["columns"], key=lambda c: -c["fall"])
+    shown = ", ".join(f"{escape(c['name'])} {c['fall']:+.4f}" for c in ranked)
+    out.print(f"[bold]feature columns[/bold]: {importance['metric']} on validation falls by, "
+              f"when shuffled: {shown}")
 
 
 def _show_positive(positive: dict[str, Any] | None) -> None:

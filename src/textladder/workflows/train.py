@@ -7,8 +7,9 @@ plan (columns, task, labels, head, loss, metric: `workflows.plan`) is settled an
 handed to `on_ready`, so that the caller can say it before the long work. The saved model keeps
 what the report draws (`evaluation.record`), and the report is drawn beside it
 (`textladder.report`). With `features`, the columns beside the text are read from every file
-(each kind settled once, on the training file) and the model is fitted and scored on tables of
-the text and those columns.
+(each kind settled once, on the training file), the model is fitted and scored on tables of the
+text and those columns, and each column's permutation importance on the validation rows is
+recorded (`importance.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from textladder.data.features import FeatureColumn, require_columns, resolve_fea
 from textladder.data.inputs import table_rows
 from textladder.data.split import split_holdout
 from textladder.evaluation import data_summary, record
+from textladder.importance import column_importance
 from textladder.progress import Progress
 from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.tasks.positive import positive_report
@@ -144,6 +146,8 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
     test_output = clf.predict_output(test_inputs)
     test_metrics = clf.task_.evaluate(test_targets, test_output)
     sizes = {"train": clf.n_train_, "valid": clf.n_valid_, "test": len(test_texts)}
+    importance = (column_importance(clf, valid_inputs, valid_labels, job.seed)
+                  if features else None)
     report = {
         "task": clf.task_.name,
         "task_reason": clf.detection_.reason,
@@ -158,6 +162,7 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
         "chosen": clf.family_.to_config()["chosen"],
         "labels": [str(label) for label in clf.task_.labels],
         "features": [c.as_dict() for c in features],
+        "feature_importance": importance,
         "data": {
             "columns": {"text": train_table.columns.text, "labels": list(train_table.columns.labels),
                         **({"features": [c.name for c in features]} if features else {})},
@@ -175,7 +180,8 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
         extra = {"columns": report["data"]["columns"],
                  "metrics": {"valid": report["metrics"]["valid"],
                              "test": report["metrics"]["test"]},
-                 "data": report["data"]}
+                 "data": report["data"],
+                 **({"feature_importance": importance} if importance else {})}
         data = data_summary(clf.task_, texts, clf.resolve_labels(labels)[1],
                             {"train": clf.encode_labels(labels),
                              "valid": clf.encode_labels(valid_labels), "test": test_targets},
