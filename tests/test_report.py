@@ -58,7 +58,7 @@ def test_multiclass_climb_report_shows_the_leaderboard_and_every_model(tmp_path,
     texts, labels = make_task_data("multiclass", 50)
     data = write_table(tmp_path / "train.csv", texts, labels)
     run_dir = tmp_path / "runs" / "demo"
-    minilm = {**tiny_settings("minilm", tmp_path), "epochs": 8, "patience": 8, "onnx": False}
+    minilm = {**tiny_settings("minilm", tmp_path), "epochs": 8, "patience": 8}
     rows = []
     for rung, options in (("tfidf", sets({"C": [1.0]})),
                           ("minilm", sets(minilm) + ["--calibrate"])):
@@ -138,7 +138,7 @@ def test_regression_train_leaves_a_report_with_residuals(tmp_path, browser):
 def test_binary_finetune_report_maps_the_encoder_vectors(tmp_path, browser):
     texts, labels = make_task_data("binary", 50)
     data = write_table(tmp_path / "train.csv", texts, labels)
-    settings = {**tiny_settings("finetune", tmp_path), "epochs": 3, "patience": 3, "onnx": False}
+    settings = {**tiny_settings("finetune", tmp_path), "epochs": 3, "patience": 3}
     trained = run_json("train", data, "--model", "finetune", "--out", tmp_path / "model",
                        *sets(settings))
     model = tmp_path / "model" / "evaluation"
