@@ -1,6 +1,6 @@
 """Do the columns beside the text help? Each rung with and without them, on claff.
 
-    python -m benchmarks features                                     # tfidf, fasttext, wordvec, minilm
+    python -m benchmarks features                                     # the fast rungs
     python -m benchmarks features --models lstm,bilstm,gru,finetune   # the slow rungs
     python -m benchmarks features --labels agency --output /tmp/features-results.json
 
@@ -218,7 +218,8 @@ def features_table(records: list[dict[str, Any]]) -> list[str]:
     ]
     pairs = list(dict.fromkeys((r["label"], r["system"]) for r in records))
     for label, system in pairs:
-        text, both = by_key.get((label, system, "text")), by_key.get((label, system, "text+columns"))
+        text = by_key.get((label, system, "text"))
+        both = by_key.get((label, system, "text+columns"))
 
         def metric(record, split, name):
             return None if record is None else record["metrics"][split].get(name)
