@@ -16,7 +16,9 @@ Each (label, rung, variant) is fitted in a fresh worker as `train` fits it: `Tex
 default settings (`quick_settings` with `--quick`, on seeded slices), the task's metric (f1 of
 `yes`), validation rows given, the columns (`text+columns`) or not (`text`); test is scored once.
 Records go to the results file's `features` list (a rerun replaces its own triples) and into
-BENCHMARKS.md's table. Train seconds are wall clock on the machine it ran on: compare them only
+BENCHMARKS.md's table, with each variant's test decisions, so that the table gives the change in
+f1 with its standard error over resamples of the test rows (`BOOTSTRAP` paired resamples: both
+variants scored on the same resampled rows). Train seconds are wall clock on the machine it ran on: compare them only
 within one run on a quiet machine.
 """
 
@@ -46,6 +48,7 @@ VARIANTS = ("text", "text+columns")
 SEED = 0
 HOLDOUT = 0.1
 METRICS = ("f1", "accuracy", "macro_f1", "roc_auc")
+BOOTSTRAP = 1000
 
 
 def command_line(labels=None, models=None, quick=False, data_root=None, output=None) -> str:
@@ -106,7 +109,10 @@ def measure_features(label: str, system: str, variant: str, splits: dict[str, pd
         start = time.perf_counter()
         clf.fit(rows(train), train[label].tolist(), valid=(rows(valid), valid[label].tolist()))
         seconds = time.perf_counter() - start
-        test_metrics = clf.evaluate(rows(test), test[label].tolist(), "the test rows")
+        targets = clf.encode_labels(test[label].tolist(), "the test rows")
+        output = clf.predict_output(rows(test))
+        test_metrics = clf.task_.evaluate(targets, output)
+        decisions = clf.task_.decide(output)
     chosen = clf.family_.to_config()["chosen"]
     record = {
         "dataset": DATASET, "label": label, "system": system, "variant": variant,
@@ -115,6 +121,8 @@ def measure_features(label: str, system: str, variant: str, splits: dict[str, pd
         "train_seconds": seconds,
         "rows": {name: len(part) for name, part in splits.items()},
         "positive": str(clf.classes_[1]),
+        "test_targets": np.asarray(targets).astype(int).tolist(),
+        "test_decisions": np.asarray(decisions).astype(int).tolist(),
         "chosen": {k: v for k, v in chosen.items() if not isinstance(v, (list, dict))},
     }
     if columns:
@@ -191,6 +199,29 @@ def run_features(labels: list[str] | None = None, models: list[str] | None = Non
     return document
 
 
+def _f1(targets: np.ndarray, decisions: np.ndarray) -> float:
+    true_positive = np.sum((targets == 1) & (decisions == 1))
+    predicted, actual = np.sum(decisions == 1), np.sum(targets == 1)
+    return 2 * true_positive / max(predicted + actual, 1)
+
+
+def paired_change(text: dict[str, Any], both: dict[str, Any]) -> tuple[float, float] | None:
+    """The change of test f1 from `text` to `both` and its standard error over `BOOTSTRAP`
+    resamples of the test rows (the same rows for both); None without their decisions."""
+    if "test_decisions" not in text or "test_decisions" not in both:
+        return None
+    targets = np.asarray(text["test_targets"])
+    first, second = np.asarray(text["test_decisions"]), np.asarray(both["test_decisions"])
+    if len(first) != len(second) or not np.array_equal(targets, both["test_targets"]):
+        return None
+    rng = np.random.default_rng(SEED)
+    changes = []
+    for _ in range(BOOTSTRAP):
+        rows = rng.integers(0, len(targets), len(targets))
+        changes.append(_f1(targets[rows], second[rows]) - _f1(targets[rows], first[rows]))
+    return _f1(targets, second) - _f1(targets, first), float(np.std(changes))
+
+
 def _num(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
@@ -210,7 +241,8 @@ def features_table(records: list[dict[str, Any]]) -> list[str]:
         "`agency` and `social` are two binary tasks (f1 of `yes`, chosen on valid). One split "
         f"of claff's file, seed {SEED}: " + " / ".join(f"{rows[k]:,} {k}" for k in
                                                        ("train", "valid", "test") if k in rows)
-        + " rows. Δ is +columns minus text on test.", "",
+        + " rows. Δ f1 is +columns minus text on test, ± its standard error over 1,000 paired "
+        "resamples of the test rows: a Δ within two of them is noise.", "",
         "| label | rung | f1 text | f1 +columns | Δ f1 | accuracy text | accuracy +columns | "
         "roc_auc text | roc_auc +columns | valid f1 text | valid f1 +columns | train s text | "
         "train s +columns | measured |",
@@ -227,6 +259,9 @@ def features_table(records: list[dict[str, Any]]) -> list[str]:
         f1_text, f1_both = metric(text, "test", "f1"), metric(both, "test", "f1")
         delta = (f"{f1_both - f1_text:+.3f}" if f1_text is not None and f1_both is not None
                  else "–")
+        change = paired_change(text, both) if text and both else None
+        if change is not None:
+            delta = f"{change[0]:+.3f} ± {change[1]:.3f}"
         quick = " (quick)" if any("--quick" in (r or {}).get("command", "")
                                   for r in (text, both)) else ""
         when = sorted({f"{r.get('date', '?')[:10]} `{r.get('commit', '?')}`"
