@@ -169,6 +169,11 @@ def test_the_contract_holds_with_features():
     pipe = make_pipeline(FunctionTransformer(lambda X: X), clone(clf)).fit(train,
                                                                            data["train"].label)
     assert len(pipe.predict(data["test"][["text", *FEATURES]])) == len(data["test"])
+    from sklearn.model_selection import cross_val_score
+
+    table = signal_table(240)
+    scores = cross_val_score(clone(clf), table[["text", *FEATURES]], table.label, cv=3)
+    assert min(scores) >= 0.7  # folds of the table, each fitted with its own encoder
 
 
 def test_inputs_without_the_columns_are_refused_in_one_line():
