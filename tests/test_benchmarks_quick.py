@@ -117,7 +117,7 @@ def test_quick_run_then_cli_rerun_merges(data_root: Path, tmp_path: Path) -> Non
     assert all(f"## {name}" in markdown for name in DATASETS)
     assert "published: SVM" in markdown
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
     rerun = subprocess.run(
         [sys.executable, "-m", "benchmarks", "run", "--quick", "--data-root", str(data_root),
          "--output", str(output), "--datasets", "sst5", "--models", "peer:sklearn"],

@@ -206,7 +206,8 @@ def test_train_predict_evaluate_with_columns(tmp_path):
     train = _write(tmp_path, pd.concat([data["train"], data["valid"]]), "train.csv")
     test = _write(tmp_path, data["test"], "test.csv")
     out = tmp_path / "model"
-    report = run_json("train", train, "--test", test, "--out", out, "--set", "C=[1]",
+    report = run_json("train", train, "--model", "tfidf", "--test", test, "--out", out,
+                      "--set", "C=[1]",
                       "--features", "group,height:numeric,member")
     assert [(c["name"], c["kind"]) for c in report["plan"]["features"]] == [
         ("group", "category"), ("height", "numeric"), ("member", "boolean")]
@@ -215,13 +216,15 @@ def test_train_predict_evaluate_with_columns(tmp_path):
     falls = {c["name"]: c["fall"] for c in report["feature_importance"]["columns"]}
     assert falls["group"] >= 0.3 and falls["all columns"] >= 0.3  # it reads the label there
     assert abs(falls["height"]) <= 0.1 and abs(falls["member"]) <= 0.1
-    config = json.loads((out / "config.json").read_text())
+    config = json.loads((out / "best" / "config.json").read_text())
     assert config["feature_importance"] == report["feature_importance"]
+    assert config["columns"]["features"] == FEATURES
     from textladder.report import available
 
     if available():  # the report draws what was recorded
-        assert "columns beside the text" in (tmp_path / "model.report.html").read_text()
-    shown = run("train", train, "--test", test, "--out", tmp_path / "m2", "--set", "C=[1]",
+        assert "columns beside the text" in (out / "report.html").read_text()
+    shown = run("train", train, "--model", "tfidf", "--test", test, "--out", tmp_path / "m2",
+                "--set", "C=[1]",
                 "--features", "group")
     assert "feature column 'group': category (3 values" in shown.stdout
     evaluated = run_json("evaluate", out, test)
@@ -235,7 +238,8 @@ def test_a_file_without_a_feature_column_is_refused(tmp_path):
     data = parts(signal_table())
     train = _write(tmp_path, data["train"], "train.csv")
     out = tmp_path / "model"
-    run_json("train", train, "--out", out, "--set", "C=[1]", "--features", ",".join(FEATURES))
+    run_json("train", train, "--model", "tfidf", "--out", out, "--set", "C=[1]", "--features",
+             ",".join(FEATURES))
     lacking = _write(tmp_path, data["test"].drop(columns=["height", "member"]), "lacking.csv")
     for args in (("predict", out, "--input", lacking, "--output", tmp_path / "p.csv"),
                  ("evaluate", out, lacking)):
@@ -244,7 +248,8 @@ def test_a_file_without_a_feature_column_is_refused(tmp_path):
         assert_clean_error(result, "lacks the feature columns 'height', 'member'")
     assert not (tmp_path / "p.csv").exists()
     assert_clean_error(run("predict", out, "a text"), "predict a file that has them")
-    assert_clean_error(run("train", train, "--features", "colour"), "has no column 'colour'")
+    assert_clean_error(run("train", train, "--model", "tfidf", "--features", "colour"),
+                       "has no column 'colour'")
 
 
 def test_inspect_says_which_columns_help_leak_or_name_rows(tmp_path):

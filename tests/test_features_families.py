@@ -16,6 +16,7 @@ import pytest
 from conftest import tiny_encoder, tiny_sentence_encoder
 from feature_data import FEATURES, noise_table, parts, signal_table
 from textladder import TextClassifier
+from textladder.data.features import resolve_features
 from textladder.families import get_family
 
 pytestmark = pytest.mark.skipif(not get_family("fasttext").is_available(),
@@ -100,3 +101,35 @@ def test_an_encoder_model_with_columns_exports_to_onnx_and_predicts_from_tables(
     data["valid"][["text"]].to_csv(tmp_path / "bare.csv", index=False)
     assert_clean_error(run("export", tmp_path / "m", "--texts", tmp_path / "bare.csv"),
                        "lacks the feature columns 'group', 'height', 'member'")
+
+
+def test_the_climb_fits_every_rung_and_ensemble_with_the_columns(tmp_path):
+    """Each rung of a climb, the baseline and the ensembles (over the fitted rungs, with no
+    refit) read the columns; the run's best model predicts from tables and loads the same."""
+    from textladder.ladder.costs import Estimate
+    from textladder.workflows.climb import climb
+    from textladder.workflows.train import Splits, TrainJob
+
+    data = parts(signal_table())
+    frames = {name: part[FEATURES] for name, part in data.items()}
+    splits = Splits(*((part.text.tolist(), part.label.tolist()) for part in data.values()),
+                    "the test split", {"rows": {k: len(v) for k, v in data.items()},
+                                       "columns": {"text": "text", "labels": ["label"],
+                                                   "features": FEATURES}},
+                    features=resolve_features(data["train"], FEATURES),
+                    text_column="text", frames=frames)
+    fasttext = {f"fasttext.{k}": v for k, v in SETTINGS["fasttext"]().items()}
+    job = TrainJob(data="t.csv", out=str(tmp_path / "run"), models=("tfidf", "fasttext"),
+                   model_params={"C": [1.0], **fasttext})
+    report = climb(job, splits, estimate=lambda name, settings: Estimate(1.0, 0.0, 1, "test"))
+    board = report["leaderboard"]
+    scores = {row["name"]: row["test"]["macro_f1"] for row in board["rows"]}
+    assert scores["baseline"] <= 0.5  # it reads neither the text nor the columns
+    for name in ("tfidf", "fasttext", "soft_vote", "hard_vote", "stack"):
+        assert scores[name] >= 0.65, (name, scores)
+        config = tmp_path / "run" / "models" / name / "config.json"
+        assert "feature_importance" in config.read_text()
+    best = TextClassifier.load(tmp_path / "run")
+    test = data["test"][["text", *FEATURES]]
+    assert best.evaluate(test, data["test"].label)["macro_f1"] == pytest.approx(
+        scores[board["best"]])

@@ -236,8 +236,10 @@ class TextClassifier(BaseEstimator):
         valid_part = (valid_texts, valid_targets) + (() if side is None else (valid_side,))
         family.fit(texts, targets, task, valid_part, seed=self.seed, progress=progress,
                    **side_arguments(side))
-        valid_output = task.check_output(family.predict_output(valid_texts,
-                                                               **side_arguments(valid_side)))
+        valid_output = family.validation_output()  # an ensemble's: cross-fitted
+        if valid_output is None:
+            valid_output = family.predict_output(valid_texts, **side_arguments(valid_side))
+        valid_output = task.check_output(valid_output)
         # temperature scaling fitted on validation, then the thresholds tuned on its outputs
         self.calibration_ = (Temperature.fit(task.name, valid_targets, valid_output)
                              if self.calibrate else None)
@@ -245,6 +247,7 @@ class TextClassifier(BaseEstimator):
         task.tune(valid_targets, valid_output)
         self.task_, self.family_ = task, family
         self.n_train_, self.n_valid_ = len(texts), len(valid_texts)
+        self.valid_output_ = valid_output  # what the validation metrics were measured on
         self.valid_metrics_ = task.evaluate(valid_targets, valid_output)
         self.__dict__.pop("config_", None)  # a loaded model fitted again: its config is gone
         return self
@@ -265,6 +268,12 @@ class TextClassifier(BaseEstimator):
         if encoder is None:
             return inputs.texts, None
         return encoder.join_texts(inputs.texts, inputs.frame), encoder.transform(inputs.frame)
+
+    def family_inputs(self, X) -> tuple[list[str], np.ndarray | None]:
+        """What the fitted family reads for X: the texts (text features joined to them) and
+        the side matrix of the feature columns (None without)."""
+        self._check_fitted()
+        return self._encode(self._inputs(X))
 
     def feature_names(self) -> list[str]:
         """The columns read beside the text (none without features)."""

@@ -101,3 +101,10 @@ def table_rows(texts: list[str], frame: pd.DataFrame | None, text_column: str | 
     require_columns(frame, features, source)
     data = {name: frame[name].reset_index(drop=True) for name in features}
     return pd.DataFrame({text_column or "text": list(texts), **data})
+
+
+def take_rows(rows, picked):
+    """These rows (positions) of what a classifier takes: a list of texts, or a table."""
+    if hasattr(rows, "iloc"):
+        return rows.iloc[list(picked)].reset_index(drop=True)
+    return [rows[i] for i in picked]

@@ -35,6 +35,9 @@ class ModelFamily(ABC):
     version: ClassVar[int] = 1
     summary: ClassVar[str] = ""
     takes_side: ClassVar[bool] = False  # reads the side matrix (see the module docstring)
+    # True for a family whose output does not depend on the text (the climb's baseline): the
+    # contract suite does not ask it to fit tiny data perfectly.
+    ignores_texts: ClassVar[bool] = False
 
     def __init__(self, **settings: Any):
         self.settings = settings
@@ -103,6 +106,12 @@ class ModelFamily(ABC):
         """One vector per text from the model's own representation (a sentence encoder's), for
         the report's embedding map, recorded at training time; None where the family has none
         worth drawing (the report then maps tf-idf vectors of the texts)."""
+        return None
+
+    def validation_output(self) -> np.ndarray | None:
+        """The outputs on the validation data `fit` was given, where they must not come from
+        `predict_output` (an ensemble fits weights or a meta-model on them, and gives outputs
+        cross-fitted over validation folds instead); None for most families."""
         return None
 
     def to_config(self) -> dict[str, Any]:

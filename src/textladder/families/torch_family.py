@@ -45,6 +45,7 @@ class TorchFamily(ModelFamily):
     common_settings: dict[str, Any] = {
         "epochs": 10, "patience": 2, "batch_size": 64, "lr": 2e-3, "weight_decay": 0.0,
         "clip_norm": 1.0, "class_weight": "auto", "schedule": "plateau",
+        "time_limit": None,  # seconds: stop at the end of the epoch after which another won't fit
     }
     setting_type_exceptions = {"clip_norm": (float, None)}  # null: no clipping
 
@@ -99,7 +100,7 @@ class TorchFamily(ModelFamily):
 
     def _callbacks(self, progress: Progress):
         from textladder.neural.callbacks import (EarlyStopping, LinearDecay, ProgressBar,
-                                                 ReduceLROnPlateau)
+                                                 ReduceLROnPlateau, TimeLimit)
 
         warmup = self.settings_.get("warmup", 0.1)
         if not (isinstance(warmup, (int, float)) and 0 <= warmup < 1):
@@ -110,8 +111,13 @@ class TorchFamily(ModelFamily):
         if self.settings_["schedule"] not in schedules:
             raise TextladderError(f"schedule must be one of {', '.join(schedules)}; got "
                                   f"'{self.settings_['schedule']}'.")
+        limit = self.settings_.get("time_limit")
+        if limit is not None and not (isinstance(limit, (int, float)) and limit > 0):
+            raise TextladderError(f"time_limit is in seconds: a positive number, or null for "
+                                  f"none; got {limit!r}.")
+        limits = [TimeLimit(limit)] if limit is not None else []
         return [EarlyStopping(self.settings_["patience"]), *schedules[self.settings_["schedule"]],
-                ProgressBar(progress, self.name)]
+                *limits, ProgressBar(progress, self.name)]
 
     def _with_side(self, batcher, side: np.ndarray | None):
         """The batcher, with the side rows after the text's inputs where there are any."""
@@ -142,11 +148,14 @@ class TorchFamily(ModelFamily):
         head = make_head(task, targets, self._class_weight(task))
         torch.manual_seed(seed)
         module = self._build_module(head.n_units)
+        callbacks = self._callbacks(progress)
         trainer = self._new_trainer(module, head, task, self._optimizer(module, head),
-                                    self._callbacks(progress), seed)
+                                    callbacks, seed)
         trainer.fit(self._with_side(self._batcher(prepared), side), targets,
                     self._with_side(self._batcher(prepared_valid), valid_side(valid)), valid[1])
         self.module_, self.head_ = module, head
+        if any(getattr(c, "stopped", False) for c in callbacks):  # TimeLimit
+            self.chosen_["stopped_by_time_limit"] = True
         self.chosen_.update(best_epoch=trainer.best_epoch, epochs_run=len(trainer.history),
                             history=trainer.history, n_units=head.n_units, head=head.kind,
                             head_shift=head.shift, head_scale=head.scale)

@@ -12,6 +12,7 @@ trainer is made with `group_by_size=True` and always in prediction (see `batchin
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -112,7 +113,7 @@ class Trainer:
 
     def _epochs(self, batcher, target_tensor, n, rng, valid_batcher, valid_targets) -> None:
         for epoch in range(1, self.max_epochs + 1):
-            losses = []
+            losses, started = [], time.perf_counter()
             for rows in self.epoch_batches(batcher, n, rng):
                 losses.append(self.train_step(batcher(rows), target_tensor[rows]))
                 if not np.isfinite(losses[-1]):
@@ -128,6 +129,7 @@ class Trainer:
             found = self.evaluation_step(valid_batcher, len(valid_targets), valid_targets)
             record.update(found if isinstance(found, dict) else {"valid_score": found})
             record["lr"] = float(self.optimizer.param_groups[0]["lr"])
+            record["seconds"] = round(time.perf_counter() - started, 3)  # validation included
             self.history.append(record)
             self._call("on_epoch_end", record)
             if self.stop:
