@@ -8,7 +8,12 @@ the validation data also tunes the decision thresholds, and must stay unseen by 
 
 Columns beside the text (the side matrix, `families/base.py`) are appended to the tf-idf
 features as dense columns of the same sparse matrix, so the linear model weighs them with the
-words.
+words. They are scaled as one more block: each tf-idf block's rows have unit length, and the side
+block is divided by its mean row length on the training rows (`side_scale`), so that one penalty
+C treats them alike. Unscaled, a row of 0/1 and standardised columns is some three times longer
+than a tf-idf block's, so the side columns were penalised less than the words: on claff's agency
+validation rows the choice moved to a smaller C (text penalised more) and the ROC AUC fell from
+0.890 to 0.883.
 """
 
 from __future__ import annotations
@@ -84,18 +89,20 @@ class TfidfFamily(ModelFamily):
                                       f"min_df or give more texts.") from None
             X_valid = self.features_.transform(list(valid[0]))
         self.n_side_ = 0 if side is None else side.shape[1]
-        X, X_valid = with_side(X, side), with_side(X_valid, valid_side(valid))
+        self.side_scale_ = side_scale(side)
+        X = with_side(X, side, self.side_scale_)
+        X_valid = with_side(X_valid, valid_side(valid), self.side_scale_)
         best = search_linear(X, targets, X_valid, valid[1], task, grid, seed, progress, "tfidf")
         self.model_, self.history_ = best.model, best.history
         self.chosen_ = {**best.chosen, "n_features": self.features_.n_features}
         if self.n_side_:
-            self.chosen_["side_features"] = self.n_side_
+            self.chosen_.update(side_features=self.n_side_, side_scale=self.side_scale_)
         self.head_ = task.head
         return self
 
     def predict_output(self, texts: Sequence[str], side: np.ndarray | None = None) -> np.ndarray:
         check_side(self.name, self.n_side_, side, len(texts))
-        X = with_side(self.features_.transform(list(texts)), side)
+        X = with_side(self.features_.transform(list(texts)), side, self.side_scale_)
         return LINEAR_HEADS[self.head_].output(self.model_, X)
 
     def save(self, directory: Path) -> None:
@@ -110,12 +117,22 @@ class TfidfFamily(ModelFamily):
         family.model_ = load_linear(directory / "linear_model.skops", cls.name)
         family.chosen_ = config.get("chosen", {})
         family.n_side_ = family.chosen_.get("side_features", 0)
+        family.side_scale_ = family.chosen_.get("side_scale", 1.0)
         family.head_ = task.head
         return family
 
 
-def with_side(X, side: np.ndarray | None):
-    """The sparse features with the side matrix's columns after them (X itself without)."""
+def side_scale(side: np.ndarray | None) -> float:
+    """1 / the mean length of the side matrix's rows (1 without side columns)."""
+    if side is None or not len(side):
+        return 1.0
+    length = float(np.mean(np.linalg.norm(side, axis=1)))
+    return 1.0 / length if length > 0 else 1.0
+
+
+def with_side(X, side: np.ndarray | None, scale: float = 1.0):
+    """The sparse features with the side matrix's columns (times `scale`) after them (X itself
+    without)."""
     if side is None:
         return X
-    return sp.hstack([X, sp.csr_matrix(side)], format="csr")
+    return sp.hstack([X, sp.csr_matrix(side * scale)], format="csr")
