@@ -79,8 +79,8 @@ def test_the_encoder_is_what_scikit_learn_fitted_and_survives_json():
     columns = resolve_features(_encoder_rows(0, 300), ["age", "member", "country"])
     encoder = SideEncoder(columns).fit(_encoder_rows(0, 300))
     new = pd.concat([_encoder_rows(1, 60),
-                     pd.DataFrame({"age": ["old", "52"], "member": ["maybe", "y"],
-                                   "country": ["ZZZ", "USA"]})], ignore_index=True)
+                     pd.DataFrame({"age": ["old", "52", "233"], "member": ["maybe", "y", "n"],
+                                   "country": ["ZZZ", "USA", "IND"]})], ignore_index=True)
     matrix = encoder.transform(new)
     expected = encoder.fitted_.transform(encoder._inputs(new, fitting=False))
     np.testing.assert_allclose(matrix, expected, rtol=1e-6, atol=1e-6)
@@ -88,7 +88,8 @@ def test_the_encoder_is_what_scikit_learn_fitted_and_survives_json():
     names = encoder.output_names()
     assert names[:2] == ["age", "age missing"] and "country=other" in names
     # an unseen country, like the rare ones of training, sets only the "other" column
-    row = dict(zip(names, matrix[-2]))
+    assert matrix[-1, 0] == 5.0  # 233 years: 16 standard deviations, clipped to 5
+    row = dict(zip(names, matrix[-3]))
     assert row["country=other"] == 1 and row["country=USA"] == 0
     assert row["age missing"] == 1 and row["member missing"] == 1  # "old" and "maybe" missing
     loaded = SideEncoder.from_dict(json.loads(json.dumps(encoder.to_dict())))

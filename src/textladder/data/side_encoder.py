@@ -2,8 +2,10 @@
 
 `SideEncoder.fit` learns, on the training rows only, with scikit-learn's `ColumnTransformer`:
 
-- numeric columns: `SimpleImputer(strategy="median")` then `StandardScaler`, and, where training
-  cells were missing, a 0/1 "missing" flag beside it (`MissingIndicator`, what
+- numeric columns: `SimpleImputer(strategy="median")` then `StandardScaler`, then clipped to
+  +-`CLIP` standard deviations (claff's ages run to 233: 18 standard deviations, which would
+  weigh more than every other column of the row together), and, where training cells were
+  missing, a 0/1 "missing" flag beside it (`MissingIndicator`, what
   `SimpleImputer(add_indicator=True)` adds; left unscaled: a rare flag scaled to unit variance
   would be a huge input);
 - category columns: missing cells as their own value, then `OneHotEncoder` with
@@ -38,6 +40,7 @@ from textladder.data.features import TRUE_WORDS, FeatureColumn, _numbers, is_abs
 from textladder.data.labels import label_key
 from textladder.errors import TextladderError
 
+CLIP = 5.0  # standardised numbers beyond this many standard deviations are cut to it
 MIN_FREQUENCY = 5  # category values seen fewer times in training share the "other" column
 MAX_CATEGORIES = 50  # columns per category feature at most, "other" included
 MISSING = "(missing)"  # the value a missing category cell takes
@@ -108,14 +111,15 @@ class SideEncoder:
         from sklearn.compose import ColumnTransformer
         from sklearn.impute import MissingIndicator, SimpleImputer
         from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import OneHotEncoder, StandardScaler
+        from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
         parts = []  # named by position: a part's name cannot be any column's name
         for i, column in enumerate(self.side_columns):
             name = column.name
             if column.kind == "numeric":
+                clip = FunctionTransformer(np.clip, kw_args={"a_min": -CLIP, "a_max": CLIP})
                 parts.append((f"c{i}", make_pipeline(SimpleImputer(strategy="median"),
-                                                     StandardScaler()), [name]))
+                                                     StandardScaler(), clip), [name]))
                 parts.append((f"c{i}_missing", MissingIndicator(features="missing-only"),
                               [name]))
             elif column.kind == "boolean":
@@ -206,6 +210,15 @@ class SideEncoder:
             return cls.from_dict(json.load(handle))
 
 
+def unit_rows_scale(side: np.ndarray | None) -> float:
+    """1 / the mean length of the side matrix's rows (1 without side columns): what makes them
+    of length about 1, as a rung that scales them (tfidf, fasttext) asks."""
+    if side is None or not len(side):
+        return 1.0
+    length = float(np.mean(np.linalg.norm(side, axis=1)))
+    return 1.0 / length if length > 0 else 1.0
+
+
 def _true_words(series: pd.Series) -> set[str]:
     values = [v for v in series.tolist() if not is_absent(v)]
     pair = truth_pair(values)
@@ -223,7 +236,7 @@ def _state(column: FeatureColumn, step, flags, true_words: list[str] | None) -> 
         imputer, scaler = step.named_steps["simpleimputer"], step.named_steps["standardscaler"]
         flagged = len(flags.features_) > 0
         return {"kind": "numeric", "median": float(imputer.statistics_[0]), "flag": flagged,
-                "mean": float(scaler.mean_[0]), "scale": float(scaler.scale_[0]),
+                "mean": float(scaler.mean_[0]), "scale": float(scaler.scale_[0]), "clip": CLIP,
                 "outputs": [name] + ([f"{name} missing"] if flagged else [])}
     if column.kind == "boolean":
         flagged = step.indicator_ is not None and len(step.indicator_.features_) > 0
@@ -254,7 +267,8 @@ def _apply(state: dict[str, Any], values: np.ndarray) -> np.ndarray:
     missing = np.isnan(values.astype(float))
     if state["kind"] == "numeric":
         filled = np.where(missing, state["median"], values.astype(float))
-        block = [(filled - state["mean"]) / state["scale"]]
+        clip = state.get("clip", np.inf)
+        block = [np.clip((filled - state["mean"]) / state["scale"], -clip, clip)]
     else:
         block = [np.where(missing, state["fill"], values.astype(float))]
     if state["flag"]:

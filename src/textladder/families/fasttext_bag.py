@@ -78,6 +78,13 @@ class FastTextFamily(TorchFamily):
         return TokenSequences([add_bigrams(np.asarray(self.vocab_.encode(t), dtype=np.int64),
                                            n_words, buckets) for t in tokenized], empty_id=0)
 
+    def _side_scale(self, side: np.ndarray) -> float:
+        """Side rows of mean length 1: a plain SGD step safe for the text's features would
+        overshoot on inputs of length ~3 (the curvature of the loss grows with their square)."""
+        from textladder.data.side_encoder import unit_rows_scale
+
+        return unit_rows_scale(side)
+
     def _buckets(self) -> int:
         """Rows for hashed bigrams: `buckets` with word_ngrams 2 (as fitted or saved), else 0."""
         if getattr(self, "_ngrams", None) is None:

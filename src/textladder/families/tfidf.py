@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from textladder.data.side_encoder import unit_rows_scale
 from textladder.errors import TextladderError
 from textladder.families.base import ModelFamily, check_side, valid_side
 from textladder.families.linear_heads import LINEAR_HEADS
@@ -89,7 +90,7 @@ class TfidfFamily(ModelFamily):
                                       f"min_df or give more texts.") from None
             X_valid = self.features_.transform(list(valid[0]))
         self.n_side_ = 0 if side is None else side.shape[1]
-        self.side_scale_ = side_scale(side)
+        self.side_scale_ = unit_rows_scale(side)
         X = with_side(X, side, self.side_scale_)
         X_valid = with_side(X_valid, valid_side(valid), self.side_scale_)
         best = search_linear(X, targets, X_valid, valid[1], task, grid, seed, progress, "tfidf")
@@ -120,14 +121,6 @@ class TfidfFamily(ModelFamily):
         family.side_scale_ = family.chosen_.get("side_scale", 1.0)
         family.head_ = task.head
         return family
-
-
-def side_scale(side: np.ndarray | None) -> float:
-    """1 / the mean length of the side matrix's rows (1 without side columns)."""
-    if side is None or not len(side):
-        return 1.0
-    length = float(np.mean(np.linalg.norm(side, axis=1)))
-    return 1.0 / length if length > 0 else 1.0
 
 
 def with_side(X, side: np.ndarray | None, scale: float = 1.0):

@@ -119,13 +119,20 @@ class TorchFamily(ModelFamily):
         return [EarlyStopping(self.settings_["patience"]), *schedules[self.settings_["schedule"]],
                 *limits, ProgressBar(progress, self.name)]
 
+    def _side_scale(self, side: np.ndarray) -> float:
+        """What the side matrix is multiplied by before the module reads it (1: as encoded);
+        a rung whose optimizer needs small inputs says so (fasttext's plain SGD)."""
+        return 1.0
+
     def _with_side(self, batcher, side: np.ndarray | None):
-        """The batcher, with the side rows after the text's inputs where there are any."""
+        """The batcher, with the side rows (times `side_scale_`) after the text's inputs where
+        there are any."""
         if side is None:
             return batcher
         from textladder.neural.side import WithSide
 
-        return WithSide(batcher, side)
+        scale = getattr(self, "side_scale_", 1.0)
+        return WithSide(batcher, side if scale == 1.0 else (side * scale).astype(np.float32))
 
     def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
             valid: tuple[Sequence[str], np.ndarray], seed: int = 0,
@@ -140,8 +147,11 @@ class TorchFamily(ModelFamily):
         self.seed_ = seed
         self.chosen_ = {}
         self.n_side_ = 0 if side is None else int(side.shape[1])
+        self.side_scale_ = 1.0 if side is None else float(self._side_scale(side))
         if self.n_side_:
             self.chosen_["side_features"] = self.n_side_
+        if self.side_scale_ != 1.0:
+            self.chosen_["side_scale"] = self.side_scale_
         torch.manual_seed(seed)
         prepared = self._prepare(list(texts), True, progress)
         prepared_valid = self._prepare(list(valid[0]), False, progress)
@@ -192,6 +202,7 @@ class TorchFamily(ModelFamily):
         family.chosen_ = config.get("chosen", {})
         family.seed_ = 0
         family.n_side_ = int(family.chosen_.get("side_features", 0))
+        family.side_scale_ = float(family.chosen_.get("side_scale", 1.0))
         family._load_state(directory)
         family.head_ = TorchHead(family.chosen_["head"], family.chosen_["n_units"],
                                  shift=family.chosen_.get("head_shift", 0.0),
