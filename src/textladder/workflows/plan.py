@@ -2,9 +2,8 @@
 
 `training_plan` reads the labels of the loaded tables and says, as a plain dictionary, the columns
 picked and why (and the columns read beside the text, each with its kind and why), the task and
-why, the labels (in order for a scale; the positive class of a binary
-task), the output layer, loss, decision rule and primary metric, and where validation and test
-data come from. It checks on the way what would otherwise fail after the fit: the model's settings
+why, the labels (in order for a scale; the positive class of a binary task), the output layer,
+loss, decision rule and primary metric, and where validation and test data come from. It checks on the way what would otherwise fail after the fit: the model's settings
 (names and types) and every validation or test label against the training labels. It fits
 nothing and prints nothing: the train workflow hands the plan to its caller (`on_ready`) before it
 starts the long work.

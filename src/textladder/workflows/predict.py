@@ -22,8 +22,8 @@ import pandas as pd
 from textladder.classifier import TextClassifier
 from textladder.data.columns import text_column_for
 from textladder.data.features import require_columns
-from textladder.data.inputs import table_rows
 from textladder.data.formats import iter_table, resolve_format
+from textladder.data.inputs import table_rows
 from textladder.data.labels import is_missing
 from textladder.errors import TextladderError
 from textladder.model_dir import current_umask
