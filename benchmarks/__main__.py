@@ -9,10 +9,11 @@
     python -m benchmarks load                                 # the server under load
     python -m benchmarks memory                               # predict --input: 100k vs 1M rows
     python -m benchmarks ray-check --rows 100000              # Ray's predictions = local ones
+    python -m benchmarks features                             # claff with and without columns
 
 Only parses arguments and calls `runner.run_benchmarks`, `report.write_report`,
-`int8_study.run_study`, `calibration.run_calibration`, `load.run_load`, `memory.run_memory` or
-`ray_check.check`.
+`int8_study.run_study`, `calibration.run_calibration`, `load.run_load`, `memory.run_memory`,
+`ray_check.check` or `features.run_features`.
 """
 
 from __future__ import annotations
@@ -78,6 +79,17 @@ def parser() -> argparse.ArgumentParser:
     calibration.add_argument("--data-root", type=Path, help="as for run")
     calibration.add_argument("--output", type=Path, help="results file to merge into")
     calibration.add_argument("--report", type=Path, help="as for run")
+    features = commands.add_parser("features", help="each rung with and without the columns "
+                                   "beside the text, on claff (agency, social)")
+    features.add_argument("--labels", type=_names, help="comma-separated; default: "
+                          "agency,social")
+    features.add_argument("--models", type=_names, help="comma-separated; default: "
+                          "tfidf,fasttext,wordvec,minilm (the slow ones: lstm,bilstm,gru,"
+                          "finetune)")
+    features.add_argument("--quick", action="store_true", help="small slices, quick settings")
+    features.add_argument("--data-root", type=Path, help="as for run")
+    features.add_argument("--output", type=Path, help="results file to merge into")
+    features.add_argument("--report", type=Path, help="as for run")
     report = commands.add_parser("report", help="regenerate the markdown report from results")
     report.add_argument("--input", type=Path, default=RESULTS)
     report.add_argument("--output", type=Path, help="default: BENCHMARKS.md for "
@@ -193,6 +205,11 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.ray_check import check
 
         return check(args.rows, args.cpus, tuple(args.formats))
+    if args.command == "features":
+        from benchmarks.features import run_features
+
+        return _exit_code(lambda: run_features(args.labels, args.models, args.quick,
+                                               args.data_root, args.output, args.report))
     if args.command == "runtimes":
         from benchmarks.remeasure import remeasure
 

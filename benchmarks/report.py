@@ -298,6 +298,9 @@ def render(doc: dict[str, Any]) -> str:
 
     lines += calibration_table(doc.get("calibration", []))
     lines += load_section(doc) + memory_section(doc)
+    from benchmarks.features import features_table  # it writes this report too: import late
+
+    lines += features_table(doc.get("features", []))
     return "\n".join(lines).rstrip() + "\n"
 
 

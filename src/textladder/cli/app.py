@@ -187,6 +187,11 @@ def train(
         help="A local word vectors file (GloVe, word2vec, fastText .vec), 'word2vec' to "
              "train them on the texts, 'random' to start from scratch, or 'minilm' for the "
              "bundled MiniLM's wordpiece embeddings (wordvec, lstm, bilstm, gru).")] = None,
+    features: Annotated[Optional[str], typer.Option(
+        "--features", help="Columns to read beside the text, comma-separated, each optionally "
+                           "with its kind: COL:numeric, COL:category, COL:boolean or COL:text "
+                           "(joined to the text); default: read from the data, and printed. "
+                           "'inspect' says which columns look useful.")] = None,
     fmt: FormatOpt = None,
     encoding: EncodingOpt = "utf-8",
     text: TextOpt = None,
@@ -212,7 +217,8 @@ def train(
                    if models else None, budget_minutes=budget, task=task, metric=metric,
                    order=order, label_map=label_map,
                    model_params=_model_params(setting, encoder=encoder, vectors=vectors),
-                   seed=seed, positive=positive, calibrate=calibrate, report=draw)
+                   seed=seed, positive=positive, calibrate=calibrate, report=draw,
+                   features=features)
     on_rung = None if as_json or model else render.show_leaderboard_progress
     report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json), on_rung,
                  on_ready=None if as_json else render.show_plan)

@@ -65,6 +65,9 @@ def show_plan(plan: dict[str, Any]) -> None:
     """What training is about to do (`workflows.plan`), said before the fit starts."""
     for reason in plan["column_reasons"]:
         out.print(f"picked {escape(reason)}")
+    for column in plan.get("features", []):
+        out.print(f"feature column '{escape(column['name'])}': {column['kind']} "
+                  f"({escape(column['evidence'])})")
     out.print(f"[bold]task[/bold]: {escape(plan['task_reason'])}")
     labels = plan["labels"]
     if labels:
@@ -102,6 +105,7 @@ def show_train(report: dict[str, Any]) -> None:
         else ""
     out.print(f"[bold]model[/bold]: {report['model']}{best} {escape(_brief(report['chosen']))}")
     out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
+    _show_importance(report.get("feature_importance"))
     _show_details("test", report["details"]["test"])
     if report.get("best_path"):
         out.print(f"run saved to [bold]{escape(report['run'])}[/bold] in "
@@ -123,6 +127,16 @@ def show_train(report: dict[str, Any]) -> None:
         out.print(f"report: [bold]{escape(report['report'])}[/bold]")
     elif report.get("report_note"):
         out.print(f"[yellow]no report: {escape(report['report_note'])}[/yellow]")
+
+
+def _show_importance(importance: dict[str, Any] | None) -> None:
+    """What shuffling each feature column costs on validation (`importance.py`)."""
+    if not importance:
+        return
+    ranked = sorted(importance["columns"], key=lambda c: -c["fall"])
+    shown = ", ".join(f"{escape(c['name'])} {c['fall']:+.4f}" for c in ranked)
+    out.print(f"[bold]feature columns[/bold]: {importance['metric']} on validation falls by, "
+              f"when shuffled: {shown}")
 
 
 def leaderboard_table(board: dict[str, Any]) -> Table:
@@ -212,10 +226,31 @@ def show_inspect(report: dict[str, Any]) -> None:
     words = report["lengths"]["words"]
     out.print(f"[bold]length[/bold] in words: median {words['p50']:g}, p95 {words['p95']:g}, "
               f"max {words['max']}; suggested max length {report['lengths']['suggested_max_length']}")
+    _show_other_columns(report.get("other_columns", []))
     problems = report["problems"]
     out.print("[bold]problems[/bold]: " + ("none found" if not problems else ""))
     for problem in problems:
         out.print(f"  - {escape(problem)}")
+
+
+def _show_other_columns(columns: list[dict[str, Any]]) -> None:
+    """The columns beside the text and labels, with a verdict on each (`feature_analysis`)."""
+    if not columns:
+        return
+    table = Table(title="other columns (for --features: association with the label on these "
+                        "rows)", title_justify="left")
+    for name, justify in (("column", "left"), ("kind", "left"), ("distinct", "right"),
+                          ("missing", "right"), ("adjusted MI", "right"), ("verdict", "left")):
+        table.add_column(name, justify=justify)
+    for column in columns:
+        ami = column.get("adjusted_mutual_information")
+        table.add_row(escape(column["name"]), column.get("kind") or "–",
+                      f"{column['distinct']:,}", f"{100 * column['missing_share']:.1f} %",
+                      "–" if ami is None else f"{ami:.4f}", escape(column["verdict"]))
+    out.print(table)
+    for column in columns:
+        if column["verdict"] in ("useful", "free text", "identifier"):
+            out.print(f"  {escape(column['name'])}: {escape(column['reason'])}")
 
 
 def show_predictions(records: list[dict[str, Any]]) -> None:

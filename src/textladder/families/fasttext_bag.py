@@ -33,7 +33,7 @@ class FastTextFamily(TorchFamily):
                 "schedule": "linear", "clip_norm": None, "dim": 64, "buckets": 500_000,
                 "word_ngrams": "auto", "min_count": 1, "lowercase": True}
 
-    def fit(self, texts, targets, task, valid, seed=0, progress=None):
+    def fit(self, texts, targets, task, valid, seed=0, progress=None, side=None):
         """Fit with word bigrams and without ("auto"), keep the better on validation."""
         choice = self.resolved_settings()["word_ngrams"]
         if choice not in ("auto", 1, 2):
@@ -42,7 +42,7 @@ class FastTextFamily(TorchFamily):
         tried, best = {}, None
         for n in ((2, 1) if choice == "auto" else (choice,)):
             self._ngrams = n
-            super().fit(texts, targets, task, valid, seed, progress)
+            super().fit(texts, targets, task, valid, seed, progress, side=side)
             tried[str(n)] = max(r["valid_score"] for r in self.chosen_["history"])
             if best is None or tried[str(n)] > tried[str(best[-1])]:
                 best = (self.module_, self.head_, self.vocab_, self.chosen_, n)
@@ -78,6 +78,13 @@ class FastTextFamily(TorchFamily):
         return TokenSequences([add_bigrams(np.asarray(self.vocab_.encode(t), dtype=np.int64),
                                            n_words, buckets) for t in tokenized], empty_id=0)
 
+    def _side_scale(self, side: np.ndarray) -> float:
+        """Side rows of mean length 1: a plain SGD step safe for the text's features would
+        overshoot on inputs of length ~3 (the curvature of the loss grows with their square)."""
+        from textladder.data.side_encoder import unit_rows_scale
+
+        return unit_rows_scale(side)
+
     def _buckets(self) -> int:
         """Rows for hashed bigrams: `buckets` with word_ngrams 2 (as fitted or saved), else 0."""
         if getattr(self, "_ngrams", None) is None:
@@ -90,7 +97,8 @@ class FastTextFamily(TorchFamily):
     def _build_module(self, n_units: int):
         from textladder.neural.bag import BagOfNgrams
 
-        return BagOfNgrams(len(self.vocab_) + self._buckets(), self.settings_["dim"], n_units)
+        return BagOfNgrams(len(self.vocab_) + self._buckets(), self.settings_["dim"], n_units,
+                           self.n_side_)
 
     def _save_state(self, directory: Path) -> None:
         self.vocab_.save(directory / "vocabulary.json")

@@ -6,7 +6,9 @@ spread. Two heads are tried by default (`head="auto"`) and the better on the val
 metric is kept: a linear model per task head with C tuned on validation (logistic regression,
 cumulative logits, ridge), and a one-hidden-layer MLP trained on the torch core with the task's
 output layer and loss. The encoder is not saved with the model: the model records the encoder's
-location and fingerprint, and refuses to predict with different weights.
+location and fingerprint, and refuses to predict with different weights. Columns beside the text
+are appended to the standardised embeddings: the linear model weighs them with the embedding's
+dimensions, and the MLP's hidden layer reads both.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 
 from textladder.errors import TextladderError
 from textladder.families.linear_heads import LINEAR_HEADS
+from textladder.families.base import check_side, valid_side
 from textladder.families.linear_search import linear_grid, load_linear, save_linear, search_linear
 from textladder.families.encoder_rung import EncoderRung, current_config
 from textladder.families.registry import register
@@ -92,12 +95,12 @@ class MinilmFamily(EncoderRung):
         from textladder.neural.dense import dense_net
 
         s = self.settings_
-        return dense_net(len(self.feature_mean_), s["hidden"], s["dropout"], n_units)
+        return dense_net(len(self.feature_mean_), s["hidden"], s["dropout"], n_units, self.n_side_)
 
     # ----- fitting: both heads, keep the better on validation -------------------------------
     def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
             valid: tuple[Sequence[str], np.ndarray], seed: int = 0,
-            progress: Progress | None = None) -> "MinilmFamily":
+            progress: Progress | None = None, side: np.ndarray | None = None) -> "MinilmFamily":
         self._check_installed()
         progress = progress or Progress()
         self.settings_ = settings = self.resolved_settings()
@@ -112,13 +115,13 @@ class MinilmFamily(EncoderRung):
         self._embed(valid_texts, progress)
         scores: dict[str, float] = {}
         if settings["head"] in ("auto", "mlp"):
-            super().fit(texts, targets, task, valid, seed, progress)
-            mlp_output = TorchFamily.predict_output(self, valid_texts)
+            super().fit(texts, targets, task, valid, seed, progress, side=side)
+            mlp_output = TorchFamily.predict_output(self, valid_texts, side=valid_side(valid))
             scores["mlp"] = _finite(task.selection_score(valid[1], mlp_output))
         mlp_chosen = self.chosen_
         if settings["head"] in ("auto", "logistic"):
-            X = self._prepare(texts, True, progress)
-            X_valid = self._prepare(valid_texts, False, progress)
+            X = _joined(self._prepare(texts, True, progress), side)
+            X_valid = _joined(self._prepare(valid_texts, False, progress), valid_side(valid))
             best = search_linear(X, targets, X_valid, valid[1], task, grid, seed, progress,
                                  self.name)
             scores["logistic"] = _finite(best.score)
@@ -134,6 +137,9 @@ class MinilmFamily(EncoderRung):
                         "embedding_dim": len(self.feature_mean_),
                         "encode_seconds": round(self.encoder_.seconds, 2),
                         "texts_encoded": self.encoder_.encoded}
+        self.n_side_ = 0 if side is None else int(side.shape[1])
+        if self.n_side_:
+            self.chosen_["side_features"] = self.n_side_
         if choice == "mlp":
             self.linear_model_ = None
         else:
@@ -141,11 +147,12 @@ class MinilmFamily(EncoderRung):
         self.__dict__.pop("_embedded", None)
         return self
 
-    def predict_output(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_output(self, texts: Sequence[str], side: np.ndarray | None = None) -> np.ndarray:
         try:
             if self.chosen_["head_model"] == "mlp":
-                return TorchFamily.predict_output(self, texts)
-            X = self._prepare(list(texts), False, Progress())
+                return TorchFamily.predict_output(self, texts, side=side)
+            check_side(self.name, self.n_side_, side, len(texts))
+            X = _joined(self._prepare(list(texts), False, Progress()), side)
             return LINEAR_HEADS[self.chosen_["task_head"]].output(self.linear_model_, X)
         finally:
             self.__dict__.pop("_embedded", None)  # predictions are not remembered
@@ -186,9 +193,15 @@ class MinilmFamily(EncoderRung):
         family = cls(**config["settings"])
         family.settings_ = family.resolved_settings()
         family.chosen_ = config.get("chosen", {})
+        family.n_side_ = int(family.chosen_.get("side_features", 0))
         family._load_state(directory)
         family.linear_model_ = load_linear(directory / "linear_model.skops", cls.name)
         return family
+
+
+def _joined(features: np.ndarray, side: np.ndarray | None) -> np.ndarray:
+    """The standardised embeddings with the side columns after them (for the linear head)."""
+    return features if side is None else np.hstack([features, side]).astype(np.float32)
 
 
 def _finite(score: float) -> float:

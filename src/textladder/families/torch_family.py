@@ -6,7 +6,9 @@ This base fits with early stopping on the task's primary metric (the best epoch'
 kept), a learning-rate schedule, gradient clipping where `clip_norm` is set (fasttext's defaults
 leave it unset) and a progress bar, and records the per-epoch history in `chosen_`, which is
 saved in the model config. torch is imported only when a family fits or loads, so the core
-package works without it.
+package works without it. Every torch rung reads columns beside the text: the side matrix reaches
+its module as the last input of each batch (`neural/side.py` says where each module joins it),
+and the module is built with `n_side_` side columns (`_build_module` passes it on).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from textladder.errors import TextladderError
-from textladder.families.base import ModelFamily
+from textladder.families.base import ModelFamily, check_side, valid_side
 from textladder.families.linear_search import CLASS_WEIGHTS
 from textladder.progress import Progress
 from textladder.tasks.base import Task
@@ -35,6 +37,9 @@ def _check_torch(name: str) -> None:
 
 class TorchFamily(ModelFamily):
     """Base class of the neural rungs."""
+
+    takes_side = True
+    n_side_ = 0  # side columns the module reads (set by `fit` and `load`)
 
     # Settings every torch rung has; subclasses add their own.
     common_settings: dict[str, Any] = {
@@ -114,9 +119,24 @@ class TorchFamily(ModelFamily):
         return [EarlyStopping(self.settings_["patience"]), *schedules[self.settings_["schedule"]],
                 *limits, ProgressBar(progress, self.name)]
 
+    def _side_scale(self, side: np.ndarray) -> float:
+        """What the side matrix is multiplied by before the module reads it (1: as encoded);
+        a rung whose optimizer needs small inputs says so (fasttext's plain SGD)."""
+        return 1.0
+
+    def _with_side(self, batcher, side: np.ndarray | None):
+        """The batcher, with the side rows (times `side_scale_`) after the text's inputs where
+        there are any."""
+        if side is None:
+            return batcher
+        from textladder.neural.side import WithSide
+
+        scale = getattr(self, "side_scale_", 1.0)
+        return WithSide(batcher, side if scale == 1.0 else (side * scale).astype(np.float32))
+
     def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
             valid: tuple[Sequence[str], np.ndarray], seed: int = 0,
-            progress: Progress | None = None) -> "TorchFamily":
+            progress: Progress | None = None, side: np.ndarray | None = None) -> "TorchFamily":
         _check_torch(self.name)
         import torch
 
@@ -126,6 +146,12 @@ class TorchFamily(ModelFamily):
         self.settings_ = self.resolved_settings()
         self.seed_ = seed
         self.chosen_ = {}
+        self.n_side_ = 0 if side is None else int(side.shape[1])
+        self.side_scale_ = 1.0 if side is None else float(self._side_scale(side))
+        if self.n_side_:
+            self.chosen_["side_features"] = self.n_side_
+        if self.side_scale_ != 1.0:
+            self.chosen_["side_scale"] = self.side_scale_
         torch.manual_seed(seed)
         prepared = self._prepare(list(texts), True, progress)
         prepared_valid = self._prepare(list(valid[0]), False, progress)
@@ -135,7 +161,8 @@ class TorchFamily(ModelFamily):
         callbacks = self._callbacks(progress)
         trainer = self._new_trainer(module, head, task, self._optimizer(module, head),
                                     callbacks, seed)
-        trainer.fit(self._batcher(prepared), targets, self._batcher(prepared_valid), valid[1])
+        trainer.fit(self._with_side(self._batcher(prepared), side), targets,
+                    self._with_side(self._batcher(prepared_valid), valid_side(valid)), valid[1])
         self.module_, self.head_ = module, head
         if any(getattr(c, "stopped", False) for c in callbacks):  # TimeLimit
             self.chosen_["stopped_by_time_limit"] = True
@@ -144,10 +171,12 @@ class TorchFamily(ModelFamily):
                             head_shift=head.shift, head_scale=head.scale)
         return self
 
-    def predict_output(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_output(self, texts: Sequence[str], side: np.ndarray | None = None) -> np.ndarray:
+        check_side(self.name, self.n_side_, side, len(texts))
         prepared = self._prepare(list(texts), False, Progress())
         trainer = self._new_trainer(self.module_, self.head_, None, None, [], self.seed_)
-        return self.head_.to_output(trainer.predict_logits(self._batcher(prepared), len(texts)))
+        batcher = self._with_side(self._batcher(prepared), side)
+        return self.head_.to_output(trainer.predict_logits(batcher, len(texts)))
 
     def save(self, directory: Path) -> None:
         from safetensors.torch import save_file
@@ -172,6 +201,8 @@ class TorchFamily(ModelFamily):
         family.settings_ = family.resolved_settings()
         family.chosen_ = config.get("chosen", {})
         family.seed_ = 0
+        family.n_side_ = int(family.chosen_.get("side_features", 0))
+        family.side_scale_ = float(family.chosen_.get("side_scale", 1.0))
         family._load_state(directory)
         family.head_ = TorchHead(family.chosen_["head"], family.chosen_["n_units"],
                                  shift=family.chosen_.get("head_shift", 0.0),

@@ -80,7 +80,7 @@ class WordVecFamily(WordInputs, TorchFamily):
         from textladder.neural.dense import dense_net
 
         s = self.settings_
-        return dense_net(self.vectors_.shape[1], s["hidden"], s["dropout"], n_units)
+        return dense_net(self.vectors_.shape[1], s["hidden"], s["dropout"], n_units, self.n_side_)
 
     def _save_state(self, directory: Path) -> None:
         from safetensors.numpy import save_file

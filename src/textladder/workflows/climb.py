@@ -131,7 +131,7 @@ class Climb:
     # ----- the whole climb ------------------------------------------------------------------
     def __call__(self) -> dict[str, Any]:
         self.started = self.clock()
-        options = classifier_options(self.job)
+        options = classifier_options(self.job, self.splits)
         identity = {"data": data_digest(self.splits.train, self.splits.valid, self.splits.test),
                     **options, "settings": self.job.model_params,
                     "kind": "one rung" if self.single else "climb"}
@@ -299,7 +299,7 @@ class Climb:
         for split, (texts, _) in (("valid", self.splits.valid), ("test", self.splits.test)):
             outputs[split] = _recorded_output(path, split, len(texts))
             if outputs[split] is None:
-                outputs[split] = clf.predict_output(texts)
+                outputs[split] = clf.predict_output(self.splits.inputs(split))
         valid_targets = clf.encode_labels(self.splits.valid[1], "the validation data")
         test_targets = clf.encode_labels(self.splits.test[1], self.splits.test_source)
         old = self.previous.get(name)
@@ -357,8 +357,9 @@ class Climb:
             chosen = candidates[:size]
             members = [Member.of(r.name, self.results[r.name].classifier,
                                  self.run.model_path(r.name),
-                                 [(self.splits.valid[0], self.results[r.name].valid_output),
-                                  (self.splits.test[0], self.results[r.name].test_output)])
+                                 [(self.splits.inputs("valid"),
+                                   self.results[r.name].valid_output),
+                                  (self.splits.inputs("test"), self.results[r.name].test_output)])
                        for r in chosen]
             self._rung(kind, {"members": members, "folds": len(self.folds)}, "ensemble",
                        members=[r.name for r in chosen])
@@ -382,8 +383,10 @@ class Climb:
 
     def _probe(self, name: str, settings: dict[str, Any]) -> Estimate:
         with self.progress.step(f"{name}: estimating its cost", total=None):
-            return probe(name, settings, classifier_options(self.job), self.splits.train,
-                         self.splits.valid, len(self.splits.test[0]), self.job.seed)
+            return probe(name, settings, classifier_options(self.job, self.splits),
+                         (self.splits.inputs("train"), self.splits.train[1]),
+                         (self.splits.inputs("valid"), self.splits.valid[1]),
+                         len(self.splits.test[0]), self.job.seed)
 
     # ----- output ---------------------------------------------------------------------------
     def _put(self, row: Row) -> None:

@@ -6,7 +6,10 @@ imbalance, text length percentiles with a suggested maximum sequence length, the
 that repeat or contain one another (which automatic splits keep on one side, `data.groups`), and
 the problems worth knowing about: empty and duplicate texts, identical texts with conflicting
 labels, rare classes, texts shared between the training file and the validation or test files,
-and test texts that repeat validation texts. It reads only; it trains nothing.
+and test texts that repeat validation texts. The table's other columns are listed with their kind,
+cardinality and missing share, and a verdict on each (useful to `--features`, no signal, an
+identifier, free text, or a leak of the label: `data.feature_analysis`). It reads only; it trains
+nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from textladder.data.dataset import load_labelled
+from textladder.data.feature_analysis import analyse_columns
 from textladder.data.groups import text_groups
 from textladder.classifier import TextClassifier
 from textladder.data.labels import label_key
@@ -78,7 +82,8 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
             others: dict[str, str] | None = None, positive: str | None = None) -> dict[str, Any]:
     """Describe the labelled file `data`; `others` maps names (valid, test) to files to compare;
     `positive` names the positive class of a binary task (else it is chosen, with the reason)."""
-    table = load_labelled(data, read.fmt, read.encoding, read.text, read.labels, read.strict)
+    table = load_labelled(data, read.fmt, read.encoding, read.text, read.labels, read.strict,
+                          keep_frame=True)
     options = TextClassifier(task=task, order=order, label_map=label_map)
     detection, prepared = options.resolve_labels(table.labels)
     refuse_outside_binary(detection.task, positive)
@@ -99,9 +104,13 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
         "order": None if detection.order is None else [str(v) for v in detection.order],
         "positive": _positive(detection.task, prepared, positive),
         **describe(table.texts, prepared, detection.task, table.dropped, other_texts),
+        "other_columns": analyse_columns(table.frame, table.columns.text, table.columns.labels,
+                                         detection.task, prepared),
     }
     for name, path in (others or {}).items():
         report["overlap"][name]["file"] = path
+    report["problems"] += [f"column '{c['name']}' leaks the label: {c['reason']}"
+                           for c in report["other_columns"] if c["verdict"] == "leaks the label"]
     return report
 
 

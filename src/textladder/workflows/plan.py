@@ -1,9 +1,9 @@
 """What training is about to do, settled and checked before any model is fitted.
 
 `training_plan` reads the labels of the loaded tables and says, as a plain dictionary, the columns
-picked and why, the task and why, the labels (in order for a scale; the positive class of a binary
-task), the output layer, loss, decision rule and primary metric, and where validation and test
-data come from. It checks on the way what would otherwise fail after the fit: the model's settings
+picked and why (and the columns read beside the text, each with its kind and why), the task and
+why, the labels (in order for a scale; the positive class of a binary task), the output layer,
+loss, decision rule and primary metric, and where validation and test data come from. It checks on the way what would otherwise fail after the fit: the model's settings
 (names and types) and every validation or test label against the training labels. It fits
 nothing and prints nothing: the train workflow hands the plan to its caller (`on_ready`) before it
 starts the long work.
@@ -15,6 +15,7 @@ from typing import Any
 
 from textladder.classifier import TextClassifier
 from textladder.data.dataset import LabelledTable
+from textladder.data.features import FeatureColumn
 from textladder.data.labels import parse_label_map
 from textladder.families import get_family
 from textladder.tasks import make_task, prepare_labels
@@ -49,6 +50,8 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
         "head": task.head,
         "choices": task.describe(),
         "model": clf.model,
+        "features": [c.as_dict() for c in clf.features or []
+                     if isinstance(c, FeatureColumn)],
         "rows": {"train": len(train), **{name: len(t) for name, t in others.items()}},
         "sources": sources,
     }
