@@ -8,7 +8,8 @@
     clf.save("model/"); TextClassifier.load("model/")
 
 `fit` detects the task from the labels (or takes `task=`), holds out a validation set when none is
-given, fits the model family, tunes the task's decision thresholds on validation and keeps the
+given, settles what to do about class imbalance (`imbalance=`, `textladder.imbalance`: applied to
+the training rows only), fits the model family, tunes the task's decision thresholds on validation and keeps the
 validation metrics. `__init__` only stores its arguments, so `get_params`, `set_params`, `clone`,
 `Pipeline`, `GridSearchCV` and `cross_val_score` work as with any scikit-learn estimator (see the
 class docstring for what the tags say per task). Reading files and printing belong to the
@@ -30,6 +31,8 @@ from textladder.data.labels import is_missing, parse_label_map, parse_order
 from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
 from textladder.families import get_family
+from textladder.imbalance import Imbalance, plan_imbalance
+from textladder.imbalance.plan import retired_class_weight
 from textladder.model_dir import read_config, resolve_model_dir, save_model_dir
 from textladder.model_files import reading_model
 from textladder.progress import Progress
@@ -66,6 +69,13 @@ class TextClassifier(BaseEstimator):
     `positive` names the positive class of a binary task (refused for other tasks); by default
     it is chosen from the labels with a stated reason (`tasks/positive.py`, `task_.positive_reason_`).
 
+    `imbalance` says what to do about skewed classes, on the training rows only: "none",
+    "weights" (balanced class weights, or `class_weight={"grief": 10, ...}`; per-label positive
+    weights for label sets), "oversample" / "undersample" (random, to `sampling_ratio`; label-aware
+    oversampling for label sets), "smote" (on vector features: tfidf, wordvec, minilm), "focal"
+    (focal loss, the torch rungs) or "auto" (chosen from the imbalance ratio, with the reason in
+    `imbalance_.reason`). What was done is in `imbalance_` (saved with the model).
+
     Learned state ends in `_` (`task_`, `family_`, `classes_`, `valid_metrics_`, ...).
     `classes_` lists the classes, levels or labels that `predict_proba`'s columns stand for. For
     a binary task it is `[negative, positive]`: the positive class (chosen by
@@ -94,6 +104,9 @@ class TextClassifier(BaseEstimator):
         valid_size: float = 0.1,
         seed: int = 0,
         positive: Any = None,
+        imbalance: str = "auto",
+        class_weight: str | dict[str, float] | None = None,
+        sampling_ratio: float | None = None,
     ):
         self.model = model
         self.task = task
@@ -104,6 +117,9 @@ class TextClassifier(BaseEstimator):
         self.valid_size = valid_size
         self.seed = seed
         self.positive = positive
+        self.imbalance = imbalance
+        self.class_weight = class_weight
+        self.sampling_ratio = sampling_ratio
 
     # ----- the scikit-learn contract ------------------------------------------------------------
     def __sklearn_tags__(self):
@@ -208,8 +224,9 @@ class TextClassifier(BaseEstimator):
             valid_texts, _ = _as_list(valid[0])
             valid_targets = task.encode(self._prepare(list(valid[1])), "the validation data")
         family = get_family(self.model)(**(self.model_params or {}))
-        family.fit(texts, targets, task, (valid_texts, valid_targets), seed=self.seed,
-                   progress=progress)
+        self.imbalance_ = self.plan_imbalance(task, targets)
+        family.balance(self.imbalance_).fit(texts, targets, task, (valid_texts, valid_targets),
+                                            seed=self.seed, progress=progress)
         valid_output = family.predict_output(valid_texts)
         task.tune(valid_targets, valid_output)
         self.task_, self.family_ = task, family
@@ -217,6 +234,12 @@ class TextClassifier(BaseEstimator):
         self.valid_metrics_ = task.evaluate(valid_targets, valid_output)
         self.__dict__.pop("config_", None)  # a loaded model fitted again: its config is gone
         return self
+
+    def plan_imbalance(self, task, targets: np.ndarray) -> Imbalance:
+        """What this classifier's imbalance options do for `task` on these training targets
+        (refused in one line where they do not apply)."""
+        return plan_imbalance(self.imbalance, self.class_weight, self.sampling_ratio, task,
+                              targets, get_family(self.model))
 
     def _prepare(self, labels: list) -> list:
         return prepare_labels(labels, self.detection_, self.label_map_)
@@ -278,6 +301,7 @@ class TextClassifier(BaseEstimator):
                           "delimiter": self.detection_.delimiter},
             "label_map": self.label_map_,
             "family": self.family_.to_config(),
+            "imbalance": self.imbalance_.to_config(),
             "metrics": {"valid": scalar_metrics(self.valid_metrics_)},
             "seed": self.seed,
         }
@@ -294,7 +318,7 @@ class TextClassifier(BaseEstimator):
         executed."""
         path = resolve_model_dir(path)
         config = read_config(path)
-        family_config = config["family"]
+        family_config, imbalance = retired_class_weight(config["family"], config.get("imbalance"))
         family_cls = get_family(family_config["name"])
         if family_config.get("version", 1) > family_cls.version:
             raise TextladderError(
@@ -306,11 +330,14 @@ class TextClassifier(BaseEstimator):
         clf = cls(model=family_config["name"], task=task.name, metric=task.metric,
                   order=getattr(task, "order", None), label_map=config.get("label_map"),
                   model_params=family_config.get("settings"), seed=config.get("seed", 0),
-                  positive=getattr(task, "positive", None))
+                  positive=getattr(task, "positive", None), imbalance=imbalance["strategy"],
+                  class_weight=imbalance.get("class_weight"),
+                  sampling_ratio=imbalance.get("sampling_ratio"))
         clf.detection_ = Detection(detection["task"], detection["reason"],
                                    detection.get("delimiter"))
         clf.label_map_ = config.get("label_map")
         clf.task_ = task
+        clf.imbalance_ = Imbalance.from_config(imbalance, task)
         with reading_model(path):  # a damaged weights file: one line naming it
             clf.family_ = family_cls.load(Path(path), family_config, task)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})

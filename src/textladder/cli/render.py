@@ -40,13 +40,25 @@ def metrics_table(title: str, columns: dict[str, dict[str, Any]], primary: str) 
     return table
 
 
+MANY_CLASSES = 8  # above this, per-class tables list the smallest classes first
+PER_CLASS_COLUMNS = ("recall", "f1", "precision", "support")
+
+
 def per_class_table(title: str, per_class: dict[str, dict[str, Any]]) -> Table:
+    """Recall and F1 first, so that the minorities' fate shows; with many classes, the
+    smallest (by support) first."""
+    rows = list(per_class.items())
+    if len(rows) > MANY_CLASSES and all("support" in row for _, row in rows):
+        rows.sort(key=lambda item: item[1]["support"])
+        title += ", smallest first"
     table = Table(title=title, title_justify="left")
     table.add_column("label")
-    keys = list(next(iter(per_class.values())).keys()) if per_class else []
+    present = list(rows[0][1]) if rows else []
+    keys = [k for k in PER_CLASS_COLUMNS if k in present] + \
+        [k for k in present if k not in PER_CLASS_COLUMNS]
     for key in keys:
         table.add_column(key, justify="right")
-    for label, row in per_class.items():
+    for label, row in rows:
         table.add_row(escape(label), *(_fmt(row[k]) for k in keys))
     return table
 
@@ -75,6 +87,8 @@ def show_plan(plan: dict[str, Any]) -> None:
     choices = plan["choices"]
     out.print(f"  output layer: {choices['output_layer']}; loss: {choices['loss']}")
     out.print(f"  decision: {choices['decision_rule']}; primary metric: {choices['primary_metric']}")
+    if plan.get("imbalance"):
+        out.print(f"  imbalance: {escape(imbalance_line(plan['imbalance']))}")
     sources = plan["sources"]
     out.print(f"[bold]training[/bold] {plan['model']}: {plan['rows']['train']:,} usable rows in "
               f"the training file; validation: {escape(sources['valid'])}; test: "
@@ -101,10 +115,46 @@ def show_train(report: dict[str, Any]) -> None:
         source = report["chosen"].get("vectors_source")
         out.print(f"  word vectors{f' from {escape(str(source))}' if source else ''}: "
                   f"{escape(coverage['summary'])}")
+    if report.get("imbalance"):
+        said = "plan" in report  # the reason was said before the fit (`show_plan`)
+        line = report["imbalance"]["strategy"] if said else imbalance_line(report["imbalance"])
+        out.print(f"[bold]imbalance[/bold]: {escape(line)}")
+        for line in imbalance_effect(report["imbalance"].get("effect", {})):
+            out.print(f"  {escape(line)}")
     out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
     _show_details("test", report["details"]["test"])
     if report["out"]:
         out.print(f"saved to [bold]{escape(report['out'])}[/bold]")
+
+
+def imbalance_line(imbalance: dict[str, Any]) -> str:
+    """The strategy, what it means and why it was taken, in one line."""
+    from textladder.imbalance.plan import WORDS
+
+    strategy = imbalance["strategy"]
+    why = (f"auto: {imbalance['reason']}" if imbalance.get("requested") == "auto"
+           else imbalance.get("reason", ""))
+    return f"{strategy} ({WORDS.get(strategy, strategy)}; {why})" if why else strategy
+
+
+def imbalance_effect(effect: dict[str, Any], shown: int = 5) -> list[str]:
+    """What the strategy did to the training rows: rows and the smallest counts, or weights."""
+    lines = []
+    if "rows" in effect:
+        before, after = effect["counts"]["before"], effect["counts"]["after"]
+        smallest = sorted(before, key=before.get)[:shown]
+        lines.append(f"training rows {effect['rows']['before']:,} -> {effect['rows']['after']:,}"
+                     f" (sampling ratio {effect['ratio']:g}); smallest: "
+                     + ", ".join(f"{name} {before[name]:,} -> {after[name]:,}"
+                                 for name in smallest))
+    for kind, words in (("class_weights", "class weights"),
+                        ("positive_weights", "positive weights")):
+        if kind in effect:
+            weights = effect[kind]
+            heaviest = sorted(weights, key=lambda name: -weights[name])[:shown]
+            lines.append(f"{words} (heaviest): "
+                         + ", ".join(f"{name} {weights[name]:.3g}" for name in heaviest))
+    return lines
 
 
 def _show_positive(positive: dict[str, Any] | None) -> None:

@@ -5,7 +5,8 @@ directory, `encoder=PATH`) through the on-disk embedding cache, and standardised
 spread. Two heads are tried by default (`head="auto"`) and the better on the validation primary
 metric is kept: a linear model per task head with C tuned on validation (logistic regression,
 cumulative logits, ridge), and a one-hidden-layer MLP trained on the torch core with the task's
-output layer and loss. The encoder is not saved with the model: the model records the encoder's
+output layer and loss. Both heads take the imbalance plan on their training rows (SMOTE too, on
+the embeddings); focal loss has no logistic form, so with it only the MLP is trained. The encoder is not saved with the model: the model records the encoder's
 location and fingerprint, and refuses to predict with different weights.
 """
 
@@ -35,6 +36,7 @@ class MinilmFamily(EncoderRung):
     name = "minilm"
     summary = "frozen MiniLM sentence embeddings + logistic or MLP head, chosen on validation"
     setting_type_exceptions = {"C": (list, float)}
+    imbalance_strategies = (*EncoderRung.imbalance_strategies, "smote")
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
@@ -105,22 +107,24 @@ class MinilmFamily(EncoderRung):
         if settings["head"] not in HEAD_MODELS:
             raise TextladderError(f"head must be one of {', '.join(HEAD_MODELS)}; got "
                                   f"'{settings['head']}'.")
-        grid = linear_grid(settings["C"], settings["class_weight"], task)
+        grid = linear_grid(settings["C"])
+        heads = _heads(settings["head"], self.imbalance.strategy)
         self.chosen_, self.encoder_ = {}, None
         texts, valid_texts = list(texts), list(valid[0])
         self._embed(texts, progress)
         self._embed(valid_texts, progress)
         scores: dict[str, float] = {}
-        if settings["head"] in ("auto", "mlp"):
+        if "mlp" in heads:
             super().fit(texts, targets, task, valid, seed, progress)
             mlp_output = TorchFamily.predict_output(self, valid_texts)
             scores["mlp"] = _finite(task.selection_score(valid[1], mlp_output))
         mlp_chosen = self.chosen_
-        if settings["head"] in ("auto", "logistic"):
+        if "logistic" in heads:
             X = self._prepare(texts, True, progress)
             X_valid = self._prepare(valid_texts, False, progress)
-            best = search_linear(X, targets, X_valid, valid[1], task, grid, seed, progress,
-                                 self.name)
+            X, fit_targets = self.imbalance.resample(X, targets, seed)  # training rows only
+            best = search_linear(X, fit_targets, X_valid, valid[1], task, grid, seed, progress,
+                                 self.name, self.imbalance.weights(fit_targets))
             scores["logistic"] = _finite(best.score)
             self.linear_model_ = best.model
         from textladder.encoders.sentence import encoder_reference
@@ -185,6 +189,16 @@ class MinilmFamily(EncoderRung):
         family._load_state(directory)
         family.linear_model_ = load_linear(directory / "linear_model.skops", cls.name)
         return family
+
+
+def _heads(head: str, strategy: str) -> tuple[str, ...]:
+    """The heads to try: focal loss has no logistic form, so with it only the MLP."""
+    if strategy == "focal":
+        if head == "logistic":
+            raise TextladderError("focal loss trains the MLP head, and head=logistic leaves it "
+                                  "out; use head=auto or mlp, or --imbalance weights.")
+        return ("mlp",)
+    return {"auto": ("mlp", "logistic")}.get(head, (head,))
 
 
 def _finite(score: float) -> float:

@@ -2,9 +2,10 @@
 
 `training_plan` reads the labels of the loaded tables and says, as a plain dictionary, the columns
 picked and why, the task and why, the labels (in order for a scale; the positive class of a binary
-task), the output layer, loss, decision rule and primary metric, and where validation and test
-data come from. It checks on the way what would otherwise fail after the fit: the model's settings
-(names and types) and every validation or test label against the training labels. It fits
+task), the output layer, loss, decision rule and primary metric, what is done about class
+imbalance and why, and where validation and test data come from. It checks on the way what would
+otherwise fail after the fit: the model's settings (names and types), the imbalance options, and
+every validation or test label against the training labels. It fits
 nothing and prints nothing: the train workflow hands the plan to its caller (`on_ready`) before it
 starts the long work.
 """
@@ -17,13 +18,19 @@ from textladder.classifier import TextClassifier
 from textladder.data.dataset import LabelledTable
 from textladder.data.labels import parse_label_map
 from textladder.families import get_family
+from textladder.imbalance import check_options, check_rung
 from textladder.tasks import make_task, prepare_labels
 from textladder.tasks.positive import positive_report
 
 
-def check_settings(model: str, settings: dict[str, Any]) -> dict[str, Any]:
-    """The family's settings with the user's, refused at once when a name or a type is wrong."""
-    return get_family(model)(**settings).resolved_settings()
+def check_settings(model: str, settings: dict[str, Any], imbalance: str = "auto",
+                   class_weight=None, sampling_ratio=None) -> dict[str, Any]:
+    """The family's settings with the user's, refused at once when a name or a type is wrong,
+    or when the imbalance options contradict each other or the rung."""
+    resolved = get_family(model)(**settings).resolved_settings()
+    check_options(imbalance, class_weight, sampling_ratio)
+    check_rung(imbalance, get_family(model))
+    return resolved
 
 
 def training_plan(clf: TextClassifier, train: LabelledTable,
@@ -38,6 +45,8 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
     for name, table in others.items():  # unknown labels fail now, not after the fit
         task.encode(prepare_labels(list(table.labels), detection, label_map),
                     f"the {name} file '{table.path}'")
+    # said from the whole training file's labels; the fit decides on its training rows
+    imbalance = clf.plan_imbalance(task, task.encode(prepared, "the training data"))
     return {
         "columns": {"text": train.columns.text, "labels": list(train.columns.labels)},
         "column_reasons": list(train.columns.reasons),
@@ -49,6 +58,7 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
         "head": task.head,
         "choices": task.describe(),
         "model": clf.model,
+        "imbalance": {k: v for k, v in imbalance.to_config().items() if k != "effect"},
         "rows": {"train": len(train), **{name: len(t) for name, t in others.items()}},
         "sources": sources,
     }

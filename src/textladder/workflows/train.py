@@ -41,6 +41,9 @@ class TrainJob:
     model_params: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     positive: str | None = None
+    imbalance: str = "auto"
+    class_weight: str | None = None
+    sampling_ratio: float | None = None
     valid_size: float = 0.1
     test_size: float = 0.1
 
@@ -59,7 +62,8 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
           on_ready: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run the main job and return its report; `on_ready(plan)` is called before the fit."""
     started = time.perf_counter()
-    check_settings(job.model, job.model_params)
+    check_settings(job.model, job.model_params, job.imbalance, job.class_weight,
+                   job.sampling_ratio)
     train_table = load_labelled(job.data, read.fmt, read.encoding, read.text, read.labels,
                                 read.strict)
     same = _same_columns(train_table, read)
@@ -72,7 +76,9 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
                                          same.strict, origin=origin)
     clf = TextClassifier(model=job.model, task=job.task, metric=job.metric, order=job.order,
                          label_map=job.label_map, model_params=job.model_params,
-                         valid_size=job.valid_size, seed=job.seed, positive=job.positive)
+                         valid_size=job.valid_size, seed=job.seed, positive=job.positive,
+                         imbalance=job.imbalance, class_weight=job.class_weight,
+                         sampling_ratio=job.sampling_ratio)
     sources = {"valid": job.valid or "split from the training file",
                "test": job.test or "split from the training file"}
     plan = training_plan(clf, train_table, {k: t for k, t in tables.items() if k != "train"},
@@ -107,6 +113,7 @@ def train(job: TrainJob, read: ReadOptions = ReadOptions(),
         "details": {"valid": metric_details(clf.valid_metrics_),
                     "test": metric_details(test_metrics)},
         "chosen": clf.family_.to_config()["chosen"],
+        "imbalance": clf.imbalance_.to_config(),
         "labels": [str(label) for label in clf.task_.labels],
         "data": {
             "columns": {"text": train_table.columns.text, "labels": list(train_table.columns.labels)},
