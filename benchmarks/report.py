@@ -14,6 +14,7 @@ from typing import Any
 from benchmarks.datasets import (GENERAL_METRICS, HOLDOUT_SIZE, QUICK_ROWS, SENTENCE_HOLDOUT,
                                  SPECS)
 from benchmarks.fasttext_peer import GRID, QUICK_GRID, THRESHOLDS
+from benchmarks.imbalance_report import imbalance_section
 from benchmarks.measure import SINGLE_TEXTS
 from benchmarks.peers import MAX_ITER
 from benchmarks.published import PUBLISHED
@@ -257,6 +258,7 @@ def render(doc: dict[str, Any]) -> str:
     for dataset in datasets:
         records = [r for r in doc["results"] if r["dataset"] == dataset]
         lines += [f"## {dataset}", ""] + dataset_table(dataset, records)
+    lines += imbalance_section(doc)
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -200,9 +200,14 @@ def show_inspect(report: dict[str, Any]) -> None:
         table.add_column("rows", justify="right")
         table.add_column("share", justify="right")
         total = sum(balance["counts"].values())
+        rates = balance.get("positive_rates")
+        if rates:  # label sets: the share of rows that carry each label
+            table.add_column("positive rate", justify="right")
         for label, count in balance["counts"].items():
-            table.add_row(escape(label), f"{count:,}", f"{100 * count / total:.1f} %")
+            cells = [f"{count:,}", f"{100 * count / total:.1f} %"]
+            table.add_row(escape(label), *cells, *([f"{100 * rates[label]:.2f} %"] if rates else []))
         out.print(table)
+        _show_imbalance(balance)
     else:
         out.print(f"  scores: {balance['distribution']}")
     words = report["lengths"]["words"]
@@ -212,6 +217,18 @@ def show_inspect(report: dict[str, Any]) -> None:
     out.print("[bold]problems[/bold]: " + ("none found" if not problems else ""))
     for problem in problems:
         out.print(f"  - {escape(problem)}")
+
+
+def _show_imbalance(balance: dict[str, Any]) -> None:
+    """inspect's imbalance line: the ratio, the smallest classes, and what auto would take."""
+    counts, advice = balance["counts"], balance["recommended"]
+    smallest = ", ".join(f"{name} ({counts[name]:,})" for name in balance["smallest"])
+    out.print(f"[bold]imbalance[/bold]: largest / smallest {balance['imbalance_ratio']:g}:1; "
+              f"smallest: {escape(smallest)}")
+    others = "; ".join(f"{rung}: {s}" for rung, s in advice["others"].items())
+    out.print(f"  recommended: --imbalance {advice['strategy']} ({escape(advice['reason'])}; "
+              f"what auto takes for {', '.join(advice['rungs'])}"
+              f"{f'; otherwise {escape(others)}' if others else ''})")
 
 
 def show_predictions(records: list[dict[str, Any]]) -> None:

@@ -24,3 +24,22 @@ def choose_strategy(task: str, counts: np.ndarray, family: type) -> tuple[str, s
     if "weights" in family.imbalance_strategies:
         return "weights", f"{said}"
     return "none", f"{said}, but model '{family.name}' takes no imbalance strategy"
+
+
+def recommend(task: str, counts: np.ndarray) -> dict:
+    """What `auto` takes on these counts, per rung: {"strategy", "reason", "rungs", "others"}
+    (the choice of most rungs, and {rung: strategy} where a rung chooses otherwise)."""
+    from textladder.families import available_families, get_family
+
+    if task == "regression":
+        return {"strategy": "none", "reason": "a regression has no classes to balance",
+                "rungs": [], "others": {}}
+    choices = {name: choose_strategy(task, counts, get_family(name))
+               for name in available_families()}
+    tally: dict[str, list[str]] = {}
+    for name, (strategy, _) in choices.items():
+        tally.setdefault(strategy, []).append(name)
+    strategy = max(tally, key=lambda s: len(tally[s]))
+    reason = next(r for name, (s, r) in choices.items() if s == strategy)
+    return {"strategy": strategy, "reason": reason, "rungs": tally[strategy],
+            "others": {name: s for name, (s, _) in choices.items() if s != strategy}}

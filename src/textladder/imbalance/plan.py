@@ -187,6 +187,18 @@ def rungs_that_take(strategy: str) -> list[str]:
             if strategy in get_family(name).imbalance_strategies]
 
 
+def applicable_strategies(task: str, family: type) -> list[str]:
+    """The strategies (auto aside) that `family` can apply on a `task`, in STRATEGIES order."""
+    usable = []
+    for strategy in STRATEGIES[1:]:
+        try:
+            _refuse_where_it_does_not_apply(strategy, task, family)
+        except TextladderError:
+            continue
+        usable.append(strategy)
+    return usable if task != "regression" else ["none"]
+
+
 def check_rung(imbalance: str, family: type) -> None:
     """Refuse a strategy the rung cannot take, before any data is read (tasks are checked when
     the labels are known, by `plan_imbalance`)."""
