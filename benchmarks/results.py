@@ -119,8 +119,9 @@ def merge(old: dict[str, Any] | None, records: list[dict[str, Any]], info: dict[
     ran = {(r["dataset"], r["system"]) for r in stamped}
     kept = [r for r in (old or {}).get("results", []) if (r["dataset"], r["system"]) not in ran]
     merged = sorted(kept + stamped, key=lambda r: _order(r, systems))
+    others = {k: v for k, v in (old or {}).items() if k == "calibration"}  # its own command's
     sections = {name: (old or {})[name] for name in SECTIONS if name in (old or {})}
-    return {**info, "results": merged, **sections}
+    return {**info, "results": merged, **others, **sections}
 
 
 def merge_section(old: dict[str, Any] | None, name: str, records: list[dict[str, Any]],

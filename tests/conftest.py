@@ -87,7 +87,14 @@ def tiny_settings(family: str, tmp_path: Path) -> dict:
     family registered without an entry here gets its own `quick_settings()`."""
     recurrent = {"epochs": 40, "patience": 40, "lr": 0.03, "min_count": 1, "hidden": 16,
                  "embedding_dim": 16, "batch_size": 8, "vectors": "random"}
+    # two cheap, different members: word n-grams only, and character n-grams only
+    members = {"members": [{"family": "tfidf", "name": "words",
+                            "settings": {"C": [10.0], "char_ngrams": None}},
+                           {"family": "tfidf", "name": "chars",
+                            "settings": {"C": [10.0], "word_ngrams": None}}], "folds": 3}
     settings = {
+        "baseline": lambda: {},
+        "soft_vote": lambda: members, "hard_vote": lambda: members, "stack": lambda: members,
         "tfidf": lambda: {"C": [10.0]},
         "fasttext": lambda: {"epochs": 40, "patience": 40, "lr": 0.25, "batch_size": 4,
                              "buckets": 1000, "dim": 16},
@@ -187,9 +194,10 @@ def sentiment_csv(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def model_dir(tmp_path, sentiment_csv) -> Path:
-    """A tfidf model trained through the command line on `sentiment_csv`."""
+    """A tfidf model trained through the command line on `sentiment_csv` (the best model of
+    its one-rung run)."""
     from cli_helpers import run_json
 
     out = tmp_path / "model"
-    run_json("train", sentiment_csv, "--out", out, "--set", "C=[10]")
-    return out
+    run_json("train", sentiment_csv, "--model", "tfidf", "--out", out, "--set", "C=[10]")
+    return out / "best"

@@ -65,7 +65,9 @@ def test_the_rows_kept_apart_stay_apart(fitted):
 
 
 def test_what_it_learned_carries_over_to_test_rows(fitted):
-    task, parts, _, _, loaded = fitted
+    task, parts, clf, _, loaded = fitted
+    if type(clf.family_).ignores_texts:
+        pytest.skip(f"{clf.family_.name} gives every text the same output")
     metric, floor = FLOORS[task]
     assert loaded.evaluate(*parts["test"])[metric] >= floor
 

@@ -181,10 +181,13 @@ def test_neural_families_say_what_to_install_without_torch(monkeypatch, tmp_path
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "torch" else real(name, *a))
-    assert available_families() == ["tfidf"]
+    # the baseline and the ensembles (of two tf-idf views, without PyTorch) need no torch
+    assert available_families() == ["baseline", "tfidf", "soft_vote", "hard_vote", "stack"]
     texts, labels = make_task_data("binary")
     with pytest.raises(TextladderError, match="needs PyTorch: pip install torch==2.13.0"):
         TextClassifier(model="lstm").fit(texts, labels, valid=(texts, labels))
+    vote = TextClassifier(model="soft_vote").fit(texts, labels, valid=(texts, labels))
+    assert [m.name for m in vote.family_.members_] == ["words", "chars"]
 
 
 def test_a_diverging_run_stops_with_advice(tmp_path):

@@ -9,11 +9,13 @@
 
 `fit` detects the task from the labels (or takes `task=`), holds out a validation set when none is
 given, settles what to do about class imbalance (`imbalance=`, `textladder.imbalance`: applied to
-the training rows only), fits the model family, tunes the task's decision thresholds on validation and keeps the
-validation metrics. `__init__` only stores its arguments, so `get_params`, `set_params`, `clone`,
-`Pipeline`, `GridSearchCV` and `cross_val_score` work as with any scikit-learn estimator (see the
-class docstring for what the tags say per task). Reading files and printing belong to the
-workflows and the command line, not here.
+the training rows only), fits the model family, with `calibrate=True` fits a temperature to its
+validation probabilities (`calibration.py`; every output passes through it), tunes the task's
+decision thresholds on validation and keeps the validation metrics. `__init__` only stores its
+arguments, so `get_params`, `set_params`, `clone`, `Pipeline`, `GridSearchCV` and
+`cross_val_score` work as with any scikit-learn estimator (see the class docstring for what the
+tags say per task). Reading files and printing belong to the workflows and the command line, not
+here.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import ClassifierTags, RegressorTags
 
+from textladder.calibration import Temperature, applies_to
 from textladder.data.labels import is_missing, parse_label_map, parse_order
 from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
@@ -104,6 +107,7 @@ class TextClassifier(BaseEstimator):
         valid_size: float = 0.1,
         seed: int = 0,
         positive: Any = None,
+        calibrate: bool = False,
         imbalance: str = "auto",
         class_weight: str | dict[str, float] | None = None,
         sampling_ratio: float | None = None,
@@ -117,6 +121,7 @@ class TextClassifier(BaseEstimator):
         self.valid_size = valid_size
         self.seed = seed
         self.positive = positive
+        self.calibrate = calibrate
         self.imbalance = imbalance
         self.class_weight = class_weight
         self.sampling_ratio = sampling_ratio
@@ -214,6 +219,9 @@ class TextClassifier(BaseEstimator):
         self.detection_, prepared, order, self.label_map_ = self._resolve(labels)
         task = make_task(self.detection_.task, self.metric, order, self.positive).fit(prepared)
         _check_label_space(task, prepared)
+        if self.calibrate and not applies_to(task.name):
+            raise TextladderError(f"calibrate applies to probabilities; a {task.name} task "
+                                  f"predicts values. Leave --calibrate out.")
         targets = task.encode(prepared, "the training data")
         if valid is None:
             kept, held = split_holdout(prepared, task.name, self.valid_size, self.seed,
@@ -227,10 +235,18 @@ class TextClassifier(BaseEstimator):
         self.imbalance_ = self.plan_imbalance(task, targets)
         family.balance(self.imbalance_).fit(texts, targets, task, (valid_texts, valid_targets),
                                             seed=self.seed, progress=progress)
-        valid_output = family.predict_output(valid_texts)
+        valid_output = family.validation_output()  # an ensemble's: cross-fitted
+        if valid_output is None:
+            valid_output = family.predict_output(valid_texts)
+        valid_output = task.check_output(valid_output)
+        # temperature scaling fitted on validation, then the thresholds tuned on its outputs
+        self.calibration_ = (Temperature.fit(task.name, valid_targets, valid_output)
+                             if self.calibrate else None)
+        valid_output = self.calibration_(valid_output) if self.calibration_ else valid_output
         task.tune(valid_targets, valid_output)
         self.task_, self.family_ = task, family
         self.n_train_, self.n_valid_ = len(texts), len(valid_texts)
+        self.valid_output_ = valid_output  # what the validation metrics were measured on
         self.valid_metrics_ = task.evaluate(valid_targets, valid_output)
         self.__dict__.pop("config_", None)  # a loaded model fitted again: its config is gone
         return self
@@ -261,7 +277,9 @@ class TextClassifier(BaseEstimator):
         batch, _ = _as_list(texts)
         if not batch:  # families need not handle it: some (scikit-learn) refuse no rows
             return self.task_.empty_output()
-        return self.task_.check_output(self.family_.predict_output(batch))
+        output = self.task_.check_output(self.family_.predict_output(batch))
+        calibration = getattr(self, "calibration_", None)
+        return calibration(output) if calibration is not None else output
 
     def predict_proba(self, texts: str | Sequence[str]) -> np.ndarray:
         """Class (or label) probabilities, one column per entry of `labels_`."""
@@ -304,13 +322,24 @@ class TextClassifier(BaseEstimator):
             "imbalance": self.imbalance_.to_config(),
             "metrics": {"valid": scalar_metrics(self.valid_metrics_)},
             "seed": self.seed,
+            **({"calibration": self.calibration_.to_config()}
+               if getattr(self, "calibration_", None) else {}),
         }
 
-    def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
+    def save(self, path: str | Path, extra: dict[str, Any] | None = None,
+             artifacts: dict[str, bytes] | None = None) -> Path:
         """Save atomically to the directory `path`: the family's weights and `config.json`;
-        `extra` adds config entries (e.g. columns)."""
+        `extra` adds config entries (e.g. columns), `artifacts` files ({relative path: bytes},
+        e.g. `evaluation.record`'s) beside the model."""
         config = {**self.to_config(), **(extra or {})}
-        return save_model_dir(path, config, self.family_.save)
+
+        def write_files(directory: Path) -> None:
+            self.family_.save(directory)
+            for name, content in (artifacts or {}).items():
+                (directory / name).parent.mkdir(parents=True, exist_ok=True)
+                (directory / name).write_bytes(content)
+
+        return save_model_dir(path, config, write_files)
 
     @classmethod
     def load(cls, path: str | Path) -> "TextClassifier":
@@ -327,16 +356,17 @@ class TextClassifier(BaseEstimator):
             )
         task = task_from_config(config["task"])
         detection = config["detection"]
+        calibration = Temperature.from_config(task.name, config.get("calibration"))
         clf = cls(model=family_config["name"], task=task.name, metric=task.metric,
                   order=getattr(task, "order", None), label_map=config.get("label_map"),
                   model_params=family_config.get("settings"), seed=config.get("seed", 0),
-                  positive=getattr(task, "positive", None), imbalance=imbalance["strategy"],
-                  class_weight=imbalance.get("class_weight"),
+                  positive=getattr(task, "positive", None), calibrate=calibration is not None,
+                  imbalance=imbalance["strategy"], class_weight=imbalance.get("class_weight"),
                   sampling_ratio=imbalance.get("sampling_ratio"))
         clf.detection_ = Detection(detection["task"], detection["reason"],
                                    detection.get("delimiter"))
         clf.label_map_ = config.get("label_map")
-        clf.task_ = task
+        clf.task_, clf.calibration_ = task, calibration
         clf.imbalance_ = Imbalance.from_config(imbalance, task)
         with reading_model(path):  # a damaged weights file: one line naming it
             clf.family_ = family_cls.load(Path(path), family_config, task)

@@ -139,3 +139,18 @@ def read_config(path: str | Path) -> dict[str, Any]:
             f"format {FORMAT_VERSION}. Upgrade textladder to load it."
         )
     return config
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Copy the directory `source` to `target` with hard links (files stay shared, and cost no
+    space), or real copies where links cannot be made (another file system)."""
+    source, target = Path(source), Path(target)
+    for folder, _, files in os.walk(source):
+        relative = Path(folder).relative_to(source)
+        (target / relative).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            src, dst = Path(folder) / name, target / relative / name
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)

@@ -1,4 +1,4 @@
-"""The `textladder` command: inspect, train, evaluate, predict, export.
+"""The `textladder` command: inspect, train, report, evaluate, predict, export.
 
 Every command is a thin wrapper over a function in `textladder.workflows` (`export` and
 `--runtime onnx` over the optional `textladder.onnx`, imported only when asked for), and every
@@ -158,16 +158,27 @@ def train(
                                                       "training file).")] = None,
     test: Annotated[Optional[str], typer.Option(help="Test file (default: split 10 % of the "
                                                      "training file).")] = None,
-    model: Annotated[str, typer.Option(help="Model family (rung of the ladder).")] = "tfidf",
-    out: Annotated[Optional[str], typer.Option(help="Where to save the model (default: "
-                                                    "models/<data>-<model>).")] = None,
+    model: Annotated[Optional[str], typer.Option(
+        help="Train this one rung (a run with one rung). Without it, train climbs: a baseline, "
+             "the rungs that fit the budget, then ensembles.")] = None,
+    models: Annotated[Optional[str], typer.Option(
+        help="The rungs to climb, comma-separated (default: every available one); naming "
+             "soft_vote, hard_vote or stack picks which ensembles are tried.")] = None,
+    budget: Annotated[float, typer.Option(
+        help="Minutes the whole climb may take; rungs that would not fit are skipped, and "
+             "neural rungs get fewer epochs.")] = 15.0,
+    out: Annotated[Optional[str], typer.Option(help="The run directory (default: "
+                                                    "runs/<data>-<date>-<time>); rerun with the "
+                                                    "same one to resume.")] = None,
     task: TaskOpt = "auto",
     metric: Annotated[Optional[str], typer.Option(help="Primary metric for every model choice.")] = None,
     order: OrderOpt = None,
     label_map: LabelMapOpt = None,
     positive: PositiveOpt = None,
     setting: Annotated[Optional[list[str]], typer.Option(
-        "--set", help="A model setting NAME=VALUE (JSON value), e.g. --set 'C=[1,4]'.")] = None,
+        "--set", help="A model setting NAME=VALUE (JSON value), e.g. --set 'C=[1,4]'; in a "
+                      "climb it goes to every rung that has it, and RUNG.NAME=VALUE (--set "
+                      "fasttext.epochs=5) to that rung only.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for splits and models.")] = 0,
     imbalance: Annotated[str, typer.Option(
         help="What to do about skewed classes, on the training rows only: none; weights "
@@ -196,23 +207,59 @@ def train(
     text: TextOpt = None,
     label: LabelOpt = None,
     strict: StrictOpt = False,
+    calibrate: Annotated[bool, typer.Option(
+        "--calibrate", help="Fit temperature scaling on validation and keep it: probabilities "
+                            "that mean what they say (classification tasks).")] = False,
+    draw: Annotated[bool, typer.Option(
+        "--report/--no-report", help="Draw report.html beside the model (needs "
+                                     "textladder[report]).")] = True,
     as_json: JsonOpt = False,
 ):
-    """Train a model, evaluate it on validation and test, and save it."""
-    from pathlib import Path
-
+    """Climb the ladder (or train one rung) into a run directory: leaderboard, best model and
+    report."""
+    from textladder.ladder.run_dir import default_run_dir
     from textladder.workflows.train import TrainJob, train as run
 
-    if out is None:
-        out = str(Path("models") / f"{Path(data).stem}-{model}")
-    job = TrainJob(data=data, valid=valid, test=test, out=out, model=model, task=task,
-                   metric=metric, order=order, label_map=label_map,
+    if budget <= 0:
+        raise TextladderError(f"--budget is in minutes and must be positive; got {budget:g}.")
+    job = TrainJob(data=data, valid=valid, test=test, out=out or str(default_run_dir(data)),
+                   model=model, models=tuple(n.strip() for n in models.split(",") if n.strip())
+                   if models else None, budget_minutes=budget, task=task, metric=metric,
+                   order=order, label_map=label_map,
                    model_params=_model_params(setting, encoder=encoder, vectors=vectors),
-                   seed=seed, positive=positive, imbalance=imbalance, class_weight=class_weight,
-                   sampling_ratio=sampling_ratio)
-    report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json),
+                   seed=seed, positive=positive, calibrate=calibrate, report=draw,
+                   imbalance=imbalance, class_weight=class_weight, sampling_ratio=sampling_ratio)
+    on_rung = None if as_json or model else render.show_leaderboard_progress
+    report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json), on_rung,
                  on_ready=None if as_json else render.show_plan)
     render.print_json(report) if as_json else render.show_train(report)
+
+
+@app.command()
+@friendly
+def report(
+    path: Annotated[str, typer.Argument(help="A run directory (a climb's) or a model "
+                                             "directory saved by 'train'.")],
+    out: Annotated[Optional[str], typer.Option(
+        help="The HTML file to write (default: report.html in a run directory, "
+             "<model>.report.html beside a model directory).")] = None,
+    png: Annotated[bool, typer.Option(
+        "--png", help="Also write PNG copies of the main charts beside it (needs kaleido).")] = False,
+    as_json: JsonOpt = False,
+):
+    """Draw one self-contained HTML report of a run or a model: data, leaderboard, errors,
+    calibration, embedding map."""
+    from textladder.report import NEEDS_REPORT, available
+
+    if not available():
+        raise TextladderError(NEEDS_REPORT)
+    from textladder.report import write_report
+
+    written = str(write_report(path, out, png))
+    if as_json:
+        render.print_json({"report": written})
+    else:
+        render.out.print(f"report: [bold]{render.escape(written)}[/bold]")
 
 
 @app.command()

@@ -35,6 +35,9 @@ class ModelFamily(ABC):
     name: ClassVar[str]
     version: ClassVar[int] = 1
     summary: ClassVar[str] = ""
+    # True for a family whose output does not depend on the text (the climb's baseline): the
+    # contract suite does not ask it to fit tiny data perfectly.
+    ignores_texts: ClassVar[bool] = False
     # The imbalance strategies this family applies to its training rows (`textladder.imbalance`):
     # "weights" (class weights in its loss), "oversample" / "undersample" (rows it trains on),
     # "smote" (rows added to its vector features), "focal" (focal loss). Others are refused.
@@ -112,6 +115,18 @@ class ModelFamily(ABC):
     @abstractmethod
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "ModelFamily":
         """Rebuild a fitted family from `directory` and the `family` section of its config."""
+
+    def represent(self, texts: Sequence[str]) -> np.ndarray | None:
+        """One vector per text from the model's own representation (a sentence encoder's), for
+        the report's embedding map, recorded at training time; None where the family has none
+        worth drawing (the report then maps tf-idf vectors of the texts)."""
+        return None
+
+    def validation_output(self) -> np.ndarray | None:
+        """The outputs on the validation data `fit` was given, where they must not come from
+        `predict_output` (an ensemble fits weights or a meta-model on them, and gives outputs
+        cross-fitted over validation folds instead); None for most families."""
+        return None
 
     def to_config(self) -> dict[str, Any]:
         """The `family` section of the model config: name, version, settings and choices."""

@@ -154,6 +154,10 @@ class MinilmFamily(EncoderRung):
         finally:
             self.__dict__.pop("_embedded", None)  # predictions are not remembered
 
+    def represent(self, texts: Sequence[str]) -> np.ndarray:
+        """The encoder's sentence embeddings (from the embedding cache where it has them)."""
+        return np.asarray(self._encoder().encode(list(texts), Progress()), dtype=np.float32)
+
     # ----- saving ---------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
         from safetensors.numpy import save_file

@@ -89,10 +89,11 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
     options = TextClassifier(task=task, order=order, label_map=label_map)
     detection, prepared = options.resolve_labels(table.labels)
     refuse_outside_binary(detection.task, positive)
-    normal = [_normal(t) for t in table.texts]
-    counts = Counter(normal)
-    duplicates = sum(c for c in counts.values() if c > 1) - sum(1 for c in counts.values() if c > 1)
-    balance = _balance(detection.task, prepared)
+    other_texts = {}
+    for name, path in (others or {}).items():
+        other = load_labelled(path, read.fmt, read.encoding, table.columns.text,
+                              table.columns.labels, read.strict)
+        other_texts[name] = other.texts
     report: dict[str, Any] = {
         "file": data,
         "rows": len(table) + sum(table.dropped.values()),
@@ -104,26 +105,38 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
         "task_reason": detection.reason,
         "order": None if detection.order is None else [str(v) for v in detection.order],
         "positive": _positive(detection.task, prepared, positive),
-        "balance": balance,
-        "lengths": _lengths(table.texts),
-        "empty_texts": table.dropped["empty_text"],
-        "missing_labels": table.dropped["missing_label"],
+        **describe(table.texts, prepared, detection.task, table.dropped, other_texts),
+    }
+    for name, path in (others or {}).items():
+        report["overlap"][name]["file"] = path
+    return report
+
+
+def describe(texts: list[str], prepared: list, task: str, dropped: dict[str, int],
+             others: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The balance, lengths, groups and problems of `texts` with labels `prepared` for `task`;
+    `others` maps names (valid, then test) to texts to look for in these and in each other. What
+    `inspect` reports of a file, and what `train` records for the report."""
+    counts = Counter(_normal(t) for t in texts)
+    duplicates = sum(c for c in counts.values() if c > 1) - sum(1 for c in counts.values() if c > 1)
+    report: dict[str, Any] = {
+        "balance": _balance(task, prepared),
+        "lengths": _lengths(texts),
+        "empty_texts": dropped.get("empty_text", 0),
+        "missing_labels": dropped.get("missing_label", 0),
         "duplicate_texts": duplicates,
-        "conflicting_labels": _conflicts(table.texts, prepared),
-        "groups": text_groups(table.texts).summary(),
+        "conflicting_labels": _conflicts(texts, prepared),
+        "groups": text_groups(texts).summary(),
         "overlap": {},
     }
     seen: dict[str, set[str]] = {}  # the normalised texts of each file compared
-    for name, path in (others or {}).items():
-        other = load_labelled(path, read.fmt, read.encoding, table.columns.text,
-                              table.columns.labels, read.strict)
-        texts = [_normal(t) for t in other.texts]
-        overlap = {"file": path, "rows": len(other),
-                   "texts_also_in_train": sum(t in counts for t in texts)}
+    for name, other in (others or {}).items():
+        normal = [_normal(t) for t in other]
+        overlap = {"rows": len(other), "texts_also_in_train": sum(t in counts for t in normal)}
         for earlier, earlier_texts in seen.items():  # test against valid
-            overlap[f"texts_also_in_{earlier}"] = sum(t in earlier_texts for t in texts)
+            overlap[f"texts_also_in_{earlier}"] = sum(t in earlier_texts for t in normal)
         report["overlap"][name] = overlap
-        seen[name] = set(texts)
+        seen[name] = set(normal)
     report["problems"] = _problems(report)
     return report
 

@@ -18,17 +18,17 @@ from textladder.classifier import TextClassifier
 from textladder.data.dataset import LabelledTable
 from textladder.data.labels import parse_label_map
 from textladder.families import get_family
-from textladder.imbalance import check_options, check_rung
+from textladder.imbalance import check_rung, imbalance_ratio, label_counts
+from textladder.imbalance.auto import recommend
 from textladder.tasks import make_task, prepare_labels
 from textladder.tasks.positive import positive_report
 
 
-def check_settings(model: str, settings: dict[str, Any], imbalance: str = "auto",
-                   class_weight=None, sampling_ratio=None) -> dict[str, Any]:
+def check_settings(model: str, settings: dict[str, Any],
+                   imbalance: str = "auto") -> dict[str, Any]:
     """The family's settings with the user's, refused at once when a name or a type is wrong,
-    or when the imbalance options contradict each other or the rung."""
+    or when the rung cannot take the imbalance strategy."""
     resolved = get_family(model)(**settings).resolved_settings()
-    check_options(imbalance, class_weight, sampling_ratio)
     check_rung(imbalance, get_family(model))
     return resolved
 
@@ -46,7 +46,7 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
         task.encode(prepare_labels(list(table.labels), detection, label_map),
                     f"the {name} file '{table.path}'")
     # said from the whole training file's labels; the fit decides on its training rows
-    imbalance = clf.plan_imbalance(task, task.encode(prepared, "the training data"))
+    imbalance = _imbalance(clf, task, task.encode(prepared, "the training data"))
     return {
         "columns": {"text": train.columns.text, "labels": list(train.columns.labels)},
         "column_reasons": list(train.columns.reasons),
@@ -58,7 +58,24 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
         "head": task.head,
         "choices": task.describe(),
         "model": clf.model,
-        "imbalance": {k: v for k, v in imbalance.to_config().items() if k != "effect"},
+        "imbalance": imbalance,
         "rows": {"train": len(train), **{name: len(t) for name, t in others.items()}},
         "sources": sources,
     }
+
+
+def _imbalance(clf: TextClassifier, task, targets) -> dict[str, Any]:
+    """What one rung will do about class imbalance and why; for a climb (no model), what auto
+    takes for most rungs (`rungs`) and where others differ (`others`)."""
+    if clf.model is not None:
+        plan = clf.plan_imbalance(task, targets)
+        return {k: v for k, v in plan.to_config().items() if k != "effect"}
+    if clf.imbalance != "auto":
+        return {"strategy": clf.imbalance, "requested": clf.imbalance, "reason": "asked for; "
+                "rungs that cannot take it are skipped"}
+    counts = label_counts(targets, task.n_outputs, task.name == "multilabel") \
+        if task.name != "regression" else []
+    advice = recommend(task.name, counts) if len(counts) else recommend("regression", counts)
+    return {"strategy": advice["strategy"], "requested": "auto", "reason": advice["reason"],
+            "rungs": advice["rungs"], "others": advice["others"],
+            **({"ratio": round(imbalance_ratio(counts), 2)} if len(counts) else {})}
