@@ -115,14 +115,14 @@ def test_broken_json_settings_are_refused_at_once(sentiment_csv):
 def test_settings_of_the_wrong_type_are_refused_before_reading_data(tmp_path, setting,
                                                                     fragment):
     missing = tmp_path / "not-read-yet.csv"  # the settings fail first
-    assert_clean_error(run("train", missing, "--set", setting), "model 'tfidf' setting",
-                       fragment)
+    assert_clean_error(run("train", missing, "--model", "tfidf", "--set", setting),
+                       "model 'tfidf' setting", fragment)
 
 
 def test_bare_words_stay_strings(tmp_path, sentiment_csv):
     run_json("train", sentiment_csv, "--model", "fasttext", "--set", "schedule=none", "--set",
              "epochs=1", "--out", tmp_path / "m")
-    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    config = json.loads((tmp_path / "m" / "best" / "config.json").read_text())
     assert config["family"]["settings"]["schedule"] == "none"
 
 
@@ -147,7 +147,7 @@ def test_a_damaged_tokenizer_file_is_named_in_one_line(tmp_path):
     args = [a for k, v in settings.items() for a in ("--set", f"{k}={json.dumps(v)}")]
     run_json("train", path, "--valid", path, "--test", path, "--model", "finetune",
              "--out", tmp_path / "m", *args)
-    tokenizer = tmp_path / "m" / "encoder" / "tokenizer.json"
+    tokenizer = tmp_path / "m" / "best" / "encoder" / "tokenizer.json"
     tokenizer.write_text(tokenizer.read_text()[:1000])
     assert_clean_error(run("predict", tmp_path / "m", "hello"), "is damaged",
                        "encoder/tokenizer.json", "not valid JSON")

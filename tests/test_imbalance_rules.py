@@ -47,13 +47,15 @@ def labelsets_csv(tmp_path):
 ])
 def test_refused_before_reading_the_data(tmp_path, args, fragments):
     missing = tmp_path / "not-read.csv"  # the options fail first
+    if "--model" not in args:
+        args = ["--model", "tfidf", *args]
     result = run("train", missing, *args)
     assert result.exit_code == 2
     assert_clean_error(result, *fragments)
 
 
 def test_unknown_labels_in_class_weights_are_named(skewed_csv):
-    result = run("train", skewed_csv, "--class-weight", "grief=10")
+    result = run("train", skewed_csv, "--model", "tfidf", "--class-weight", "grief=10")
     assert result.exit_code == 2
     assert_clean_error(result, "'grief'", "not a training label", "a, b, c")
 
@@ -63,17 +65,18 @@ def test_unknown_labels_in_class_weights_are_named(skewed_csv):
     ("undersample", ["multi-label", "--imbalance oversample", "weights"]),
 ])
 def test_label_sets_refuse_smote_and_undersampling(labelsets_csv, strategy, fragments):
-    result = run("train", labelsets_csv, "--imbalance", strategy)
+    result = run("train", labelsets_csv, "--model", "tfidf", "--imbalance", strategy)
     assert result.exit_code == 2
     assert_clean_error(result, *fragments)
 
 
 def test_a_regression_takes_no_strategy_but_auto_and_none(tmp_path):
     data = write_table(tmp_path / "scores.csv", *make_task_data("regression", 12))
-    result = run("train", data, "--imbalance", "weights")
+    result = run("train", data, "--model", "tfidf", "--imbalance", "weights")
     assert result.exit_code == 2
     assert_clean_error(result, "regression has none", "auto or none")
-    report = run_json("train", data, "--out", tmp_path / "m", "--set", "C=[10]")
+    report = run_json("train", data, "--model", "tfidf", "--out", tmp_path / "m", "--set",
+                      "C=[10]")
     assert report["imbalance"]["strategy"] == "none"
 
 
@@ -225,12 +228,12 @@ def test_label_aware_oversampling_repeats_rows_by_their_rarest_label():
 
 
 def test_train_reports_the_label_counts_after_oversampling(tmp_path, labelsets_csv):
-    report = run_json("train", labelsets_csv, "--imbalance", "oversample", "--sampling-ratio",
-                      "0.5", "--set", "C=[10]", "--out", tmp_path / "m")
+    report = run_json("train", labelsets_csv, "--model", "tfidf", "--imbalance", "oversample",
+                      "--sampling-ratio", "0.5", "--set", "C=[10]", "--out", tmp_path / "m")
     effect = report["imbalance"]["effect"]
     before, after = effect["counts"]["before"], effect["counts"]["after"]
     assert after["rare"] > before["rare"] and effect["rows"]["after"] > effect["rows"]["before"]
-    saved = json.loads((tmp_path / "m" / "config.json").read_text())
+    saved = json.loads((tmp_path / "m" / "best" / "config.json").read_text())
     assert saved["imbalance"]["effect"]["counts"]["after"] == after
 
 
@@ -256,7 +259,8 @@ def test_train_says_the_choice_and_shows_the_smallest_classes_first(tmp_path):
             texts.append(f"word{k} {' '.join(rng.choice(['the', 'a', 'one'], 2))} row{k}x{i}")
             labels.append(f"class{k}")
     data = write_table(tmp_path / "ten.csv", texts, labels)
-    result = run("train", data, "--set", "C=[10]", "--out", tmp_path / "m")
+    result = run("train", data, "--model", "tfidf", "--set", "C=[10]", "--out", tmp_path / "m",
+                 "--no-report")
     assert result.exit_code == 0, result.output
     shown = result.stdout
     assert "imbalance: weights (class weights in the loss; auto: imbalance ratio" in shown
