@@ -35,7 +35,8 @@ def labelsets_csv(tmp_path):
 
 # ----- refusals --------------------------------------------------------------------------------
 @pytest.mark.parametrize("args, fragments", [
-    (["--model", "fasttext", "--imbalance", "smote"], ["fasttext", "smote", "tfidf, wordvec, minilm"]),
+    (["--model", "fasttext", "--imbalance", "smote"],
+     ["fasttext", "smote", "tfidf, wordvec, minilm"]),
     (["--imbalance", "focal"], ["'tfidf' cannot take --imbalance focal", "fasttext"]),
     (["--imbalance", "sometimes"], ["imbalance must be one of", "auto, none, weights"]),
     (["--imbalance", "oversample", "--class-weight", "c=5"], ["--class-weight", "weights"]),

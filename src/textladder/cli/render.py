@@ -257,7 +257,9 @@ def show_inspect(report: dict[str, Any]) -> None:
             table.add_column("positive rate", justify="right")
         for label, count in balance["counts"].items():
             cells = [f"{count:,}", f"{100 * count / total:.1f} %"]
-            table.add_row(escape(label), *cells, *([f"{100 * rates[label]:.2f} %"] if rates else []))
+            if rates:
+                cells.append(f"{100 * rates[label]:.2f} %")
+            table.add_row(escape(label), *cells)
         out.print(table)
         _show_imbalance(balance)
     else:

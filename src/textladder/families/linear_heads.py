@@ -50,7 +50,8 @@ class CumulativeLogit(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y) -> "CumulativeLogit":
         events = ordinal_targets(np.asarray(y), self.n_levels)
-        weights = None if self.class_weight is None else np.asarray(self.class_weight)[np.asarray(y)]
+        weights = (None if self.class_weight is None
+                   else np.asarray(self.class_weight)[np.asarray(y)])
         self.estimators_ = []
         self.constants_ = np.full(self.n_levels - 1, np.nan)
         for k in range(self.n_levels - 1):

@@ -3,8 +3,9 @@
 Shared by the rungs that end in a linear model (`tfidf`, `minilm` with a logistic head).
 `linear_grid` checks the user's C setting and lists the candidates; `search_linear` fits each on
 the training features (with the class weights of the imbalance plan, if any), scores it on
-validation with the task's selection score and keeps the best; `save_linear` / `load_linear` write and read the model with
-skops, refusing any type not on the trusted list. Feature extraction is not done here.
+validation with the task's selection score and keeps the best; `save_linear` / `load_linear`
+write and read the model with skops, refusing any type not on the trusted list. Feature
+extraction is not done here.
 """
 
 from __future__ import annotations

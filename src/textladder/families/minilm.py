@@ -6,8 +6,9 @@ spread. Two heads are tried by default (`head="auto"`) and the better on the val
 metric is kept: a linear model per task head with C tuned on validation (logistic regression,
 cumulative logits, ridge), and a one-hidden-layer MLP trained on the torch core with the task's
 output layer and loss. Both heads take the imbalance plan on their training rows (SMOTE too, on
-the embeddings); focal loss has no logistic form, so with it only the MLP is trained. The encoder is not saved with the model: the model records the encoder's
-location and fingerprint, and refuses to predict with different weights.
+the embeddings); focal loss has no logistic form, so with it only the MLP is trained. The
+encoder is not saved with the model: the model records the encoder's location and fingerprint,
+and refuses to predict with different weights.
 """
 
 from __future__ import annotations

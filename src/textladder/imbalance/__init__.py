@@ -15,6 +15,6 @@ from textladder.imbalance.plan import (STRATEGIES, Imbalance, check_options, che
 
 NO_IMBALANCE = Imbalance()
 
-__all__ = ["NO_IMBALANCE", "STRATEGIES", "Imbalance", "balanced_weights", "check_options", "check_rung",
-           "imbalance_ratio", "label_counts", "parse_class_weight", "plan_imbalance",
+__all__ = ["NO_IMBALANCE", "STRATEGIES", "Imbalance", "balanced_weights", "check_options",
+           "check_rung", "imbalance_ratio", "label_counts", "parse_class_weight", "plan_imbalance",
            "rungs_that_take"]

@@ -3,9 +3,10 @@
 Reports the columns picked (with the evidence for every candidate), the task detected and why
 (and, for a binary task, which label is positive and why), the class or label counts and
 imbalance (the ratio of the largest to the smallest, the smallest by name, each label's positive
-rate for label sets, and the strategy `train --imbalance auto` would take), text length percentiles with a suggested maximum sequence length, the groups of texts
-that repeat or contain one another (which automatic splits keep on one side, `data.groups`), and
-the problems worth knowing about: empty and duplicate texts, identical texts with conflicting
+rate for label sets, and the strategy `train --imbalance auto` would take), text length
+percentiles with a suggested maximum sequence length, the groups of texts that repeat or contain
+one another (which automatic splits keep on one side, `data.groups`), and the problems worth
+knowing about: empty and duplicate texts, identical texts with conflicting
 labels, rare classes, texts shared between the training file and the validation or test files,
 and test texts that repeat validation texts. It reads only; it trains nothing.
 """
