@@ -284,3 +284,21 @@ def test_models_saved_with_the_class_weight_setting_still_load(tmp_path, model_d
     assert before.imbalance_.strategy == "weights" and before.imbalance == "weights"
     assert "class_weight" not in before.model_params
     assert before.predict(texts) == ["positive", "negative", "neutral"]
+
+
+def test_a_climb_skips_the_rungs_that_cannot_take_the_strategy_asked_for(tmp_path):
+    from test_ladder import TINY, quick, splits_for
+    from textladder.workflows.climb import climb
+    from textladder.workflows.train import TrainJob
+
+    out = tmp_path / "run"
+    job = TrainJob(data="t.csv", out=str(out), models=("tfidf", "fasttext", "soft_vote"),
+                   model_params=TINY, imbalance="smote")
+    report = climb(job, splits_for("multiclass"), estimate=quick)
+    rows = {row["name"]: row for row in json.loads((out / "leaderboard.json").read_text())["rows"]}
+    assert rows["fasttext"]["status"] == "skipped"
+    assert "cannot take --imbalance smote" in rows["fasttext"]["reason"]
+    assert rows["tfidf"]["status"] == rows["baseline"]["status"] == "done"
+    assert report["best"] == "tfidf" and report["imbalance"]["strategy"] == "smote"
+    baseline = TextClassifier.load(out / "models" / "baseline")
+    assert baseline.imbalance_.strategy == "none"  # no rows of its own to balance
