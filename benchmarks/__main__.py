@@ -10,10 +10,11 @@
     python -m benchmarks memory                               # predict --input: 100k vs 1M rows
     python -m benchmarks ray-check --rows 100000              # Ray's predictions = local ones
     python -m benchmarks features                             # claff with and without columns
+    python -m benchmarks imbalance --datasets goemotions      # strategies x rungs, merged
 
 Only parses arguments and calls `runner.run_benchmarks`, `report.write_report`,
 `int8_study.run_study`, `calibration.run_calibration`, `load.run_load`, `memory.run_memory`,
-`ray_check.check` or `features.run_features`.
+`ray_check.check`, `features.run_features` or `imbalance.run_imbalance`.
 """
 
 from __future__ import annotations
@@ -90,6 +91,20 @@ def parser() -> argparse.ArgumentParser:
     features.add_argument("--data-root", type=Path, help="as for run")
     features.add_argument("--output", type=Path, help="results file to merge into")
     features.add_argument("--report", type=Path, help="as for run")
+    imbalance = commands.add_parser("imbalance", help="each imbalance strategy x each rung "
+                                    "that takes it; merged into the results file's imbalance "
+                                    "section")
+    imbalance.add_argument("--datasets", type=_names, help="comma-separated; default: "
+                           "tweeteval-sentiment,goemotions,sst5")
+    imbalance.add_argument("--models", type=_names, help="comma-separated; default: "
+                           "tfidf,fasttext,minilm,gru")
+    imbalance.add_argument("--strategies", type=_names, help="comma-separated; default: every "
+                           "one the rung takes on the task, and auto (not fitted: its choice)")
+    imbalance.add_argument("--quick", action="store_true", help="small slices, quick settings; "
+                           "writes benchmarks/out/imbalance-quick.json unless --output is given")
+    imbalance.add_argument("--data-root", type=Path, help="as for run")
+    imbalance.add_argument("--output", type=Path, help="results file to merge into")
+    imbalance.add_argument("--report", type=Path, help="as for run")
     report = commands.add_parser("report", help="regenerate the markdown report from results")
     report.add_argument("--input", type=Path, default=RESULTS)
     report.add_argument("--output", type=Path, help="default: BENCHMARKS.md for "
@@ -210,6 +225,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return _exit_code(lambda: run_features(args.labels, args.models, args.quick,
                                                args.data_root, args.output, args.report))
+    if args.command == "imbalance":
+        from benchmarks.imbalance import run_imbalance
+
+        return _exit_code(lambda: run_imbalance(args.datasets, args.models, args.strategies,
+                                                args.quick, args.data_root, args.output,
+                                                args.report))
     if args.command == "runtimes":
         from benchmarks.remeasure import remeasure
 

@@ -133,3 +133,19 @@ def test_the_climb_fits_every_rung_and_ensemble_with_the_columns(tmp_path):
     test = data["test"][["text", *FEATURES]]
     assert best.evaluate(test, data["test"].label)["macro_f1"] == pytest.approx(
         scores[board["best"]])
+
+
+@pytest.mark.parametrize("family,strategy", [("fasttext", "oversample"), ("gru", "undersample"),
+                                             ("wordvec", "smote"), ("minilm", "smote")])
+def test_resampled_rows_keep_their_columns(family, strategy):
+    """Imbalance strategies that resample rows (by index, or SMOTE on the vectors joined to the
+    side columns) keep each row's side columns with it: the column still carries the label."""
+    data = parts(signal_table(300))
+    train = data["train"]
+    skewed = train[(train.label != "blue") | (np.arange(len(train)) % 3 == 0)]  # blue: a third
+    columns = ["text", *FEATURES]
+    clf = TextClassifier(model=family, model_params=SETTINGS[family](), features=FEATURES,
+                         text_column="text", imbalance=strategy)
+    clf.fit(skewed[columns], skewed.label, valid=(data["valid"][columns], data["valid"].label))
+    assert clf.imbalance_.strategy == strategy
+    assert _score(clf, data["test"], FEATURES) > 0.7  # chance is 0.33: the column was read

@@ -11,12 +11,14 @@
     clf.predict(frame)                        # a DataFrame with the text column and them
 
 `fit` detects the task from the labels (or takes `task=`), holds out a validation set when none is
-given, fits the model family, with `calibrate=True` fits a temperature to its validation
-probabilities (`calibration.py`; every output passes through it), tunes the task's decision
-thresholds on validation and keeps the validation metrics. `__init__` only stores its arguments,
-so `get_params`, `set_params`, `clone`, `Pipeline`, `GridSearchCV` and `cross_val_score` work as
-with any scikit-learn estimator (see the class docstring for what the tags say per task). Reading
-files and printing belong to the workflows and the command line, not here.
+given, settles what to do about class imbalance (`imbalance=`, `textladder.imbalance`: applied to
+the training rows only), fits the model family, with `calibrate=True` fits a temperature to its
+validation probabilities (`calibration.py`; every output passes through it), tunes the task's
+decision thresholds on validation and keeps the validation metrics. `__init__` only stores its
+arguments, so `get_params`, `set_params`, `clone`, `Pipeline`, `GridSearchCV` and
+`cross_val_score` work as with any scikit-learn estimator (see the class docstring for what the
+tags say per task). Reading files and printing belong to the workflows and the command line, not
+here.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
 from textladder.families import available_families, get_family
 from textladder.families.base import side_arguments
+from textladder.imbalance import Imbalance, plan_imbalance
+from textladder.imbalance.plan import retired_class_weight
 from textladder.model_dir import read_config, resolve_model_dir, save_model_dir
 from textladder.model_files import reading_model
 from textladder.progress import Progress
@@ -71,6 +75,12 @@ class TextClassifier(BaseEstimator):
     those columns, at fit and at predict alike; the columns are encoded on the training rows
     (`data/side_encoder.py`, `side_encoder_`) and handed to the model family, which must read
     them (`ModelFamily.takes_side`).
+    `imbalance` says what to do about skewed classes, on the training rows only: "none",
+    "weights" (balanced class weights, or `class_weight={"grief": 10, ...}`; per-label positive
+    weights for label sets), "oversample" / "undersample" (random, to `sampling_ratio`; label-aware
+    oversampling for label sets), "smote" (on vector features: tfidf, wordvec, minilm), "focal"
+    (focal loss, the torch rungs) or "auto" (chosen from the imbalance ratio, with the reason in
+    `imbalance_.reason`). What was done is in `imbalance_` (saved with the model).
 
     Learned state ends in `_` (`task_`, `family_`, `classes_`, `valid_metrics_`, ...).
     `classes_` lists the classes, levels or labels that `predict_proba`'s columns stand for. For
@@ -103,6 +113,9 @@ class TextClassifier(BaseEstimator):
         calibrate: bool = False,
         features: str | Sequence[str] | dict[str, str | None] | None = None,
         text_column: str | None = None,
+        imbalance: str = "auto",
+        class_weight: str | dict[str, float] | None = None,
+        sampling_ratio: float | None = None,
     ):
         self.model = model
         self.task = task
@@ -116,6 +129,9 @@ class TextClassifier(BaseEstimator):
         self.calibrate = calibrate
         self.features = features
         self.text_column = text_column
+        self.imbalance = imbalance
+        self.class_weight = class_weight
+        self.sampling_ratio = sampling_ratio
 
     # ----- the scikit-learn contract ------------------------------------------------------------
     def __sklearn_tags__(self):
@@ -233,9 +249,10 @@ class TextClassifier(BaseEstimator):
         texts, side = self._encode(inputs)
         valid_texts, valid_side = self._encode(valid_inputs)
         family = get_family(self.model)(**(self.model_params or {}))
+        self.imbalance_ = self.plan_imbalance(task, targets)
         valid_part = (valid_texts, valid_targets) + (() if side is None else (valid_side,))
-        family.fit(texts, targets, task, valid_part, seed=self.seed, progress=progress,
-                   **side_arguments(side))
+        family.balance(self.imbalance_).fit(texts, targets, task, valid_part, seed=self.seed,
+                                            progress=progress, **side_arguments(side))
         valid_output = family.validation_output()  # an ensemble's: cross-fitted
         if valid_output is None:
             valid_output = family.predict_output(valid_texts, **side_arguments(valid_side))
@@ -285,6 +302,11 @@ class TextClassifier(BaseEstimator):
     def _inputs(self, X) -> Inputs:
         return read_inputs(X, getattr(self, "text_column_", None) or self.text_column,
                            self.feature_names())
+    def plan_imbalance(self, task, targets: np.ndarray) -> Imbalance:
+        """What this classifier's imbalance options do for `task` on these training targets
+        (refused in one line where they do not apply)."""
+        return plan_imbalance(self.imbalance, self.class_weight, self.sampling_ratio, task,
+                              targets, get_family(self.model))
 
     def _prepare(self, labels: list) -> list:
         return prepare_labels(labels, self.detection_, self.label_map_)
@@ -351,6 +373,7 @@ class TextClassifier(BaseEstimator):
                           "delimiter": self.detection_.delimiter},
             "label_map": self.label_map_,
             "family": self.family_.to_config(),
+            "imbalance": self.imbalance_.to_config(),
             "metrics": {"valid": scalar_metrics(self.valid_metrics_)},
             "seed": self.seed,
             **({"calibration": self.calibration_.to_config()}
@@ -394,7 +417,7 @@ class TextClassifier(BaseEstimator):
         executed."""
         path = resolve_model_dir(path)
         config = read_config(path)
-        family_config = config["family"]
+        family_config, imbalance = retired_class_weight(config["family"], config.get("imbalance"))
         family_cls = get_family(family_config["name"])
         if family_config.get("version", 1) > family_cls.version:
             raise TextladderError(
@@ -414,13 +437,16 @@ class TextClassifier(BaseEstimator):
                   positive=getattr(task, "positive", None), calibrate=calibration is not None,
                   features=None if encoder is None else [f"{c.name}:{c.kind}"
                                                          for c in encoder.columns],
-                  text_column=config.get("columns", {}).get("text") if encoder else None)
+                  text_column=config.get("columns", {}).get("text") if encoder else None,
+                  imbalance=imbalance["strategy"], class_weight=imbalance.get("class_weight"),
+                  sampling_ratio=imbalance.get("sampling_ratio"))
         clf.side_encoder_ = encoder
         clf.text_column_ = clf.text_column
         clf.detection_ = Detection(detection["task"], detection["reason"],
                                    detection.get("delimiter"))
         clf.label_map_ = config.get("label_map")
         clf.task_, clf.calibration_ = task, calibration
+        clf.imbalance_ = Imbalance.from_config(imbalance, task)
         with reading_model(path):  # a damaged weights file: one line naming it
             clf.family_ = family_cls.load(Path(path), family_config, task)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})

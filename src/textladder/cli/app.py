@@ -113,7 +113,7 @@ def _parse_settings(pairs: list[str] | None) -> dict:
                     f"write e.g. --set '{name}=[1, 2]' (lists), --set '{name}=\"text\"', or "
                     f"a bare word."
                 ) from None
-            settings[name] = value  # a bare word: a string (--set class_weight=balanced)
+            settings[name] = value  # a bare word: a string (--set schedule=linear)
     return settings
 
 
@@ -180,6 +180,21 @@ def train(
                       "climb it goes to every rung that has it, and RUNG.NAME=VALUE (--set "
                       "fasttext.epochs=5) to that rung only.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for splits and models.")] = 0,
+    imbalance: Annotated[str, typer.Option(
+        help="What to do about skewed classes, on the training rows only: none; weights "
+             "(balanced class weights, or --class-weight; per-label positive weights for label "
+             "sets); oversample / undersample (random, to --sampling-ratio; label-aware for "
+             "label sets); smote (tfidf, wordvec, minilm); focal (focal loss, the torch rungs); "
+             "auto (chosen from the imbalance ratio; the choice and its reason are printed).")
+    ] = "auto",
+    class_weight: Annotated[Optional[str], typer.Option(
+        "--class-weight", help="Your own class weights for --imbalance weights, e.g. "
+                               "'grief=10,neutral=0.5' (labels not named weigh 1).")] = None,
+    sampling_ratio: Annotated[Optional[float], typer.Option(
+        "--sampling-ratio", help="How far oversample, undersample and smote go: the smallest "
+                                 "class's rows as a share of the largest's afterwards (default "
+                                 "1; 0.1 of the commonest label's positives for label sets).",
+        show_default=False)] = None,
     encoder: Annotated[Optional[str], typer.Option(
         help="A local sentence-transformers or Hugging Face encoder directory (minilm, "
              "finetune); default: the bundled all-MiniLM-L6-v2.")] = None,
@@ -218,7 +233,8 @@ def train(
                    order=order, label_map=label_map,
                    model_params=_model_params(setting, encoder=encoder, vectors=vectors),
                    seed=seed, positive=positive, calibrate=calibrate, report=draw,
-                   features=features)
+                   features=features, imbalance=imbalance, class_weight=class_weight,
+                   sampling_ratio=sampling_ratio)
     on_rung = None if as_json or model else render.show_leaderboard_progress
     report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json), on_rung,
                  on_ready=None if as_json else render.show_plan)

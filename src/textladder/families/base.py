@@ -24,8 +24,15 @@ from typing import Any, ClassVar
 import numpy as np
 
 from textladder.families.setting_types import check_types, setting_types
+from textladder.imbalance import NO_IMBALANCE, Imbalance
 from textladder.progress import Progress
 from textladder.tasks.base import Task
+
+
+RETIRED_CLASS_WEIGHT = (
+    "the class_weight setting is now the --imbalance option: --imbalance weights (balanced "
+    "class weights; --class-weight 'label=10,other=0.5' for your own), none, oversample, "
+    "undersample, smote, focal or auto (Python: TextClassifier(imbalance=...)).")
 
 
 class ModelFamily(ABC):
@@ -38,9 +45,24 @@ class ModelFamily(ABC):
     # True for a family whose output does not depend on the text (the climb's baseline): the
     # contract suite does not ask it to fit tiny data perfectly.
     ignores_texts: ClassVar[bool] = False
+    # The imbalance strategies this family applies to its training rows (`textladder.imbalance`):
+    # "weights" (class weights in its loss), "oversample" / "undersample" (rows it trains on),
+    # "smote" (rows added to its vector features), "focal" (focal loss). Others are refused.
+    imbalance_strategies: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **settings: Any):
         self.settings = settings
+
+    def balance(self, plan: Imbalance) -> "ModelFamily":
+        """Apply `plan` to the training rows of the next `fit` (the classifier calls this with
+        the plan for its data); without it a family trains on its rows as they are."""
+        self._imbalance = plan
+        return self
+
+    @property
+    def imbalance(self) -> Imbalance:
+        """The plan `balance` gave, or none."""
+        return getattr(self, "_imbalance", None) or NO_IMBALANCE
 
     @classmethod
     def is_available(cls) -> bool:
@@ -65,6 +87,8 @@ class ModelFamily(ABC):
         from textladder.errors import TextladderError
 
         defaults = self.default_settings()
+        if "class_weight" in self.settings and "class_weight" not in defaults:
+            raise TextladderError(RETIRED_CLASS_WEIGHT)
         unknown = sorted(set(self.settings) - set(defaults))
         if unknown:
             raise TextladderError(

@@ -38,6 +38,7 @@ class MinilmFamily(EncoderRung):
     name = "minilm"
     summary = "frozen MiniLM sentence embeddings + logistic or MLP head, chosen on validation"
     setting_type_exceptions = {"C": (list, float)}
+    imbalance_strategies = (*EncoderRung.imbalance_strategies, "smote")
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
@@ -108,22 +109,24 @@ class MinilmFamily(EncoderRung):
         if settings["head"] not in HEAD_MODELS:
             raise TextladderError(f"head must be one of {', '.join(HEAD_MODELS)}; got "
                                   f"'{settings['head']}'.")
-        grid = linear_grid(settings["C"], settings["class_weight"], task)
+        grid = linear_grid(settings["C"])
+        heads = _heads(settings["head"], self.imbalance.strategy)
         self.chosen_, self.encoder_ = {}, None
         texts, valid_texts = list(texts), list(valid[0])
         self._embed(texts, progress)
         self._embed(valid_texts, progress)
         scores: dict[str, float] = {}
-        if settings["head"] in ("auto", "mlp"):
+        if "mlp" in heads:
             super().fit(texts, targets, task, valid, seed, progress, side=side)
             mlp_output = TorchFamily.predict_output(self, valid_texts, side=valid_side(valid))
             scores["mlp"] = _finite(task.selection_score(valid[1], mlp_output))
         mlp_chosen = self.chosen_
-        if settings["head"] in ("auto", "logistic"):
+        if "logistic" in heads:
             X = _joined(self._prepare(texts, True, progress), side)
             X_valid = _joined(self._prepare(valid_texts, False, progress), valid_side(valid))
-            best = search_linear(X, targets, X_valid, valid[1], task, grid, seed, progress,
-                                 self.name)
+            X, fit_targets = self.imbalance.resample(X, targets, seed)  # training rows only
+            best = search_linear(X, fit_targets, X_valid, valid[1], task, grid, seed, progress,
+                                 self.name, self.imbalance.weights(fit_targets))
             scores["logistic"] = _finite(best.score)
             self.linear_model_ = best.model
         from textladder.encoders.sentence import encoder_reference
@@ -202,6 +205,14 @@ class MinilmFamily(EncoderRung):
 def _joined(features: np.ndarray, side: np.ndarray | None) -> np.ndarray:
     """The standardised embeddings with the side columns after them (for the linear head)."""
     return features if side is None else np.hstack([features, side]).astype(np.float32)
+def _heads(head: str, strategy: str) -> tuple[str, ...]:
+    """The heads to try: focal loss has no logistic form, so with it only the MLP."""
+    if strategy == "focal":
+        if head == "logistic":
+            raise TextladderError("focal loss trains the MLP head, and head=logistic leaves it "
+                                  "out; use head=auto or mlp, or --imbalance weights.")
+        return ("mlp",)
+    return {"auto": ("mlp", "logistic")}.get(head, (head,))
 
 
 def _finite(score: float) -> float:

@@ -1,8 +1,9 @@
 """The first rung: word and character tf-idf features with a linear model for the task's head.
 
-The features are fitted once; then a small grid of regularisation strengths C (and, with
-`class_weight="auto"`, unweighted against balanced class weights for single-label heads) is tried, each candidate scored
-on the validation data by the task's primary metric, and the best kept. This is the baseline that
+The features are fitted once, on the training texts as they are; then the imbalance plan is
+applied to the training feature rows (class weights, random over- or undersampling, SMOTE), and
+a small grid of regularisation strengths C is tried, each candidate scored on the validation
+data by the task's primary metric, and the best kept. This is the baseline that
 is often hard to beat, so it is tuned, not left at defaults. It does not refit on train + valid:
 the validation data also tunes the decision thresholds, and must stay unseen by the model.
 
@@ -42,6 +43,7 @@ class TfidfFamily(ModelFamily):
     version = 1
     summary = "word 1-2-gram + char 2-5-gram tf-idf, linear model per task, C tuned on validation"
     takes_side = True
+    imbalance_strategies = ("weights", "oversample", "undersample", "smote")
     setting_type_exceptions = {"word_ngrams": (list, None), "char_ngrams": (list, None),
                                "min_df": (float,), "max_features": (int, None),
                                "C": (list, float)}  # null n-grams: leave that kind out
@@ -55,12 +57,11 @@ class TfidfFamily(ModelFamily):
             "max_features": None,
             "lowercase": True,
             "C": [0.5, 2.0, 8.0],
-            "class_weight": "auto",
         }
 
     @classmethod
     def quick_settings(cls) -> dict[str, Any]:
-        return {"C": [1.0], "class_weight": "balanced"}
+        return {"C": [1.0]}
 
     @staticmethod
     def _check_ngrams(settings: dict[str, Any]) -> None:
@@ -79,7 +80,7 @@ class TfidfFamily(ModelFamily):
             progress: Progress | None = None, side: np.ndarray | None = None) -> "TfidfFamily":
         settings = self.resolved_settings()
         progress = progress or Progress()
-        grid = linear_grid(settings["C"], settings["class_weight"], task)
+        grid = linear_grid(settings["C"])
         self._check_ngrams(settings)
         with progress.step("tfidf: building features", total=None):
             self.features_ = TfidfFeatures(settings)
@@ -93,7 +94,9 @@ class TfidfFamily(ModelFamily):
         self.side_scale_ = unit_rows_scale(side)
         X = with_side(X, side, self.side_scale_)
         X_valid = with_side(X_valid, valid_side(valid), self.side_scale_)
-        best = search_linear(X, targets, X_valid, valid[1], task, grid, seed, progress, "tfidf")
+        X, targets = self.imbalance.resample(X, targets, seed)  # training rows only
+        best = search_linear(X, targets, X_valid, valid[1], task, grid, seed, progress, "tfidf",
+                             self.imbalance.weights(targets))
         self.model_, self.history_ = best.model, best.history
         self.chosen_ = {**best.chosen, "n_features": self.features_.n_features}
         if self.n_side_:

@@ -4,7 +4,9 @@ A subclass says how texts become inputs (`_prepare`, `_batcher`), which module t
 (`_build_module`) and what else to save beside the weights (`_save_state` / `_load_state`).
 This base fits with early stopping on the task's primary metric (the best epoch's weights are
 kept), a learning-rate schedule, gradient clipping where `clip_norm` is set (fasttext's defaults
-leave it unset) and a progress bar, and records the per-epoch history in `chosen_`, which is
+leave it unset) and a progress bar, applies the imbalance plan to the training rows (class
+weights or focal loss in the head's loss; rows over- or undersampled; SMOTE for the rungs whose
+inputs are vectors), and records the per-epoch history in `chosen_`, which is
 saved in the model config. torch is imported only when a family fits or loads, so the core
 package works without it. Every torch rung reads columns beside the text: the side matrix reaches
 its module as the last input of each batch (`neural/side.py` says where each module joins it),
@@ -22,7 +24,6 @@ import numpy as np
 
 from textladder.errors import TextladderError
 from textladder.families.base import ModelFamily, check_side, valid_side
-from textladder.families.linear_search import CLASS_WEIGHTS
 from textladder.progress import Progress
 from textladder.tasks.base import Task
 
@@ -44,9 +45,10 @@ class TorchFamily(ModelFamily):
     # Settings every torch rung has; subclasses add their own.
     common_settings: dict[str, Any] = {
         "epochs": 10, "patience": 2, "batch_size": 64, "lr": 2e-3, "weight_decay": 0.0,
-        "clip_norm": 1.0, "class_weight": "auto", "schedule": "plateau",
+        "clip_norm": 1.0, "schedule": "plateau",
         "time_limit": None,  # seconds: stop at the end of the epoch after which another won't fit
     }
+    imbalance_strategies = ("weights", "oversample", "undersample", "focal")
     setting_type_exceptions = {"clip_norm": (float, None)}  # null: no clipping
 
     @classmethod
@@ -88,16 +90,6 @@ class TorchFamily(ModelFamily):
         """Restore what `_save_state` wrote; `self.settings_` and `self.chosen_` are set."""
 
     # ----- the shared work ------------------------------------------------------------------
-    def _class_weight(self, task: Task) -> str | None:
-        weighting = self.settings_["class_weight"]
-        if weighting not in CLASS_WEIGHTS:
-            raise TextladderError(
-                f"class_weight must be one of {', '.join(CLASS_WEIGHTS)}; got '{weighting}'.")
-        if weighting == "auto":
-            # Single-label heads weigh classes; multi-label relies on its tuned thresholds.
-            return "balanced" if task.head in ("sigmoid", "softmax") else None
-        return None if weighting == "none" else "balanced"
-
     def _callbacks(self, progress: Progress):
         from textladder.neural.callbacks import (EarlyStopping, LinearDecay, ProgressBar,
                                                  ReduceLROnPlateau, TimeLimit)
@@ -155,13 +147,15 @@ class TorchFamily(ModelFamily):
         torch.manual_seed(seed)
         prepared = self._prepare(list(texts), True, progress)
         prepared_valid = self._prepare(list(valid[0]), False, progress)
-        head = make_head(task, targets, self._class_weight(task))
+        batcher, targets = self._balanced(prepared, targets, seed, side)
+        plan = self.imbalance
+        head = make_head(task, targets, plan.weights(targets), plan.focal_gamma)
         torch.manual_seed(seed)
         module = self._build_module(head.n_units)
         callbacks = self._callbacks(progress)
         trainer = self._new_trainer(module, head, task, self._optimizer(module, head),
                                     callbacks, seed)
-        trainer.fit(self._with_side(self._batcher(prepared), side), targets,
+        trainer.fit(batcher, targets,
                     self._with_side(self._batcher(prepared_valid), valid_side(valid)), valid[1])
         self.module_, self.head_ = module, head
         if any(getattr(c, "stopped", False) for c in callbacks):  # TimeLimit
@@ -170,6 +164,26 @@ class TorchFamily(ModelFamily):
                             history=trainer.history, n_units=head.n_units, head=head.kind,
                             head_shift=head.shift, head_scale=head.scale)
         return self
+
+    def _balanced(self, prepared, targets: np.ndarray, seed: int, side: np.ndarray | None):
+        """The training batcher (with the side rows) and targets after the imbalance plan's
+        resampling: SMOTE's rows added to vector inputs (an array; the side columns joined to
+        them while SMOTE draws, then parted again), or the rows over- or undersampled, chosen
+        by index."""
+        plan = self.imbalance
+        if plan.strategy == "smote":  # only the rungs that declare it: their inputs are arrays
+            width = prepared.shape[1]
+            joined = prepared if side is None else np.hstack([prepared, side]).astype(np.float32)
+            joined, targets = plan.resample(joined, targets, seed)
+            prepared, side = (joined, None) if side is None else (joined[:, :width],
+                                                                  joined[:, width:])
+        batcher = self._with_side(self._batcher(prepared), side)
+        rows = plan.sample_rows(targets, seed)
+        if rows is None:
+            return batcher, targets
+        from textladder.neural.batching import ChosenRows
+
+        return ChosenRows(batcher, rows), np.asarray(targets)[rows]
 
     def predict_output(self, texts: Sequence[str], side: np.ndarray | None = None) -> np.ndarray:
         check_side(self.name, self.n_side_, side, len(texts))

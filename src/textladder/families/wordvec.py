@@ -26,6 +26,7 @@ from textladder.progress import Progress
 class WordVecFamily(WordInputs, TorchFamily):
     name = "wordvec"
     summary = "tf-idf-weighted mean of word2vec vectors + dense net"
+    imbalance_strategies = (*TorchFamily.imbalance_strategies, "smote")  # on the mean vectors
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:

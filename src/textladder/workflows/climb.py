@@ -101,11 +101,14 @@ def rung_settings(names: list[str], params: dict[str, Any], single: bool) -> dic
 def check_job_settings(job: TrainJob) -> None:
     """Refuse, before any data is read, a rung or setting the job names wrongly: each rung's
     share of the settings is checked by its family (names and types)."""
+    from textladder.imbalance import check_options
     from textladder.workflows.plan import check_settings
 
+    check_options(job.imbalance, job.class_weight, job.sampling_ratio)
     rungs, _ = chosen_rungs(job)
-    for name, settings in rung_settings(rungs, job.model_params, job.model is not None).items():
-        check_settings(name, settings)
+    single = job.model is not None  # a climb skips, with the reason, what cannot take it
+    for name, settings in rung_settings(rungs, job.model_params, single).items():
+        check_settings(name, settings, job.imbalance if single else "auto")
 
 
 class Climb:
@@ -160,6 +163,9 @@ class Climb:
 
     def _climb(self) -> None:
         self._rung(BASELINE, {}, "baseline")
+        for name in [n for n in self.rungs if _refuses(n, self.job.imbalance)]:
+            self.rungs.remove(name)  # asked for a strategy it cannot take: said, not fitted
+            self._put(Row(name, name, status="skipped", reason=_refuses(name, self.job.imbalance)))
         where = device()
         estimates = {}
         for name in self.rungs:
@@ -420,6 +426,17 @@ def _recorded_output(path: Path, split: str, rows: int) -> np.ndarray | None:
 
     outputs = load_file(str(file)).get("outputs")
     return outputs.astype(float) if outputs is not None and len(outputs) == rows else None
+
+
+def _refuses(name: str, imbalance: str) -> str | None:
+    """Why rung `name` cannot take the `--imbalance` strategy asked for, or None."""
+    from textladder.imbalance import check_rung
+
+    try:
+        check_rung(imbalance, get_family(name))
+    except TextladderError as error:
+        return str(error)
+    return None
 
 
 def _line(error: BaseException) -> str:

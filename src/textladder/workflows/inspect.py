@@ -2,9 +2,11 @@
 
 Reports the columns picked (with the evidence for every candidate), the task detected and why
 (and, for a binary task, which label is positive and why), the class or label counts and
-imbalance, text length percentiles with a suggested maximum sequence length, the groups of texts
-that repeat or contain one another (which automatic splits keep on one side, `data.groups`), and
-the problems worth knowing about: empty and duplicate texts, identical texts with conflicting
+imbalance (the ratio of the largest to the smallest, the smallest by name, each label's positive
+rate for label sets, and the strategy `train --imbalance auto` would take), text length
+percentiles with a suggested maximum sequence length, the groups of texts that repeat or contain
+one another (which automatic splits keep on one side, `data.groups`), and the problems worth
+knowing about: empty and duplicate texts, identical texts with conflicting
 labels, rare classes, texts shared between the training file and the validation or test files,
 and test texts that repeat validation texts. The table's other columns are listed with their kind,
 cardinality and missing share, and a verdict on each (useful to `--features`, no signal, an
@@ -24,11 +26,13 @@ from textladder.data.feature_analysis import analyse_columns
 from textladder.data.groups import text_groups
 from textladder.classifier import TextClassifier
 from textladder.data.labels import label_key
+from textladder.imbalance.auto import recommend
 from textladder.tasks.positive import choose_positive, refuse_outside_binary
 from textladder.tasks.single_label import canonical_classes
 from textladder.workflows.options import ReadOptions
 
 RARE_CLASS = 10
+SMALLEST_SHOWN = 5
 IMBALANCE_WARNING = 5.0
 
 
@@ -67,7 +71,11 @@ def _balance(task: str, prepared: list) -> dict[str, Any]:
         extra = {}
     ordered = dict(sorted(counts.items(), key=lambda kv: -kv[1]))
     ratio = max(ordered.values()) / max(1, min(ordered.values()))
-    return {"counts": ordered, "imbalance_ratio": round(ratio, 2), **extra}
+    if task == "multilabel":
+        extra["positive_rates"] = {k: round(v / len(prepared), 4) for k, v in ordered.items()}
+    smallest = list(reversed(ordered))[:SMALLEST_SHOWN]
+    return {"counts": ordered, "imbalance_ratio": round(ratio, 2), "smallest": smallest,
+            "recommended": recommend(task, np.array(list(ordered.values()))), **extra}
 
 
 def _conflicts(texts: list[str], labels: list) -> int:
@@ -176,8 +184,10 @@ def _problems(report: dict[str, Any]) -> list[str]:
                         f"({', '.join(rare[:5])})")
     ratio = report["balance"].get("imbalance_ratio", 1.0)
     if ratio >= IMBALANCE_WARNING:
+        strategy = report["balance"]["recommended"]["strategy"]
         problems.append(f"imbalance ratio {ratio:g}:1; accuracy will flatter the model: read "
-                        f"macro_f1 and per-class recall, and consider class weights")
+                        f"macro_f1 and per-class recall (train prints them); train --imbalance "
+                        f"auto takes {strategy} (see 'imbalance' above)")
     for name, overlap in report["overlap"].items():
         for key, shared in overlap.items():
             where = key.removeprefix("texts_also_in_")

@@ -35,6 +35,7 @@ from textladder.data.features import FeatureColumn, require_columns, resolve_fea
 from textladder.data.inputs import table_rows
 from textladder.data.split import split_holdout
 from textladder.evaluation import data_summary, record
+from textladder.families import get_family
 from textladder.importance import column_importance
 from textladder.progress import Progress
 from textladder.tasks.base import metric_details, scalar_metrics
@@ -64,6 +65,9 @@ class TrainJob:
     model_params: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     positive: str | None = None
+    imbalance: str = "auto"
+    class_weight: str | None = None
+    sampling_ratio: float | None = None
     valid_size: float = 0.1
     test_size: float = 0.1
     calibrate: bool = False
@@ -119,7 +123,8 @@ def classifier_options(job: TrainJob, splits: Splits | None = None) -> dict[str,
     with the feature columns `splits` settled, where it has some."""
     options = {"task": job.task, "metric": job.metric, "order": job.order,
                "label_map": job.label_map, "valid_size": job.valid_size, "seed": job.seed,
-               "positive": job.positive, "calibrate": job.calibrate}
+               "positive": job.positive, "calibrate": job.calibrate, "imbalance": job.imbalance,
+               "class_weight": job.class_weight, "sampling_ratio": job.sampling_ratio}
     if splits is not None and splits.features:
         options.update(features=list(splits.features), text_column=splits.text_column)
     return options
@@ -209,7 +214,10 @@ def train_rung(model: str, params: dict[str, Any], job: TrainJob, splits: Splits
     """Fit one rung (or ensemble) on the training rows, choosing everything on validation;
     then score it once on test, and save it to `path` (when given) with its metrics."""
     started = time.perf_counter()
-    clf = TextClassifier(model=model, model_params=params, **classifier_options(job, splits))
+    options = classifier_options(job, splits)
+    if not get_family(model).imbalance_strategies:  # the baseline, ensembles: no rows to balance
+        options.update(imbalance="none", class_weight=None, sampling_ratio=None)
+    clf = TextClassifier(model=model, model_params=params, **options)
     clf.fit(splits.inputs("train"), splits.train[1],
             valid=(splits.inputs("valid"), splits.valid[1]), progress=progress)
     train_seconds = time.perf_counter() - started
@@ -271,6 +279,7 @@ def rung_report(result: RungResult, splits: Splits) -> dict[str, Any]:
         "details": {"valid": metric_details(result.valid_metrics),
                     "test": metric_details(result.test_metrics)},
         "chosen": clf.family_.to_config()["chosen"],
+        "imbalance": clf.imbalance_.to_config(),
         "labels": [str(label) for label in clf.task_.labels],
         "data": splits.data,
         **({"calibration": clf.calibration_.to_config()}
