@@ -1,12 +1,22 @@
 """The `minilm` rung: frozen sentence embeddings with a head for the task, chosen on validation.
 
 Texts are embedded once by the bundled all-MiniLM-L6-v2 (or any local sentence-transformers
-directory, `encoder=PATH`) through the on-disk embedding cache, and standardised with the training
-spread. Two heads are tried by default (`head="auto"`) and the better on the validation primary
-metric is kept: a linear model per task head with C tuned on validation (logistic regression,
-cumulative logits, ridge), and a one-hidden-layer MLP trained on the torch core with the task's
-output layer and loss. The encoder is not saved with the model: the model records the encoder's
-location and fingerprint, and refuses to predict with different weights.
+directory, `encoder=PATH`) through the on-disk embedding cache. Two heads are tried by default
+(`head="auto"`): a linear model per task head (logistic regression, cumulative logits, ridge) on
+the embeddings as the encoder gives them (the bundled one L2-normalises them), and a
+one-hidden-layer MLP on the embeddings standardised with the training spread, trained on the
+torch core with the task's output layer and loss.
+
+Validation chooses without chasing its noise (`head_choice.py`): the linear head's reference is
+the first C, unweighted (C=1: scikit-learn's default logistic regression), and the best other
+(C, class weight) replaces it only when it wins on the validation primary metric by more than
+`margin_se` bootstrap standard errors of the gain; the MLP then replaces the linear head only
+when it wins by as much. On a tie within noise the simpler model stays: the MLP's validation
+score is also its early-stopping score, so it is the more flattered of the two.
+
+The encoder is not saved with the model: the model records the encoder's location and
+fingerprint, and refuses to predict with different weights. Models saved before the linear head
+read raw embeddings still standardise them for it.
 """
 
 from __future__ import annotations
@@ -20,8 +30,9 @@ import numpy as np
 
 from textladder.errors import TextladderError
 from textladder.families.linear_heads import LINEAR_HEADS
-from textladder.families.linear_search import linear_grid, load_linear, save_linear, search_linear
 from textladder.families.encoder_rung import EncoderRung, current_config
+from textladder.families.head_choice import beats, search_linear_with_reference
+from textladder.families.linear_search import linear_grid, load_linear, save_linear
 from textladder.families.registry import register
 from textladder.families.torch_family import TorchFamily
 from textladder.progress import Progress
@@ -37,7 +48,8 @@ class MinilmFamily(EncoderRung):
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
-        return {**cls.common_settings, "encoder": None, "head": "auto", "C": [0.05, 0.2, 1.0],
+        return {**cls.common_settings, "encoder": None, "head": "auto", "C": [1.0, 0.25, 4.0],
+                "margin_se": 1.0,
                 "hidden": 512, "dropout": 0.2, "epochs": 40, "patience": 5, "lr": 1e-3,
                 "batch_size": 128, "encode_batch_size": 64, "cache": True, "device": "auto"}
 
@@ -76,11 +88,19 @@ class MinilmFamily(EncoderRung):
         return memo[key]
 
     def _prepare(self, texts: list[str], fit: bool, progress: Progress) -> np.ndarray:
+        """The MLP's inputs: embeddings standardised with the training spread."""
         features = self._embed(texts, progress)
         if fit:
             self.feature_mean_ = features.mean(axis=0)
             self.feature_std_ = features.std(axis=0) + 1e-6
         return ((features - self.feature_mean_) / self.feature_std_).astype(np.float32)
+
+    def _linear_features(self, texts: list[str], progress: Progress) -> np.ndarray:
+        """The linear head's inputs: the embeddings as they are (standardised for models saved
+        before, whose linear head was fitted on standardised ones)."""
+        if self.chosen_.get("linear_features") == "raw":
+            return self._embed(texts, progress)
+        return self._prepare(texts, False, progress)
 
     def _batcher(self, prepared):
         from textladder.neural.dense import rows_of
@@ -105,9 +125,13 @@ class MinilmFamily(EncoderRung):
             raise TextladderError(f"head must be one of {', '.join(HEAD_MODELS)}; got "
                                   f"'{settings['head']}'.")
         grid = linear_grid(settings["C"], settings["class_weight"], task)
+        margin = settings["margin_se"]
+        if not isinstance(margin, (int, float)) or isinstance(margin, bool) or margin < 0:
+            raise TextladderError(f"margin_se must be a number, 0 or more (standard errors a "
+                                  f"challenger must win by on validation); got {margin!r}.")
         self.chosen_, self.encoder_ = {}, None
         texts, valid_texts = list(texts), list(valid[0])
-        self._embed(texts, progress)
+        self._prepare(texts, True, progress)  # the training spread, which the model saves
         self._embed(valid_texts, progress)
         scores: dict[str, float] = {}
         if settings["head"] in ("auto", "mlp"):
@@ -116,18 +140,25 @@ class MinilmFamily(EncoderRung):
             scores["mlp"] = _finite(task.selection_score(valid[1], mlp_output))
         mlp_chosen = self.chosen_
         if settings["head"] in ("auto", "logistic"):
-            X = self._prepare(texts, True, progress)
-            X_valid = self._prepare(valid_texts, False, progress)
-            best = search_linear(X, targets, X_valid, valid[1], task, grid, seed, progress,
-                                 self.name)
+            self.chosen_ = {"linear_features": "raw"}
+            best, linear_output = search_linear_with_reference(
+                self._linear_features(texts, progress), targets,
+                self._linear_features(valid_texts, progress), valid[1], task, grid, seed,
+                progress, self.name, margin)
             scores["logistic"] = _finite(best.score)
             self.linear_model_ = best.model
+        choice, against = settings["head"], None
+        if choice == "auto":
+            comparison = beats(task, valid[1], mlp_output, linear_output, margin, seed)
+            choice = "mlp" if comparison.kept else "logistic"  # a tie: the simpler
+            against = comparison.record()
         from textladder.encoders.sentence import encoder_reference
 
-        choice = max(scores, key=lambda k: (scores[k], k == "logistic"))  # ties: the simpler
         reference = encoder_reference(self.encoder_.path, self.encoder_.fingerprint)
-        self.chosen_ = {**(mlp_chosen if choice == "mlp" else best.chosen), "head_model": choice,
-                        "valid_scores": scores, "task_head": task.head,
+        self.chosen_ = {**(mlp_chosen if choice == "mlp" else
+                           {**best.chosen, "linear_features": "raw"}),
+                        "head_model": choice, "valid_scores": scores,
+                        "mlp_against_logistic": against, "task_head": task.head,
                         "encoder": reference["encoder"],
                         "encoder_fingerprint": reference["fingerprint"],
                         "embedding_dim": len(self.feature_mean_),
@@ -144,7 +175,7 @@ class MinilmFamily(EncoderRung):
         try:
             if self.chosen_["head_model"] == "mlp":
                 return TorchFamily.predict_output(self, texts)
-            X = self._prepare(list(texts), False, Progress())
+            X = self._linear_features(list(texts), Progress())
             return LINEAR_HEADS[self.chosen_["task_head"]].output(self.linear_model_, X)
         finally:
             self.__dict__.pop("_embedded", None)  # predictions are not remembered
