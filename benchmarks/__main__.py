@@ -5,9 +5,10 @@
     python -m benchmarks run --quick                          # -> benchmarks/out/results-quick.json
     python -m benchmarks report                               # BENCHMARKS.md from results.json
     python -m benchmarks int8-study --datasets goemotions     # -> benchmarks/int8-study.md
+    python -m benchmarks speed                                # minilm vs finetune predict speed
 
-Only parses arguments and calls `runner.run_benchmarks`, `report.write_report` or
-`int8_study.run_study`.
+Only parses arguments and calls `runner.run_benchmarks`, `report.write_report`,
+`int8_study.run_study` or `speed.run_speed`.
 """
 
 from __future__ import annotations
@@ -69,6 +70,16 @@ def parser() -> argparse.ArgumentParser:
     study.add_argument("--datasets", type=_names, help="comma-separated; default: all")
     study.add_argument("--texts", type=_positive, default=1000, help="test texts per dataset")
     study.add_argument("--data-root", type=Path, help="as for run")
+    speed = commands.add_parser("speed", help="batch prediction texts/s of minilm and finetune "
+                                "on each test set, in one process (models trained briefly: "
+                                "speed does not depend on training)")
+    speed.add_argument("--datasets", type=_names, help="comma-separated; default: all")
+    speed.add_argument("--texts", type=_positive, help="the first N test texts (default: all)")
+    speed.add_argument("--rounds", type=_positive, default=3, help="turns each rung takes; "
+                       "each one's median counts (default 3)")
+    speed.add_argument("--data-root", type=Path, help="as for run")
+    speed.add_argument("--output", type=Path, help="JSON file to write (default: "
+                       "benchmarks/out/speed.json)")
     return main
 
 
@@ -92,6 +103,16 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(run_study(args.datasets, args.texts, args.data_root,
                         "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
+        return 0
+    if args.command == "speed":
+        from benchmarks.speed import run_speed
+
+        try:
+            print(run_speed(args.datasets, args.texts, args.rounds, args.data_root, args.output,
+                            "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         return 0
     if args.command == "runtimes":
         from benchmarks.remeasure import remeasure
