@@ -113,7 +113,7 @@ class MinilmFamily(EncoderRung):
         s = self.settings_
         return dense_net(len(self.feature_mean_), s["hidden"], s["dropout"], n_units)
 
-    # ----- fitting: both heads, keep the better on validation -------------------------------
+    # ----- fitting: both heads; the MLP only when it wins by more than the noise ----------
     def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
             valid: tuple[Sequence[str], np.ndarray], seed: int = 0,
             progress: Progress | None = None) -> "MinilmFamily":
