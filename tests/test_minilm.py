@@ -244,3 +244,26 @@ def test_resampled_scores_match_the_tasks_own_metrics(task_name):
     if counted is not None:
         rows = np.repeat(np.arange(n), 2)
         assert counted[0] == pytest.approx(task.score(targets[rows], output[rows]), abs=1e-9)
+
+
+def test_the_speed_benchmark_times_both_rungs_on_fresh_models(tmp_path):
+    import json
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `benchmarks` beside src/
+    from benchmarks.speed import run_speed
+
+    folder = tmp_path / "data" / "sst5"
+    folder.mkdir(parents=True)
+    texts, labels = make_task_data("ordinal", 8)
+    for split in ("train", "valid", "test"):
+        pd.DataFrame({"text": texts, "label": labels}).to_csv(folder / f"{split}.csv",
+                                                              index=False)
+    table = run_speed(["sst5"], 5, 1, tmp_path / "data", tmp_path / "speed.json", "test")
+    (record,) = json.loads((tmp_path / "speed.json").read_text())["results"]
+    assert record["texts"] == 5 and set(record["texts_per_second"]) == {"minilm", "finetune"}
+    assert all(rate > 0 for rate in record["texts_per_second"].values())
+    assert "sst5" in table
