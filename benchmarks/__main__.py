@@ -5,10 +5,11 @@
     python -m benchmarks run --quick                          # -> benchmarks/out/results-quick.json
     python -m benchmarks report                               # BENCHMARKS.md from results.json
     python -m benchmarks int8-study --datasets goemotions     # -> benchmarks/int8-study.md
+    python -m benchmarks calibration                          # temperature scaling, before/after
     python -m benchmarks speed                                # minilm vs finetune predict speed
 
 Only parses arguments and calls `runner.run_benchmarks`, `report.write_report`,
-`int8_study.run_study` or `speed.run_speed`.
+`int8_study.run_study`, `calibration.run_calibration` or `speed.run_speed`.
 """
 
 from __future__ import annotations
@@ -61,6 +62,18 @@ def parser() -> argparse.ArgumentParser:
     again.add_argument("--data-root", type=Path, help="as for run")
     again.add_argument("--output", type=Path, help="results file whose records to update")
     again.add_argument("--report", type=Path, help="as for run")
+    calibration = commands.add_parser("calibration", help="temperature scaling: calibration "
+                                      "error before and after, on valid and test")
+    calibration.add_argument("--datasets", type=_names, help="comma-separated; default: "
+                             "tweeteval-sentiment")
+    calibration.add_argument("--models", type=_names, help="comma-separated; default: "
+                             "minilm,finetune")
+    calibration.add_argument("--quick", action="store_true", help="small slices, quick settings")
+    calibration.add_argument("--kept", type=Path, metavar="DIR", help="load DIR/<dataset>/<model>"
+                             " (kept by `run --keep-models`) instead of training, where it exists")
+    calibration.add_argument("--data-root", type=Path, help="as for run")
+    calibration.add_argument("--output", type=Path, help="results file to merge into")
+    calibration.add_argument("--report", type=Path, help="as for run")
     report = commands.add_parser("report", help="regenerate the markdown report from results")
     report.add_argument("--input", type=Path, default=RESULTS)
     report.add_argument("--output", type=Path, help="default: BENCHMARKS.md for "
@@ -114,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         return 0
+    if args.command == "calibration":
+        from benchmarks.calibration import run_calibration
+
+        return _exit_code(lambda: run_calibration(args.datasets, args.models, args.quick,
+                                                  args.data_root, args.output, args.report,
+                                                  args.kept))
     if args.command == "runtimes":
         from benchmarks.remeasure import remeasure
 

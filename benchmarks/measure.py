@@ -88,6 +88,14 @@ def count_warnings(caught: list) -> dict[str, int]:
 def _measure(system_name: str, data: BenchData, quick: bool, start_rss: float,
              keep: Path | None) -> dict[str, Any]:
     system = make_system(system_name)
+    try:
+        return _record(system, system_name, data, quick, start_rss, keep)
+    finally:
+        system.close()
+
+
+def _record(system, system_name: str, data: BenchData, quick: bool, start_rss: float,
+            keep: Path | None) -> dict[str, Any]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()

@@ -82,7 +82,35 @@ def dataset_table(dataset: str, records: list[dict[str, Any]]) -> list[str]:
     if published:
         facts.append(f"published figures: {published['caveat']}")
     lines += [f"- {fact}" for fact in facts]
+    for record in records:
+        lines += _climb_lines(record, columns, metric)
     return lines + [""] + _older_runs(records)
+
+
+def _climb_lines(record: dict[str, Any], columns: list[str], metric: str) -> list[str]:
+    """A climb's leaderboard (the `ladder` systems), as its record keeps it."""
+    settings = record.get("settings", {})
+    board = settings.get("leaderboard")
+    if not board:
+        return []
+    done = [r for r in board["rows"] if r["status"] == "done"]
+    others = [r["name"] for r in board["rows"] if r["status"] != "done"]
+    skipped = f", {len(others)} skipped or failed ({', '.join(others)})" if others else ""
+    head = (f"**{record['system']}** (budget {settings['budget_minutes']:g} min): the climb took "
+            f"{board.get('seconds') or record['train_seconds']:,.0f} s; {len(done)} rows done"
+            f"{skipped}; best on validation: **{board['best']}**")
+    header = ["rung", "status", f"{metric} (valid, cross-fitted)",
+              *[f"{c} (test)" for c in columns], "train s", "note"]
+    lines = ["", head, "", f"| {' | '.join(header)} |", "|---" * len(header) + "|"]
+    for row in board["rows"]:
+        name = row["name"] + (f" ({', '.join(row['members'])})" if row.get("members") else "")
+        name = f"**{name}**" if row["name"] == board["best"] else name
+        test = row.get("test") or {}
+        cells = [name, row["status"], _num(row.get("valid_score")),
+                 *[_num(test.get(c)) for c in columns], _num(row.get("train_seconds"), 1),
+                 (row.get("reason") or "").replace("|", "/")]
+        lines.append(f"| {' | '.join(cells)} |")
+    return lines
 
 
 def _agreement(share: float) -> str:
@@ -177,6 +205,14 @@ def _method() -> list[str]:
         "`TextClassifier(model=<family>, task=<task>, metric=<published metric>, seed=0)` with "
         "default settings, fitted with the valid split; the family chooses its settings on valid "
         "and the task tunes its decision thresholds there (binary, multi-label).",
+        "- **ladder** (`ladder`, or `ladder:<minutes>` for another budget): the climb of "
+        "`textladder train` with no model flag, on the same rows, task and metric: the baseline, "
+        "the rungs whose estimated cost (a timed probe on a sample of the data) fits the budget "
+        "(15 minutes unless named; neural rungs may get fewer epochs), then soft voting, hard "
+        "voting and stacking over the best rungs; its best row on validation (cross-fitted over 5 "
+        "folds; an ensemble only if it leads the best rung by more than two standard errors of "
+        "that lead) is the model scored. *train s* is the whole climb. Each "
+        "climb's leaderboard is listed under its dataset's table.",
         f"- **peer:sklearn**: `make_pipeline(TfidfVectorizer(), LogisticRegression())` with "
         f"defaults (max_iter={MAX_ITER}); multi-label: `OneVsRestClassifier(LogisticRegression())`"
         f" on the binarized label matrix, predicted at 0.5. Nothing tuned.",
@@ -257,6 +293,9 @@ def render(doc: dict[str, Any]) -> str:
     for dataset in datasets:
         records = [r for r in doc["results"] if r["dataset"] == dataset]
         lines += [f"## {dataset}", ""] + dataset_table(dataset, records)
+    from benchmarks.calibration import calibration_table  # it writes this report: import late
+
+    lines += calibration_table(doc.get("calibration", []))
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -115,7 +115,8 @@ def merge(old: dict[str, Any] | None, records: list[dict[str, Any]], info: dict[
     ran = {(r["dataset"], r["system"]) for r in stamped}
     kept = [r for r in (old or {}).get("results", []) if (r["dataset"], r["system"]) not in ran]
     merged = sorted(kept + stamped, key=lambda r: _order(r, systems))
-    return {**info, "results": merged}
+    others = {k: v for k, v in (old or {}).items() if k == "calibration"}  # its own command's
+    return {**info, "results": merged, **others}
 
 
 def write_results(path: Path, document: dict[str, Any]) -> dict[str, Any]:

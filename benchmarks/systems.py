@@ -70,6 +70,9 @@ class System(ABC):
     def keep(self, directory: Path) -> None:
         """Save the fitted model into `directory`, if the system can (textladder's can)."""
 
+    def close(self) -> None:
+        """Remove what the system wrote for itself (a scratch folder); called when measured."""
+
 
 def quick_params(family: str) -> dict[str, Any]:
     """The family's own settings for a smoke run: a check of the harness, not a measurement."""
@@ -226,22 +229,31 @@ def peer_classes() -> dict[str, type[System]]:
 
 
 def all_system_names() -> list[str]:
-    """Every textladder family, then every peer, in display order."""
-    return list(available_families()) + list(peer_classes())
+    """Every textladder family, the climb (`ladder`), then every peer, in display order."""
+    from benchmarks.ladder import NAME
+
+    return list(available_families()) + [NAME] + list(peer_classes())
 
 
 def make_system(name: str) -> System:
+    from benchmarks.ladder import LadderSystem, is_ladder
+
     peers = peer_classes()
+    if is_ladder(name):
+        return LadderSystem(name)
     return peers[name]() if name in peers else TextladderSystem(name)
 
 
 def resolve_systems(requested: list[str] | None) -> tuple[list[str], list[str]]:
     """(names to run, notes on skipped ones); unknown names raise ValueError."""
+    from benchmarks.ladder import is_ladder
+
     known = all_system_names()
     names = requested or known
-    unknown = [n for n in names if n not in known]
+    unknown = [n for n in names if n not in known and not is_ladder(n)]
     if unknown:
-        raise ValueError(f"unknown system {unknown[0]!r}; known: {', '.join(known)}")
+        raise ValueError(f"unknown system {unknown[0]!r}; known: {', '.join(known)} (and "
+                         f"ladder:<minutes> for a climb with another budget)")
     runnable, notes = [], []
     peers = peer_classes()
     for name in names:

@@ -117,7 +117,7 @@ def test_quick_run_then_cli_rerun_merges(data_root: Path, tmp_path: Path) -> Non
     assert all(f"## {name}" in markdown for name in DATASETS)
     assert "published: SVM" in markdown
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
     rerun = subprocess.run(
         [sys.executable, "-m", "benchmarks", "run", "--quick", "--data-root", str(data_root),
          "--output", str(output), "--datasets", "sst5", "--models", "peer:sklearn"],
@@ -265,3 +265,30 @@ def test_the_files_a_run_writes_do_not_mark_the_next_run_dirty(tmp_path, monkeyp
     assert not results.commit().endswith("-dirty")
     code.write_text("changed")
     assert results.commit().endswith("-dirty")
+
+
+def test_calibration_records_before_and_after_and_survives_a_run(data_root: Path,
+                                                                  tmp_path: Path) -> None:
+    from benchmarks.calibration import run_calibration
+
+    output = tmp_path / "cal.json"
+    document = run_calibration(["tweeteval-sentiment", "goemotions"], ["tfidf"], quick=True,
+                               data_root=data_root, output=output,
+                               console=Console(file=io.StringIO()))
+    records = {r["dataset"]: r for r in document["calibration"]}
+    assert set(records) == {"tweeteval-sentiment", "goemotions"}
+    for record in records.values():
+        assert record["temperature"] > 0 and record["command"].startswith(
+            "python -m benchmarks calibration")
+        for split in ("valid", "test"):
+            figures = record[split]
+            assert 0 <= figures["ece_before"] <= 1 and 0 <= figures["ece_after"] <= 1
+        # fitted on valid by log-likelihood: never worse there than no temperature at all
+        assert record["valid"]["nll_after"] <= record["valid"]["nll_before"] + 1e-12
+    assert "macro_recall_before" in records["tweeteval-sentiment"]["test"]
+    assert "## Calibration: temperature scaling" in output.with_suffix(".md").read_text()
+    # a later `run` into the same file keeps the calibration records
+    after = run_benchmarks(datasets=["sst5"], models=["peer:sklearn"], quick=True,
+                           data_root=data_root, output=output, console=Console(file=io.StringIO()))
+    assert after["calibration"] == json.loads(output.read_text())["calibration"]
+    assert len(after["calibration"]) == 2

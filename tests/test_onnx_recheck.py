@@ -218,3 +218,20 @@ def test_the_margin_is_chosen_on_what_the_recheck_gives():
     wrong = two([0.4, 0.3, 0.9])  # a re-check that decides the first text otherwise
     chosen = choose_margin(task, exact, fast, target=1.0, refined=wrong)
     assert chosen["agreement"] < 1.0  # no margin can help: the re-check itself disagrees
+
+
+def test_a_calibrated_model_rechecks_by_its_calibrated_margin():
+    """A calibrated model's threshold was tuned on tempered outputs: a raw output far from it
+    can sit close once tempered, and that is what decides whether it is re-checked."""
+    from textladder.calibration import Temperature
+    from textladder.onnx.runtime import _CalibratedDecisions
+
+    task = _with_thresholds(_task("binary"), [0.6])
+    calibration = Temperature("binary", 4.0)
+    raw = np.array([[0.1, 0.9]])  # raw log-odds 2.2; tempered 0.55, 0.14 from the threshold's
+    assert task.decision_margin(raw)[0] > 1.5
+    exact = _Exact()
+    Recheck(task, lambda: exact, margin=0.5)(["a"], raw)
+    assert exact.asked == []  # measured on raw outputs, it would not be re-checked
+    Recheck(_CalibratedDecisions(task, calibration), lambda: exact, margin=0.5)(["a"], raw)
+    assert exact.asked == ["a"]

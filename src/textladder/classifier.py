@@ -1,14 +1,19 @@
-"""`TextClassifier`: the Python face of textladder, in the scikit-learn style.
+"""`TextClassifier`: the Python face of textladder, a scikit-learn estimator.
 
     clf = TextClassifier(model="tfidf").fit(texts, labels)
-    clf.predict("what a lovely day")          # one label
-    clf.predict_proba(["great", "awful"])     # (2, n_classes)
+    clf.predict(["what a lovely day"])        # a list with one label per text
+    clf.predict("what a lovely day")          # one text (a str) gives one label
+    clf.predict_proba(["great", "awful"])     # (2, n_classes), columns in `classes_` order
+    clf.score(texts, labels)                  # the primary metric, greater is better
     clf.save("model/"); TextClassifier.load("model/")
 
 `fit` detects the task from the labels (or takes `task=`), holds out a validation set when none is
-given, fits the model family, tunes the task's decision thresholds on validation and keeps the
-validation metrics. `__init__` only stores its arguments. Reading files and printing belong to the
-workflows and the command line, not here.
+given, fits the model family, with `calibrate=True` fits a temperature to its validation
+probabilities (`calibration.py`; every output passes through it), tunes the task's decision
+thresholds on validation and keeps the validation metrics. `__init__` only stores its arguments,
+so `get_params`, `set_params`, `clone`, `Pipeline`, `GridSearchCV` and `cross_val_score` work as
+with any scikit-learn estimator (see the class docstring for what the tags say per task). Reading
+files and printing belong to the workflows and the command line, not here.
 """
 
 from __future__ import annotations
@@ -18,20 +23,32 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import ClassifierTags, RegressorTags
 
+from textladder.calibration import Temperature, applies_to
 from textladder.data.labels import is_missing, parse_label_map, parse_order
 from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
 from textladder.families import get_family
 from textladder.model_dir import read_config, resolve_model_dir, save_model_dir
+from textladder.model_files import reading_model
 from textladder.progress import Progress
 from textladder.tasks import Detection, make_task, prepare_labels, resolve_task, task_from_config
-from textladder.tasks.base import scalar_metrics
+from textladder.tasks.base import LOWER_IS_BETTER, scalar_metrics
+
+
+class NotFitted(TextladderError, NotFittedError):
+    """Used before `fit` or `load`: a one-line error, and scikit-learn's `NotFittedError` (so
+    `hasattr(clf, "classes_")` is False on an unfitted classifier)."""
 
 
 def _as_list(texts: str | Sequence[str]) -> tuple[list[str], bool]:
     if isinstance(texts, str):
         return [texts], True
+    if isinstance(texts, np.ndarray) and texts.ndim == 0:
+        return [texts.item()], True
     texts = list(texts)
     bad = next((t for t in texts if not isinstance(t, str)), None)
     if bad is not None:
@@ -39,8 +56,34 @@ def _as_list(texts: str | Sequence[str]) -> tuple[list[str], bool]:
     return texts, False
 
 
-class TextClassifier:
-    """Detects the task, fits a model family, decides with tuned thresholds, saves safely."""
+class TextClassifier(BaseEstimator):
+    """Detects the task, fits a model family, decides with tuned thresholds, saves safely.
+
+    A scikit-learn estimator. `X` is a list (or array, or Series) of texts and `y` a list of
+    labels of any task type: classes, 1-5 levels, label sets (tuples, lists or "a|b" strings),
+    scores. `predict(X)` returns a list with one label per text (a tuple of labels for a
+    multi-label task, a float for a regression); `predict("one text")`, a single str, returns
+    that text's label itself, not a list of one (scikit-learn never passes a bare str).
+
+    `positive` names the positive class of a binary task (refused for other tasks); by default
+    it is chosen from the labels with a stated reason (`tasks/positive.py`, `task_.positive_reason_`).
+
+    Learned state ends in `_` (`task_`, `family_`, `classes_`, `valid_metrics_`, ...).
+    `classes_` lists the classes, levels or labels that `predict_proba`'s columns stand for. For
+    a binary task it is `[negative, positive]`: the positive class (chosen by
+    `tasks.positive.choose_positive`, or `positive=`) is column 1, whatever the sorted order;
+    scikit-learn scorers that take the last sorted label as positive (roc_auc) do not know that,
+    so prefer `score` or pass `pos_label=clf.classes_[1]`.
+
+    Tags follow the task parameter: `task="regression"` (or a `label_map`) is a regressor;
+    `task="multilabel"` is neither classifier nor regressor, because scikit-learn's classifier
+    tools (stratified folds, label encoding) take one label per row and refuse label sets, so
+    cross-validation then uses plain k-fold; anything else, `"auto"` included, is a classifier
+    (stratified folds for binary, multi-class and ordinal labels). With label sets, or with
+    integer scores for a regression, name the task rather than "auto" before handing the
+    classifier to a cross-validation. ClassifierMixin is not inherited: its tags and its
+    accuracy `score` would be wrong for regression and multi-label tasks.
+    """
 
     def __init__(
         self,
@@ -52,6 +95,8 @@ class TextClassifier:
         model_params: dict[str, Any] | None = None,
         valid_size: float = 0.1,
         seed: int = 0,
+        positive: Any = None,
+        calibrate: bool = False,
     ):
         self.model = model
         self.task = task
@@ -61,6 +106,60 @@ class TextClassifier:
         self.model_params = model_params
         self.valid_size = valid_size
         self.seed = seed
+        self.positive = positive
+        self.calibrate = calibrate
+
+    # ----- the scikit-learn contract ------------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.one_d_array, tags.input_tags.two_d_array = True, False
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        tags.target_tags.one_d_labels = True
+        if self.task == "regression" or self.label_map is not None:
+            tags.estimator_type, tags.regressor_tags = "regressor", RegressorTags()
+        elif self.task != "multilabel":  # see the class docstring
+            tags.estimator_type, tags.classifier_tags = "classifier", ClassifierTags()
+        return tags
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "family_")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters; with `deep`, also `model_params__NAME` per setting."""
+        params = super().get_params(deep)
+        if deep and isinstance(self.model_params, dict):
+            params.update({f"model_params__{k}": v for k, v in self.model_params.items()})
+        return params
+
+    def set_params(self, **params: Any) -> "TextClassifier":
+        """Set parameters; `model_params__NAME=value` sets one model setting (in a new dict:
+        the one given before is not changed), so a grid can search `model_params__C`."""
+        nested = {key.split("__", 1)[1]: params.pop(key) for key in list(params)
+                  if key.startswith("model_params__")}
+        super().set_params(**params)
+        if nested:
+            self.model_params = {**(self.model_params or {}), **nested}
+        return self
+
+    def score(self, X: Sequence[str], y: Sequence) -> float:
+        """The task's primary metric (`metric`, else the task's default) on texts `X` and labels
+        `y`, with the tuned decision rule, oriented so that greater is better: f1, macro_f1,
+        qwk, r2 as they are; rmse, mae and hamming_loss negated (-rmse, as scikit-learn's
+        'neg_root_mean_squared_error'). What `GridSearchCV` and `cross_val_score` use when
+        given no `scoring`."""
+        self._check_fitted()
+        targets = self.encode_labels(y, "the data to score")
+        value = self.task_.score(targets, self.predict_output(X))
+        return -value if self.task_.primary_metric in LOWER_IS_BETTER else value
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The labels that `predict_proba`'s columns stand for (see the class docstring)."""
+        self._check_fitted()
+        if not self.task_.labels:
+            raise AttributeError("a regression predicts values and has no classes_.")
+        return np.asarray(self.task_.labels)
 
     # ----- fitting ------------------------------------------------------------------------------
     def resolve_labels(self, labels: Sequence) -> tuple[Detection, list]:
@@ -72,6 +171,7 @@ class TextClassifier:
     def _resolve(self, labels: Sequence) -> tuple[Detection, list, list | None, dict | None]:
         order, label_map = self._label_options()
         detection = resolve_task(list(labels), self.task, order, label_map)
+        order = list(detection.order) if detection.order is not None else order  # named levels
         return detection, prepare_labels(list(labels), detection, label_map), order, label_map
 
     def _label_options(self) -> tuple[list[str] | None, dict[str, float] | None]:
@@ -100,11 +200,15 @@ class TextClassifier:
             raise TextladderError(f"{len(missing)} labels are missing (first at position "
                                   f"{missing[0]}); drop those rows or give them labels.")
         self.detection_, prepared, order, self.label_map_ = self._resolve(labels)
-        task = make_task(self.detection_.task, self.metric, order).fit(prepared)
+        task = make_task(self.detection_.task, self.metric, order, self.positive).fit(prepared)
         _check_label_space(task, prepared)
+        if self.calibrate and not applies_to(task.name):
+            raise TextladderError(f"calibrate applies to probabilities; a {task.name} task "
+                                  f"predicts values. Leave --calibrate out.")
         targets = task.encode(prepared, "the training data")
         if valid is None:
-            kept, held = split_holdout(prepared, task.name, self.valid_size, self.seed)
+            kept, held = split_holdout(prepared, task.name, self.valid_size, self.seed,
+                                      texts=texts)
             valid_texts, valid_targets = [texts[i] for i in held], targets[held]
             texts, targets = [texts[i] for i in kept], targets[kept]
         else:
@@ -113,11 +217,20 @@ class TextClassifier:
         family = get_family(self.model)(**(self.model_params or {}))
         family.fit(texts, targets, task, (valid_texts, valid_targets), seed=self.seed,
                    progress=progress)
-        valid_output = family.predict_output(valid_texts)
+        valid_output = family.validation_output()  # an ensemble's: cross-fitted
+        if valid_output is None:
+            valid_output = family.predict_output(valid_texts)
+        valid_output = task.check_output(valid_output)
+        # temperature scaling fitted on validation, then the thresholds tuned on its outputs
+        self.calibration_ = (Temperature.fit(task.name, valid_targets, valid_output)
+                             if self.calibrate else None)
+        valid_output = self.calibration_(valid_output) if self.calibration_ else valid_output
         task.tune(valid_targets, valid_output)
         self.task_, self.family_ = task, family
         self.n_train_, self.n_valid_ = len(texts), len(valid_texts)
+        self.valid_output_ = valid_output  # what the validation metrics were measured on
         self.valid_metrics_ = task.evaluate(valid_targets, valid_output)
+        self.__dict__.pop("config_", None)  # a loaded model fitted again: its config is gone
         return self
 
     def _prepare(self, labels: list) -> list:
@@ -125,7 +238,7 @@ class TextClassifier:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "family_"):
-            raise TextladderError("this TextClassifier is not fitted; call fit() or load() first.")
+            raise NotFitted("this TextClassifier is not fitted; call fit() or load() first.")
 
     # ----- predicting ---------------------------------------------------------------------------
     @property
@@ -140,7 +253,9 @@ class TextClassifier:
         batch, _ = _as_list(texts)
         if not batch:  # families need not handle it: some (scikit-learn) refuse no rows
             return self.task_.empty_output()
-        return self.task_.check_output(self.family_.predict_output(batch))
+        output = self.task_.check_output(self.family_.predict_output(batch))
+        calibration = getattr(self, "calibration_", None)
+        return calibration(output) if calibration is not None else output
 
     def predict_proba(self, texts: str | Sequence[str]) -> np.ndarray:
         """Class (or label) probabilities, one column per entry of `labels_`."""
@@ -152,7 +267,8 @@ class TextClassifier:
         return output[0] if single else output
 
     def predict(self, texts: str | Sequence[str]):
-        """Labels (label tuples for multilabel, floats for regression); one text gives one."""
+        """A list with one label per text (a tuple of labels for a multi-label task, a float for
+        a regression), in the types training saw; a single str gives its label, not a list."""
         self._check_fitted()
         batch, single = _as_list(texts)
         decided = self.task_.decide(self.predict_output(batch))
@@ -181,13 +297,24 @@ class TextClassifier:
             "family": self.family_.to_config(),
             "metrics": {"valid": scalar_metrics(self.valid_metrics_)},
             "seed": self.seed,
+            **({"calibration": self.calibration_.to_config()}
+               if getattr(self, "calibration_", None) else {}),
         }
 
-    def save(self, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
+    def save(self, path: str | Path, extra: dict[str, Any] | None = None,
+             artifacts: dict[str, bytes] | None = None) -> Path:
         """Save atomically to the directory `path`: the family's weights and `config.json`;
-        `extra` adds config entries (e.g. columns)."""
+        `extra` adds config entries (e.g. columns), `artifacts` files ({relative path: bytes},
+        e.g. `evaluation.record`'s) beside the model."""
         config = {**self.to_config(), **(extra or {})}
-        return save_model_dir(path, config, self.family_.save)
+
+        def write_files(directory: Path) -> None:
+            self.family_.save(directory)
+            for name, content in (artifacts or {}).items():
+                (directory / name).parent.mkdir(parents=True, exist_ok=True)
+                (directory / name).write_bytes(content)
+
+        return save_model_dir(path, config, write_files)
 
     @classmethod
     def load(cls, path: str | Path) -> "TextClassifier":
@@ -204,13 +331,17 @@ class TextClassifier:
             )
         task = task_from_config(config["task"])
         detection = config["detection"]
+        calibration = Temperature.from_config(task.name, config.get("calibration"))
         clf = cls(model=family_config["name"], task=task.name, metric=task.metric,
-                  model_params=family_config.get("settings"), seed=config.get("seed", 0))
+                  order=getattr(task, "order", None), label_map=config.get("label_map"),
+                  model_params=family_config.get("settings"), seed=config.get("seed", 0),
+                  positive=getattr(task, "positive", None), calibrate=calibration is not None)
         clf.detection_ = Detection(detection["task"], detection["reason"],
                                    detection.get("delimiter"))
         clf.label_map_ = config.get("label_map")
-        clf.task_ = task
-        clf.family_ = family_cls.load(Path(path), family_config, task)
+        clf.task_, clf.calibration_ = task, calibration
+        with reading_model(path):  # a damaged weights file: one line naming it
+            clf.family_ = family_cls.load(Path(path), family_config, task)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})
         clf.config_ = config
         return clf

@@ -1,4 +1,4 @@
-"""The `textladder` command: inspect, train, evaluate, predict, export.
+"""The `textladder` command: inspect, train, report, evaluate, predict, export.
 
 Every command is a thin wrapper over a function in `textladder.workflows` (`export` and
 `--runtime onnx` over the optional `textladder.onnx`, imported only when asked for), and every
@@ -18,7 +18,7 @@ import typer
 
 from textladder.cli import render
 from textladder.errors import TextladderError
-from textladder.progress import Progress, RichProgress
+from textladder.progress import LineProgress, Progress, RichProgress
 from textladder.workflows.options import ReadOptions
 
 app = typer.Typer(
@@ -49,7 +49,12 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON report inste
 TaskOpt = Annotated[str, typer.Option(help="auto, binary, multiclass, multilabel, ordinal or "
                                            "regression.")]
 OrderOpt = Annotated[Optional[str], typer.Option(help="Ordered levels of an ordinal scale, "
-                                                      "comma-separated, lowest first.")]
+                                                      "comma-separated, lowest first: the labels, "
+                                                      "their leading numbers or prefixes.")]
+PositiveOpt = Annotated[Optional[str], typer.Option(
+    help="The positive class of a binary task (default: a label that names it, such as 1, yes "
+         "or irony against non_irony, else the minority class; the choice is printed).",
+    show_default=False)]
 LabelMapOpt = Annotated[Optional[str], typer.Option(
     "--label-map", help="Map labels to scores for a regression: 'negative=0,neutral=0.5,positive=1'.")]
 
@@ -74,7 +79,9 @@ def _read(fmt, encoding, text, label, strict) -> ReadOptions:
 
 
 def _progress(as_json: bool) -> Progress:
-    return Progress() if as_json or not sys.stderr.isatty() else RichProgress(render.err)
+    """A bar on a terminal; a plain line every few seconds into a log or a pipe (or with --json,
+    whose standard output is the report)."""
+    return RichProgress(render.err) if sys.stderr.isatty() and not as_json else LineProgress()
 
 
 def friendly(command):
@@ -99,8 +106,14 @@ def _parse_settings(pairs: list[str] | None) -> dict:
             raise TextladderError(f"--set takes NAME=VALUE (e.g. --set C=2); got '{pair}'.")
         try:
             settings[name] = json.loads(value)
-        except ValueError:
-            settings[name] = value
+        except ValueError as error:
+            if value.strip()[:1] in ("[", "{", '"'):  # meant as JSON, but broken
+                raise TextladderError(
+                    f"--set {name}: '{value}' is not valid JSON ({error.args[0].split(':')[0]}); "
+                    f"write e.g. --set '{name}=[1, 2]' (lists), --set '{name}=\"text\"', or "
+                    f"a bare word."
+                ) from None
+            settings[name] = value  # a bare word: a string (--set class_weight=balanced)
     return settings
 
 
@@ -120,6 +133,7 @@ def inspect(
     task: TaskOpt = "auto",
     order: OrderOpt = None,
     label_map: LabelMapOpt = None,
+    positive: PositiveOpt = None,
     fmt: FormatOpt = None,
     encoding: EncodingOpt = "utf-8",
     text: TextOpt = None,
@@ -131,7 +145,8 @@ def inspect(
     from textladder.workflows.inspect import inspect as run
 
     others = {name: path for name, path in (("valid", valid), ("test", test)) if path}
-    report = run(data, _read(fmt, encoding, text, label, strict), task, order, label_map, others)
+    report = run(data, _read(fmt, encoding, text, label, strict), task, order, label_map, others,
+                 positive)
     render.print_json(report) if as_json else render.show_inspect(report)
 
 
@@ -143,15 +158,27 @@ def train(
                                                       "training file).")] = None,
     test: Annotated[Optional[str], typer.Option(help="Test file (default: split 10 % of the "
                                                      "training file).")] = None,
-    model: Annotated[str, typer.Option(help="Model family (rung of the ladder).")] = "tfidf",
-    out: Annotated[Optional[str], typer.Option(help="Where to save the model (default: "
-                                                    "models/<data>-<model>).")] = None,
+    model: Annotated[Optional[str], typer.Option(
+        help="Train this one rung (a run with one rung). Without it, train climbs: a baseline, "
+             "the rungs that fit the budget, then ensembles.")] = None,
+    models: Annotated[Optional[str], typer.Option(
+        help="The rungs to climb, comma-separated (default: every available one); naming "
+             "soft_vote, hard_vote or stack picks which ensembles are tried.")] = None,
+    budget: Annotated[float, typer.Option(
+        help="Minutes the whole climb may take; rungs that would not fit are skipped, and "
+             "neural rungs get fewer epochs.")] = 15.0,
+    out: Annotated[Optional[str], typer.Option(help="The run directory (default: "
+                                                    "runs/<data>-<date>-<time>); rerun with the "
+                                                    "same one to resume.")] = None,
     task: TaskOpt = "auto",
     metric: Annotated[Optional[str], typer.Option(help="Primary metric for every model choice.")] = None,
     order: OrderOpt = None,
     label_map: LabelMapOpt = None,
+    positive: PositiveOpt = None,
     setting: Annotated[Optional[list[str]], typer.Option(
-        "--set", help="A model setting NAME=VALUE (JSON value), e.g. --set 'C=[1,4]'.")] = None,
+        "--set", help="A model setting NAME=VALUE (JSON value), e.g. --set 'C=[1,4]'; in a "
+                      "climb it goes to every rung that has it, and RUNG.NAME=VALUE (--set "
+                      "fasttext.epochs=5) to that rung only.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for splits and models.")] = 0,
     encoder: Annotated[Optional[str], typer.Option(
         help="A local sentence-transformers or Hugging Face encoder directory (minilm, "
@@ -165,21 +192,58 @@ def train(
     text: TextOpt = None,
     label: LabelOpt = None,
     strict: StrictOpt = False,
+    calibrate: Annotated[bool, typer.Option(
+        "--calibrate", help="Fit temperature scaling on validation and keep it: probabilities "
+                            "that mean what they say (classification tasks).")] = False,
+    draw: Annotated[bool, typer.Option(
+        "--report/--no-report", help="Draw report.html beside the model (needs "
+                                     "textladder[report]).")] = True,
     as_json: JsonOpt = False,
 ):
-    """Train a model, evaluate it on validation and test, and save it."""
-    from pathlib import Path
-
+    """Climb the ladder (or train one rung) into a run directory: leaderboard, best model and
+    report."""
+    from textladder.ladder.run_dir import default_run_dir
     from textladder.workflows.train import TrainJob, train as run
 
-    if out is None:
-        out = str(Path("models") / f"{Path(data).stem}-{model}")
-    job = TrainJob(data=data, valid=valid, test=test, out=out, model=model, task=task,
-                   metric=metric, order=order, label_map=label_map,
+    if budget <= 0:
+        raise TextladderError(f"--budget is in minutes and must be positive; got {budget:g}.")
+    job = TrainJob(data=data, valid=valid, test=test, out=out or str(default_run_dir(data)),
+                   model=model, models=tuple(n.strip() for n in models.split(",") if n.strip())
+                   if models else None, budget_minutes=budget, task=task, metric=metric,
+                   order=order, label_map=label_map,
                    model_params=_model_params(setting, encoder=encoder, vectors=vectors),
-                   seed=seed)
-    report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json))
+                   seed=seed, positive=positive, calibrate=calibrate, report=draw)
+    on_rung = None if as_json or model else render.show_leaderboard_progress
+    report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json), on_rung,
+                 on_ready=None if as_json else render.show_plan)
     render.print_json(report) if as_json else render.show_train(report)
+
+
+@app.command()
+@friendly
+def report(
+    path: Annotated[str, typer.Argument(help="A run directory (a climb's) or a model "
+                                             "directory saved by 'train'.")],
+    out: Annotated[Optional[str], typer.Option(
+        help="The HTML file to write (default: report.html in a run directory, "
+             "<model>.report.html beside a model directory).")] = None,
+    png: Annotated[bool, typer.Option(
+        "--png", help="Also write PNG copies of the main charts beside it (needs kaleido).")] = False,
+    as_json: JsonOpt = False,
+):
+    """Draw one self-contained HTML report of a run or a model: data, leaderboard, errors,
+    calibration, embedding map."""
+    from textladder.report import NEEDS_REPORT, available
+
+    if not available():
+        raise TextladderError(NEEDS_REPORT)
+    from textladder.report import write_report
+
+    written = str(write_report(path, out, png))
+    if as_json:
+        render.print_json({"report": written})
+    else:
+        render.out.print(f"report: [bold]{render.escape(written)}[/bold]")
 
 
 @app.command()

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from textladder.families.setting_types import check_types, setting_types
 from textladder.progress import Progress
 from textladder.tasks.base import Task
 
@@ -27,6 +28,9 @@ class ModelFamily(ABC):
     name: ClassVar[str]
     version: ClassVar[int] = 1
     summary: ClassVar[str] = ""
+    # True for a family whose output does not depend on the text (the climb's baseline): the
+    # contract suite does not ask it to fit tiny data perfectly.
+    ignores_texts: ClassVar[bool] = False
 
     def __init__(self, **settings: Any):
         self.settings = settings
@@ -45,8 +49,12 @@ class ModelFamily(ABC):
         """Settings for a fast smoke run (the benchmark's --quick): not for measuring quality."""
         return {}
 
+    # The types a setting accepts where its default's type does not say (None for null), e.g.
+    # {"C": (list, float)}; other settings take their default's type (`setting_types.py`).
+    setting_type_exceptions: ClassVar[dict[str, tuple]] = {}
+
     def resolved_settings(self) -> dict[str, Any]:
-        """Defaults overlaid with the user's settings; unknown names are refused."""
+        """Defaults overlaid with the user's settings; unknown names and wrong types are refused."""
         from textladder.errors import TextladderError
 
         defaults = self.default_settings()
@@ -56,6 +64,7 @@ class ModelFamily(ABC):
                 f"model '{self.name}' has no setting '{unknown[0]}'; its settings are: "
                 f"{', '.join(sorted(defaults))}."
             )
+        check_types(self.name, self.settings, setting_types(type(self)))
         return {**defaults, **self.settings}
 
     @abstractmethod
@@ -82,6 +91,18 @@ class ModelFamily(ABC):
     @abstractmethod
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "ModelFamily":
         """Rebuild a fitted family from `directory` and the `family` section of its config."""
+
+    def represent(self, texts: Sequence[str]) -> np.ndarray | None:
+        """One vector per text from the model's own representation (a sentence encoder's), for
+        the report's embedding map, recorded at training time; None where the family has none
+        worth drawing (the report then maps tf-idf vectors of the texts)."""
+        return None
+
+    def validation_output(self) -> np.ndarray | None:
+        """The outputs on the validation data `fit` was given, where they must not come from
+        `predict_output` (an ensemble fits weights or a meta-model on them, and gives outputs
+        cross-fitted over validation folds instead); None for most families."""
+        return None
 
     def to_config(self) -> dict[str, Any]:
         """The `family` section of the model config: name, version, settings and choices."""

@@ -17,6 +17,8 @@ RETIRED_CHOICES = ("onnx_pipeline", "onnx_float_ffn_out", "onnx_ffn_out_float")
 class EncoderRung(TorchFamily):
     """A torch rung built on a pretrained Hugging Face encoder from a local directory."""
 
+    setting_type_exceptions = {"encoder": (str, None)}  # null: the bundled MiniLM
+
     @classmethod
     def is_available(cls) -> bool:
         from textladder.encoders.locate import encoders_available

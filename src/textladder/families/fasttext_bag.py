@@ -25,6 +25,7 @@ from textladder.progress import Progress
 class FastTextFamily(TorchFamily):
     name = "fasttext"
     summary = "mean of word + hashed bigram embeddings, linear head (fastText style)"
+    setting_type_exceptions = {"word_ngrams": (int, str)}  # 1, 2 or "auto"
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:

@@ -134,6 +134,28 @@ class FinetuneFamily(EncoderRung):
                             base_fingerprint=reference["fingerprint"])
         return self
 
+    def represent(self, texts) -> np.ndarray:
+        """The fine-tuned encoder's text vectors: its windows' mean-pooled states, averaged per
+        text (what the output layer reads)."""
+        import torch
+
+        from textladder.neural.batching import size_order
+        from textladder.neural.transformer import pool_windows
+
+        batcher = self._batcher(self._prepare(list(texts), False, Progress()))
+        embed = self.module_.embed_windows
+        embed.eval()
+        device = next(iter(embed.parameters()), torch.empty(0)).device
+        order, size = size_order(batcher.row_sizes()), self.settings_["predict_batch_size"]
+        vectors = np.zeros((len(texts), self.module_.output.in_features), dtype=np.float32)
+        with torch.no_grad():
+            for start in range(0, len(order), size):
+                rows = order[start:start + size]
+                ids, mask, owner = (t.to(device) for t in batcher(rows))
+                pooled = pool_windows(embed(ids, mask), owner)
+                vectors[rows] = pooled.float().cpu().numpy()
+        return vectors
+
     # ----- saving ---------------------------------------------------------------------------
     def _save_state(self, directory: Path) -> None:
         target = directory / ENCODER_FILES

@@ -45,6 +45,7 @@ HEAD_MODELS = ("auto", "logistic", "mlp")
 class MinilmFamily(EncoderRung):
     name = "minilm"
     summary = "frozen MiniLM sentence embeddings + logistic or MLP head, chosen on validation"
+    setting_type_exceptions = {"C": (list, float)}
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
@@ -179,6 +180,10 @@ class MinilmFamily(EncoderRung):
             return LINEAR_HEADS[self.chosen_["task_head"]].output(self.linear_model_, X)
         finally:
             self.__dict__.pop("_embedded", None)  # predictions are not remembered
+
+    def represent(self, texts: Sequence[str]) -> np.ndarray:
+        """The encoder's sentence embeddings (from the embedding cache where it has them)."""
+        return np.asarray(self._encoder().encode(list(texts), Progress()), dtype=np.float32)
 
     # ----- saving ---------------------------------------------------------------------------
     def save(self, directory: Path) -> None:

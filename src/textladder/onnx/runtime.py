@@ -56,7 +56,9 @@ def load(path: str | Path, recheck_margin: float | None = None):
             adapter.use(exact, _checked(folder, FLOAT_FILE, record), record)
             return exact
 
-        recheck = Recheck(clf.task_, load_exact, margin)
+        calibration = getattr(clf, "calibration_", None)
+        task = clf.task_ if calibration is None else _CalibratedDecisions(clf.task_, calibration)
+        recheck = Recheck(task, load_exact, margin)
     clf.family_ = OnnxFamily(clf.family_, recheck, record)
     return clf
 
@@ -70,6 +72,20 @@ def _checked(folder: Path, name: str, record: dict[str, Any]) -> Path:
         raise TextladderError(f"'{path}' is missing or changed since it was exported; run "
                               f"`textladder export {folder.parent}` again.")
     return path
+
+
+class _CalibratedDecisions:
+    """The task's decision margins measured on calibrated outputs: a calibrated model's
+    thresholds were tuned on those, while the family (and its re-check) works before them."""
+
+    def __init__(self, task, calibration):
+        self.task, self.calibration = task, calibration
+
+    def decision_margin(self, output: np.ndarray) -> np.ndarray:
+        return self.task.decision_margin(self.calibration(output))
+
+    def check_output(self, output: np.ndarray) -> np.ndarray:
+        return self.task.check_output(output)
 
 
 class OnnxFamily(ModelFamily):

@@ -17,8 +17,11 @@ def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions(),
     `load` loads the model (the command line's --runtime picks it)."""
     clf = load(model_dir)
     columns = clf.config_.get("columns", {})
+    origin = ("from --text" if read.text else "the text column the model was trained on",
+              "from --label" if read.labels else "the label column the model was trained on")
     table = load_labelled(data, read.fmt, read.encoding, read.text or columns.get("text"),
-                          read.labels or tuple(columns.get("labels", ())), read.strict)
+                          read.labels or tuple(columns.get("labels", ())), read.strict,
+                          origin=origin)
     metrics = clf.evaluate(table.texts, table.labels, f"'{data}'")
     return {
         "task": clf.task_.name,

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from textladder.classifier import TextClassifier
-from textladder.data.columns import choose_columns
+from textladder.data.columns import text_column_for
 from textladder.data.formats import iter_table, resolve_format
 from textladder.data.labels import is_missing
 from textladder.errors import TextladderError
 from textladder.model_dir import current_umask
-from textladder.progress import Progress
+from textladder.progress import Progress, Throughput
 from textladder.workflows.options import ReadOptions
 
 
@@ -103,7 +103,8 @@ def predict_file(model_dir: str, input_path: str, output_path: str,
     if not output.parent.is_dir():
         raise TextladderError(f"the folder of --output '{output}' does not exist; create it first.")
     delimiter = clf.detection_.delimiter or "|"
-    text_column = read.text or clf.config_.get("columns", {}).get("text")
+    recorded = clf.config_.get("columns", {}).get("text")
+    text_column = None
     handle, staging_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix="".join(output.suffixes),
                                             dir=output.parent)
     os.close(handle)
@@ -111,16 +112,16 @@ def predict_file(model_dir: str, input_path: str, output_path: str,
     writer, rows, skipped = _Writer(staging, out_fmt), 0, 0
     try:
         with progress.step("predicting", total=None) as step:
+            counter = Throughput(step, "predicting")
             for chunk in iter_table(input_path, read.fmt, read.encoding, chunksize):
-                if rows == 0 and text_column not in chunk.columns:
-                    text_column = choose_columns(chunk, read.text, need_labels=False).text
+                if rows == 0:
+                    text_column = text_column_for(chunk, read.text, recorded, f"'{input_path}'")
                 chunk = chunk.reset_index(drop=True)
                 present = np.array([not is_missing(v) for v in chunk[text_column]], dtype=bool)
                 skipped += int((~present).sum())
                 writer.write(_with_predictions(clf, chunk, text_column, present, delimiter))
                 rows += len(chunk)
-                step.advance(len(chunk))
-                step.update(f"predicting: {rows:,} rows")
+                counter.add(len(chunk))
         writer.close()
         if rows == 0:
             raise TextladderError(f"'{input_path}' has a header but no rows; add data rows.")
