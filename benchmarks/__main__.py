@@ -11,10 +11,11 @@
     python -m benchmarks ray-check --rows 100000              # Ray's predictions = local ones
     python -m benchmarks features                             # claff with and without columns
     python -m benchmarks imbalance --datasets goemotions      # strategies x rungs, merged
+    python -m benchmarks speed                                # minilm vs finetune predict speed
 
 Only parses arguments and calls `runner.run_benchmarks`, `report.write_report`,
 `int8_study.run_study`, `calibration.run_calibration`, `load.run_load`, `memory.run_memory`,
-`ray_check.check`, `features.run_features` or `imbalance.run_imbalance`.
+`ray_check.check`, `features.run_features`, `imbalance.run_imbalance` or `speed.run_speed`.
 """
 
 from __future__ import annotations
@@ -145,6 +146,16 @@ def parser() -> argparse.ArgumentParser:
     ray.add_argument("--rows", type=_positive, default=100_000)
     ray.add_argument("--cpus", type=_positive, default=2, help="CPUs of the local Ray instance")
     ray.add_argument("--formats", type=_names, default=["csv"], help="csv, parquet, jsonl")
+    speed = commands.add_parser("speed", help="batch prediction texts/s of minilm and finetune "
+                                "on each test set, in one process (models trained briefly: "
+                                "speed does not depend on training)")
+    speed.add_argument("--datasets", type=_names, help="comma-separated; default: all")
+    speed.add_argument("--texts", type=_positive, help="the first N test texts (default: all)")
+    speed.add_argument("--rounds", type=_positive, default=3, help="turns each rung takes; "
+                       "each one's median counts (default 3)")
+    speed.add_argument("--data-root", type=Path, help="as for run")
+    speed.add_argument("--output", type=Path, help="JSON file to write (default: "
+                       "benchmarks/out/speed.json)")
     return main
 
 
@@ -205,6 +216,16 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(run_study(args.datasets, args.texts, args.data_root,
                         "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
+        return 0
+    if args.command == "speed":
+        from benchmarks.speed import run_speed
+
+        try:
+            print(run_speed(args.datasets, args.texts, args.rounds, args.data_root, args.output,
+                            "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         return 0
     if args.command == "calibration":
         from benchmarks.calibration import run_calibration
