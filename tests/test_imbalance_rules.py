@@ -17,6 +17,7 @@ import pytest
 from cli_helpers import assert_clean_error, run, run_json
 from conftest import make_task_data, write_table
 from textladder import TextClassifier
+from textladder.families import get_family
 from textladder.families.base import ModelFamily
 from textladder.imbalance import balanced_weights
 from textladder.imbalance.sampling import multilabel_oversample, sample_rows, target_counts
@@ -302,3 +303,21 @@ def test_a_climb_skips_the_rungs_that_cannot_take_the_strategy_asked_for(tmp_pat
     assert report["best"] == "tfidf" and report["imbalance"]["strategy"] == "smote"
     baseline = TextClassifier.load(out / "models" / "baseline")
     assert baseline.imbalance_.strategy == "none"  # no rows of its own to balance
+
+
+@pytest.mark.parametrize("metric, expected", [("macro_f1", "weights"), ("accuracy", "none"),
+                                              (None, "weights")])
+def test_auto_balances_for_metrics_that_weigh_classes_alike(metric, expected):
+    """auto's class weights trade common-class hits for rare-class recall: taken for macro
+    metrics, left out where the primary metric counts every row alike."""
+    from textladder.imbalance.auto import choose_strategy
+
+    skewed = np.array([300, 100, 20])
+    strategy, reason = choose_strategy("multiclass", skewed, get_family("tfidf"), metric)
+    assert strategy == expected, reason
+    assert choose_strategy("multiclass", np.array([100, 90, 80]), get_family("tfidf"),
+                           "macro_f1")[0] == "none"  # nearly balanced
+    texts, labels = make_task_data("multiclass", 12)
+    texts, labels = texts + texts[:4] * 6, labels + labels[:4] * 6  # one class four times more
+    clf = TextClassifier(model="tfidf", metric=metric or "macro_f1").fit(texts, labels)
+    assert clf.imbalance_.strategy == expected

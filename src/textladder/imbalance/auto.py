@@ -1,7 +1,10 @@
 """What `--imbalance auto` chooses, and why: a rule from the imbalance ratio and measured evidence.
 
-The rule (provisional until the benchmark table is measured):
+The rule:
 - classes (or labels) within `BALANCED` of each other: none;
+- a primary metric that counts every row alike (accuracy, mae, ...: `ROW_METRICS`): none, since
+  class weights trade right answers on the common classes for recall on the rare ones, and such
+  a metric counts that as a loss;
 - otherwise class weights, where the rung takes them;
 - a rung that takes no strategy trains on its rows as they are.
 """
@@ -13,20 +16,26 @@ import numpy as np
 from textladder.imbalance.counts import imbalance_ratio
 
 BALANCED = 1.5  # largest / smallest count below which auto leaves the rows as they are
+ROW_METRICS = frozenset({"accuracy", "micro_f1", "mae", "off_by_one", "rmse"})
 
 
-def choose_strategy(task: str, counts: np.ndarray, family: type) -> tuple[str, str]:
-    """(strategy, reason) for training `family` on a `task` with these class counts."""
+def choose_strategy(task: str, counts: np.ndarray, family: type,
+                    metric: str | None = None) -> tuple[str, str]:
+    """(strategy, reason) for training `family` on a `task` with these class counts, judged
+    by the primary `metric` (None: not known yet, as in `inspect`)."""
     ratio = imbalance_ratio(counts)
     said = f"imbalance ratio {ratio:.1f}:1"
     if ratio < BALANCED:
         return "none", f"{said}, below {BALANCED:g}:1: the classes are nearly balanced"
+    if metric in ROW_METRICS:
+        return "none", (f"{said}, but the primary metric {metric} counts every row alike, and "
+                        f"balancing would trade common-class hits for rare-class recall")
     if "weights" in family.imbalance_strategies:
         return "weights", f"{said}"
     return "none", f"{said}, but model '{family.name}' takes no imbalance strategy"
 
 
-def recommend(task: str, counts: np.ndarray) -> dict:
+def recommend(task: str, counts: np.ndarray, metric: str | None = None) -> dict:
     """What `auto` takes on these counts, per rung: {"strategy", "reason", "rungs", "others"}
     (the choice of most rungs, and {rung: strategy} where a rung chooses otherwise)."""
     from textladder.families import available_families, get_family
@@ -34,7 +43,7 @@ def recommend(task: str, counts: np.ndarray) -> dict:
     if task == "regression":
         return {"strategy": "none", "reason": "a regression has no classes to balance",
                 "rungs": [], "others": {}}
-    choices = {name: choose_strategy(task, counts, get_family(name))
+    choices = {name: choose_strategy(task, counts, get_family(name), metric)
                for name in available_families()}
     tally: dict[str, list[str]] = {}
     for name, (strategy, _) in choices.items():
