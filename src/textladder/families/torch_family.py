@@ -4,8 +4,9 @@ A subclass says how texts become inputs (`_prepare`, `_batcher`), which module t
 (`_build_module`) and what else to save beside the weights (`_save_state` / `_load_state`).
 This base fits with early stopping on the task's primary metric (the best epoch's weights are
 kept), a learning-rate schedule, gradient clipping and a progress bar, and records the per-epoch
-history in `chosen_`, which is saved in the model config. torch is imported only when a family
-fits or loads, so the core package works without it.
+history in `chosen_`, which is saved in the model config. A loss that diverges at the default
+learning rate restarts at a lower one, as `chosen_["restarted"]` says. torch is imported only
+when a family fits or loads, so the core package works without it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from textladder.families.linear_search import CLASS_WEIGHTS
 from textladder.progress import Progress
 from textladder.tasks.base import Task
 
+# A loss that diverges at a rung's default learning rate restarts training at this fraction of
+# the rate, at most this many times (a rate the user set is kept: the error stays for them).
+RESTART_FACTOR, MAX_RESTARTS = 0.25, 3
 NEEDS_TORCH = ("model '{name}' needs PyTorch: pip install torch==2.13.0, then "
                "pip install 'textladder[neural]'.")
 
@@ -106,6 +110,19 @@ class TorchFamily(ModelFamily):
         return [EarlyStopping(self.settings_["patience"]), *schedules[self.settings_["schedule"]],
                 ProgressBar(progress, self.name)]
 
+    def _restart_slower(self, diverged) -> None:
+        """After a loss diverged at the default learning rate: lower the rate for a fresh start
+        and say so in `chosen_["restarted"]`. A rate the user set is kept, and after
+        `MAX_RESTARTS` the error stands: either way `diverged` is raised again."""
+        tries = self.chosen_.setdefault("diverged", [])
+        if "lr" in self.settings or len(tries) >= MAX_RESTARTS:
+            raise diverged
+        tries.append({"lr": self.settings_["lr"], "epoch": diverged.epoch})
+        self.settings_["lr"] = self.settings_["lr"] * RESTART_FACTOR
+        where = ", then ".join(f"lr {t['lr']:g} (epoch {t['epoch']})" for t in tries)
+        self.chosen_["restarted"] = (f"the loss diverged at the default {where}; trained at lr "
+                                     f"{self.settings_['lr']:g} instead")
+
     def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
             valid: tuple[Sequence[str], np.ndarray], seed: int = 0,
             progress: Progress | None = None) -> "TorchFamily":
@@ -113,6 +130,7 @@ class TorchFamily(ModelFamily):
         import torch
 
         from textladder.neural.heads import make_head
+        from textladder.neural.trainer import TrainingDiverged
 
         progress = progress or Progress()
         self.settings_ = self.resolved_settings()
@@ -122,11 +140,17 @@ class TorchFamily(ModelFamily):
         prepared = self._prepare(list(texts), True, progress)
         prepared_valid = self._prepare(list(valid[0]), False, progress)
         head = make_head(task, targets, self._class_weight(task))
-        torch.manual_seed(seed)
-        module = self._build_module(head.n_units)
-        trainer = self._new_trainer(module, head, task, self._optimizer(module, head),
-                                    self._callbacks(progress), seed)
-        trainer.fit(self._batcher(prepared), targets, self._batcher(prepared_valid), valid[1])
+        while True:
+            torch.manual_seed(seed)
+            module = self._build_module(head.n_units)
+            trainer = self._new_trainer(module, head, task, self._optimizer(module, head),
+                                        self._callbacks(progress), seed)
+            try:
+                trainer.fit(self._batcher(prepared), targets, self._batcher(prepared_valid),
+                            valid[1])
+                break
+            except TrainingDiverged as diverged:
+                self._restart_slower(diverged)
         self.module_, self.head_ = module, head
         self.chosen_.update(best_epoch=trainer.best_epoch, epochs_run=len(trainer.history),
                             history=trainer.history, n_units=head.n_units, head=head.kind,

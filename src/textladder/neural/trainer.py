@@ -25,6 +25,15 @@ from textladder.tasks.base import Task
 Batcher = Callable[[np.ndarray], tuple[torch.Tensor, ...]]
 
 
+class TrainingDiverged(TextladderError):
+    """The training loss became infinite or NaN; the rung may restart at a lower rate."""
+
+    def __init__(self, epoch: int, loss: float):
+        super().__init__(f"training diverged in epoch {epoch} (the loss is {loss}); lower the "
+                         f"learning rate with --set lr=..., e.g. to a tenth.")
+        self.epoch, self.loss = epoch, loss
+
+
 class Trainer:
     def __init__(self, module: torch.nn.Module, head: TorchHead, task: Task,
                  optimizer: torch.optim.Optimizer, callbacks: Sequence[Callback] = (),
@@ -105,10 +114,7 @@ class Trainer:
             for rows in self.epoch_batches(batcher, n, rng):
                 losses.append(self.train_step(batcher(rows), target_tensor[rows]))
                 if not np.isfinite(losses[-1]):
-                    raise TextladderError(
-                        f"training diverged in epoch {epoch} (the loss is {losses[-1]}); lower "
-                        f"the learning rate with --set lr=..., e.g. to a tenth."
-                    )
+                    raise TrainingDiverged(epoch, losses[-1])
                 self._call("on_batch_end", losses[-1])
             record = {
                 "epoch": epoch,
