@@ -88,7 +88,7 @@ def tiny_settings(family: str, tmp_path: Path) -> dict:
                  "embedding_dim": 16, "batch_size": 8, "vectors": "random"}
     return {
         "tfidf": {"C": [10.0]},
-        "fasttext": {"epochs": 40, "patience": 40, "lr": 0.25, "batch_size": 4, "buckets": 1000,
+        "fasttext": {"epochs": 40, "patience": 40, "lr": 1.0, "batch_size": 4, "buckets": 1000,
                      "dim": 16},
         "wordvec": {"epochs": 80, "patience": 80, "lr": 0.02, "min_count": 1, "batch_size": 8,
                     "hidden": 64,

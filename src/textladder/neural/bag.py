@@ -1,7 +1,8 @@
 """A fastText-style classifier: the mean of word and hashed word-bigram embeddings, then linear.
 
 Bigrams are hashed into a fixed number of buckets after the word ids, so the table size does not
-grow with the corpus. The embedding table takes sparse gradients, as in fastText's own training.
+grow with the corpus. The embedding table takes sparse gradients, as in fastText's own training,
+and starts as fastText's does (uniform in +-1/dim), the output layer at zero.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class BagOfNgrams(nn.Module):
         self.embedding = nn.EmbeddingBag(n_rows, dim, mode="mean", sparse=True, padding_idx=0)
         nn.init.uniform_(self.embedding.weight, -1.0 / dim, 1.0 / dim)
         self.output = nn.Linear(dim, n_units)
+        nn.init.zeros_(self.output.weight)  # as fastText starts its output matrix
+        nn.init.zeros_(self.output.bias)
 
     def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
         return self.output(self.embedding(ids, offsets))
