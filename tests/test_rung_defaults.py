@@ -118,7 +118,8 @@ def test_a_diverging_default_rate_restarts_lower_and_says_so(monkeypatch, tmp_pa
     assert clf.evaluate(texts, labels)["r2"] > 0.9
 
     data = write_table(tmp_path / "train.csv", texts, labels)
-    result = run("train", data, "--model", "fasttext", "--set", "word_ngrams=1")
+    result = run("train", data, "--model", "fasttext", "--set", "word_ngrams=1", "--out",
+                 tmp_path / "model")
     assert result.exit_code == 0, result.output
     assert "trained at lr 2.5 instead" in " ".join(result.stdout.split())
 
