@@ -26,12 +26,13 @@ Batcher = Callable[[np.ndarray], tuple[torch.Tensor, ...]]
 
 
 class TrainingDiverged(TextladderError):
-    """The training loss became infinite or NaN; the rung may restart at a lower rate."""
+    """The training loss or the validation outputs became infinite or NaN; the rung may restart
+    at a lower rate."""
 
-    def __init__(self, epoch: int, loss: float):
-        super().__init__(f"training diverged in epoch {epoch} (the loss is {loss}); lower the "
-                         f"learning rate with --set lr=..., e.g. to a tenth.")
-        self.epoch, self.loss = epoch, loss
+    def __init__(self, epoch: int, what: str):
+        super().__init__(f"training diverged in epoch {epoch} ({what}); lower the learning rate "
+                         f"with --set lr=..., e.g. to a tenth.")
+        self.epoch = epoch
 
 
 class Trainer:
@@ -90,8 +91,10 @@ class Trainer:
         return logits
 
     def evaluation_step(self, batcher: Batcher, n: int, targets: np.ndarray) -> float:
-        output = self.head.to_output(self.predict_logits(batcher, n))
-        return self.task.selection_score(targets, output)
+        logits = self.predict_logits(batcher, n)
+        if not torch.isfinite(logits).all():  # the epoch's last steps diverged
+            raise TrainingDiverged(len(self.history) + 1, "the validation outputs are not finite")
+        return self.task.selection_score(targets, self.head.to_output(logits))
 
     # ----- the loop -------------------------------------------------------------------------
     def fit(self, batcher: Batcher, targets: np.ndarray, valid_batcher: Batcher,
@@ -114,7 +117,7 @@ class Trainer:
             for rows in self.epoch_batches(batcher, n, rng):
                 losses.append(self.train_step(batcher(rows), target_tensor[rows]))
                 if not np.isfinite(losses[-1]):
-                    raise TrainingDiverged(epoch, losses[-1])
+                    raise TrainingDiverged(epoch, f"the loss is {losses[-1]}")
                 self._call("on_batch_end", losses[-1])
             record = {
                 "epoch": epoch,
