@@ -6,13 +6,14 @@ zero, embeddings drawn in +-1/dim and the output layer starting at zero, one sig
 multi-label tasks (fastText's `-loss ova`: the losses are summed over labels).
 
 fastText takes one example per step, too slow in torch; this rung steps on the mean loss of a
-batch of 16, so `lr` is the size of that step whatever the batch size. The default 4 is the step a
-log-loss's bias (curvature at most 1/4) takes without overshooting, and a quarter of the rate at
-which short multi-label texts diverged (claff); per epoch it moves as far as fastText at
-4 / 16 = 0.25 per example. A regression's squared error curves 8 times as steeply, so takes
-`lr` / 8. Small data get more epochs (`epochs="auto"`), as fastText users give them, so that
-training takes at least 3,000 steps. A loss that diverges at the default rate all the same
-restarts at a lower one (see `TorchFamily`); a rate the user set is kept.
+batch of 8, so `lr` is the size of that step whatever the batch size. The default 4 is the step
+with which a sigmoid's bias (curvature at most 1/4) reaches its optimum without overshooting, and
+a quarter of the rate at which short multi-label texts diverged (claff); per epoch it moves as far
+as fastText at 4 / 8 = 0.5 per example. A regression's squared error curves 8 times as steeply,
+so takes `lr` / 8. Small data get more epochs (`epochs="auto"`), as fastText users give them, so
+that training takes at least 3,000 steps; early stopping waits half the epochs, so the rate has
+mostly decayed before it stops. A loss that diverges at the default rate all the same restarts at
+a lower one (see `TorchFamily`); a rate the user set is kept.
 
 With `word_ngrams="auto"` it also fits words alone and keeps whichever scores better on
 validation, as a fastText user tunes `-wordNgrams`. Unlike the fastText library it uses the task's
@@ -46,7 +47,7 @@ class FastTextFamily(TorchFamily):
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
         return {**cls.common_settings, "lr": 4.0, "epochs": "auto", "patience": "auto",
-                "batch_size": 16, "schedule": "linear", "clip_norm": None, "dim": 64,
+                "batch_size": 8, "schedule": "linear", "clip_norm": None, "dim": 64,
                 "buckets": 500_000, "word_ngrams": "auto", "min_count": 1, "lowercase": True}
 
     def fit(self, texts, targets, task, valid, seed=0, progress=None):
@@ -97,7 +98,8 @@ class FastTextFamily(TorchFamily):
     def _epochs(self, n_rows: int) -> dict[str, int]:
         """`epochs` and `patience`, "auto" resolved for `n_rows` training rows: 10 epochs, or as
         many as make MIN_STEPS steps (up to 100), as a fastText user trains small data for
-        more epochs; patience a third of them, at least 3."""
+        more epochs; patience half of them (at least 3), so that the rate mostly decays before
+        training stops."""
         for name in ("epochs", "patience"):
             value = self.settings_[name]
             if value != "auto" and not (isinstance(value, int) and value >= 1):
@@ -108,7 +110,7 @@ class FastTextFamily(TorchFamily):
             steps = -(-n_rows // self.settings_["batch_size"])  # per epoch
             epochs = min(MAX_EPOCHS, max(EPOCHS, -(-MIN_STEPS // max(steps, 1))))
         patience = self.settings_["patience"]
-        return {"epochs": epochs, "patience": max(3, epochs // 3) if patience == "auto" else
+        return {"epochs": epochs, "patience": max(3, epochs // 2) if patience == "auto" else
                 patience}
 
     def _buckets(self) -> int:
