@@ -5,9 +5,14 @@
     python -m benchmarks run --quick                          # -> benchmarks/out/results-quick.json
     python -m benchmarks report                               # BENCHMARKS.md from results.json
     python -m benchmarks int8-study --datasets goemotions     # -> benchmarks/int8-study.md
+    python -m benchmarks calibration                          # temperature scaling, before/after
+    python -m benchmarks load                                 # the server under load
+    python -m benchmarks memory                               # predict --input: 100k vs 1M rows
+    python -m benchmarks ray-check --rows 100000              # Ray's predictions = local ones
 
-Only parses arguments and calls `runner.run_benchmarks`, `report.write_report` or
-`int8_study.run_study`.
+Only parses arguments and calls `runner.run_benchmarks`, `report.write_report`,
+`int8_study.run_study`, `calibration.run_calibration`, `load.run_load`, `memory.run_memory` or
+`ray_check.check`.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from pathlib import Path
 
 from benchmarks.datasets import SPECS
 from benchmarks.report import write_report
-from benchmarks.results import RESULTS, read_results
+from benchmarks.results import (QUICK_RESULTS, RESULTS, merge_section, read_results, run_info,
+                                write_results)
 from benchmarks.runner import BenchmarkError, default_report, run_benchmarks
 
 
@@ -50,8 +56,9 @@ def parser() -> argparse.ArgumentParser:
                           "(outside the timings), to load and measure again later")
     run.add_argument("--report", type=Path, help="markdown report to write (default: "
                      "BENCHMARKS.md for benchmarks/results.json, else beside --output)")
-    again = commands.add_parser("runtimes", help="measure the runtimes of models kept by "
-                                "`run --keep-models` again, without training them again")
+    again = commands.add_parser("runtimes", help="export the models kept by `run "
+                                "--keep-models` to ONNX again and measure their runtimes, "
+                                "without training them again")
     again.add_argument("--kept", type=Path, required=True, metavar="DIR",
                        help="the folder given to `run --keep-models`")
     again.add_argument("--datasets", type=_names, help="comma-separated; default: all kept")
@@ -59,6 +66,18 @@ def parser() -> argparse.ArgumentParser:
     again.add_argument("--data-root", type=Path, help="as for run")
     again.add_argument("--output", type=Path, help="results file whose records to update")
     again.add_argument("--report", type=Path, help="as for run")
+    calibration = commands.add_parser("calibration", help="temperature scaling: calibration "
+                                      "error before and after, on valid and test")
+    calibration.add_argument("--datasets", type=_names, help="comma-separated; default: "
+                             "tweeteval-sentiment")
+    calibration.add_argument("--models", type=_names, help="comma-separated; default: "
+                             "minilm,finetune")
+    calibration.add_argument("--quick", action="store_true", help="small slices, quick settings")
+    calibration.add_argument("--kept", type=Path, metavar="DIR", help="load DIR/<dataset>/<model>"
+                             " (kept by `run --keep-models`) instead of training, where it exists")
+    calibration.add_argument("--data-root", type=Path, help="as for run")
+    calibration.add_argument("--output", type=Path, help="results file to merge into")
+    calibration.add_argument("--report", type=Path, help="as for run")
     report = commands.add_parser("report", help="regenerate the markdown report from results")
     report.add_argument("--input", type=Path, default=RESULTS)
     report.add_argument("--output", type=Path, help="default: BENCHMARKS.md for "
@@ -68,11 +87,79 @@ def parser() -> argparse.ArgumentParser:
     study.add_argument("--datasets", type=_names, help="comma-separated; default: all")
     study.add_argument("--texts", type=_positive, default=1000, help="test texts per dataset")
     study.add_argument("--data-root", type=Path, help="as for run")
+    load = commands.add_parser("load", help="throughput and latency of `textladder serve` at "
+                               "a fixed load, into the results' load section")
+    load.add_argument("--models", type=_names, help="families to train on the demo tweets and "
+                      "serve (default: tfidf,minilm, or none when --model is given)")
+    load.add_argument("--model", action="append", default=[], metavar="NAME=DIR",
+                      help="serve this model directory under NAME instead of training one")
+    load.add_argument("--requests", type=_positive, default=2000,
+                      help="requests per measurement at concurrency above 1")
+    load.add_argument("--baseline-requests", type=_positive, default=500,
+                      help="requests per measurement at concurrency 1")
+    load.add_argument("--quick", action="store_true", help="tfidf, 100 requests, concurrency 1 "
+                      "and 8, batches of 1 and 8; writes benchmarks/out/results-quick.json")
+    load.add_argument("--output", type=Path, help="results file to merge into")
+    load.add_argument("--report", type=Path, help="as for run")
+    memory = commands.add_parser("memory", help="peak memory of predict --input on a file and "
+                                 "on one ten times longer, into the results' memory section")
+    memory.add_argument("--rows", type=lambda v: [_positive(x) for x in _names(v)],
+                        default=[100_000, 1_000_000], help="comma-separated row counts")
+    memory.add_argument("--formats", type=_names, default=["csv", "jsonl", "parquet"])
+    memory.add_argument("--model", type=Path, help="a model directory (default: tfidf trained "
+                        "on the demo tweets)")
+    memory.add_argument("--chunksize", type=_positive, default=10_000)
+    memory.add_argument("--quick", action="store_true", help="2,000 and 20,000 rows of CSV; "
+                        "writes benchmarks/out/results-quick.json")
+    memory.add_argument("--output", type=Path, help="results file to merge into")
+    memory.add_argument("--report", type=Path, help="as for run")
+    ray = commands.add_parser("ray-check", help="predict a file with --engine ray on a local "
+                              "Ray instance and compare with local predictions row by row")
+    ray.add_argument("--rows", type=_positive, default=100_000)
+    ray.add_argument("--cpus", type=_positive, default=2, help="CPUs of the local Ray instance")
+    ray.add_argument("--formats", type=_names, default=["csv"], help="csv, parquet, jsonl")
     return main
+
+
+def _section(args, name: str, records: list, key) -> int:
+    """Merge `records` into section `name` of the results file and rewrite its report."""
+    output = args.output or (QUICK_RESULTS if args.quick else RESULTS)
+    info = run_info("python -m benchmarks " + " ".join(args.argv), args.quick)
+    document = write_results(output, merge_section(read_results(output), name, records, info,
+                                                   key))
+    print(write_report(document, args.report or default_report(output)))
+    return 0
+
+
+def _load(args) -> int:
+    from benchmarks.load import run_load
+
+    default = [] if args.model else ["tfidf", "minilm"]
+    models: dict[str, Path | None] = {name: None for name in
+                                      (["tfidf"] if args.quick else args.models or default)}
+    for pair in args.model:
+        name, sep, folder = pair.partition("=")
+        if not sep or not name or not folder:
+            print(f"error: --model takes NAME=DIR; got {pair!r}", file=sys.stderr)
+            return 2
+        models[name] = Path(folder)
+    requests = 100 if args.quick else args.requests
+    records = run_load(models, requests, min(requests, args.baseline_requests), args.quick)
+    return _section(args, "load", records,
+                    lambda r: (r["model"], r["texts_per_request"], r["concurrency"]))
+
+
+def _memory(args) -> int:
+    from benchmarks.memory import run_memory
+
+    rows, formats = ([2_000, 20_000], ["csv"]) if args.quick else (args.rows, args.formats)
+    measured = run_memory(rows, formats, args.model, args.chunksize)
+    return _section(args, "memory", measured["records"], lambda r: (r["format"], r["rows"]))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.argv = list(argv if argv is not None else sys.argv[1:])
     if args.command == "report":
         document = read_results(args.input)
         if document is None:
@@ -92,6 +179,20 @@ def main(argv: list[str] | None = None) -> int:
         print(run_study(args.datasets, args.texts, args.data_root,
                         "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
         return 0
+    if args.command == "calibration":
+        from benchmarks.calibration import run_calibration
+
+        return _exit_code(lambda: run_calibration(args.datasets, args.models, args.quick,
+                                                  args.data_root, args.output, args.report,
+                                                  args.kept))
+    if args.command == "load":
+        return _load(args)
+    if args.command == "memory":
+        return _memory(args)
+    if args.command == "ray-check":
+        from benchmarks.ray_check import check
+
+        return check(args.rows, args.cpus, tuple(args.formats))
     if args.command == "runtimes":
         from benchmarks.remeasure import remeasure
 

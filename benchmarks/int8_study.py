@@ -22,21 +22,22 @@ from benchmarks.results import STUDY, commit
 
 METHOD = """\
 For each dataset the bundled all-MiniLM-L6-v2 is exported to float32 ONNX, then smoothed with
-activation maxima measured on that dataset's training texts (as `minilm` does) and quantised
-several ways; the first test texts run through each:
+activation maxima measured on a sample of that dataset's training texts (as `textladder export`
+does on the texts it is given) and quantised several ways; the first test texts run through
+each:
 
 - `float32`: the reference;
 - `dynamic, all int8` / `dynamic, FFN out float`: onnxruntime's dynamic quantisation, one
   activation scale per run (the library's exports until per-token scales replaced it), for
   single-label and for multi-label tasks;
-- `per-token, ...`: the library's exports (`onnx_embedder.quantize_int8`, one activation scale
+- `per-token, ...`: the library's exports (`onnx.graph.quantize`, one activation scale
   per token, `per_token_int8.py`);
 - `8-bit blocks (MatMulNBits)`: onnxruntime's block-wise 8-bit weights (blocks of 32, accuracy
   level 4).
 
 Columns: the mean 1 - cosine of each window's vector, run alone, to the float32 one; the
 throughput with one window per run and in padded batches of windows of similar length
-(`onnx_embedder.BATCH` of them), two threads taking runs in turn on one session, each the median
+(`onnx.embedder.BATCH` of them), two threads taking runs in turn on one session, each the median
 of three rounds (lowest-highest in brackets) with the variants taking turns in a rotated order;
 and the largest 1 - cosine between a window's vector run alone and run in its batch (how much a
 window's vector depends on the windows beside it). The library runs per-token exports in
@@ -52,18 +53,20 @@ def build_variants(train_texts: list[str], scratch: Path) -> tuple[dict[str, Pat
     from onnxruntime.quantization.matmul_nbits_quantizer import (
         DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer)
 
-    from textladder.encoders.onnx_sentence import (
-        sentence_maxima, sentence_pipeline, tokenize_as_exported)
     from textladder.encoders.sentence import SentenceEncoder
-    from textladder.neural.onnx_embedder import export_float, quantize_int8, quiet_export
-    from textladder.neural.smoothing import smooth_graph
     from textladder.neural.transformer import WindowEmbedder
+    from textladder.onnx.graph import export_float, quantize_int8, quiet_export
+    from textladder.onnx.sentence import sentence_pipeline, tokenize_as_exported
+    from textladder.onnx.smoothing import input_maxima, sample_windows, smooth_graph
 
     model = SentenceEncoder(cache=False, device="cpu").model
     pipeline = sentence_pipeline(model)
-    maxima = sentence_maxima(model, train_texts, pipeline, SEED)
+    embedder = WindowEmbedder(list(model)[0].auto_model)
+    calibration = tokenize_as_exported(model.tokenizer, sample_windows(train_texts, SEED),
+                                       pipeline)["input_ids"]
+    maxima = input_maxima(embedder, calibration)
     files = {"float32": scratch / "float.onnx"}
-    float_graph = export_float(WindowEmbedder(list(model)[0].auto_model), files["float32"])
+    float_graph = export_float(embedder, files["float32"])
     plain = scratch / "smoothed.onnx"  # what the other quantisers start from
     onnx.save(smooth_graph(float_graph, maxima), str(plain))
     for name, quantize, ffn_out_float in [
@@ -95,7 +98,7 @@ def quantize_dynamic_int8(plain: Path, path: Path, ffn_out_float: bool) -> None:
     channel; one activation scale per run), the library's export before per-token scales."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from textladder.neural.onnx_embedder import narrowing_matmuls, quiet_export
+    from textladder.onnx.graph import narrowing_matmuls, quiet_export
 
     with quiet_export():
         quantize_dynamic(str(plain), str(path), weight_type=QuantType.QInt8,
@@ -109,15 +112,15 @@ def one_per_run(path: Path) -> Callable:
 
 
 def batched(path: Path) -> Callable:
-    """Windows sorted by length, padded batches of `onnx_embedder.BATCH`, two threads taking
+    """Windows sorted by length, padded batches of `onnx.embedder.BATCH`, two threads taking
     batches in turn (the library's runtime for per-token exports)."""
-    from textladder.neural.onnx_embedder import BATCH
+    from textladder.onnx.embedder import BATCH
 
     return _runner(path, batch_size=BATCH)
 
 
 def _runner(path: Path, batch_size: int) -> Callable:
-    from textladder.neural.onnx_embedder import OnnxWindowEmbedder
+    from textladder.onnx.embedder import OnnxWindowEmbedder
 
     embedder = OnnxWindowEmbedder(path, threads=2)
     embedder.batch_size = batch_size  # whatever the graph: the study measures both ways

@@ -88,6 +88,14 @@ def count_warnings(caught: list) -> dict[str, int]:
 def _measure(system_name: str, data: BenchData, quick: bool, start_rss: float,
              keep: Path | None) -> dict[str, Any]:
     system = make_system(system_name)
+    try:
+        return _record(system, system_name, data, quick, start_rss, keep)
+    finally:
+        system.close()
+
+
+def _record(system, system_name: str, data: BenchData, quick: bool, start_rss: float,
+            keep: Path | None) -> dict[str, Any]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
@@ -101,7 +109,8 @@ def _measure(system_name: str, data: BenchData, quick: bool, start_rss: float,
         single = _texts_per_second(len(singles), lambda: [system.predict_one(t) for t in singles])
         batch = _texts_per_second(len(tests), lambda: system.predict(tests))
         test_metrics = scalars(system.evaluate(data.test))
-        runtimes = system.runtime_comparison(data.test, rounds=2 if quick else TIMING_ROUNDS)
+        runtimes = system.runtime_comparison(data.test, 2 if quick else TIMING_ROUNDS,
+                                             export_texts=data.valid.texts)
         valid_metrics = scalars(system.valid_metrics())
     settings = system.settings()
     counts = count_warnings(caught)

@@ -4,16 +4,16 @@
 
 `run --keep-models DIR` saves each fitted model as DIR/<dataset>/<model>, with the run that
 trained it beside it (`<model>.run.json`). This loads each such model whose record in the results
-file still comes from that run, checks its runtimes again on the dataset's validation texts
-(`TextClassifier.check_runtimes_again`: the export the current code writes, and the re-check
-margin chosen on it), and times them on test exactly as `run` does
-(`TextladderSystem.runtime_comparison`), in a fresh worker with an empty cache. The record keeps
-its training and quality figures and gets the new `runtimes`, with `runtimes_run`: the date,
-commit and command of this measurement, which the report shows.
+file still comes from that run, exports it to ONNX again with the current code, choosing on the
+dataset's validation texts (`textladder.onnx.export`), and times its runtimes on test exactly as
+`run` does (`TextladderSystem.runtime_comparison`), in a fresh worker with an empty cache. The
+record keeps its training and quality figures and gets the new `runtimes`, with `runtimes_run`:
+the date, commit and command of this measurement, which the report shows.
 
 It does not train, and it skips (saying why) a kept model whose record was since replaced, and
-one with no other runtime than the default. A quick run's records are measured again on the same
-quick slices.
+one with no ONNX export (not an encoder rung). A quick run's records are measured again on the
+same quick slices. Models kept by earlier versions load too (their ONNX files, written at save
+then, are not used: the export is written anew).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def remeasure(kept: Path, datasets: list[str] | None = None, models: list[str] |
                 console.print(f"[red]{dataset} · {system} failed:[/]\n{error}")
                 continue
             if not runtimes:
-                console.print(f"[yellow]skipped {dataset} · {system}:[/] it has one runtime")
+                console.print(f"[yellow]skipped {dataset} · {system}:[/] it has no ONNX export")
                 continue
             record["runtimes"] = runtimes
             packages = info["machine"]["packages"]
@@ -132,8 +132,8 @@ def _record_of(document: dict[str, Any], kept: Path, dataset: str, system: str,
 
 def _runtimes_of(path: Path, system_name: str, data: BenchData,
                  rounds: int) -> tuple[dict[str, Any] | None, dict[str, int]]:
-    """In a worker: the kept model's runtimes checked on valid again, then compared on test;
-    with the warnings raised meanwhile (e.g. a check that failed), counted."""
+    """In a worker: the kept model exported on valid again, its runtimes compared on test; with
+    the warnings raised meanwhile, counted."""
     from textladder import TextClassifier
 
     from benchmarks.systems import TextladderSystem
@@ -141,6 +141,7 @@ def _runtimes_of(path: Path, system_name: str, data: BenchData,
     with fresh_cache(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         system = TextladderSystem(system_name)
-        system.clf = TextClassifier.load(path).check_runtimes_again(list(data.valid.texts))
-        runtimes = system.runtime_comparison(data.test, rounds)
+        system.clf = TextClassifier.load(path)
+        runtimes = system.runtime_comparison(data.test, rounds,
+                                             export_texts=list(data.valid.texts))
     return runtimes, count_warnings(caught)

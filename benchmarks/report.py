@@ -17,6 +17,7 @@ from benchmarks.fasttext_peer import GRID, QUICK_GRID, THRESHOLDS
 from benchmarks.measure import SINGLE_TEXTS
 from benchmarks.peers import MAX_ITER
 from benchmarks.published import PUBLISHED
+from benchmarks.report_sections import load_section, memory_section
 from benchmarks.results import STUDY
 from textladder.cli.render import FLOAT_FFN_OUT_WORDS
 
@@ -82,7 +83,35 @@ def dataset_table(dataset: str, records: list[dict[str, Any]]) -> list[str]:
     if published:
         facts.append(f"published figures: {published['caveat']}")
     lines += [f"- {fact}" for fact in facts]
+    for record in records:
+        lines += _climb_lines(record, columns, metric)
     return lines + [""] + _older_runs(records)
+
+
+def _climb_lines(record: dict[str, Any], columns: list[str], metric: str) -> list[str]:
+    """A climb's leaderboard (the `ladder` systems), as its record keeps it."""
+    settings = record.get("settings", {})
+    board = settings.get("leaderboard")
+    if not board:
+        return []
+    done = [r for r in board["rows"] if r["status"] == "done"]
+    others = [r["name"] for r in board["rows"] if r["status"] != "done"]
+    skipped = f", {len(others)} skipped or failed ({', '.join(others)})" if others else ""
+    head = (f"**{record['system']}** (budget {settings['budget_minutes']:g} min): the climb took "
+            f"{board.get('seconds') or record['train_seconds']:,.0f} s; {len(done)} rows done"
+            f"{skipped}; best on validation: **{board['best']}**")
+    header = ["rung", "status", f"{metric} (valid, cross-fitted)",
+              *[f"{c} (test)" for c in columns], "train s", "note"]
+    lines = ["", head, "", f"| {' | '.join(header)} |", "|---" * len(header) + "|"]
+    for row in board["rows"]:
+        name = row["name"] + (f" ({', '.join(row['members'])})" if row.get("members") else "")
+        name = f"**{name}**" if row["name"] == board["best"] else name
+        test = row.get("test") or {}
+        cells = [name, row["status"], _num(row.get("valid_score")),
+                 *[_num(test.get(c)) for c in columns], _num(row.get("train_seconds"), 1),
+                 (row.get("reason") or "").replace("|", "/")]
+        lines.append(f"| {' | '.join(cells)} |")
+    return lines
 
 
 def _agreement(share: float) -> str:
@@ -140,14 +169,19 @@ def _runtime_kind(figures: dict[str, Any], name: str = "") -> str:
              if figures.get("rechecked_with") == "onnx-float" else "the default runtime")
     kind = f"int8, {100 * figures['rechecked']:.1f} % of texts re-checked with {with_}"
     valid = figures.get("valid")
-    if valid:  # the margin was the model's own, chosen on validation when it was saved
+    if valid and "agreement" in valid:  # the margin was the model's own, chosen on validation
         kind += (f", within {figures['recheck_margin']:g} log-odds: the model's margin, chosen on "
                  f"valid, where it kept {_agreement(valid['agreement'])} of decisions and "
                  f"re-checked {100 * valid['rechecked']:.1f} %")
-        option = valid.get("export_option")
-        if option in FLOAT_FFN_OUT_WORDS:  # chosen among exports on valid (models saved since)
+        option = valid.get("float_ffn_out", valid.get("export_option"))
+        if option in FLOAT_FFN_OUT_WORDS and "export_option" in valid:  # timed at save (older)
             kind += (f"; feed-forward outputs in float in {FLOAT_FFN_OUT_WORDS[option]}: the "
                      f"fastest of {len(valid['options'])} exports on valid")
+        elif option in FLOAT_FFN_OUT_WORDS:  # `textladder export --texts` on valid
+            kind += (f"; feed-forward outputs in float in {FLOAT_FFN_OUT_WORDS[option]}: the "
+                     f"lowest expected cost of {len(valid['options'])} exports on valid")
+    elif valid:  # exported without a choice (a regression: nothing to re-check)
+        kind += f", within {figures['recheck_margin']:g} log-odds ({valid.get('chosen_by')})"
     return kind
 
 
@@ -172,6 +206,14 @@ def _method() -> list[str]:
         "`TextClassifier(model=<family>, task=<task>, metric=<published metric>, seed=0)` with "
         "default settings, fitted with the valid split; the family chooses its settings on valid "
         "and the task tunes its decision thresholds there (binary, multi-label).",
+        "- **ladder** (`ladder`, or `ladder:<minutes>` for another budget): the climb of "
+        "`textladder train` with no model flag, on the same rows, task and metric: the baseline, "
+        "the rungs whose estimated cost (a timed probe on a sample of the data) fits the budget "
+        "(15 minutes unless named; neural rungs may get fewer epochs), then soft voting, hard "
+        "voting and stacking over the best rungs; its best row on validation (cross-fitted over 5 "
+        "folds; an ensemble only if it leads the best rung by more than two standard errors of "
+        "that lead) is the model scored. *train s* is the whole climb. Each "
+        "climb's leaderboard is listed under its dataset's table.",
         f"- **peer:sklearn**: `make_pipeline(TfidfVectorizer(), LogisticRegression())` with "
         f"defaults (max_iter={MAX_ITER}); multi-label: `OneVsRestClassifier(LogisticRegression())`"
         f" on the binarized label matrix, predicted at 0.5. Nothing tuned.",
@@ -183,15 +225,17 @@ def _method() -> list[str]:
         "all-MiniLM-L6-v2 embeddings + default logistic regression (one-vs-rest for multi-label).",
         "- **Encoder rungs** (`minilm`, `finetune`): the bundled all-MiniLM-L6-v2, offline. Each "
         "pair starts with an empty embedding cache, so train time includes encoding every text. "
-        "After scoring, the model is saved and reloaded three times: with the default runtime, "
-        "with `onnx` (the int8 export, borderline texts re-checked, at the margin the model chose "
-        "on valid when it was saved, with its float32 export, or with the default runtime where "
-        "the row says so; rows from older runs, listed under "
-        "their table, may predate that choice or the re-check itself, and say so) and "
-        "with `onnx` alone (`--recheck-margin 0`); each predicts the whole test set from an empty "
-        "cache, the three in turn, three times over (each one's median time counts, so that a "
-        "slow spell of the machine slows all three), and the agreement of their predictions and "
-        "their speed ratio are listed under the table.",
+        "After scoring, the model is saved, exported to ONNX on the valid texts "
+        "(`textladder export MODEL --texts valid`: at most 2,000 of them calibrate the int8 "
+        "copy and choose what stays in float and the re-check margin, from agreement with the "
+        "default runtime; nothing timed, docs/onnx.md), and reloaded three times: with the "
+        "default runtime, with `--runtime onnx` (the int8 export, borderline texts re-checked "
+        "with the float32 export at the export's margin; rows from older runs, listed under "
+        "their table, chose the margin at save, some by timing, or predate the re-check itself, "
+        "and say so) and with `onnx` alone (`--recheck-margin 0`); each predicts the whole test "
+        "set from an empty cache, the three in turn, three times over (each one's median time "
+        "counts, so that a slow spell of the machine slows all three), and the agreement of "
+        "their predictions and their speed ratio are listed under the table.",
         *_study_line(),
         "- Peers are scored by textladder's own task objects on their hard decisions (one-hot or "
         "0/1 matrices), so every metric has one definition for all systems.",
@@ -252,6 +296,10 @@ def render(doc: dict[str, Any]) -> str:
     for dataset in datasets:
         records = [r for r in doc["results"] if r["dataset"] == dataset]
         lines += [f"## {dataset}", ""] + dataset_table(dataset, records)
+    from benchmarks.calibration import calibration_table  # it writes this report: import late
+
+    lines += calibration_table(doc.get("calibration", []))
+    lines += load_section(doc) + memory_section(doc)
     return "\n".join(lines).rstrip() + "\n"
 
 

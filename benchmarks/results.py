@@ -3,7 +3,10 @@
 `results.json` holds the latest run's commit, date, command and machine, and one record per
 (dataset, system). A run replaces the records of the pairs it ran and keeps every other record;
 each record keeps the `date` and `commit` of the run that measured it, so a merged file never
-passes an older measurement off as new. Writes are atomic. Nothing here measures or renders.
+passes an older measurement off as new. Commands that measure something other than datasets
+(`load`, `memory`) keep their records in a section of their own (`SECTIONS`), with the machine
+they ran on; the runs of one never touch the others'. Writes are atomic. Nothing here measures
+or renders.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ RESULTS = PACKAGE_DIR / "results.json"
 QUICK_RESULTS = PACKAGE_DIR / "out" / "results-quick.json"  # benchmarks/out/ is gitignored
 REPORT = REPO_ROOT / "BENCHMARKS.md"
 STUDY = PACKAGE_DIR / "int8-study.md"  # written by `python -m benchmarks int8-study`
+# Kept beside "results" by a merge: {name: {"machine": ..., "records": [...]}}, and calibration's
+# own list of records (benchmarks/calibration.py).
+SECTIONS = ("load", "memory", "calibration")
 
 
 def _git(*args: str) -> str:
@@ -115,7 +121,21 @@ def merge(old: dict[str, Any] | None, records: list[dict[str, Any]], info: dict[
     ran = {(r["dataset"], r["system"]) for r in stamped}
     kept = [r for r in (old or {}).get("results", []) if (r["dataset"], r["system"]) not in ran]
     merged = sorted(kept + stamped, key=lambda r: _order(r, systems))
-    return {**info, "results": merged}
+    sections = {name: (old or {})[name] for name in SECTIONS if name in (old or {})}
+    return {**info, "results": merged, **sections}
+
+
+def merge_section(old: dict[str, Any] | None, name: str, records: list[dict[str, Any]],
+                  info: dict[str, Any], key) -> dict[str, Any]:
+    """The document with section `name` holding this run's records (stamped with its date,
+    commit and command) and the old records of other `key(record)`s, and this run's machine."""
+    document = dict(old) if old else {**info, "results": []}
+    stamped = [{**r, "date": info["date"], "commit": info["commit"], "command": info["command"]}
+               for r in records]
+    ran = {key(r) for r in stamped}
+    kept = [r for r in document.get(name, {}).get("records", []) if key(r) not in ran]
+    document[name] = {"machine": info["machine"], "records": kept + stamped}
+    return document
 
 
 def write_results(path: Path, document: dict[str, Any]) -> dict[str, Any]:

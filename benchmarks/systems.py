@@ -61,12 +61,17 @@ class System(ABC):
     def settings(self) -> dict[str, Any]:
         """What the system was run with and what it chose on validation."""
 
-    def runtime_comparison(self, split: Split, rounds: int = 1) -> dict[str, Any] | None:
-        """Speed and agreement of other prediction runtimes (ONNX) on `split`, if any."""
+    def runtime_comparison(self, split: Split, rounds: int = 1,
+                           export_texts: list[str] | None = None) -> dict[str, Any] | None:
+        """Speed and agreement of other prediction runtimes (ONNX) on `split`, if any, with
+        their choices made on `export_texts` (the validation texts)."""
         return None
 
     def keep(self, directory: Path) -> None:
         """Save the fitted model into `directory`, if the system can (textladder's can)."""
+
+    def close(self) -> None:
+        """Remove what the system wrote for itself (a scratch folder); called when measured."""
 
 
 def quick_params(family: str) -> dict[str, Any]:
@@ -111,52 +116,62 @@ class TextladderSystem(System):
                 "settings": family.resolved_settings(), "task": task}
 
 
-    def runtime_comparison(self, split: Split, rounds: int = TIMING_ROUNDS
-                           ) -> dict[str, Any] | None:
-        """The saved model with each runtime it offers, timed on `split` with no cache to read.
+    def runtime_comparison(self, split: Split, rounds: int = TIMING_ROUNDS,
+                           export_texts: list[str] | None = None) -> dict[str, Any] | None:
+        """The saved model exported to ONNX on `export_texts` (`textladder export --texts`:
+        the validation texts choose what stays in float and the re-check margin), then loaded
+        with each runtime and timed on `split` with no cache to read; None for a family with no
+        ONNX export.
 
-        A fast runtime runs twice: as users get it (borderline texts re-checked with the
-        default runtime, `recheck.py`) and alone (`<runtime>-alone`, no re-check). The runtimes
-        take turns, `rounds` times over, and each one's median time counts: a machine that slows
-        down for a while then slows every runtime, not just the one that ran at that moment.
+        The ONNX runtime runs twice: as users get it (borderline texts re-checked with the
+        float32 export at the export's margin, `onnx.recheck`) and alone (`onnx-alone`, no
+        re-check). The runtimes take turns, `rounds` times over, and each one's median time
+        counts: a machine that slows down for a while then slows every runtime, not just the one
+        that ran at that moment.
         """
-        offered = type(self.clf.family_).runtimes
-        if len(offered) < 2:
+        import functools
+
+        import textladder.onnx
+        from textladder.onnx.families import ADAPTERS
+
+        if self.clf.family_.name not in ADAPTERS:
             return None
-        runtimes = {"default": ("default", 0.0)}
-        for runtime in offered[1:]:
-            runtimes[runtime] = (runtime, None)  # the margin the model chose on validation
-            runtimes[f"{runtime}-alone"] = (runtime, 0.0)
+        loaders = {"default": TextClassifier.load,
+                   "onnx": functools.partial(textladder.onnx.load, recheck_margin=None),
+                   "onnx-alone": functools.partial(textladder.onnx.load, recheck_margin=0)}
         saved_cache = os.environ.get("TEXTLADDER_CACHE_DIR")
         result: dict[str, Any] = {}
-        predictions, seconds = {}, {name: [] for name in runtimes}
+        predictions, seconds = {}, {name: [] for name in loaders}
         try:
             with tempfile.TemporaryDirectory() as scratch:
                 model = Path(scratch) / "model"
                 self.clf.save(model)
+                os.environ["TEXTLADDER_CACHE_DIR"] = tempfile.mkdtemp(dir=scratch)
+                start = time.perf_counter()
+                try:
+                    record = textladder.onnx.export(model, export_texts)
+                except TextladderError as error:  # e.g. onnxruntime missing, an unusual encoder
+                    result["onnx"] = {"error": str(error)}
+                    loaders = {"default": loaders["default"]}
+                else:
+                    export = {key: record[key] for key in EXPORT_KEYS if key in record}
+                    export["export_seconds"] = time.perf_counter() - start
                 for round_ in range(rounds):
-                    for name, (runtime, margin) in runtimes.items():
-                        if "error" in result.get(name, {}):
-                            continue
+                    for name, load in loaders.items():
                         os.environ["TEXTLADDER_CACHE_DIR"] = tempfile.mkdtemp(dir=scratch)
-                        try:
-                            clf = TextClassifier.load(model, runtime, margin)
-                        except TextladderError as error:  # e.g. a model saved without its export
-                            result[name] = {"error": str(error)}
-                            continue
-                        predicted, took, rechecked = _timed_predict(clf, split.texts)
+                        clf = load(model)
+                        recheck = getattr(clf.family_, "recheck", None)
+                        predicted, took, rechecked = _timed_predict(clf, split.texts, recheck)
                         seconds[name].append(took)
                         if round_ == 0:
                             predictions[name] = predicted
                             result[name] = {}
-                            if margin is None or clf.recheck_ is not None:
-                                chosen = clf.recheck_.margin if clf.recheck_ is not None else 0.0
-                                result[name].update(recheck_margin=chosen, rechecked=rechecked)
-                            if clf.recheck_ is not None:  # float32 export, or torch (older)
-                                result[name]["rechecked_with"] = getattr(
-                                    clf.recheck_.exact_family(), "runtime_", "default")
-                            if margin is None and runtime in clf.runtime_checks_:
-                                result[name]["valid"] = clf.runtime_checks_[runtime]
+                            if name == "onnx":
+                                result[name].update(
+                                    recheck_margin=recheck.margin if recheck else 0.0,
+                                    rechecked=rechecked, valid=export)
+                                if recheck is not None:
+                                    result[name]["rechecked_with"] = "onnx-float"
                             metrics = clf.evaluate(split.texts, split.labels)  # from its cache
                             result[name]["test"] = {self.clf.metric: metrics[self.clf.metric]}
         finally:
@@ -177,18 +192,24 @@ class TextladderSystem(System):
         return result
 
 
-def _timed_predict(clf: TextClassifier, texts: list[str]) -> tuple[list, float, float]:
-    """Predictions, seconds and the share of texts re-checked, with lazy parts loaded first."""
+# What a benchmark record keeps of the export's record (`export.json`), as the onnx row's "valid"
+EXPORT_KEYS = ("float_ffn_out", "recheck_margin", "agreement", "rechecked", "target", "texts",
+               "options", "chosen_by", "smoothed")
+
+
+def _timed_predict(clf: TextClassifier, texts: list[str],
+                   recheck=None) -> tuple[list, float, float]:
+    """Predictions, seconds and the share of texts re-checked (by `recheck`, the ONNX
+    runtime's), with lazy parts loaded first."""
     clf.predict([WARM_UP])
     checked_before = 0
-    if clf.recheck_ is not None:
-        clf.recheck_.exact_family().predict_output([WARM_UP])
-        checked_before = clf.recheck_.rechecked
+    if recheck is not None:
+        recheck.exact_family().predict_output([WARM_UP])
+        checked_before = recheck.rechecked
     start = time.perf_counter()
     predicted = [_comparable(p) for p in clf.predict(texts)]
     took = time.perf_counter() - start
-    rechecked = ((clf.recheck_.rechecked - checked_before) / len(texts)
-                 if clf.recheck_ is not None else 0.0)
+    rechecked = (recheck.rechecked - checked_before) / len(texts) if recheck is not None else 0.0
     return predicted, took, rechecked
 
 
@@ -208,22 +229,31 @@ def peer_classes() -> dict[str, type[System]]:
 
 
 def all_system_names() -> list[str]:
-    """Every textladder family, then every peer, in display order."""
-    return list(available_families()) + list(peer_classes())
+    """Every textladder family, the climb (`ladder`), then every peer, in display order."""
+    from benchmarks.ladder import NAME
+
+    return list(available_families()) + [NAME] + list(peer_classes())
 
 
 def make_system(name: str) -> System:
+    from benchmarks.ladder import LadderSystem, is_ladder
+
     peers = peer_classes()
+    if is_ladder(name):
+        return LadderSystem(name)
     return peers[name]() if name in peers else TextladderSystem(name)
 
 
 def resolve_systems(requested: list[str] | None) -> tuple[list[str], list[str]]:
     """(names to run, notes on skipped ones); unknown names raise ValueError."""
+    from benchmarks.ladder import is_ladder
+
     known = all_system_names()
     names = requested or known
-    unknown = [n for n in names if n not in known]
+    unknown = [n for n in names if n not in known and not is_ladder(n)]
     if unknown:
-        raise ValueError(f"unknown system {unknown[0]!r}; known: {', '.join(known)}")
+        raise ValueError(f"unknown system {unknown[0]!r}; known: {', '.join(known)} (and "
+                         f"ladder:<minutes> for a climb with another budget)")
     runnable, notes = [], []
     peers = peer_classes()
     for name in names:

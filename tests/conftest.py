@@ -83,23 +83,36 @@ def write_vectors(path: Path, fmt: str, dim: int = 16, words: list[str] | None =
 
 
 def tiny_settings(family: str, tmp_path: Path) -> dict:
-    """Settings with which each family can overfit the tiny datasets in a second or two."""
+    """Settings with which each family can overfit the tiny datasets in a second or two; a
+    family registered without an entry here gets its own `quick_settings()`."""
     recurrent = {"epochs": 40, "patience": 40, "lr": 0.03, "min_count": 1, "hidden": 16,
                  "embedding_dim": 16, "batch_size": 8, "vectors": "random"}
-    return {
-        "tfidf": {"C": [10.0]},
-        "fasttext": {"epochs": 40, "patience": 40, "lr": 1.0, "batch_size": 4, "buckets": 1000,
-                     "dim": 16},
-        "wordvec": {"epochs": 80, "patience": 80, "lr": 0.02, "min_count": 1, "batch_size": 8,
-                    "hidden": 64,
-                    "vectors": str(write_vectors(tmp_path / "tiny.txt", "glove", dim=50))},
-        "lstm": recurrent, "bilstm": recurrent, "gru": recurrent,
-        "minilm": {"head": "mlp", "epochs": 60, "patience": 60, "lr": 0.01, "hidden": 32,
-                   "batch_size": 8},
-        "finetune": {"epochs": 25, "patience": 25, "lr": 3e-3, "head_lr": 1e-2, "batch_size": 8,
-                     "max_length": 16, "stride": 4, "warmup": 0.0, "dropout": 0.0,
-                     "encoder": str(tiny_encoder())},
-    }[family]
+    # two cheap, different members: word n-grams only, and character n-grams only
+    members = {"members": [{"family": "tfidf", "name": "words",
+                            "settings": {"C": [10.0], "char_ngrams": None}},
+                           {"family": "tfidf", "name": "chars",
+                            "settings": {"C": [10.0], "word_ngrams": None}}], "folds": 3}
+    settings = {
+        "baseline": lambda: {},
+        "soft_vote": lambda: members, "hard_vote": lambda: members, "stack": lambda: members,
+        "tfidf": lambda: {"C": [10.0]},
+        "fasttext": lambda: {"epochs": 40, "patience": 40, "lr": 1.0, "batch_size": 4,
+                             "buckets": 1000, "dim": 16},
+        "wordvec": lambda: {"epochs": 80, "patience": 80, "lr": 0.02, "min_count": 1,
+                            "batch_size": 8, "hidden": 64,
+                            "vectors": str(write_vectors(tmp_path / "tiny.txt", "glove", dim=50))},
+        "lstm": lambda: recurrent, "bilstm": lambda: recurrent, "gru": lambda: recurrent,
+        "minilm": lambda: {"head": "mlp", "epochs": 60, "patience": 60, "lr": 0.01, "hidden": 32,
+                           "batch_size": 8},
+        "finetune": lambda: {"epochs": 25, "patience": 25, "lr": 3e-3, "head_lr": 1e-2,
+                             "batch_size": 8, "max_length": 16, "stride": 4, "warmup": 0.0,
+                             "dropout": 0.0, "encoder": str(tiny_encoder())},
+    }
+    if family not in settings:
+        from textladder.families import get_family
+
+        return get_family(family).quick_settings()
+    return dict(settings[family]())
 
 
 _TINY_ENCODER: list[Path] = []
@@ -131,6 +144,31 @@ def tiny_encoder() -> Path:
     return _TINY_ENCODER[0]
 
 
+_TINY_SENTENCE_ENCODER: list[Path] = []
+
+
+def tiny_sentence_encoder() -> Path:
+    """`tiny_encoder` as a sentence-transformers directory (transformer, then mean pooling): a
+    `minilm` encoder that embeds in milliseconds, saved once per test run."""
+    if not _TINY_SENTENCE_ENCODER:
+        from sentence_transformers import SentenceTransformer
+
+        try:  # where sentence-transformers keeps its modules since 5.x
+            from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+        except ImportError:
+            from sentence_transformers.models import Pooling, Transformer
+
+        transformer = Transformer(str(tiny_encoder()), max_seq_length=32)
+        width = (transformer.get_embedding_dimension()
+                 if hasattr(transformer, "get_embedding_dimension")
+                 else transformer.get_word_embedding_dimension())
+        pooling = Pooling(width, pooling_mode="mean")
+        path = Path(tempfile.mkdtemp(prefix="textladder-tiny-sentence-encoder-"))
+        SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(path))
+        _TINY_SENTENCE_ENCODER.append(path)
+    return _TINY_SENTENCE_ENCODER[0]
+
+
 def write_table(path: Path, texts: list[str], labels: list, fmt: str | None = None) -> Path:
     """Write texts and labels as CSV, TSV, JSONL or Parquet (from the suffix)."""
     frame = pd.DataFrame({"text": texts, "label": labels})
@@ -156,9 +194,10 @@ def sentiment_csv(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def model_dir(tmp_path, sentiment_csv) -> Path:
-    """A tfidf model trained through the command line on `sentiment_csv`."""
+    """A tfidf model trained through the command line on `sentiment_csv` (the best model of
+    its one-rung run)."""
     from cli_helpers import run_json
 
     out = tmp_path / "model"
-    run_json("train", sentiment_csv, "--out", out, "--set", "C=[10]")
-    return out
+    run_json("train", sentiment_csv, "--model", "tfidf", "--out", out, "--set", "C=[10]")
+    return out / "best"

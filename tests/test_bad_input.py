@@ -64,7 +64,8 @@ def test_empty_texts_and_missing_labels_are_counted_or_refused(tmp_path):
     report = run_json("inspect", path)
     assert (report["empty_texts"], report["missing_labels"]) == (1, 1)
     assert report["usable_rows"] == len(texts) - 2
-    trained = run_json("train", path, "--out", tmp_path / "m", "--set", "C=[10]")
+    trained = run_json("train", path, "--model", "tfidf", "--out", tmp_path / "m",
+                       "--set", "C=[10]")
     assert trained["data"]["dropped"]["train"] == {"empty_text": 1, "missing_label": 1}
     assert_clean_error(run("train", path, "--strict"), "--strict", "data row 1")
 

@@ -131,7 +131,7 @@ def test_quick_run_then_cli_rerun_merges(data_root: Path, tmp_path: Path) -> Non
     assert all(f"## {name}" in markdown for name in names)
     assert "published: SVM" in markdown
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
     rerun = subprocess.run(
         [sys.executable, "-m", "benchmarks", "run", "--quick", "--data-root", str(data_root),
          "--output", str(output), "--datasets", "sst5", "--models", "peer:sklearn"],
@@ -181,9 +181,9 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
                               console=Console(file=io.StringIO()), keep_models=tmp_path / "kept")
     record = next(r for r in document["results"] if r["system"] == "minilm")
     assert json.loads(stale.read_text())["date"] == record["date"]  # the run that trained it
-    kept = TextClassifier.load(tmp_path / "kept" / "sst5" / "minilm")
-    assert kept.runtime_checks_["onnx"] == record["runtimes"]["onnx"]["valid"]  # same export
-    assert not any("margin" in w for w in record["settings"].get("warnings", {}))
+    kept = tmp_path / "kept" / "sst5" / "minilm"
+    assert TextClassifier.load(kept).predict(["cue10 cue11 movie"])  # saved: weights and config
+    assert not [p for p in kept.rglob("*") if p.suffix == ".onnx"]  # the export is measured apart
     assert "keep" not in document["command"]  # it changes no measurement
     onnx, alone = record["runtimes"]["onnx"], record["runtimes"]["onnx-alone"]
     for figures in (onnx, alone):
@@ -197,8 +197,10 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
     assert record["runtimes"]["default"]["test"]["accuracy"] == pytest.approx(
         record["metrics"]["test"]["accuracy"])  # the reloaded model is the model
     assert record["settings"]["chosen"]["texts_encoded"] > 0  # the cache started empty
-    assert onnx["recheck_margin"] == onnx["valid"]["recheck_margin"]  # the model's own
-    assert 0.0 <= onnx["valid"]["agreement"] <= 1.0 and onnx["valid"]["texts"] > 0
+    assert onnx["recheck_margin"] == onnx["valid"]["recheck_margin"]  # the export's own
+    assert 0.0 <= onnx["valid"]["agreement"] <= 1.0
+    assert onnx["valid"]["texts"] == record["rows"]["valid"]  # chosen on the valid texts
+    assert onnx["valid"]["export_seconds"] > 0
     report = output.with_suffix(".md").read_text()
     with_ = "the default runtime"  # a margin of 0 re-checks nothing: no re-check is loaded
     if onnx["recheck_margin"] > 0:
@@ -208,16 +210,17 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
             f"{with_}, within {onnx['recheck_margin']:g} log-odds: the model's margin, chosen on "
             f"valid, where it kept ") in report
     assert "`--runtime onnx --recheck-margin 0` (int8)" in report
-    assert f"in {FLOAT_FFN_OUT_WORDS[onnx['valid']['export_option']]}: the fastest of 3 exports" in report
+    assert (f"in {FLOAT_FFN_OUT_WORDS[onnx['valid']['float_ffn_out']]}: the lowest expected cost "
+            f"of 3 exports on valid") in report
 
-    # kept, its runtimes are measured again without training it again
+    # kept, it is exported and its runtimes measured again without training it again
     from benchmarks.remeasure import remeasure
 
     said = io.StringIO()
     again_document = remeasure(tmp_path / "kept", output=output, data_root=data_root,
                                console=Console(file=said))
     again = next(r for r in again_document["results"] if r["system"] == "minilm")
-    assert "skipped sst5 · tfidf: it has one runtime" in said.getvalue()
+    assert "skipped sst5 · tfidf: it has no ONNX export" in said.getvalue()
     assert not any(r.get("runtimes_run") for r in again_document["results"]
                    if r["system"] == "tfidf")
     assert again["metrics"] == record["metrics"] and again["rows"] == record["rows"]
@@ -230,7 +233,7 @@ def test_encoder_rungs_report_onnx_speed_and_agreement(data_root: Path, tmp_path
         return {option: (each["recheck_margin"], each["rechecked"])
                 for option, each in check["options"].items()}
 
-    assert margins(again["runtimes"]["onnx"]["valid"]) == margins(onnx["valid"])  # same texts
+    assert margins(again["runtimes"]["onnx"]["valid"]) == margins(onnx["valid"])  # deterministic
     assert again["runtimes"]["onnx"]["texts_per_second_each_round"] != onnx[
         "texts_per_second_each_round"]  # timed anew
     assert "were measured again, on the model this row trained" in output.with_suffix(
@@ -276,3 +279,30 @@ def test_the_files_a_run_writes_do_not_mark_the_next_run_dirty(tmp_path, monkeyp
     assert not results.commit().endswith("-dirty")
     code.write_text("changed")
     assert results.commit().endswith("-dirty")
+
+
+def test_calibration_records_before_and_after_and_survives_a_run(data_root: Path,
+                                                                  tmp_path: Path) -> None:
+    from benchmarks.calibration import run_calibration
+
+    output = tmp_path / "cal.json"
+    document = run_calibration(["tweeteval-sentiment", "goemotions"], ["tfidf"], quick=True,
+                               data_root=data_root, output=output,
+                               console=Console(file=io.StringIO()))
+    records = {r["dataset"]: r for r in document["calibration"]}
+    assert set(records) == {"tweeteval-sentiment", "goemotions"}
+    for record in records.values():
+        assert record["temperature"] > 0 and record["command"].startswith(
+            "python -m benchmarks calibration")
+        for split in ("valid", "test"):
+            figures = record[split]
+            assert 0 <= figures["ece_before"] <= 1 and 0 <= figures["ece_after"] <= 1
+        # fitted on valid by log-likelihood: never worse there than no temperature at all
+        assert record["valid"]["nll_after"] <= record["valid"]["nll_before"] + 1e-12
+    assert "macro_recall_before" in records["tweeteval-sentiment"]["test"]
+    assert "## Calibration: temperature scaling" in output.with_suffix(".md").read_text()
+    # a later `run` into the same file keeps the calibration records
+    after = run_benchmarks(datasets=["sst5"], models=["peer:sklearn"], quick=True,
+                           data_root=data_root, output=output, console=Console(file=io.StringIO()))
+    assert after["calibration"] == json.loads(output.read_text())["calibration"]
+    assert len(after["calibration"]) == 2

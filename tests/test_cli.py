@@ -16,7 +16,8 @@ from textladder import TextClassifier
 @pytest.fixture
 def trained(tmp_path, sentiment_csv):
     out = tmp_path / "model"
-    report = run_json("train", sentiment_csv, "--out", out, "--set", "C=[10]")
+    report = run_json("train", sentiment_csv, "--model", "tfidf", "--out", out,
+                      "--set", "C=[10]")
     return out, report
 
 
@@ -29,7 +30,10 @@ def test_train_reports_task_metrics_and_saves(trained):
     assert set(report["metrics"]["test"]) >= {"accuracy", "macro_f1", "macro_recall"}
     assert report["out"] == str(out)
     assert report["data"]["rows"]["test"] > 0 and report["data"]["rows"]["train"] > 0
-    assert (out / "config.json").is_file()
+    assert (out / "best" / "config.json").is_file()  # a run with one rung: its best is it
+    assert (out / "models" / "tfidf" / "config.json").is_file()
+    board = json.loads((out / "leaderboard.json").read_text())
+    assert [row["name"] for row in board["rows"]] == ["tfidf"] and board["best"] == "tfidf"
 
 
 def test_cli_and_python_predict_the_same_after_reload(trained, sentiment_csv):
@@ -73,7 +77,7 @@ def test_train_on_each_format_and_separate_files(tmp_path):
         train = write_table(tmp_path / f"train.{suffix}", texts, labels)
         valid = write_table(tmp_path / f"valid.{suffix}", texts, labels)
         report = run_json("train", train, "--valid", valid, "--test", valid,
-                          "--out", tmp_path / suffix, "--set", "C=[10]")
+                          "--model", "tfidf", "--out", tmp_path / suffix, "--set", "C=[10]")
         assert report["task"] == "binary"
         assert report["metrics"]["test"]["f1"] == 1.0
 
@@ -86,7 +90,7 @@ def test_multilabel_from_several_01_columns(tmp_path):
     path = tmp_path / "plots.csv"
     frame.to_csv(path, index=False)
     report = run_json("train", path, "--label", "action", "--label", "comedy",
-                      "--out", tmp_path / "m", "--set", "C=[10]")
+                      "--model", "tfidf", "--out", tmp_path / "m", "--set", "C=[10]")
     assert report["task"] == "multilabel"
     assert report["labels"] == ["action", "comedy"]
     assert "two or more labels" in report["task_reason"]
@@ -98,11 +102,11 @@ def test_order_and_label_map_options(tmp_path):
     texts, _ = make_task_data("ordinal", 12)
     words = ["bad"] * 12 + ["ok"] * 12 + ["good"] * 12
     path = write_table(tmp_path / "scale.csv", texts, words)
-    ordinal = run_json("train", path, "--order", "bad,ok,good", "--out", tmp_path / "o",
-                       "--set", "C=[10]")
+    ordinal = run_json("train", path, "--order", "bad,ok,good", "--model", "tfidf",
+                       "--out", tmp_path / "o", "--set", "C=[10]")
     assert ordinal["task"] == "ordinal" and ordinal["labels"] == ["bad", "ok", "good"]
     regression = run_json("train", path, "--label-map", "bad=0,ok=0.5,good=1",
-                          "--out", tmp_path / "r")
+                          "--model", "tfidf", "--out", tmp_path / "r")
     assert regression["task"] == "regression"
     assert regression["primary_metric"] == "rmse"
 
@@ -126,7 +130,26 @@ def test_inspect_reports_balance_lengths_and_problems(tmp_path):
 
 
 def test_human_train_output_shows_metrics_and_confusion(tmp_path, sentiment_csv):
-    result = run("train", sentiment_csv, "--out", tmp_path / "m", "--set", "C=[10]")
+    result = run("train", sentiment_csv, "--model", "tfidf", "--out", tmp_path / "m",
+                 "--set", "C=[10]")
     assert result.exit_code == 0, result.output
     assert "macro_f1 *" in result.stdout and "confusion matrix" in result.stdout
-    assert json.loads((tmp_path / "m" / "config.json").read_text())["task"]["type"] == "multiclass"
+    config = json.loads((tmp_path / "m" / "best" / "config.json").read_text())
+    assert config["task"]["type"] == "multiclass"
+
+
+def test_inspect_reports_a_test_file_that_repeats_validation_rows(tmp_path):
+    texts, labels = make_task_data("multiclass", 12)
+    train = write_table(tmp_path / "train.csv", texts[:30], labels[:30])
+    valid = write_table(tmp_path / "valid.csv", texts[30:], labels[30:])
+    test = write_table(tmp_path / "test.csv", texts[30:33] + ["a new text entirely"],
+                       labels[30:33] + ["neutral"])
+    report = run_json("inspect", train, "--valid", valid, "--test", test)
+    assert report["overlap"]["valid"] == {"file": str(valid), "rows": 6, "texts_also_in_train": 0}
+    assert report["overlap"]["test"]["texts_also_in_train"] == 0
+    assert report["overlap"]["test"]["texts_also_in_valid"] == 3
+    assert ("3 test texts also appear in the valid file; settings chosen on valid are then "
+            "tested on the same texts, and the test score will be optimistic") in report["problems"]
+    clean = run_json("inspect", train, "--valid", valid, "--test", train)
+    assert clean["overlap"]["test"]["texts_also_in_valid"] == 0
+    assert "3 test texts" not in " ".join(clean["problems"])

@@ -52,7 +52,7 @@ def test_missing_values_are_ignored():
         (["a", "b", "c"], "binary", "exactly two classes"),
         (["['a', 'b']", "['a']"], "multiclass", "label sets"),
         (["good", "bad", "ok"], "regression", "--label-map"),
-        (["good", "bad", "ok"], "ordinal", "--order"),
+        (["red", "green", "blue"], "ordinal", "--order"),
         ([0.1, 0.7, 0.3], "multiclass", "real numbers"),
         ([0.1, 0.7, 0.3], "ordinal", "real numbers"),
         (["a", "b"], "nonsense", "must be one of"),

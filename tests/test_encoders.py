@@ -76,22 +76,11 @@ def test_the_fingerprint_covers_tokenizer_and_pooling_files(tmp_path):
     assert fingerprint(local) != before
 
 
-def test_minilm_onnx_vectors_do_not_depend_on_their_neighbours(tmp_path):
-    texts, labels = make_task_data("binary")
-    TextClassifier(model="minilm", model_params={"head": "logistic", "cache": False}).fit(
-        texts, labels, valid=(texts, labels)).save(tmp_path / "m")
-    encoder = TextClassifier.load(tmp_path / "m", runtime="onnx").family_._encoder()
-    alone = encoder.encode(["ok"])
-    beside = encoder.encode(["ok", "a much longer text " * 20])
-    np.testing.assert_array_equal(alone[0], beside[0])
-
-
 def test_a_relative_encoder_path_is_recorded_absolute(tmp_path, monkeypatch):
     shutil.copytree(tiny_encoder(), tmp_path / "enc")
     monkeypatch.chdir(tmp_path)
     texts, labels = make_task_data("binary")
-    TextClassifier(model="minilm", model_params={"encoder": "enc", "head": "logistic",
-                                                 "onnx": False}).fit(
+    TextClassifier(model="minilm", model_params={"encoder": "enc", "head": "logistic"}).fit(
         texts, labels, valid=(texts, labels)).save(tmp_path / "m")
     monkeypatch.chdir(tmp_path.parent)
     assert len(TextClassifier.load(tmp_path / "m").predict(texts)) == len(texts)
@@ -177,30 +166,3 @@ def test_a_model_refuses_an_encoder_whose_weights_changed(tmp_path):
     config_path.write_text(json.dumps(config))
     with pytest.raises(TextladderError, match="another encoder"):
         TextClassifier.load(tmp_path / "m").predict(texts)
-
-
-def test_minilm_onnx_runtime_embeds_close_to_torch_and_predicts_alike(tmp_path):
-    texts, labels = make_task_data("multiclass")
-    clf = TextClassifier(model="minilm", model_params={"head": "logistic"})
-    clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
-    fast = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=0)
-    torch_vectors = clf.family_._encoder().encode(texts)
-    onnx_vectors = fast.family_._encoder().encode(texts)
-    cosine = np.sum(torch_vectors * onnx_vectors, axis=1) / (
-        np.linalg.norm(torch_vectors, axis=1) * np.linalg.norm(onnx_vectors, axis=1))
-    assert cosine.min() > 0.95 and not np.array_equal(torch_vectors, onnx_vectors)
-    assert fast.predict(texts) == clf.predict(texts)
-
-
-def test_predict_with_the_onnx_runtime_on_the_command_line(tmp_path):
-    from typer.testing import CliRunner
-
-    from textladder.cli.app import app
-
-    texts, labels = make_task_data("binary")
-    TextClassifier(model="minilm", model_params={"head": "logistic"}).fit(
-        texts, labels, valid=(texts, labels)).save(tmp_path / "m")
-    result = CliRunner().invoke(app, ["predict", str(tmp_path / "m"), texts[0], "--runtime",
-                                      "onnx", "--json"])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)[0]["prediction"] == labels[0]

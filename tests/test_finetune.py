@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
@@ -77,53 +75,6 @@ def test_bad_window_settings_say_what_is_allowed(tmp_path):
     with pytest.raises(TextladderError, match="less than half of it"):
         TextClassifier(model="finetune", model_params=settings).fit(texts, labels,
                                                                    valid=(texts, labels))
-
-
-def test_the_onnx_runtime_predicts_like_the_default(tmp_path):
-    texts, labels = make_task_data("multiclass")
-    clf = TextClassifier(model="finetune", model_params=tiny_settings("finetune", tmp_path))
-    clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
-    export = tmp_path / "m" / "encoder" / "encoder-int8.onnx"
-    recorded = TextClassifier.load(tmp_path / "m").runtime_checks_["onnx"]
-    both = export.read_bytes() + export.with_name("encoder-float.onnx").read_bytes()
-    assert recorded["export"] == hashlib.sha256(both).hexdigest()  # what the runtime reads
-    fast = TextClassifier.load(tmp_path / "m", runtime="onnx")
-    from textladder.neural.onnx_embedder import OnnxWindowEmbedder
-
-    assert isinstance(fast.family_.module_.embed_windows, OnnxWindowEmbedder)
-    assert fast.predict(texts) == clf.predict(texts)
-    with pytest.raises(TextladderError, match="cannot be saved again"):
-        fast.save(tmp_path / "again")
-    np.testing.assert_allclose(fast.predict_proba(texts), clf.predict_proba(texts), atol=0.05)
-    every = TextClassifier.load(tmp_path / "m", runtime="onnx", recheck_margin=1000)
-    rechecker = every.recheck_.exact_family()  # the float32 export, not the torch encoder
-    assert isinstance(rechecker.module_.embed_windows, OnnxWindowEmbedder)
-    np.testing.assert_allclose(every.predict_output(texts), clf.predict_output(texts),
-                               rtol=1e-4, atol=1e-5)  # the default runtime's, to rounding
-
-
-@pytest.mark.parametrize("task, float_layers", [("multilabel", "all"), ("regression", "all"),
-                                                 ("binary", "none")])
-def test_an_export_starts_from_its_tasks_float_layers(tmp_path, monkeypatch, task,
-                                                     float_layers):
-    """Before validation texts choose (here no files are written, so nothing is chosen)."""
-    import textladder.neural.onnx_embedder as onnx_embedder
-
-    exported = []
-    monkeypatch.setattr(onnx_embedder, "export_onnx",
-                        lambda *args: exported.append(args[-1]))
-    texts, labels = make_task_data(task)
-    clf = TextClassifier(model="finetune", model_params={**tiny_settings("finetune", tmp_path),
-                                                         "epochs": 1})
-    clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
-    assert exported == [float_layers]
-
-
-def test_a_family_without_onnx_says_which_runtimes_it_has(tmp_path):
-    texts, labels = make_task_data("binary")
-    TextClassifier(model="tfidf").fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
-    with pytest.raises(TextladderError, match="tfidf model predicts with runtime default"):
-        TextClassifier.load(tmp_path / "m", runtime="onnx")
 
 
 def test_loading_never_runs_code_named_by_a_model_directory(tmp_path):

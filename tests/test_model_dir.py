@@ -78,3 +78,19 @@ def test_untrusted_types_in_weights_are_refused(model):
     sio.dump(Untrusted(), path / "linear_model.skops")
     with pytest.raises(TextladderError, match="does not trust"):
         TextClassifier.load(path)
+
+
+def test_every_saved_file_follows_the_umask(model, tmp_path):
+    import os
+    import stat
+
+    clf, _, path = model
+    previous = os.umask(0o022)
+    try:
+        clf.save(path)
+    finally:
+        os.umask(previous)
+    assert list(path.glob("*.safetensors"))  # the files that safetensors writes 0600
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in [path, *path.rglob("*")]}
+    assert modes == {name: 0o755 if (path / name).is_dir() or name == path.name else 0o644
+                     for name in modes}

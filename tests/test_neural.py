@@ -97,6 +97,21 @@ def test_pretrained_vectors_report_coverage(tmp_path):
     np.testing.assert_allclose(embedding[index[word]].detach().numpy(), vectors[word], rtol=1e-5)
 
 
+def test_train_prints_the_vectors_coverage(tmp_path):
+    from cli_helpers import run
+    from conftest import write_table
+
+    texts, labels = make_task_data("binary")
+    data = write_table(tmp_path / "train.csv", texts, labels)
+    half = write_vectors(tmp_path / "half.vec", "fasttext", dim=8, words=tiny_vocabulary()[::2])
+    result = run("train", data, "--model", "gru", "--vectors", half, "--out", tmp_path / "m",
+                 "--set", "epochs=1", "--set", "min_count=1", "--set", "hidden=8")
+    assert result.exit_code == 0, result.output
+    printed = "".join(result.stdout.split())  # the console wraps long lines anywhere
+    assert "wordvectorsfrom" in printed and "half.vec(fasttext):" in printed
+    assert "%oftokens," in printed and "%ofrunningwordsfound" in printed
+
+
 def test_the_bundled_encoders_wordpieces_give_pretrained_vectors_offline(tmp_path):
     from textladder.encoders.locate import encoders_available
     from textladder.neural.encoder_vectors import encoder_word_vectors
@@ -166,10 +181,13 @@ def test_neural_families_say_what_to_install_without_torch(monkeypatch, tmp_path
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "torch" else real(name, *a))
-    assert available_families() == ["tfidf"]
+    # the baseline and the ensembles (of two tf-idf views, without PyTorch) need no torch
+    assert available_families() == ["baseline", "tfidf", "soft_vote", "hard_vote", "stack"]
     texts, labels = make_task_data("binary")
     with pytest.raises(TextladderError, match="needs PyTorch: pip install torch==2.13.0"):
         TextClassifier(model="lstm").fit(texts, labels, valid=(texts, labels))
+    vote = TextClassifier(model="soft_vote").fit(texts, labels, valid=(texts, labels))
+    assert [m.name for m in vote.family_.members_] == ["words", "chars"]
 
 
 def test_a_diverging_run_stops_with_advice(tmp_path):

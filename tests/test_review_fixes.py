@@ -16,7 +16,8 @@ from textladder.errors import TextladderError
 def test_labels_written_as_floats_train_and_predict_as_integers(tmp_path):
     texts, labels = make_task_data("binary", 15)
     path = write_table(tmp_path / "f.csv", texts, [f"{float(l == 'positive'):.1f}" for l in labels])
-    report = run_json("train", path, "--out", tmp_path / "m", "--set", "C=[10]")
+    report = run_json("train", path, "--model", "tfidf", "--out", tmp_path / "m",
+                      "--set", "C=[10]")
     assert report["task"] == "binary" and report["labels"] == ["0", "1"]
     assert run_json("predict", tmp_path / "m", "great lovely film")[0]["prediction"] == 1
 
@@ -64,19 +65,20 @@ def test_one_class_validation_with_a_ranking_metric_still_trains(tmp_path):
     train = write_table(tmp_path / "train.csv", texts, labels)
     valid = write_table(tmp_path / "valid.csv", texts[:10], labels[:10])  # positives only
     report = run_json("train", train, "--valid", valid, "--test", train, "--metric", "roc_auc",
-                      "--out", tmp_path / "m")
+                      "--model", "tfidf", "--out", tmp_path / "m")
     assert report["metrics"]["valid"]["roc_auc"] is None  # undefined, reported as null
-    config = (tmp_path / "m" / "config.json").read_text()
+    config = (tmp_path / "m" / "best" / "config.json").read_text()
     json.loads(config, parse_constant=lambda name: pytest.fail(f"{name} in config.json"))
 
 
-@pytest.mark.parametrize("setting, fragment", [("C=abc", "C must be a positive number"),
+@pytest.mark.parametrize("setting, fragment", [("C=abc", "'C' must be a list or a number"),
                                                ("C=0", "C must be a positive number"),
                                                ("word_ngrams=[1]", "word_ngrams must be"),
                                                ("min_df=500", "lower min_df"),
                                                ("depth=3", "has no setting 'depth'")])
 def test_bad_model_settings(sentiment_csv, setting, fragment):
-    assert_clean_error(run("train", sentiment_csv, "--set", setting), fragment)
+    assert_clean_error(run("train", sentiment_csv, "--model", "tfidf", "--set", setting),
+                       fragment)
 
 
 def test_python_fit_refuses_missing_labels():

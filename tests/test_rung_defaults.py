@@ -129,3 +129,29 @@ def test_a_learning_rate_the_user_set_is_kept_and_its_divergence_is_an_error():
     with pytest.raises(TextladderError, match="diverged in epoch .*lower the learning rate"):
         TextClassifier(model="fasttext", model_params={"lr": 40.0, "word_ngrams": 1}).fit(
             texts, labels, valid=(texts, labels))
+
+
+def test_the_climb_can_estimate_and_cut_the_auto_settings():
+    from textladder.ladder.rungs import fits
+    from textladder.workflows.plan import check_settings
+
+    # the climb cuts epochs with a whole number, and a user may set any of them
+    check_settings("fasttext", {"epochs": 5, "patience": 2, "batch_size": 32})
+    with pytest.raises(TextladderError, match="'epochs' must be an integer or a string"):
+        check_settings("fasttext", {"epochs": [5]})
+    defaults = FastTextFamily.default_settings()
+    # the most of either batch size: 1,000 rows in batches of 16 take 63 steps an epoch, so 48
+    # epochs make 3,000 steps (in batches of 8, 24 epochs)
+    assert FastTextFamily.planned_epochs(defaults, 1000) == 48
+    assert fits("fasttext", defaults) == 3  # batches of 16 and 8, then bigrams
+    assert fits("fasttext", {**defaults, "batch_size": 16, "word_ngrams": 1}) == 1
+
+
+def test_a_time_limit_is_shared_among_the_auto_candidates():
+    texts, labels = make_task_data("multiclass", 20)
+    clf = TextClassifier(model="fasttext", model_params={"word_ngrams": 1, "time_limit": 1e-6})
+    clf.fit(texts, labels, valid=(texts, labels))
+    chosen = clf.family_.chosen_
+    # the first batch size spends the limit in its first epoch; the second is not started
+    assert chosen["epochs_run"] == 1 and chosen["stopped_by_time_limit"]
+    assert list(chosen["valid_by_batch_size"]) == ["16"]

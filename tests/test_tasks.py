@@ -44,9 +44,24 @@ def test_metrics_are_the_documented_ones(name):
 
 
 @pytest.mark.parametrize("name", TASK_TYPES)
-def test_every_task_names_head_loss_and_rule(name):
-    description = make_task(name).describe()
-    assert all(description[k] for k in ("output_layer", "loss", "decision_rule"))
+def test_the_primary_metric_described_is_the_one_scored(name):
+    # (that each task builds the output layer and loss it describes: test_heads.py)
+    task, labels = _fitted(name)
+    targets = task.encode(labels)
+    rng = np.random.default_rng(1)
+    if name == "regression":
+        output = targets + rng.normal(0, 0.3, len(targets))
+    else:
+        output = rng.uniform(size=(len(targets), task.n_outputs))
+        if name != "multilabel":
+            output /= output.sum(axis=1, keepdims=True)
+    values = task.evaluate(targets, output)
+    assert task.describe()["primary_metric"] == task.default_metric
+    assert task.score(targets, output) == values[task.default_metric]
+    other = next(m for m in task.metric_names if values[m] != values[task.default_metric])
+    chosen = make_task(name, metric=other).fit(labels)
+    assert chosen.describe()["primary_metric"] == other
+    assert chosen.score(targets, output) == values[other]
 
 
 def test_unknown_metric_is_refused_with_the_allowed_ones():

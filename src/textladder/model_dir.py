@@ -32,6 +32,17 @@ def _fsync_tree(directory: Path) -> None:
                 os.fsync(handle.fileno())
 
 
+def _follow_umask(directory: Path) -> None:
+    """Give every file and folder under `directory` (and itself) the mode the umask gives new
+    ones: some writers make theirs private (safetensors writes 0600, `mkdtemp` 0700), and a
+    saved model is shared like any other file."""
+    umask = current_umask()
+    os.chmod(directory, 0o777 & ~umask)
+    for path in directory.rglob("*"):
+        if not path.is_symlink():
+            os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~umask)
+
+
 def current_umask() -> int:
     """The process umask (read by setting and restoring it)."""
     current = os.umask(0)
@@ -78,7 +89,7 @@ def save_model_dir(target: str | Path, config: dict[str, Any],
         write_files(staging)
         write_config(staging, config)
         _fsync_tree(staging)
-        os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes it private; a model is not
+        _follow_umask(staging)
         previous = _previous_name(target)
         if previous.exists():
             shutil.rmtree(previous)
@@ -128,3 +139,18 @@ def read_config(path: str | Path) -> dict[str, Any]:
             f"format {FORMAT_VERSION}. Upgrade textladder to load it."
         )
     return config
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Copy the directory `source` to `target` with hard links (files stay shared, and cost no
+    space), or real copies where links cannot be made (another file system)."""
+    source, target = Path(source), Path(target)
+    for folder, _, files in os.walk(source):
+        relative = Path(folder).relative_to(source)
+        (target / relative).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            src, dst = Path(folder) / name, target / relative / name
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)

@@ -61,14 +61,33 @@ def confusion_table(title: str, confusion: dict[str, Any]) -> Table:
     return table
 
 
-def show_train(report: dict[str, Any]) -> None:
-    data = report["data"]
-    out.print(f"[bold]task[/bold]: {escape(report['task_reason'])}")
-    choices = report["choices"]
+def show_plan(plan: dict[str, Any]) -> None:
+    """What training is about to do (`workflows.plan`), said before the fit starts."""
+    for reason in plan["column_reasons"]:
+        out.print(f"picked {escape(reason)}")
+    out.print(f"[bold]task[/bold]: {escape(plan['task_reason'])}")
+    labels = plan["labels"]
+    if labels:
+        shown = (" < " if plan["ordered"] else ", ").join(labels[:12])
+        more = f" (and {len(labels) - 12} more)" if len(labels) > 12 else ""
+        out.print(f"  labels: {escape(shown + more)}")
+    _show_positive(plan.get("positive"))
+    choices = plan["choices"]
     out.print(f"  output layer: {choices['output_layer']}; loss: {choices['loss']}")
     out.print(f"  decision: {choices['decision_rule']}; primary metric: {choices['primary_metric']}")
-    for reason in data["column_reasons"]:
-        out.print(f"  picked {escape(reason)}")
+    sources = plan["sources"]
+    what = plan["model"] or "the ladder"  # no --model: a climb
+    out.print(f"[bold]training[/bold] {what}: {plan['rows']['train']:,} usable rows in "
+              f"the training file; validation: {escape(sources['valid'])}; test: "
+              f"{escape(sources['test'])}")
+    out.file.flush()  # said now, not when the buffer fills: the fit may take minutes
+
+
+def show_train(report: dict[str, Any]) -> None:
+    data = report["data"]
+    if "plan" not in report:  # said before the fit otherwise (`show_plan`)
+        out.print(f"[bold]task[/bold]: {escape(report['task_reason'])}")
+        _show_positive(report.get("positive"))
     rows = data["rows"]
     out.print(f"[bold]data[/bold]: {rows['train']:,} train / {rows['valid']:,} valid / "
               f"{rows['test']:,} test rows")
@@ -76,36 +95,76 @@ def show_train(report: dict[str, Any]) -> None:
         if any(dropped.values()):
             out.print(f"  {escape(name)}: skipped {dropped['empty_text']} rows with empty text and "
                       f"{dropped['missing_label']} with a missing label")
-    out.print(f"[bold]model[/bold]: {report['model']} {escape(_brief(report['chosen']))} "
-              f"({report['train_seconds']:.1f} s)")
+    board = report.get("leaderboard")
+    if board and len(board["rows"]) > 1:
+        out.print(leaderboard_table(board))
+    best = f" (best of the climb: {escape(report['best'])})" if board and len(board["rows"]) > 1 \
+        else ""
+    out.print(f"[bold]model[/bold]: {report['model']}{best} {escape(_brief(report['chosen']))}")
     out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
     _show_details("test", report["details"]["test"])
-    if report["out"]:
-        out.print(f"saved to [bold]{escape(report['out'])}[/bold]")
-    show_runtime_checks(report.get("runtimes", {}))
+    if report.get("best_path"):
+        out.print(f"run saved to [bold]{escape(report['run'])}[/bold] in "
+                  f"{report['train_seconds']:.0f} s; its best model is "
+                  f"[bold]{escape(report['best_path'])}[/bold] (predict, evaluate and serve "
+                  f"take either path)")
+    coverage = report["chosen"].get("coverage")
+    if isinstance(coverage, dict) and "summary" in coverage:  # the rungs on word vectors
+        source = report["chosen"].get("vectors_source")
+        out.print(f"  word vectors{f' from {escape(str(source))}' if source else ''}: "
+                  f"{escape(coverage['summary'])}")
+    calibration = report.get("calibration")
+    if calibration:
+        valid = calibration["valid"]
+        out.print(f"calibrated: temperature {calibration['temperature']:.3g} fitted on "
+                  f"validation; expected calibration error {valid['ece_before']:.4f} -> "
+                  f"{valid['ece_after']:.4f} there")
+    if report.get("report"):
+        out.print(f"report: [bold]{escape(report['report'])}[/bold]")
+    elif report.get("report_note"):
+        out.print(f"[yellow]no report: {escape(report['report_note'])}[/yellow]")
 
 
-# Where an int8 export keeps its feed-forward outputs in float (`onnx_embedder.FLOAT_FFN_OUT`)
-FLOAT_FFN_OUT_WORDS = {"all": "every layer", "first": "the first layer", "none": "no layer"}
+def leaderboard_table(board: dict[str, Any]) -> Table:
+    """The leaderboard as a table: one row per rung, baseline or ensemble, best marked."""
+    metric = board["primary_metric"]
+    budget = board.get("budget_seconds")
+    spent = board.get("seconds")
+    title = "leaderboard" + (f" ({spent:.0f} s of a {budget:.0f} s budget)"
+                             if budget and spent is not None else "")
+    table = Table(title=title, title_justify="left",
+                  caption=f"valid: {escape(board.get('valid_score', metric))}; the best (*) is "
+                          f"chosen on it, never on test", caption_justify="left")
+    for column in ("model", f"valid {metric}", f"test {metric}", "train s", "texts/s", "MB",
+                   "note"):
+        table.add_column(column, justify="left" if column in ("model", "note") else "right")
+    for row in board["rows"]:
+        name = row["name"] + (" *" if row["name"] == board.get("best") else "")
+        if row.get("members"):
+            name += f" ({', '.join(row['members'])})"
+        note = row.get("reason") or ""
+        if row["status"] != "done":
+            note = f"{row['status']}: {note}"
+        cells = [_fmt(row.get("valid_score")) if row.get("valid_score") is not None else "–",
+                 _fmt(row["test"].get(metric)) if row.get("test") else "–",
+                 f"{row['train_seconds']:.1f}" if row.get("train_seconds") is not None else "–",
+                 f"{row['predict_texts_per_s']:,.0f}" if row.get("predict_texts_per_s") else "–",
+                 f"{row['size_bytes'] / 1e6:.1f}" if row.get("size_bytes") else "–"]
+        style = "bold" if row["name"] == board.get("best") else ("dim" if row["status"] != "done"
+                                                                 else None)
+        table.add_row(escape(name), *cells, escape(note), style=style)
+    return table
 
 
-def show_runtime_checks(runtimes: dict[str, Any]) -> None:
-    """What the first save measured of each fast runtime on the validation texts."""
-    for runtime, check in runtimes.items():
-        out.print(f"  --runtime {runtime}: re-checks texts within {check['recheck_margin']:g} "
-                  f"log-odds of another decision ({check['rechecked']:.1%} of validation texts); "
-                  f"makes the default runtime's decision on {check['agreement']:.1%} of them")
-        option = check.get("export_option")
-        if option in FLOAT_FFN_OUT_WORDS:
-            estimates = ", ".join(
-                f"{FLOAT_FFN_OUT_WORDS.get(name, name)} {each['estimated_seconds']:g} s"
-                for name, each in check.get("options", {}).items())
-            out.print(f"  its int8 export keeps the feed-forward outputs in float in "
-                      f"{FLOAT_FFN_OUT_WORDS[option]}: the fastest on the validation texts with "
-                      f"its re-check ({estimates})")
-        if check["agreement"] < check["target"]:
-            out.print(f"  [yellow]short of the {check['target']:.1%} aimed at even so: prefer "
-                      f"the default runtime for this model[/yellow]")
+def show_leaderboard_progress(board: dict[str, Any]) -> None:
+    """The leaderboard so far, on standard error, as each rung of a climb ends."""
+    err.print(leaderboard_table(board))
+
+
+def _show_positive(positive: dict[str, Any] | None) -> None:
+    """A binary task's positive class and why (`tasks.positive`)."""
+    if positive:
+        out.print(f"  positive class: {escape(positive['label'])} ({escape(positive['reason'])})")
 
 
 def _brief(chosen: dict[str, Any]) -> str:
@@ -136,6 +195,7 @@ def show_inspect(report: dict[str, Any]) -> None:
     for reason in report["column_reasons"]:
         out.print(f"  picked {escape(reason)}")
     out.print(f"[bold]task[/bold]: {escape(report['task_reason'])}")
+    _show_positive(report.get("positive"))
     balance = report["balance"]
     if "counts" in balance:
         table = Table(title=f"label counts (imbalance ratio {balance['imbalance_ratio']:g}:1)",
@@ -172,3 +232,36 @@ def show_predictions(records: list[dict[str, Any]]) -> None:
         table.add_row(escape(record["text"]), escape(_fmt(prediction)),
                       escape("  ".join(f"{k} {v:.2f}" for k, v in top)))
     out.print(table)
+
+
+# Where an int8 export keeps its feed-forward outputs in float (`onnx.graph.FLOAT_FFN_OUT`)
+FLOAT_FFN_OUT_WORDS = {"all": "every layer", "first": "the first layer", "none": "no layer"}
+
+
+def show_export(report: dict[str, Any]) -> None:
+    """What `textladder export` wrote and chose."""
+    record = report["export"]
+    out.print(f"wrote the ONNX copies of {escape(report['model'])} to "
+              f"[bold]{escape(report['written'])}[/bold]")
+    layers = FLOAT_FFN_OUT_WORDS.get(record["float_ffn_out"], record["float_ffn_out"])
+    if not record["texts"]:
+        out.print(f"  no texts given: not calibrated; feed-forward outputs in float in {layers}, "
+                  f"re-checks texts within {record['recheck_margin']:g} log-odds (a fixed "
+                  f"rule). Give --texts VALID_FILE to calibrate and choose on validation texts: "
+                  f"usually faster at the same agreement")
+        return
+    out.print(f"  calibrated on {record['texts']:,} texts of {escape(report['texts_file'])} "
+              f"(column '{escape(report['text_column'])}')")
+    if "options" not in record:
+        out.print(f"  feed-forward outputs in float in {layers}; {record['chosen_by']}")
+        return
+    costs = ", ".join(f"{FLOAT_FFN_OUT_WORDS.get(name, name)} {each['expected_cost']:.3f}"
+                      for name, each in record["options"].items())
+    out.print(f"  int8 with the feed-forward outputs in float in {layers}: the lowest expected "
+              f"cost with its re-check ({costs}; 1 = an all-int8 pass)")
+    out.print(f"  --runtime onnx re-checks texts within {record['recheck_margin']:g} log-odds "
+              f"of another decision ({record['rechecked']:.1%} of these texts) and makes the "
+              f"default runtime's decision on {record['agreement']:.1%} of them")
+    if record["agreement"] < record["target"]:
+        out.print(f"  [yellow]short of the {record['target']:.1%} aimed at even so: prefer "
+                  f"the default runtime for this model[/yellow]")

@@ -1,63 +1,278 @@
-"""Choose the text and label columns of a table, by the user's word or by their names.
+"""Choose the text and label columns of a table from what they hold; names only break ties.
 
-When no column is named, the first column whose name is a usual text name (text, sentence, tweet,
-review, ...) is the text, and the first with a usual label name (label, sentiment, category, ...)
-the label; a two-column table whose names say nothing takes its longer-text column as the text.
-The choice and its reason are returned so that the caller can say what was picked.
+`choose_columns` is small and pure, in the spirit of scikit-learn's `type_of_target`: it reads a
+DataFrame (a seeded sample of `PROFILE_ROWS` rows of it) and returns the columns with the evidence
+for every candidate, so that the caller can print the choice and how to override it.
+
+- The text is the column of long, varied, free-form strings: its score is the share of free-form
+  strings (letters, not numbers or lists) x the share of distinct values x log(1 + median words).
+  A two-word title beside a fifty-word overview loses; a usual text name (text, tweet, review ...)
+  decides only between candidates within `CLOSE` of the best.
+- Labels are ranked by how clearly the data says "labels": lists of labels (`['Drama', 'Crime']`),
+  two or more 0/1 columns (one per label; a 0/1 column named like a label stays a label of its
+  own) and named ordered scales rank first; delimited label sets and integer scales next; plain
+  classes and numbers after; constant columns, identifiers and free text last. A column with a
+  usual label name (label, sentiment, category ...) that holds labels of any kind comes first:
+  a table with a `label` column is labelled by it, whatever 0/1 flags sit beside it (the others
+  are shown as close); otherwise names break ties within a rank.
+When two candidates tie, the choice is refused with both named; when they are close, it is made
+and said. Columns given by the user are only checked.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from textladder.data.labels import as_numbers, guess_delimiter, is_missing, parse_list_literal
+from textladder.data.scales import scale_order
 from textladder.errors import TextladderError
 
 TEXT_NAMES = (
     "text", "texts", "sentence", "sentences", "tweet", "tweets", "review", "reviews", "response",
     "content", "body", "document", "doc", "comment", "message", "utterance", "description",
-    "plot", "abstract", "question", "title",
+    "plot", "abstract", "question", "moment", "post", "story", "summary", "overview", "synopsis",
+    "title", "headline",
 )
 LABEL_NAMES = (
     "label", "labels", "sentiment", "category", "categories", "target", "targets", "class",
     "classes", "emotion", "emotions", "genre", "genres", "tag", "tags", "topic", "topics",
     "rating", "stars", "score", "y",
 )
+PROFILE_ROWS = 5000  # rows sampled (seeded) to profile each column
+CLOSE = 0.8  # a text candidate scoring at least this share of the best is close to it
+MAX_CLASSES = 100  # more distinct values than this (and than half the rows) are not classes
+
+# label evidence ranks
+STRUCTURED, SETS_OR_LEVELS, PLAIN, NONE = 3, 2, 1, 0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A column (or a group of 0/1 columns) that could hold the text or the labels."""
+
+    columns: tuple[str, ...]
+    score: float  # text: the free-form score; labels: the evidence rank
+    evidence: str
+    named: bool
+
+    @property
+    def name(self) -> str:
+        return self.columns[0] if len(self.columns) == 1 else f"{len(self.columns)} 0/1 columns"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"columns": list(self.columns), "score": round(self.score, 3),
+                "evidence": self.evidence, "named": self.named}
 
 
 @dataclass(frozen=True)
 class ColumnChoice:
-    """The columns a table is read with, and why they were chosen."""
+    """The columns a table is read with, why, and the evidence for every candidate."""
 
     text: str
     labels: tuple[str, ...]
     reasons: tuple[str, ...] = field(default=())
+    candidates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _listing(frame: pd.DataFrame) -> str:
     return ", ".join(repr(str(c)) for c in frame.columns)
 
 
-def _require(frame: pd.DataFrame, column: str, option: str) -> str:
+def _require(frame: pd.DataFrame, column: str, origin: str, source: str, flag: str) -> str:
     if column not in frame.columns:
+        hint = "" if origin.startswith(f"from {flag}") else f"; pass {flag} COLUMN to read another"
         raise TextladderError(
-            f"column '{column}' (from {option}) is not in the file; its columns are: "
-            f"{_listing(frame)}."
+            f"column '{column}' ({origin}) is not in {source}; its columns are: "
+            f"{_listing(frame)}{hint}."
         )
     return column
 
 
-def _by_name(frame: pd.DataFrame, names: tuple[str, ...], exclude: set[str]) -> str | None:
-    lowered = {str(c).strip().lower(): c for c in frame.columns if c not in exclude}
-    for name in names:
-        if name in lowered:
-            return lowered[name]
-    return None
+def _percent(fraction: float) -> str:
+    return f"{100 * fraction:.0f} %"
 
 
-def _mean_length(series: pd.Series) -> float:
-    return float(series.dropna().astype(str).str.len().mean() or 0.0)
+def _present(series: pd.Series) -> list:
+    return [v for v in series.tolist() if not is_missing(v)]
+
+
+def _named(column, names: tuple[str, ...]) -> bool:
+    return str(column).strip().lower() in names
+
+
+def _name_rank(candidate: Candidate, names: tuple[str, ...]) -> int:
+    name = str(candidate.columns[0]).strip().lower()
+    return names.index(name) if name in names else len(names)
+
+
+# ----- text ----------------------------------------------------------------------------------
+def _free_form(value) -> bool:
+    """A string with letters that is not a number, a list, or a boolean."""
+    if not isinstance(value, str) or not any(c.isalpha() for c in value):
+        return False
+    return parse_list_literal(value) is None and value.strip().lower() not in ("true", "false")
+
+
+def text_candidate(column, values: list) -> Candidate:
+    """How much `values` (one column's present cells) look like free-form text."""
+    if not values:
+        return Candidate((str(column),), 0.0, "empty", _named(column, TEXT_NAMES))
+    words = float(np.median([len(str(v).split()) for v in values]))
+    distinct = len({str(v) for v in values}) / len(values)
+    free = sum(_free_form(v) for v in values) / len(values)
+    score = free * distinct * math.log1p(words)
+    evidence = f"median {words:g} word{'' if words == 1 else 's'}, {_percent(distinct)} distinct"
+    if free < 1:
+        evidence += f", {_percent(free)} free-form"
+    return Candidate((str(column),), score, evidence, _named(column, TEXT_NAMES))
+
+
+def _pick_text(frame: pd.DataFrame, exclude: set) -> tuple[str, list[Candidate], str]:
+    candidates = sorted((text_candidate(c, _present(frame[c])) for c in frame.columns
+                         if c not in exclude), key=lambda c: -c.score)
+    if not candidates:
+        raise TextladderError("the file has no column left for the text; pass --text COLUMN.")
+    best = candidates[0].score
+    close = [c for c in candidates if best > 0 and c.score >= CLOSE * best]
+    named = sorted((c for c in (close or candidates) if c.named),
+                   key=lambda c: _name_rank(c, TEXT_NAMES))
+    if named and (best == 0 or len(close) > 1):
+        chosen, how = named[0], "its name"
+    elif best > 0 and (len(close) == 1 or close[0].score > close[1].score):
+        chosen, how = close[0], ""
+    else:
+        tied = close or candidates
+        shown = "; ".join(f"'{c.name}': {c.evidence}" for c in tied[:3])
+        raise TextladderError(f"cannot tell which column holds the text ({shown}); pass "
+                              f"--text COLUMN (columns: {_listing(frame)}).")
+    reason = f"text column '{chosen.name}': " + (
+        f"{how} ({chosen.evidence})" if how else chosen.evidence)
+    others = [c for c in candidates if c is not chosen]
+    rivals = [c for c in others if c in close]
+    if rivals:
+        reason += (f"; close: '{rivals[0].name}' ({rivals[0].evidence}): check it, or pass "
+                   f"--text {rivals[0].name}")
+    else:
+        if others:
+            reason += f"; next: '{others[0].name}' ({others[0].evidence})"
+        reason += "; pass --text COLUMN for another"
+    return chosen.name, candidates, reason
+
+
+# ----- labels --------------------------------------------------------------------------------
+def _is_zero_one(values: list) -> bool:
+    numbers = as_numbers(values) if values else None
+    return numbers is not None and set(np.unique(numbers)) <= {0.0, 1.0}
+
+
+def label_candidate(column, values: list, n_rows: int) -> Candidate:
+    """How clearly `values` (one column's present cells) are labels, and of which kind."""
+    named = _named(column, LABEL_NAMES)
+    column = (str(column),)
+    if not values:
+        return Candidate(column, NONE, "empty", named)
+    lists = [parse_list_literal(v) for v in values]
+    if all(items is not None for items in lists):
+        labels = {str(item) for items in lists for item in items}
+        multi = sum(len(items) > 1 for items in lists) / len(values)
+        return Candidate(column, STRUCTURED, f"lists of labels ({len(labels)} labels, "
+                         f"{_percent(multi)} of rows with two or more)", named)
+    distinct = sorted({str(v).strip() for v in values})
+    numbers = as_numbers(values)
+    if numbers is None:
+        scale = scale_order(distinct)
+        if scale is not None:
+            levels, how = scale
+            return Candidate(column, STRUCTURED, f"an ordered scale of {len(levels)} levels "
+                             f"(by {how})", named)
+        delimiter, multi = guess_delimiter(values)
+        if delimiter is not None and _short_parts(distinct, delimiter):
+            return Candidate(column, SETS_OR_LEVELS, f"label sets separated by '{delimiter}' "
+                             f"({_percent(multi)} of rows with two or more)", named)
+    if len(distinct) < 2:
+        return Candidate(column, NONE, "a single value", named)
+    if numbers is not None:
+        levels = np.unique(numbers)
+        integers = bool(np.all(levels == np.round(levels)))
+        if integers and 3 <= len(levels) <= 10 and np.all(np.diff(levels) == 1):
+            return Candidate(column, SETS_OR_LEVELS, f"{len(levels)} integer levels "
+                             f"{levels[0]:g}..{levels[-1]:g}", named)
+        if integers and len(levels) == len(values) and len(values) > 2:
+            return Candidate(column, NONE, "every value distinct (an identifier?)", named)
+    if len(distinct) <= min(MAX_CLASSES, max(2, n_rows // 2)):
+        return Candidate(column, PLAIN, f"{len(distinct)} classes", named)
+    if numbers is not None:
+        return Candidate(column, PLAIN, f"numbers from {numbers.min():g} to {numbers.max():g}",
+                         named)
+    return Candidate(column, NONE, f"{_percent(len(distinct) / len(values))} distinct values",
+                     named)
+
+
+def _short_parts(distinct: list[str], delimiter: str) -> bool:
+    """Delimited label sets hold short parts (a label is a few words), unlike sentences."""
+    parts = [p.strip() for cell in distinct for p in cell.split(delimiter)]
+    return float(np.median([len(p.split()) for p in parts if p] or [0])) <= 3
+
+
+def _label_candidates(frame: pd.DataFrame, exclude: set) -> list[Candidate]:
+    columns = [c for c in frame.columns if c not in exclude]
+    present = {c: _present(frame[c]) for c in columns}
+    zero_one = [c for c in columns if _is_zero_one(present[c]) and not _named(c, LABEL_NAMES)]
+    candidates = [label_candidate(c, present[c], len(frame)) for c in columns
+                  if len(zero_one) < 2 or c not in zero_one]
+    if len(zero_one) >= 2:
+        shown = ", ".join(f"'{c}'" for c in zero_one[:4]) + (", ..." if len(zero_one) > 4 else "")
+        candidates.append(Candidate(tuple(str(c) for c in zero_one), STRUCTURED,
+                                    f"{len(zero_one)} 0/1 columns, one per label ({shown})",
+                                    False))
+    return candidates
+
+
+def _label_key(candidate: Candidate) -> tuple:
+    """Sort key, best first: a label name on a column that holds labels, the evidence rank,
+    then the name (earlier usual names first)."""
+    named_labels = candidate.named and candidate.score >= PLAIN
+    return (not named_labels, -candidate.score, not candidate.named,
+            _name_rank(candidate, LABEL_NAMES))
+
+
+def _pick_labels(frame: pd.DataFrame, exclude: set) -> tuple[tuple[str, ...], list[Candidate],
+                                                                 str]:
+    candidates = sorted(_label_candidates(frame, exclude), key=_label_key)
+    if not candidates:
+        raise TextladderError(f"the file has no column left for the labels; pass --label COLUMN "
+                              f"(columns: {_listing(frame)}).")
+    best, others = candidates[0], candidates[1:]
+    ties = [c for c in candidates if _label_key(c) == _label_key(best)]
+    if others and (len(ties) > 1 or (best.score == NONE and not best.named)):
+        shown = "; ".join(f"'{c.name}': {c.evidence}" for c in candidates[:3])
+        raise TextladderError(f"cannot tell which column holds the labels ({shown}); pass "
+                              f"--label COLUMN (columns: {_listing(frame)}).")
+    rivals = [c for c in others if c.score >= best.score]
+    how = ("the only other column" if not others else
+           "its name" if best.named and rivals else "")
+    if len(best.columns) > 1:
+        reason = f"label columns {', '.join(repr(c) for c in best.columns)}: {best.evidence}"
+    else:
+        reason = f"label column '{best.name}': " + (f"{how} ({best.evidence})" if how else
+                                                    best.evidence)
+    if rivals:
+        flags = " ".join(f"--label {c}" for c in rivals[0].columns[:3])
+        reason += (f"; close: '{rivals[0].name}' ({rivals[0].evidence}): check it, or pass "
+                   f"{flags}{' ...' if len(rivals[0].columns) > 3 else ''}")
+    else:
+        reason += "; pass --label COLUMN for another"
+    return best.columns, candidates, reason
+
+
+# ----- both ----------------------------------------------------------------------------------
+def _sample(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sample(PROFILE_ROWS, random_state=0) if len(frame) > PROFILE_ROWS else frame
 
 
 def choose_columns(
@@ -65,39 +280,42 @@ def choose_columns(
     text: str | None = None,
     labels: list[str] | tuple[str, ...] | None = None,
     need_labels: bool = True,
+    source: str = "the file",
+    origin: tuple[str, str] = ("from --text", "from --label"),
 ) -> ColumnChoice:
-    """Return the text column and label column(s) to use for `frame`."""
-    reasons: list[str] = []
+    """Return the text column and label column(s) to use for `frame`, with the evidence.
+
+    `source` names the file in messages; `origin` says where given columns came from (the
+    options, or a model's recorded columns), so that a message names only what the user gave."""
     labels = tuple(labels or ())
-    for column in labels:
-        _require(frame, column, "--label")
     if text is not None:
-        _require(frame, text, "--text")
-    else:
-        text = _by_name(frame, TEXT_NAMES, set(labels))
-        if text is None and len(frame.columns) == 2 and not labels:
-            text = max(frame.columns, key=lambda c: _mean_length(frame[c]))
-            reasons.append(f"text column '{text}': the longer of the two columns")
-        elif text is None:
-            raise TextladderError(
-                f"cannot tell which column holds the text; pass --text COLUMN (columns: "
-                f"{_listing(frame)})."
-            )
-        else:
-            reasons.append(f"text column '{text}': its name")
+        _require(frame, text, origin[0], source, "--text")
+    for column in labels:
+        _require(frame, column, origin[1], source, "--label")
+    sample = _sample(frame)
+    reasons, candidates = [], {}
+    if text is None:
+        text, found, reason = _pick_text(sample, set(labels))
+        reasons.append(reason)
+        candidates["text"] = [c.as_dict() for c in found]
     if not labels and need_labels:
-        label = _by_name(frame, LABEL_NAMES, {text})
-        if label is None and len(frame.columns) == 2:
-            label = next(c for c in frame.columns if c != text)
-            reasons.append(f"label column '{label}': the other column")
-        elif label is None:
-            raise TextladderError(
-                f"cannot tell which column holds the labels; pass --label COLUMN (columns: "
-                f"{_listing(frame)})."
-            )
-        else:
-            reasons.append(f"label column '{label}': its name")
-        labels = (label,)
+        labels, found, reason = _pick_labels(sample, {text})
+        reasons.append(reason)
+        candidates["label"] = [c.as_dict() for c in found]
     if text in labels:
         raise TextladderError(f"column '{text}' cannot be both the text and a label.")
-    return ColumnChoice(text=str(text), labels=tuple(str(c) for c in labels), reasons=tuple(reasons))
+    return ColumnChoice(text=str(text), labels=tuple(str(c) for c in labels),
+                        reasons=tuple(reasons), candidates=candidates)
+
+
+def text_column_for(frame: pd.DataFrame, given: str | None, recorded: str | None,
+                    source: str) -> str:
+    """The text column of a file to predict: `given` (--text), else the one the model was
+    trained on (`recorded`), which the file must have; chosen from the data only for a model
+    that recorded none."""
+    if given is not None:
+        return _require(frame, given, "from --text", source, "--text")
+    if recorded is not None:
+        return _require(frame, recorded, "the text column the model was trained on", source,
+                        "--text")
+    return choose_columns(frame, need_labels=False, source=source).text

@@ -65,10 +65,12 @@ def load_labelled(
     labels: list[str] | tuple[str, ...] | None = None,
     strict: bool = False,
     keep_frame: bool = False,
+    origin: tuple[str, str] = ("from --text", "from --label"),
 ) -> LabelledTable:
-    """Read `path` and return its usable rows as texts and raw labels."""
+    """Read `path` and return its usable rows as texts and raw labels. `origin` says where
+    given columns come from, for messages (`columns.choose_columns`)."""
     frame = read_table(path, fmt, encoding)
-    columns = choose_columns(frame, text, labels)
+    columns = choose_columns(frame, text, labels, source=f"'{path}'", origin=origin)
     texts = _texts(frame, columns.text)
     if len(columns.labels) > 1:
         raw = _label_sets(frame, columns.labels)
@@ -89,7 +91,7 @@ def load_labelled(
     if not keep.any():
         raise TextladderError(
             f"'{path}' has no row with both a text and a label in columns '{columns.text}' and "
-            f"'{', '.join(columns.labels)}'; check --text and --label."
+            f"'{', '.join(columns.labels)}'; choose other columns with --text and --label."
         )
     kept = np.flatnonzero(keep)
     return LabelledTable(

@@ -161,7 +161,10 @@ def _iter_parquet(path: Path, chunksize: int) -> Iterator[pd.DataFrame]:
     import pyarrow.parquet as pq
 
     try:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunksize):
+        # Buffered page reads: without them a whole row group's column chunks (pyarrow writes
+        # up to a million rows per group) are read at once, and memory grows with the file.
+        parquet = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
+        for batch in parquet.iter_batches(batch_size=chunksize):
             yield batch.to_pandas()
     except (pa.ArrowException, OSError) as error:
         raise TextladderError(

@@ -3,6 +3,9 @@
 Single-label tasks are split with stratification on the class; multi-label tasks with iterative
 stratification (Sechidis et al. 2011, via the `iterative-stratification` package), which keeps
 every label's frequency close in both parts; regression stratifies on quantile bins of the score.
+Given the texts, rows whose texts repeat or contain one another (`data.groups`) stay on one side:
+the groups are split, stratified on the label of each group's longest text, and a held-out group
+keeps only that text (a held-out sentence without its phrases, as a test set holds sentences).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import numpy as np
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import MultiLabelBinarizer
 
+from textladder.data.groups import text_groups
 from textladder.data.labels import label_key
 from textladder.errors import TextladderError
 
@@ -27,15 +31,40 @@ def _regression_bins(values: Sequence[float], n_holdout: int) -> np.ndarray | No
 
 
 def split_holdout(
-    labels: Sequence, task: str, size: float, seed: int, purpose: str = "validation"
+    labels: Sequence, task: str, size: float, seed: int, purpose: str = "validation",
+    texts: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return (kept, held_out) row indices; `labels` are prepared for `task`."""
+    """Return (kept, held_out) row indices; `labels` are prepared for `task`.
+
+    With `texts`, texts that repeat or contain one another stay on one side, and a held-out
+    group is scored on its longest text: the texts inside it are in neither part (`data.groups`).
+    """
+    groups = text_groups(texts) if texts is not None else None
+    if groups is None or groups.trivial:
+        return _split(labels, task, size, seed, purpose, "example")
+    ids, rows = groups.free_groups()
+    _, held = _split([labels[i] for i in rows], task, size, seed, purpose,
+                     "group of texts (texts that repeat or contain one another stay together)")
+    kept_rows, held_rows = groups.split_rows(set(ids[held].tolist()))
+    if not len(kept_rows) or not len(held_rows):
+        raise TextladderError(
+            f"the texts form too few groups (texts that repeat or contain one another stay "
+            f"together) to hold out a {purpose} set; add rows or pass a "
+            f"--{'valid' if purpose == 'validation' else 'test'} file.")
+    return kept_rows, held_rows
+
+
+def _split(labels: Sequence, task: str, size: float, seed: int, purpose: str,
+           unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """`split_holdout` of independent rows (`unit` names them in messages)."""
     n = len(labels)
     n_holdout = int(np.ceil(size * n))
+    option = f"--{'valid' if purpose == 'validation' else 'test'}"
+    units = "rows" if unit == "example" else "groups of texts that repeat or contain one another"
     if n_holdout < 1 or n - n_holdout < 1:
         raise TextladderError(
-            f"{n} rows are too few to hold out a {purpose} set; add rows or pass a --"
-            f"{'valid' if purpose == 'validation' else 'test'} file."
+            f"{n} {units} are too few to hold out a {purpose} set; add rows or pass a "
+            f"{option} file."
         )
     indices = np.arange(n)
     if task == "multilabel":
@@ -58,16 +87,15 @@ def split_holdout(
         rare = sorted(k for k, c in counts.items() if c < 2)
         if rare:
             raise TextladderError(
-                f"class '{rare[0]}' has only one example, too few to split off a {purpose} set "
+                f"class '{rare[0]}' has only one {unit}, too few to split off a {purpose} set "
                 f"with every class in both parts; add examples of it, remove it, or pass a "
-                f"--{'valid' if purpose == 'validation' else 'test'} file."
+                f"{option} file."
             )
         n_holdout = max(n_holdout, len(counts))
         if n - n_holdout < len(counts):
             raise TextladderError(
-                f"{n} rows are too few to split off a {purpose} set with each of {len(counts)} "
-                f"classes on both sides; add rows or pass a "
-                f"--{'valid' if purpose == 'validation' else 'test'} file."
+                f"{n} {units} are too few to split off a {purpose} set with each of "
+                f"{len(counts)} classes on both sides; add rows or pass a {option} file."
             )
     splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_holdout, random_state=seed)
     kept, held = next(splitter.split(indices, keys))

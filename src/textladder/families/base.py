@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from textladder.families.setting_types import check_types, setting_types
 from textladder.progress import Progress
 from textladder.tasks.base import Task
 
@@ -27,9 +28,9 @@ class ModelFamily(ABC):
     name: ClassVar[str]
     version: ClassVar[int] = 1
     summary: ClassVar[str] = ""
-    # How a loaded model can predict: "default" (what it trained with) and, for the encoder
-    # rungs, "onnx" (an int8 export saved with the model).
-    runtimes: ClassVar[tuple[str, ...]] = ("default",)
+    # True for a family whose output does not depend on the text (the climb's baseline): the
+    # contract suite does not ask it to fit tiny data perfectly.
+    ignores_texts: ClassVar[bool] = False
 
     def __init__(self, **settings: Any):
         self.settings = settings
@@ -48,8 +49,12 @@ class ModelFamily(ABC):
         """Settings for a fast smoke run (the benchmark's --quick): not for measuring quality."""
         return {}
 
+    # The types a setting accepts where its default's type does not say (None for null), e.g.
+    # {"C": (list, float)}; other settings take their default's type (`setting_types.py`).
+    setting_type_exceptions: ClassVar[dict[str, tuple]] = {}
+
     def resolved_settings(self) -> dict[str, Any]:
-        """Defaults overlaid with the user's settings; unknown names are refused."""
+        """Defaults overlaid with the user's settings; unknown names and wrong types are refused."""
         from textladder.errors import TextladderError
 
         defaults = self.default_settings()
@@ -59,6 +64,7 @@ class ModelFamily(ABC):
                 f"model '{self.name}' has no setting '{unknown[0]}'; its settings are: "
                 f"{', '.join(sorted(defaults))}."
             )
+        check_types(self.name, self.settings, setting_types(type(self)))
         return {**defaults, **self.settings}
 
     @abstractmethod
@@ -86,40 +92,17 @@ class ModelFamily(ABC):
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "ModelFamily":
         """Rebuild a fitted family from `directory` and the `family` section of its config."""
 
-    def use_runtime(self, runtime: str) -> None:
-        """Predict with `runtime` from now on (a loaded model; see `runtimes`)."""
-        if runtime not in self.runtimes:
-            from textladder.errors import TextladderError
-
-            raise TextladderError(f"a {self.name} model predicts with runtime "
-                                  f"{' or '.join(self.runtimes)}, not '{runtime}'; pass --runtime "
-                                  f"{self.runtimes[0]}.")
-
-    def runtime_files(self, directory: Path, runtime: str) -> list[Path]:
-        """The files in a saved `directory` that `runtime` predicts with, beyond the default
-        runtime's (none for a family with one runtime): what a margin chosen for that runtime
-        was measured on."""
-        return []
-
-    def export_options(self, directory: Path, runtime: str) -> tuple[str, ...]:
-        """The ways the family can write `runtime`'s files into a saved `directory`, for
-        `TextClassifier` to choose among on validation texts (`use_export_option`); none for
-        most families."""
-        return ()
-
-    def export_option(self, runtime: str) -> str | None:
-        """The `export_options` entry the family writes `runtime`'s files with now."""
+    def represent(self, texts: Sequence[str]) -> np.ndarray | None:
+        """One vector per text from the model's own representation (a sentence encoder's), for
+        the report's embedding map, recorded at training time; None where the family has none
+        worth drawing (the report then maps tf-idf vectors of the texts)."""
         return None
 
-    def use_export_option(self, directory: Path, runtime: str, option: str) -> None:
-        """Write `runtime`'s files into `directory` the way `option` (of `export_options`) says,
-        and record it, so that the model saved again writes the same."""
-        raise NotImplementedError
-
-    def use_float_export(self) -> bool:
-        """Compute the default runtime's outputs a faster way, if the family has one (the
-        encoder rungs' float32 ONNX export); whether it does."""
-        return False
+    def validation_output(self) -> np.ndarray | None:
+        """The outputs on the validation data `fit` was given, where they must not come from
+        `predict_output` (an ensemble fits weights or a meta-model on them, and gives outputs
+        cross-fitted over validation folds instead); None for most families."""
+        return None
 
     def to_config(self) -> dict[str, Any]:
         """The `family` section of the model config: name, version, settings and choices."""

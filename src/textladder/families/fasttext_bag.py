@@ -25,6 +25,7 @@ construction), keeps the best validation epoch, and has a bias in its output lay
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +47,19 @@ EPOCHS, MIN_STEPS, MAX_EPOCHS = 10, 3000, 100
 BATCH_SIZES = (16, 8)
 
 
+def auto_epochs(n_rows: int, batch_size: int) -> int:
+    """epochs="auto" for `n_rows` training rows in batches of `batch_size`."""
+    steps = -(-n_rows // batch_size)  # per epoch
+    return min(MAX_EPOCHS, max(EPOCHS, -(-MIN_STEPS // max(steps, 1))))
+
+
 @register
 class FastTextFamily(TorchFamily):
     name = "fasttext"
     summary = "mean of word + hashed bigram embeddings, linear head (fastText style)"
+    # 1, 2 or "auto"; a whole number or "auto"
+    setting_type_exceptions = {"word_ngrams": (int, str), "epochs": (int, str),
+                               "patience": (int, str), "batch_size": (int, str)}
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
@@ -57,9 +67,25 @@ class FastTextFamily(TorchFamily):
                 "batch_size": "auto", "schedule": "linear", "clip_norm": None, "dim": 64,
                 "buckets": 500_000, "word_ngrams": "auto", "min_count": 1, "lowercase": True}
 
+    @classmethod
+    def planned_epochs(cls, settings: dict[str, Any], n_rows: int) -> int:
+        """`epochs`, or with "auto" the most that a batch size tried would run."""
+        if settings["epochs"] != "auto":
+            return int(settings["epochs"])
+        sizes = BATCH_SIZES if settings["batch_size"] == "auto" else (settings["batch_size"],)
+        return max(auto_epochs(n_rows, size) for size in sizes)
+
+    @classmethod
+    def planned_fits(cls, settings: dict[str, Any]) -> int:
+        """One fit per batch size tried, and one more with bigrams for word_ngrams="auto"."""
+        sizes = len(BATCH_SIZES) if settings["batch_size"] == "auto" else 1
+        return sizes + (settings["word_ngrams"] == "auto")
+
     def fit(self, texts, targets, task, valid, seed=0, progress=None):
         """Fit each candidate the "auto" settings name, keep the best on validation: words alone
-        at each batch size, then words and bigrams at the better one."""
+        at each batch size, then words and bigrams at the better one. A `time_limit` (the
+        climb's) is shared among the candidates: each gets an equal part of what is left, and
+        none starts once it is spent."""
         settings = self.resolved_settings()
         ngrams, batch = settings["word_ngrams"], settings["batch_size"]
         if ngrams not in ("auto", 1, 2):
@@ -71,8 +97,16 @@ class FastTextFamily(TorchFamily):
                                   f"better on validation kept); got {batch!r}.")
         first = 1 if ngrams == "auto" else ngrams
         plan = [(first, size) for size in (BATCH_SIZES if batch == "auto" else (batch,))]
+        plan += [(2, None)] if ngrams == "auto" else []
         best, by_ngrams, by_batch = None, {}, {}
-        for n, size in plan + ([(2, None)] if ngrams == "auto" else []):
+        limit, started = settings["time_limit"], time.monotonic()
+        for i, (n, size) in enumerate(plan):
+            self._time_limit = limit
+            if isinstance(limit, (int, float)) and limit > 0 and len(plan) > 1:
+                left = limit - (time.monotonic() - started)
+                if left <= 0 and best is not None:
+                    break
+                self._time_limit = max(left, 1e-6) / (len(plan) - i)
             self._ngrams, self._batch_size = n, size or best["batch_size"]
             super().fit(texts, targets, task, valid, seed, progress)
             score = max(r["valid_score"] for r in self.chosen_["history"])
@@ -111,6 +145,7 @@ class FastTextFamily(TorchFamily):
             self.vocab_ = Vocabulary.build(tokenized, self.settings_["min_count"])
             self.chosen_.update(vocabulary_size=len(self.vocab_))
             self.settings_["batch_size"] = self._batch_size
+            self.settings_["time_limit"] = self._time_limit
             self.settings_.update(self._epochs(len(texts)))
         n_words, buckets = len(self.vocab_), self._buckets()
         # Unknown words (id 1) never occur in training, so their row would stay random: leave
@@ -130,8 +165,7 @@ class FastTextFamily(TorchFamily):
                                       f"auto; got {value!r}.")
         epochs = self.settings_["epochs"]
         if epochs == "auto":
-            steps = -(-n_rows // self.settings_["batch_size"])  # per epoch
-            epochs = min(MAX_EPOCHS, max(EPOCHS, -(-MIN_STEPS // max(steps, 1))))
+            epochs = auto_epochs(n_rows, self.settings_["batch_size"])
         patience = self.settings_["patience"]
         return {"epochs": epochs, "patience": max(3, epochs // 2) if patience == "auto" else
                 patience}

@@ -35,7 +35,7 @@ class FinetuneFamily(EncoderRung):
         return {**cls.common_settings, "encoder": None, "epochs": 3, "patience": 1,
                 "batch_size": 32, "lr": 5e-5, "head_lr": 1e-3, "weight_decay": 0.01,
                 "warmup": 0.1, "schedule": "warmup_linear", "dropout": 0.1, "max_length": 128,
-                "stride": 32, "device": "auto", "predict_batch_size": 64, "onnx": True}
+                "stride": 32, "device": "auto", "predict_batch_size": 64}
 
     @classmethod
     def quick_settings(cls) -> dict[str, Any]:
@@ -69,9 +69,6 @@ class FinetuneFamily(EncoderRung):
                                   f"{limit} positions; set max_length={limit} or less.")
         windows = make_windows(tokenizer, texts, s["max_length"], s["stride"])
         if fit:
-            from textladder.neural.smoothing import sample_windows
-
-            self.calibration_ = sample_windows(windows.ids, self.seed_)
             self.chosen_["windows_per_text"] = round(len(windows.ids) / max(1, len(texts)), 3)
             self.chosen_["texts_over_max_length"] = int(np.sum(np.diff(windows.first) > 1))
         return windows
@@ -131,18 +128,33 @@ class FinetuneFamily(EncoderRung):
         super().fit(texts, targets, task, valid, seed, progress)
         from textladder.encoders.locate import fingerprint
         from textladder.encoders.sentence import encoder_reference
-        from textladder.neural.smoothing import input_maxima
-
-        self.onnx_maxima_ = (input_maxima(self.module_.embed_windows, self.calibration_)
-                             if self.settings_["onnx"] else None)
-        self.calibration_ = None
 
         reference = encoder_reference(self.encoder_path_, fingerprint(self.encoder_path_))
         self.chosen_.update(base_encoder=reference["encoder"],
                             base_fingerprint=reference["fingerprint"])
-        if self.settings_["onnx"]:
-            self._record_onnx_layers(task)
         return self
+
+    def represent(self, texts) -> np.ndarray:
+        """The fine-tuned encoder's text vectors: its windows' mean-pooled states, averaged per
+        text (what the output layer reads)."""
+        import torch
+
+        from textladder.neural.batching import size_order
+        from textladder.neural.transformer import pool_windows
+
+        batcher = self._batcher(self._prepare(list(texts), False, Progress()))
+        embed = self.module_.embed_windows
+        embed.eval()
+        device = next(iter(embed.parameters()), torch.empty(0)).device
+        order, size = size_order(batcher.row_sizes()), self.settings_["predict_batch_size"]
+        vectors = np.zeros((len(texts), self.module_.output.in_features), dtype=np.float32)
+        with torch.no_grad():
+            for start in range(0, len(order), size):
+                rows = order[start:start + size]
+                ids, mask, owner = (t.to(device) for t in batcher(rows))
+                pooled = pool_windows(embed(ids, mask), owner)
+                vectors[rows] = pooled.float().cpu().numpy()
+        return vectors
 
     # ----- saving ---------------------------------------------------------------------------
     def _save_state(self, directory: Path) -> None:
@@ -150,39 +162,11 @@ class FinetuneFamily(EncoderRung):
         target.mkdir()
         self.encoder_config_.save_pretrained(str(target))
         self._tokenizer().save_pretrained(str(target))
-        if self.settings_["onnx"]:
-            from textladder.neural.onnx_embedder import export_onnx
-            from textladder.neural.smoothing import MAXIMA_FILE, save_maxima
-
-            save_maxima(self.onnx_maxima_, directory / MAXIMA_FILE)
-            export_onnx(self.module_.embed_windows, target, self.onnx_maxima_,
-                        self.export_option())
-
-    def _export_folder(self, directory: Path) -> Path:
-        return directory / ENCODER_FILES
-
-    def use_runtime(self, runtime: str) -> None:
-        super().use_runtime(runtime)
-        if runtime == "onnx":  # needs only the export: the torch encoder is dropped
-            from textladder.neural.onnx_embedder import ONNX_FILE
-
-            if getattr(self, "directory_", None) is None:
-                raise TextladderError("save the model first: the ONNX runtime reads the export "
-                                      "saved with it.")
-            self._use_export(self._export_folder(self.directory_) / ONNX_FILE)
-
-    def _use_export(self, path: Path) -> None:
-        from textladder.neural.onnx_embedder import OnnxWindowEmbedder
-
-        self.module_.embed_windows = OnnxWindowEmbedder(path)
-        self.settings_["device"] = "cpu"
 
     def _load_state(self, directory: Path) -> None:
         from textladder.encoders.locate import load_config, load_tokenizer
-        from textladder.neural.smoothing import MAXIMA_FILE, load_maxima
 
         source = directory / ENCODER_FILES
-        self.directory_, self.loaded_ = directory, True
-        self.onnx_maxima_ = load_maxima(directory / MAXIMA_FILE)
+        self.loaded_ = True
         self.tokenizer_ = load_tokenizer(source)
         self.encoder_config_ = load_config(source)

@@ -21,7 +21,7 @@ import numpy as np
 from textladder.errors import TextladderError
 from textladder.families.linear_heads import LINEAR_HEADS
 from textladder.families.linear_search import linear_grid, load_linear, save_linear, search_linear
-from textladder.families.encoder_rung import EncoderRung
+from textladder.families.encoder_rung import EncoderRung, current_config
 from textladder.families.registry import register
 from textladder.families.torch_family import TorchFamily
 from textladder.progress import Progress
@@ -34,13 +34,13 @@ HEAD_MODELS = ("auto", "logistic", "mlp")
 class MinilmFamily(EncoderRung):
     name = "minilm"
     summary = "frozen MiniLM sentence embeddings + logistic or MLP head, chosen on validation"
+    setting_type_exceptions = {"C": (list, float)}
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
         return {**cls.common_settings, "encoder": None, "head": "auto", "C": [0.05, 0.2, 1.0],
                 "hidden": 512, "dropout": 0.2, "epochs": 40, "patience": 5, "lr": 1e-3,
-                "batch_size": 128, "encode_batch_size": 64, "cache": True, "device": "auto",
-                "onnx": True}
+                "batch_size": 128, "encode_batch_size": 64, "cache": True, "device": "auto"}
 
     @classmethod
     def quick_settings(cls) -> dict[str, Any]:
@@ -123,12 +123,8 @@ class MinilmFamily(EncoderRung):
                                  self.name)
             scores["logistic"] = _finite(best.score)
             self.linear_model_ = best.model
-        from textladder.encoders.onnx_sentence import sentence_maxima, sentence_pipeline
         from textladder.encoders.sentence import encoder_reference
 
-        pipeline = sentence_pipeline(self.encoder_.model) if settings["onnx"] else None
-        self.onnx_maxima_ = (sentence_maxima(self.encoder_.model, texts, pipeline, seed)
-                             if pipeline else None)
         choice = max(scores, key=lambda k: (scores[k], k == "logistic"))  # ties: the simpler
         reference = encoder_reference(self.encoder_.path, self.encoder_.fingerprint)
         self.chosen_ = {**(mlp_chosen if choice == "mlp" else best.chosen), "head_model": choice,
@@ -137,9 +133,7 @@ class MinilmFamily(EncoderRung):
                         "encoder_fingerprint": reference["fingerprint"],
                         "embedding_dim": len(self.feature_mean_),
                         "encode_seconds": round(self.encoder_.seconds, 2),
-                        "texts_encoded": self.encoder_.encoded, "onnx_pipeline": pipeline}
-        if pipeline:
-            self._record_onnx_layers(task)
+                        "texts_encoded": self.encoder_.encoded}
         if choice == "mlp":
             self.linear_model_ = None
         else:
@@ -156,9 +150,12 @@ class MinilmFamily(EncoderRung):
         finally:
             self.__dict__.pop("_embedded", None)  # predictions are not remembered
 
+    def represent(self, texts: Sequence[str]) -> np.ndarray:
+        """The encoder's sentence embeddings (from the embedding cache where it has them)."""
+        return np.asarray(self._encoder().encode(list(texts), Progress()), dtype=np.float32)
+
     # ----- saving ---------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
-        self._check_saveable()
         from safetensors.numpy import save_file
 
         save_file({"feature_mean": self.feature_mean_, "feature_std": self.feature_std_},
@@ -167,45 +164,15 @@ class MinilmFamily(EncoderRung):
             super().save(directory)
         else:
             save_linear(self.linear_model_, directory / "linear_model.skops")
-        if self.chosen_.get("onnx_pipeline"):
-            from textladder.encoders.onnx_sentence import export_sentence_onnx
-            from textladder.neural.smoothing import MAXIMA_FILE, save_maxima
-
-            save_maxima(self.onnx_maxima_, directory / MAXIMA_FILE)
-            export_sentence_onnx(self._encoder().model, directory, self.onnx_maxima_,
-                                 self.export_option())
-
-    def use_runtime(self, runtime: str) -> None:
-        super().use_runtime(runtime)
-        if runtime != "onnx":
-            return
-        from textladder.neural.onnx_embedder import ONNX_FILE
-
-        if not self.chosen_.get("onnx_pipeline") or getattr(self, "directory_", None) is None:
-            raise TextladderError("this minilm model has no ONNX export (its encoder pools "
-                                  "other than by the mean, or it was trained with onnx=false); "
-                                  "predict with --runtime default.")
-        self._use_export(self.directory_ / ONNX_FILE)
-
-    def _use_export(self, path: Path) -> None:
-        from textladder.encoders.onnx_sentence import OnnxSentenceEncoder
-
-        s = self.settings_
-        self._check_encoder(OnnxSentenceEncoder(path, self.chosen_["onnx_pipeline"],
-                                                encoder=s["encoder"],
-                                                batch_size=s["encode_batch_size"],
-                                                cache=s["cache"], name=self.name))
 
     def _load_state(self, directory: Path) -> None:
         from safetensors.numpy import load_file
 
         from textladder.encoders.locate import BUNDLED
-        from textladder.neural.smoothing import MAXIMA_FILE, load_maxima
 
         arrays = load_file(str(directory / "features.safetensors"))
         self.feature_mean_, self.feature_std_ = arrays["feature_mean"], arrays["feature_std"]
-        self.encoder_, self.directory_ = None, directory
-        self.onnx_maxima_ = load_maxima(directory / MAXIMA_FILE)
+        self.encoder_ = None
 
         recorded = self.chosen_.get("encoder")  # absolute: a relative --encoder moves with cwd
         if recorded:
@@ -213,6 +180,7 @@ class MinilmFamily(EncoderRung):
 
     @classmethod
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "MinilmFamily":
+        config = current_config(config)
         if config.get("chosen", {}).get("head_model") == "mlp":
             return super().load(directory, config, task)
         family = cls(**config["settings"])

@@ -30,6 +30,9 @@ class TfidfFamily(ModelFamily):
     name = "tfidf"
     version = 1
     summary = "word 1-2-gram + char 2-5-gram tf-idf, linear model per task, C tuned on validation"
+    setting_type_exceptions = {"word_ngrams": (list, None), "char_ngrams": (list, None),
+                               "min_df": (float,), "max_features": (int, None),
+                               "C": (list, float)}  # null n-grams: leave that kind out
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:

@@ -3,10 +3,11 @@
 A subclass says how texts become inputs (`_prepare`, `_batcher`), which module to build
 (`_build_module`) and what else to save beside the weights (`_save_state` / `_load_state`).
 This base fits with early stopping on the task's primary metric (the best epoch's weights are
-kept), a learning-rate schedule, gradient clipping and a progress bar, and records the per-epoch
-history in `chosen_`, which is saved in the model config. A loss that diverges at the default
-learning rate restarts at a lower one, as `chosen_["restarted"]` says. torch is imported only
-when a family fits or loads, so the core package works without it.
+kept), a learning-rate schedule, gradient clipping where `clip_norm` is set (fasttext's defaults
+leave it unset) and a progress bar, and records the per-epoch history in `chosen_`, which is
+saved in the model config. A loss that diverges at the default learning rate restarts at a lower
+one, as `chosen_["restarted"]` says. torch is imported only when a family fits or loads, so the
+core package works without it.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ class TorchFamily(ModelFamily):
     common_settings: dict[str, Any] = {
         "epochs": 10, "patience": 2, "batch_size": 64, "lr": 2e-3, "weight_decay": 0.0,
         "clip_norm": 1.0, "class_weight": "auto", "schedule": "plateau",
+        "time_limit": None,  # seconds: stop at the end of the epoch after which another won't fit
     }
+    setting_type_exceptions = {"clip_norm": (float, None)}  # null: no clipping
 
     @classmethod
     def is_available(cls) -> bool:
@@ -52,6 +55,17 @@ class TorchFamily(ModelFamily):
     @classmethod
     def quick_settings(cls) -> dict[str, Any]:
         return {"epochs": 2}
+
+    @classmethod
+    def planned_epochs(cls, settings: dict[str, Any], n_rows: int) -> int:
+        """The most epochs one fit would run on `n_rows` training rows with these (resolved)
+        settings: for the climb's estimates."""
+        return int(settings["epochs"])
+
+    @classmethod
+    def planned_fits(cls, settings: dict[str, Any]) -> int:
+        """How many times a fit with these (resolved) settings trains its epochs."""
+        return 1
 
     # ----- what subclasses provide ----------------------------------------------------------
     def _prepare(self, texts: Sequence[str], fit: bool, progress: Progress) -> Any:
@@ -96,7 +110,7 @@ class TorchFamily(ModelFamily):
 
     def _callbacks(self, progress: Progress):
         from textladder.neural.callbacks import (EarlyStopping, LinearDecay, ProgressBar,
-                                                 ReduceLROnPlateau)
+                                                 ReduceLROnPlateau, TimeLimit)
 
         warmup = self.settings_.get("warmup", 0.1)
         if not (isinstance(warmup, (int, float)) and 0 <= warmup < 1):
@@ -107,8 +121,13 @@ class TorchFamily(ModelFamily):
         if self.settings_["schedule"] not in schedules:
             raise TextladderError(f"schedule must be one of {', '.join(schedules)}; got "
                                   f"'{self.settings_['schedule']}'.")
+        limit = self.settings_.get("time_limit")
+        if limit is not None and not (isinstance(limit, (int, float)) and limit > 0):
+            raise TextladderError(f"time_limit is in seconds: a positive number, or null for "
+                                  f"none; got {limit!r}.")
+        limits = [TimeLimit(limit)] if limit is not None else []
         return [EarlyStopping(self.settings_["patience"]), *schedules[self.settings_["schedule"]],
-                ProgressBar(progress, self.name)]
+                *limits, ProgressBar(progress, self.name)]
 
     def _restart_slower(self, diverged) -> None:
         """After a loss diverged at the default learning rate: lower the rate for a fresh start
@@ -143,8 +162,9 @@ class TorchFamily(ModelFamily):
         while True:
             torch.manual_seed(seed)
             module = self._build_module(head.n_units)
+            callbacks = self._callbacks(progress)
             trainer = self._new_trainer(module, head, task, self._optimizer(module, head),
-                                        self._callbacks(progress), seed)
+                                        callbacks, seed)
             try:
                 trainer.fit(self._batcher(prepared), targets, self._batcher(prepared_valid),
                             valid[1])
@@ -152,6 +172,8 @@ class TorchFamily(ModelFamily):
             except TrainingDiverged as diverged:
                 self._restart_slower(diverged)
         self.module_, self.head_ = module, head
+        if any(getattr(c, "stopped", False) for c in callbacks):  # TimeLimit
+            self.chosen_["stopped_by_time_limit"] = True
         self.chosen_.update(best_epoch=trainer.best_epoch, epochs_run=len(trainer.history),
                             history=trainer.history, n_units=head.n_units, head=head.kind,
                             head_shift=head.shift, head_scale=head.scale)

@@ -54,6 +54,10 @@ NAMED_VECTORS = {"word2vec": _word2vec, "minilm": _minilm}
 class WordInputs:
     """Mixin for `TorchFamily` subclasses whose inputs are token ids."""
 
+    setting_type_exceptions = {"max_length": (int, None), "length_percentile": (float,),
+                               "vectors": (str, None), "vectors_format": (str, None),
+                               "freeze": (bool, str)}  # freeze: true, false or "auto"
+
     def _tokenized(self, texts: list[str]) -> list[list[str]]:
         from textladder.neural.tokenize import tokenize
 

@@ -6,12 +6,15 @@
 - `LinearDecay`: decay the learning rate linearly to zero over the planned steps (fastText style),
   after an optional linear warm-up (transformer fine-tuning);
 - `ProgressBar`: a live bar with the loss and the validation score;
+- `TimeLimit`: stop at the end of an epoch when the next one would pass a time limit (the
+  climb's share of its budget); early stopping then puts the best epoch's weights back;
 - the `Trainer` itself keeps the per-epoch history that is saved with the model.
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 from textladder.progress import Progress
 
@@ -122,3 +125,25 @@ class ProgressBar(Callback):
         if self._context is not None:
             self._context.__exit__(None, None, None)
             self._context = None
+
+
+class TimeLimit(Callback):
+    """Stop at the end of an epoch when another epoch would end after `seconds` from the start.
+
+    The next epoch is expected to take as long as the slowest so far (its validation scoring
+    included). Training never stops mid-epoch, so a first epoch longer than the limit still
+    runs whole: the climb gives a rung at least one epoch's worth of time before it starts it.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def on_train_begin(self, trainer) -> None:
+        self.start = self.last = time.monotonic()
+        self.slowest, self.stopped = 0.0, False
+
+    def on_epoch_end(self, trainer, record: dict) -> None:
+        now = time.monotonic()
+        self.slowest, self.last = max(self.slowest, now - self.last), now
+        if now - self.start + self.slowest > self.seconds:
+            trainer.stop = self.stopped = True

@@ -1,7 +1,8 @@
 """The training loop of every torch rung, in small overridable steps.
 
 `fit` runs epochs of `train_step` over shuffled mini-batches, scores the validation data after
-each epoch with the task's `selection_score` (greater is better), records a history row, and lets
+each epoch with the task's `selection_score` (greater is better) and its loss, records a history
+row (`epoch`, `train_loss`, `valid_score`, `valid_loss`, `lr`), and lets
 callbacks act (early stopping, learning-rate schedules, progress). `predict_logits` runs batches
 without gradient tracking. A seeded run is repeatable on the CPU. The loop knows nothing about
 texts: a `Batcher` turns row indices into the module's input tensors. A batcher that can tell each
@@ -11,7 +12,9 @@ trainer is made with `group_by_size=True` and always in prediction (see `batchin
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -90,11 +93,21 @@ class Trainer:
         logits[torch.from_numpy(order)] = in_order
         return logits
 
-    def evaluation_step(self, batcher: Batcher, n: int, targets: np.ndarray) -> float:
+    def evaluation_step(self, batcher: Batcher, n: int,
+                        targets: np.ndarray) -> dict[str, float] | float:
+        """The validation entries of an epoch's record: the selection score, and the training
+        loss on the validation rows (for learning curves: the same loss, class weights
+        included). An override may return the score alone. Outputs that are not finite (the
+        epoch's last steps diverged) raise `TrainingDiverged`."""
         logits = self.predict_logits(batcher, n)
-        if not torch.isfinite(logits).all():  # the epoch's last steps diverged
+        if not torch.isfinite(logits).all():
             raise TrainingDiverged(len(self.history) + 1, "the validation outputs are not finite")
-        return self.task.selection_score(targets, self.head.to_output(logits))
+        output = self.head.to_output(logits)
+        weights = self.head.weights
+        head = replace(self.head, weights=None if weights is None else weights.cpu())
+        with torch.no_grad():
+            loss = float(head.loss(logits, head.target_tensor(targets))) if n else float("nan")
+        return {"valid_score": self.task.selection_score(targets, output), "valid_loss": loss}
 
     # ----- the loop -------------------------------------------------------------------------
     def fit(self, batcher: Batcher, targets: np.ndarray, valid_batcher: Batcher,
@@ -113,7 +126,7 @@ class Trainer:
 
     def _epochs(self, batcher, target_tensor, n, rng, valid_batcher, valid_targets) -> None:
         for epoch in range(1, self.max_epochs + 1):
-            losses = []
+            losses, started = [], time.perf_counter()
             for rows in self.epoch_batches(batcher, n, rng):
                 losses.append(self.train_step(batcher(rows), target_tensor[rows]))
                 if not np.isfinite(losses[-1]):
@@ -122,10 +135,11 @@ class Trainer:
             record = {
                 "epoch": epoch,
                 "train_loss": float(np.mean(losses)),
-                "valid_score": self.evaluation_step(valid_batcher, len(valid_targets),
-                                                    valid_targets),
-                "lr": float(self.optimizer.param_groups[0]["lr"]),
             }
+            found = self.evaluation_step(valid_batcher, len(valid_targets), valid_targets)
+            record.update(found if isinstance(found, dict) else {"valid_score": found})
+            record["lr"] = float(self.optimizer.param_groups[0]["lr"])
+            record["seconds"] = round(time.perf_counter() - started, 3)  # validation included
             self.history.append(record)
             self._call("on_epoch_end", record)
             if self.stop:

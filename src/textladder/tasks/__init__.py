@@ -19,6 +19,7 @@ from textladder.tasks.detect import TASKS, Detection, detect_task
 from textladder.tasks.multiclass import MulticlassTask
 from textladder.tasks.multilabel import MultilabelTask
 from textladder.tasks.ordinal import OrdinalTask
+from textladder.tasks.positive import refuse_outside_binary
 from textladder.tasks.regression import RegressionTask
 from textladder.tasks.resolve import prepare_labels, resolve_task
 
@@ -29,11 +30,18 @@ TASK_TYPES: dict[str, type[Task]] = {
 HEADS = tuple(cls.head for cls in TASK_TYPES.values())
 
 
-def make_task(name: str, metric: str | None = None, order: list | None = None) -> Task:
-    """A new, unfitted task of type `name`."""
+def make_task(name: str, metric: str | None = None, order: list | None = None,
+              positive=None) -> Task:
+    """A new, unfitted task of type `name`; `positive` (binary only) names the positive class."""
     if name not in TASK_TYPES:
         raise TextladderError(f"unknown task '{name}'; use one of {', '.join(TASK_TYPES)}.")
-    task = OrdinalTask(metric, order=order) if name == "ordinal" else TASK_TYPES[name](metric)
+    refuse_outside_binary(name, positive)
+    if name == "ordinal":
+        task = OrdinalTask(metric, order=order)
+    elif name == "binary":
+        task = BinaryTask(metric, positive=positive)
+    else:
+        task = TASK_TYPES[name](metric)
     return task.check_metric()
 
 

@@ -1,4 +1,11 @@
-"""Binary: one of two classes per row; the second class in sorted order is the positive one.
+"""Binary: one of two classes per row, one of which is the positive class.
+
+Which one is positive is chosen with a stated reason (`tasks/positive.py`: the label asked for, a
+label that names the positive side, the label without a negating prefix, else the minority class),
+and `classes_` is kept as [negative, positive], so that output column 1 is the positive class's
+probability. The threshold, f1, precision and recall are all about that class. A model saved
+before the choice was explicit had the second class in sorted order as positive, and its saved
+classes are in that order, so it loads unchanged.
 
 The decision threshold on the positive class's probability is tuned on validation data for the
 primary metric (F1 of the positive class by default) and stored with the model. Ranking metrics
@@ -22,7 +29,8 @@ from sklearn.metrics import (
 )
 
 from textladder.tasks.base import log_odds
-from textladder.tasks.single_label import SingleLabelTask
+from textladder.tasks.positive import choose_positive
+from textladder.tasks.single_label import SingleLabelTask, canonical_classes
 from textladder.thresholds import best_f1_threshold, best_threshold
 
 _DECISION_METRICS = {
@@ -42,13 +50,20 @@ class BinaryTask(SingleLabelTask):
                     "roc_auc", "pr_auc")
     default_metric = "f1"
 
+    def __init__(self, metric: str | None = None, positive=None):
+        super().__init__(metric)
+        self.positive = positive  # the label asked for, or None to choose one
+
     def fit(self, labels: list) -> "BinaryTask":
-        super().fit(labels)
+        choice = choose_positive(canonical_classes(labels), labels, self.positive)
+        self.classes_ = [choice.negative, choice.label]
+        self.positive_reason_ = choice.reason
         self.threshold_ = 0.5
         return self
 
     @property
     def positive_label(self):
+        """The positive class: `classes_[1]`, whose probability is output column 1."""
         return self.classes_[1]
 
     def decide(self, output: np.ndarray) -> np.ndarray:
@@ -86,9 +101,22 @@ class BinaryTask(SingleLabelTask):
             "confusion_matrix": self.confusion(targets, predicted),
         }
 
+    def to_config(self) -> dict[str, Any]:
+        return {**super().to_config(), "positive_requested": self.positive}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "BinaryTask":
+        task = cls(metric=config.get("metric"), positive=config.get("positive_requested"))
+        task._load_state(config)
+        return task
+
     def _state(self) -> dict[str, Any]:
-        return {**super()._state(), "threshold": float(self.threshold_)}
+        return {**super()._state(), "threshold": float(self.threshold_),
+                "positive_reason": self.positive_reason_}
 
     def _load_state(self, config: dict[str, Any]) -> None:
         super()._load_state(config)
         self.threshold_ = float(config.get("threshold", 0.5))
+        self.positive_reason_ = config.get(
+            "positive_reason", f"'{self.classes_[1]}' is the second class in sorted order (the "
+                               f"rule before textladder stated its choice)")

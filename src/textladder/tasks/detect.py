@@ -11,7 +11,11 @@ The rules, in order:
 4. other integers with at most 10 levels, and consecutive integer codes from 0 or 1 with up to
    50 levels (20 Newsgroups' 0..19) -> multiclass (codes, not amounts);
 5. any other numbers -> regression;
-6. strings with two distinct values -> binary, with more -> multiclass.
+6. strings with two distinct values -> binary;
+7. strings that name 3 to 10 levels of a scale by a leading number ("-3: very negative ..",
+   "1 star") or a known ordered vocabulary (very negative .. very positive, low / medium / high)
+   -> ordinal, with the order (`data.scales`);
+8. other strings -> multiclass.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from textladder.data.labels import as_numbers, guess_delimiter, is_missing, parse_list_literal
+from textladder.data.scales import NUMBERED, leading_number, scale_order
 
 MAX_ORDINAL_LEVELS = 10
 MAX_CODE_LEVELS = 50
@@ -30,11 +35,13 @@ TASKS = ("binary", "multiclass", "multilabel", "ordinal", "regression")
 
 @dataclass(frozen=True)
 class Detection:
-    """The detected task, the reason in words, and the label delimiter for multi-label text."""
+    """The detected task, the reason in words, the label delimiter for multi-label text, and
+    the levels lowest first for an ordinal scale of named levels (None: ordered as numbers)."""
 
     task: str
     reason: str
     delimiter: str | None = None
+    order: tuple | None = None
 
 
 def _percent(fraction: float) -> str:
@@ -103,8 +110,24 @@ def detect_task(values: Sequence) -> Detection:
     distinct = sorted({str(v).strip() for v in present})
     if len(distinct) == 2:
         return Detection("binary", f"binary: two classes ({distinct[0]}, {distinct[1]})")
+    scale = scale_order(distinct)
+    if scale is not None:
+        levels, how = scale
+        names = [leading_number(v) for v in levels] if how == NUMBERED else levels
+        return Detection(
+            "ordinal",
+            f"ordinal: {len(levels)} levels ordered by {how}: {' < '.join(map(short, names))} "
+            f"(use --task multiclass if their order means nothing)",
+            order=tuple(levels),
+        )
     shown = ", ".join(distinct[:6]) + (", ..." if len(distinct) > 6 else "")
     return Detection("multiclass", f"multiclass: {len(distinct)} classes, one per row ({shown})")
+
+
+def short(label, width: int = 24) -> str:
+    """A label cut to `width` characters for one-line messages."""
+    text = str(label)
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def _fmt(value: float) -> str:

@@ -1,8 +1,9 @@
 """Regression: a score per row (positivity in [0, 1]; a category mapped to a number).
 
-One output unit, linear (or sigmoid for a [0, 1] score), trained with mean squared error. The
-decision is the value itself, clipped to the range seen in training so that a linear model cannot
-predict a score the labels never reach.
+One linear output unit, whatever the range of the scores (no sigmoid, also for scores in
+[0, 1]), trained with mean squared error; the torch rungs learn standardised scores and map their
+outputs back. The decision is the value itself, clipped to the range seen in training so that a
+linear model cannot predict a score the labels never reach.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from textladder.tasks.base import Task
 class RegressionTask(Task):
     name = "regression"
     head = "linear"
-    output_layer = "one linear unit (sigmoid when the scores lie in [0, 1])"
+    output_layer = "one linear unit (no sigmoid, whatever the range of the scores)"
     loss = "mean squared error"
     decision_rule = "the predicted value, clipped to the training range"
     metric_names = ("rmse", "mae", "r2", "pearson", "spearman")

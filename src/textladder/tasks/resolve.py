@@ -14,7 +14,8 @@ import numpy as np
 from textladder.data.labels import (DELIMITERS, as_numbers, is_missing, label_key,
                                      split_label_set)
 from textladder.errors import TextladderError
-from textladder.tasks.detect import TASKS, Detection, detect_task
+from textladder.data.scales import match_order
+from textladder.tasks.detect import TASKS, Detection, detect_task, short
 
 
 def _refuse(requested: str, why: str, instead: str) -> TextladderError:
@@ -47,8 +48,9 @@ def resolve_task(
                 f"--order describes ordered levels of an ordinal task; drop --task {requested} "
                 f"or drop --order."
             )
+        order = match_order(order, present)
         return Detection("ordinal", f"ordinal: {len(order)} levels in the order given "
-                                    f"({', '.join(order)})")
+                                    f"({' < '.join(map(short, order))})", order=tuple(order))
     detected = detect_task(present)
     if requested in ("auto", detected.task):
         return detected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textladder.classifier import TextClassifier
@@ -11,12 +12,16 @@ from textladder.workflows.options import ReadOptions
 
 
 def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions(),
-             runtime: str = "default", recheck_margin: float | None = None) -> dict[str, Any]:
-    """Metrics of the model at `model_dir` on `data`; columns default to the training ones."""
-    clf = TextClassifier.load(model_dir, runtime, recheck_margin)
+             load: Callable[[str], TextClassifier] = TextClassifier.load) -> dict[str, Any]:
+    """Metrics of the model at `model_dir` on `data`; columns default to the training ones.
+    `load` loads the model (the command line's --runtime picks it)."""
+    clf = load(model_dir)
     columns = clf.config_.get("columns", {})
+    origin = ("from --text" if read.text else "the text column the model was trained on",
+              "from --label" if read.labels else "the label column the model was trained on")
     table = load_labelled(data, read.fmt, read.encoding, read.text or columns.get("text"),
-                          read.labels or tuple(columns.get("labels", ())), read.strict)
+                          read.labels or tuple(columns.get("labels", ())), read.strict,
+                          origin=origin)
     metrics = clf.evaluate(table.texts, table.labels, f"'{data}'")
     return {
         "task": clf.task_.name,

@@ -1,9 +1,12 @@
 """Say what a labelled dataset is before training on it: `textladder inspect`.
 
-Reports the columns picked, the task detected and why, the class or label counts and imbalance,
-text length percentiles with a suggested maximum sequence length, and the problems worth knowing
-about: empty and duplicate texts, identical texts with conflicting labels, rare classes, and texts
-shared between the training file and the validation or test files. It reads only; it trains nothing.
+Reports the columns picked (with the evidence for every candidate), the task detected and why
+(and, for a binary task, which label is positive and why), the class or label counts and
+imbalance, text length percentiles with a suggested maximum sequence length, the groups of texts
+that repeat or contain one another (which automatic splits keep on one side, `data.groups`), and
+the problems worth knowing about: empty and duplicate texts, identical texts with conflicting
+labels, rare classes, texts shared between the training file and the validation or test files,
+and test texts that repeat validation texts. It reads only; it trains nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ from typing import Any
 import numpy as np
 
 from textladder.data.dataset import load_labelled
+from textladder.data.groups import text_groups
 from textladder.classifier import TextClassifier
 from textladder.data.labels import label_key
+from textladder.tasks.positive import choose_positive, refuse_outside_binary
+from textladder.tasks.single_label import canonical_classes
 from textladder.workflows.options import ReadOptions
 
 RARE_CLASS = 10
@@ -69,38 +75,71 @@ def _conflicts(texts: list[str], labels: list) -> int:
 
 def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
             order: str | None = None, label_map: str | None = None,
-            others: dict[str, str] | None = None) -> dict[str, Any]:
-    """Describe the labelled file `data`; `others` maps names (valid, test) to files to compare."""
+            others: dict[str, str] | None = None, positive: str | None = None) -> dict[str, Any]:
+    """Describe the labelled file `data`; `others` maps names (valid, test) to files to compare;
+    `positive` names the positive class of a binary task (else it is chosen, with the reason)."""
     table = load_labelled(data, read.fmt, read.encoding, read.text, read.labels, read.strict)
     options = TextClassifier(task=task, order=order, label_map=label_map)
     detection, prepared = options.resolve_labels(table.labels)
-    normal = [_normal(t) for t in table.texts]
-    counts = Counter(normal)
-    duplicates = sum(c for c in counts.values() if c > 1) - sum(1 for c in counts.values() if c > 1)
-    balance = _balance(detection.task, prepared)
+    refuse_outside_binary(detection.task, positive)
+    other_texts = {}
+    for name, path in (others or {}).items():
+        other = load_labelled(path, read.fmt, read.encoding, table.columns.text,
+                              table.columns.labels, read.strict)
+        other_texts[name] = other.texts
     report: dict[str, Any] = {
         "file": data,
         "rows": len(table) + sum(table.dropped.values()),
         "usable_rows": len(table),
         "columns": {"text": table.columns.text, "labels": list(table.columns.labels)},
         "column_reasons": list(table.columns.reasons),
+        "column_candidates": table.columns.candidates,
         "task": detection.task,
         "task_reason": detection.reason,
-        "balance": balance,
-        "lengths": _lengths(table.texts),
-        "empty_texts": table.dropped["empty_text"],
-        "missing_labels": table.dropped["missing_label"],
-        "duplicate_texts": duplicates,
-        "conflicting_labels": _conflicts(table.texts, prepared),
-        "overlap": {},
+        "order": None if detection.order is None else [str(v) for v in detection.order],
+        "positive": _positive(detection.task, prepared, positive),
+        **describe(table.texts, prepared, detection.task, table.dropped, other_texts),
     }
     for name, path in (others or {}).items():
-        other = load_labelled(path, read.fmt, read.encoding, table.columns.text,
-                              table.columns.labels, read.strict)
-        shared = sum(_normal(t) in counts for t in other.texts)
-        report["overlap"][name] = {"file": path, "rows": len(other), "texts_also_in_train": shared}
+        report["overlap"][name]["file"] = path
+    return report
+
+
+def describe(texts: list[str], prepared: list, task: str, dropped: dict[str, int],
+             others: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The balance, lengths, groups and problems of `texts` with labels `prepared` for `task`;
+    `others` maps names (valid, then test) to texts to look for in these and in each other. What
+    `inspect` reports of a file, and what `train` records for the report."""
+    counts = Counter(_normal(t) for t in texts)
+    duplicates = sum(c for c in counts.values() if c > 1) - sum(1 for c in counts.values() if c > 1)
+    report: dict[str, Any] = {
+        "balance": _balance(task, prepared),
+        "lengths": _lengths(texts),
+        "empty_texts": dropped.get("empty_text", 0),
+        "missing_labels": dropped.get("missing_label", 0),
+        "duplicate_texts": duplicates,
+        "conflicting_labels": _conflicts(texts, prepared),
+        "groups": text_groups(texts).summary(),
+        "overlap": {},
+    }
+    seen: dict[str, set[str]] = {}  # the normalised texts of each file compared
+    for name, other in (others or {}).items():
+        normal = [_normal(t) for t in other]
+        overlap = {"rows": len(other), "texts_also_in_train": sum(t in counts for t in normal)}
+        for earlier, earlier_texts in seen.items():  # test against valid
+            overlap[f"texts_also_in_{earlier}"] = sum(t in earlier_texts for t in normal)
+        report["overlap"][name] = overlap
+        seen[name] = set(normal)
     report["problems"] = _problems(report)
     return report
+
+
+def _positive(task: str, prepared: list, requested: str | None) -> dict[str, str] | None:
+    """The positive class of a binary task and why, as `train` will choose it."""
+    if task != "binary":
+        return None
+    choice = choose_positive(canonical_classes(prepared), prepared, requested)
+    return {"label": label_key(choice.label), "reason": choice.reason}
 
 
 def _problems(report: dict[str, Any]) -> list[str]:
@@ -110,7 +149,15 @@ def _problems(report: dict[str, Any]) -> list[str]:
                         f"{report['missing_labels']} with a missing label will be skipped "
                         f"(--strict refuses them)")
     if report["duplicate_texts"]:
-        problems.append(f"{report['duplicate_texts']} rows repeat an earlier text")
+        problems.append(f"{report['duplicate_texts']} rows repeat an earlier text (automatic "
+                        f"splits keep repeats on one side)")
+    groups = report["groups"]
+    if groups["nested_texts"]:
+        problems.append(f"{groups['groups']:,} groups of texts that repeat or sit inside one "
+                        f"another hold {groups['rows_in_groups']:,} rows ({groups['nested_texts']:,} "
+                        f"texts inside a longer one, e.g. a sentence's phrases): automatic "
+                        f"validation and test splits keep each group on one side and score it on "
+                        f"its longest text")
     if report["conflicting_labels"]:
         problems.append(f"{report['conflicting_labels']} texts appear with different labels")
     counts = report["balance"].get("counts", {})
@@ -123,7 +170,15 @@ def _problems(report: dict[str, Any]) -> list[str]:
         problems.append(f"imbalance ratio {ratio:g}:1; accuracy will flatter the model: read "
                         f"macro_f1 and per-class recall, and consider class weights")
     for name, overlap in report["overlap"].items():
-        if overlap["texts_also_in_train"]:
-            problems.append(f"{overlap['texts_also_in_train']} {name} texts also appear in the "
-                            f"training file; their scores will be optimistic")
+        for key, shared in overlap.items():
+            where = key.removeprefix("texts_also_in_")
+            if where == key or not shared:
+                continue
+            if where == "train":
+                problems.append(f"{shared} {name} texts also appear in the training file; their "
+                                f"scores will be optimistic")
+            else:
+                problems.append(f"{shared} {name} texts also appear in the {where} file; settings "
+                                f"chosen on {where} are then tested on the same texts, and the "
+                                f"{name} score will be optimistic")
     return problems

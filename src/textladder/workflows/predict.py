@@ -1,16 +1,16 @@
 """Predict labels and probabilities for texts, or stream a file of any size through a model.
 
-A file is read and written in chunks, so memory stays bounded whatever its size. The output keeps
-the input's columns and adds `prediction` and, for classifiers, one `proba_<label>` column per
-label. It is written to a temporary file beside the target and renamed at the end, so a crash
-never leaves a half-written output.
+A file is read, predicted and written in chunks, so memory stays bounded whatever its size. The
+output keeps the input's columns and adds `prediction` and, for classifiers, one `proba_<label>`
+column per label. It is written to staging files beside the target and renamed into place at the
+end, so nobody reads a half-written output; a run that stops half way can be resumed from its
+last finished chunk (`staged_output.py`).
 """
 
 from __future__ import annotations
 
-import csv
-import os
-import tempfile
+import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,15 @@ import numpy as np
 import pandas as pd
 
 from textladder.classifier import TextClassifier
-from textladder.data.columns import choose_columns
+from textladder.data.columns import text_column_for
 from textladder.data.formats import iter_table, resolve_format
 from textladder.data.labels import is_missing
+from textladder.encoders.cache import stop_caching
 from textladder.errors import TextladderError
-from textladder.model_dir import current_umask
-from textladder.progress import Progress
+from textladder.model_dir import CONFIG_NAME, resolve_model_dir
+from textladder.progress import Progress, Throughput
 from textladder.workflows.options import ReadOptions
+from textladder.workflows.staged_output import StagedOutput
 
 
 def _display(label, delimiter: str) -> Any:
@@ -42,97 +44,73 @@ def predict_texts(clf: TextClassifier, texts: list[str]) -> list[dict[str, Any]]
     return records
 
 
-class _Writer:
-    """Append DataFrame chunks to a CSV, TSV, JSONL or Parquet file.
-
-    Compression follows the file name (`.csv.gz`); TSV is written unquoted, as it is read, so a
-    field holding a tab or a newline is refused rather than corrupted.
-    """
-
-    def __init__(self, path: Path, fmt: str):
-        self.path, self.fmt, self._parquet, self._first = path, fmt, None, True
-
-    def write(self, frame: pd.DataFrame) -> None:
-        mode = "w" if self._first else "a"
-        if self.fmt == "csv":
-            frame.to_csv(self.path, mode=mode, header=self._first, index=False)
-        elif self.fmt == "tsv":
-            if any(frame[c].astype(str).str.contains("[\t\n\r]").any() for c in frame.columns):
-                raise TextladderError("a field holds a tab or a line break, which TSV cannot "
-                                      "carry; write the predictions as .csv, .jsonl or .parquet.")
-            frame.to_csv(self.path, mode=mode, header=self._first, index=False, sep="\t",
-                         quoting=csv.QUOTE_NONE, escapechar=None)
-        elif self.fmt == "jsonl":
-            frame.to_json(self.path, orient="records", lines=True, force_ascii=False, mode=mode)
-        else:
-            self._write_parquet(frame)
-        self._first = False
-
-    def _write_parquet(self, frame: pd.DataFrame) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        try:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self.path, table.schema)
-            self._parquet.write_table(table.cast(self._parquet.schema))
-        except (pa.ArrowException, ValueError) as error:
-            raise TextladderError(
-                f"the rows do not fit one Parquet schema ({str(error).splitlines()[0]}); a column "
-                f"mixes types across rows: write the predictions as .csv or .jsonl."
-            ) from None
-
-    def close(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
-            self._parquet = None
-
-
 def predict_file(model_dir: str, input_path: str, output_path: str,
                  read: ReadOptions = ReadOptions(), chunksize: int = 10_000,
-                 progress: Progress | None = None, runtime: str = "default",
-                 recheck_margin: float | None = None) -> dict[str, Any]:
-    """Stream `input_path` through the model into `output_path`; returns counts."""
-    clf = TextClassifier.load(model_dir, runtime, recheck_margin)
+                 progress: Progress | None = None,
+                 load: Callable[[str], TextClassifier] = TextClassifier.load,
+                 resume: bool = False, runtime: str = "default") -> dict[str, Any]:
+    """Stream `input_path` through the model into `output_path`; returns counts. `load` loads
+    the model (the command line's --runtime picks it; `runtime` names that choice, which a run
+    resumed must share).
+
+    `resume=True` goes on from the last chunk an interrupted run with the same input, model
+    and options finished (`staged_output.py`); otherwise the run starts from the first row."""
+    clf = load(model_dir)
+    stop_caching(clf)  # a file's texts are mostly new: the cache would grow by every row
     progress = progress or Progress()
     output = Path(output_path)
     out_fmt = resolve_format(output)
     if not output.parent.is_dir():
         raise TextladderError(f"the folder of --output '{output}' does not exist; create it first.")
     delimiter = clf.detection_.delimiter or "|"
-    text_column = read.text or clf.config_.get("columns", {}).get("text")
-    handle, staging_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix="".join(output.suffixes),
-                                            dir=output.parent)
-    os.close(handle)
-    staging = Path(staging_name)
-    writer, rows, skipped = _Writer(staging, out_fmt), 0, 0
-    try:
+    recorded = clf.config_.get("columns", {}).get("text")
+    fingerprint = _fingerprint(model_dir, input_path, read, chunksize, runtime)
+    with StagedOutput(output, out_fmt, fingerprint, resume) as staged:
+        done = staged.state["chunks"]
+        text_column = staged.state["extra"].get("text_column")
+        skipped = staged.state["extra"].get("rows_without_text", 0)
+        resumed_from = rows = staged.state["rows"]
         with progress.step("predicting", total=None) as step:
-            for chunk in iter_table(input_path, read.fmt, read.encoding, chunksize):
-                if rows == 0 and text_column not in chunk.columns:
-                    text_column = choose_columns(chunk, read.text, need_labels=False).text
+            step.advance(rows)
+            counter = Throughput(step, "predicting")
+            for index, chunk in enumerate(iter_table(input_path, read.fmt, read.encoding,
+                                                     chunksize)):
+                if index < done:  # finished by the run this one resumes
+                    continue
+                if text_column is None:
+                    text_column = text_column_for(chunk, read.text, recorded, f"'{input_path}'")
                 chunk = chunk.reset_index(drop=True)
                 present = np.array([not is_missing(v) for v in chunk[text_column]], dtype=bool)
                 skipped += int((~present).sum())
-                writer.write(_with_predictions(clf, chunk, text_column, present, delimiter))
+                staged.write(with_predictions(clf, chunk, text_column, present, delimiter),
+                             {"text_column": text_column, "rows_without_text": skipped})
                 rows += len(chunk)
-                step.advance(len(chunk))
-                step.update(f"predicting: {rows:,} rows")
-        writer.close()
+                counter.add(len(chunk))
         if rows == 0:
             raise TextladderError(f"'{input_path}' has a header but no rows; add data rows.")
-        os.chmod(staging, 0o666 & ~current_umask())
-        os.replace(staging, output)
-    except BaseException:
-        writer.close()
-        staging.unlink(missing_ok=True)
-        raise
+        staged.finish()
+    seconds = max(counter.clock() - counter.started, 1e-9)
     return {"input": input_path, "output": str(output), "rows": rows,
-            "predicted": rows - skipped, "rows_without_text": skipped, "text_column": text_column}
+            "predicted": rows - skipped, "rows_without_text": skipped, "text_column": text_column,
+            "resumed_from_row": resumed_from,
+            "rows_per_second": round(counter.count / seconds, 1)}
 
 
-def _with_predictions(clf: TextClassifier, chunk: pd.DataFrame, text_column: str,
+def _fingerprint(model_dir: str, input_path: str, read: ReadOptions, chunksize: int,
+                 runtime: str) -> dict[str, Any]:
+    """What must not change between a run and the run that resumes it: the input file (path,
+    size, modification time), the model (its config.json) and the options that shape chunks
+    and predictions."""
+    source, model = Path(input_path).resolve(), resolve_model_dir(model_dir).resolve()
+    stat = source.stat() if source.is_file() else None
+    config = (model / CONFIG_NAME).read_bytes() if (model / CONFIG_NAME).is_file() else b""
+    return {"input": str(source), "size": stat.st_size if stat else None,
+            "mtime_ns": stat.st_mtime_ns if stat else None, "model": str(model),
+            "model_config": hashlib.sha256(config).hexdigest(), "chunksize": chunksize,
+            "read": [read.fmt, read.encoding, read.text], "runtime": runtime}
+
+
+def with_predictions(clf: TextClassifier, chunk: pd.DataFrame, text_column: str,
                       present: np.ndarray, delimiter: str) -> pd.DataFrame:
     """The chunk with `prediction` and `proba_<label>` columns; empty where there is no text."""
     texts = chunk.loc[present, text_column].astype(str).tolist()

@@ -1,10 +1,9 @@
-"""Re-check the fast runtime's borderline decisions with the exact one.
+"""Re-check the int8 runtime's borderline decisions with the float32 export.
 
 The int8 ONNX runtime moves a text's outputs a little, so it can only change decisions that were
-close to begin with. `Recheck` finds the texts whose fast outputs lie within `margin` of another
-decision and recomputes just those with the default runtime's family, loaded on first need: with
-the float32 ONNX export where the model has one (`use_float_export`: the torch outputs up to
-rounding, faster on a CPU), else with the torch encoder. The others keep their fast outputs.
+close to begin with. `Recheck` finds the texts whose int8 outputs lie within `margin` of another
+decision and recomputes just those with the model's float32 export, loaded on first need (the
+default runtime's outputs up to rounding, faster on a CPU). The others keep their int8 outputs.
 
 The margin is in log-odds (`Task.decision_margin`), where int8 moves a model's scores by about
 the same amount at any probability. For decisions against a threshold (binary, multi-label,
@@ -14,22 +13,20 @@ a text whose top two are closer than 0.54 and 0.46.
 In probability, a multi-label model whose rarest label has a threshold of 0.004 re-checked
 99.6 % of GoEmotions texts.
 
-Before each model chose its own, a fixed 0.08 was chosen on validation sentences of the four
-benchmark datasets (MiniLM, logistic head, each with its task's export,
-`onnx_embedder.default_float_ffn_out`): the smallest margin tried that kept at least 99 % of
+How far int8 moves a model's outputs depends on the model and its texts, so `choose_margin`
+picks each export's margin on the texts the export is given (`exporter.py`; validation texts): the
+smallest step of `MARGIN_STEPS` at which the int8 runtime, re-checked, makes the default
+runtime's decision on at least `RECHECK_TARGET` of them. An export that reaches it at no step
+gets the largest, which may re-check most texts and be slower than the default runtime:
+agreement comes first. An export given no texts re-checks at `RECHECK_MARGIN`, 0.08: before each
+model chose its own, that was chosen on validation sentences of the four benchmark datasets
+(MiniLM, logistic head, smoothed exports): the smallest margin tried that kept at least 99 % of
 decisions on every one of them, re-checking 2.5 % (sst2), 10 % (sst5, tweeteval) and 21 %
-(goemotions, 28 labels) of texts. Models saved before then still use it.
+(goemotions, 28 labels) of texts.
 
-It does not make the two runtimes identical: a text beyond the margin whose fast outputs moved
+It does not make the two runtimes identical: a text beyond the margin whose int8 outputs moved
 further than the margin can still differ (the benchmark measures how often). Regression outputs
 have no decision to flip, so nothing is re-checked there.
-
-How far int8 moves a model's outputs depends on the model and its texts, so `choose_margin`
-picks each model's margin on its own validation texts when it is saved: the smallest step of
-`MARGIN_STEPS` at which the fast runtime, re-checked, makes the default runtime's decision on at
-least `RECHECK_TARGET` of them. A model that reaches it at no step gets the largest, which may
-re-check most texts and be slower than the default runtime: agreement comes first. 0.08 remains
-for models saved before that.
 """
 
 from __future__ import annotations
@@ -41,7 +38,7 @@ import numpy as np
 
 from textladder.errors import TextladderError
 
-RECHECK_MARGIN = 0.08  # for models saved without a margin of their own
+RECHECK_MARGIN = 0.08  # for exports given no texts to choose one on
 
 # The aim is 99 % of new texts' decisions. Agreement measured on 1,000 validation texts has a
 # standard error of about 0.3 points near 99 %, so half a point of slack is roughly a one-sided
@@ -63,13 +60,14 @@ def check_margin(margin: float) -> float:
     if not (isinstance(margin, numbers.Real) and not isinstance(margin, bool)
             and np.isfinite(margin) and margin >= 0):
         raise TextladderError(f"the re-check margin is a finite number of log-odds, 0 or more "
-                              f"(0 turns re-checking off; by default a model uses the one it "
-                              f"chose on validation, or {RECHECK_MARGIN:g}); got {margin!r}.")
+                              f"(0 turns re-checking off; by default a model uses the one its "
+                              f"export chose, or {RECHECK_MARGIN:g}); got {margin!r}.")
     return float(margin)
 
 
 class Recheck:
-    """Recompute outputs within `margin` of another decision with the exact family."""
+    """Recompute outputs within `margin` of another decision with the exact family (the model
+    with its float32 export), which `load_exact` loads on first need."""
 
     def __init__(self, task, load_exact: Callable[[], object], margin: float):
         self.task, self.load_exact, self.margin = task, load_exact, check_margin(margin)
@@ -88,7 +86,7 @@ class Recheck:
         return output
 
     def exact_family(self):
-        """The default runtime's family, loaded on first call."""
+        """The re-checking family, loaded on first call."""
         if self.exact is None:
             self.exact = self.load_exact()
         return self.exact

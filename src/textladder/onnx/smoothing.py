@@ -8,9 +8,9 @@ exact arithmetic, with s_j = max|x_j|^alpha / max|W_j|^(1 - alpha) measured on c
 windows (`input_maxima`), bounded to [1/100, 100] so that a channel that was quiet in calibration
 cannot blow up later. MatMuls that read one input (attention's query, key and value) share one
 s, taken over all their weights, so that the input is divided once and quantised once.
-It rewrites an ONNX graph: only the int8 export is smoothed; the float32 export and the torch
-module are not. The maxima are saved with a model (`save_maxima` / `load_maxima`: numbers per
-channel, no text), so a model loaded from disk and saved again exports the same file.
+It rewrites an ONNX graph: only the int8 copy is smoothed; the float32 export and the torch
+module are not. The export measures the maxima on the texts it is given (`exporter.py`); it keeps
+no maxima, since the int8 file holds what they did.
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ from torch import nn
 ALPHA = 0.75  # chosen on the cosine between int8 and float vectors of sst5 validation sentences
 CALIBRATION_WINDOWS = 256
 SCALE_BOUND = 100.0
-MAXIMA_FILE = "onnx-calibration.safetensors"
 
 
 def sample_windows(items: Sequence, seed: int, n: int = CALIBRATION_WINDOWS) -> list:
-    """Up to `n` of `items` (training windows or texts), picked at random, in their order."""
+    """Up to `n` of `items` (windows or texts), picked at random with `seed`, in their order."""
     import numpy as np
 
     picked = np.random.default_rng(seed).permutation(len(items))[:n]
@@ -39,7 +38,8 @@ def input_maxima(embedder: nn.Module, windows: Sequence[Sequence[int]]) -> dict[
     """The largest absolute input of every linear layer, per input channel, over `windows`.
 
     Each window (token ids) runs alone, without padding: padding would add rows of its own to
-    the maxima.
+    the maxima. It runs on one thread, so that the maxima, and the int8 file smoothed with them,
+    do not change with the number of cores to the last bit.
     """
     maxima: dict[str, torch.Tensor] = {}
 
@@ -51,8 +51,9 @@ def input_maxima(embedder: nn.Module, windows: Sequence[Sequence[int]]) -> dict[
 
     hooks = [module.register_forward_hook(record(name)) for name, module in
              embedder.named_modules() if isinstance(module, nn.Linear)]
-    was_training = embedder.training
+    was_training, threads = embedder.training, torch.get_num_threads()
     embedder.eval()
+    torch.set_num_threads(1)
     try:
         device = next(embedder.parameters()).device
         for ids in windows:
@@ -62,6 +63,7 @@ def input_maxima(embedder: nn.Module, windows: Sequence[Sequence[int]]) -> dict[
         for hook in hooks:
             hook.remove()
         embedder.train(was_training)
+        torch.set_num_threads(threads)
     return maxima
 
 
@@ -75,7 +77,7 @@ def smooth_graph(model, maxima: dict[str, torch.Tensor], keep_float: frozenset[s
     import onnx
     from onnx import helper, numpy_helper
 
-    from textladder.neural.per_token_int8 import replace_nodes
+    from textladder.onnx.per_token_int8 import replace_nodes
 
     model = onnx.ModelProto.FromString(model.SerializeToString())
     graph = model.graph
@@ -121,22 +123,3 @@ def module_name(node_name: str) -> str:
     """The torch module a traced node belongs to: "/encoder/layer.0/query/MatMul" ->
     "encoder.layer.0.query" (the exporter's scope names)."""
     return node_name.strip("/").rpartition("/")[0].replace("/", ".")
-
-
-def save_maxima(maxima: dict[str, torch.Tensor] | None, path) -> None:
-    if maxima:
-        from safetensors.torch import save_file
-
-        save_file({name: value.float().cpu().contiguous() for name, value in maxima.items()},
-                  str(path))
-
-
-def load_maxima(path) -> dict[str, torch.Tensor] | None:
-    """The saved maxima, or None for a model saved without them (its export is not smoothed)."""
-    from pathlib import Path
-
-    if not Path(path).is_file():
-        return None
-    from safetensors.torch import load_file
-
-    return load_file(str(path))

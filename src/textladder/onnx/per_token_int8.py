@@ -113,7 +113,7 @@ def mark_batch_invariant(model) -> None:
 
 def runs_in_batches(model) -> bool:
     """Whether a graph gives each window the vector it gives it alone in any batch (up to float
-    rounding): only graphs `rewrite_per_token` or `onnx_embedder.export_float` wrote say so.
+    rounding): only graphs `rewrite_per_token` or `graph.export_float` wrote say so.
     Others, such as onnxruntime's dynamic quantisation (one activation scale per run), must run
     one window at a time; a graph that another tool quantised from a marked one keeps the mark,
     so nodes that scale by the whole run overrule it."""

@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 ort = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")
 
-from textladder.neural.per_token_int8 import rewrite_per_token, runs_in_batches  # noqa: E402
+from textladder.onnx.per_token_int8 import rewrite_per_token, runs_in_batches  # noqa: E402
 
 
 class TwoLayers(torch.nn.Module):
@@ -129,7 +129,7 @@ def test_graphs_past_opset_17_are_refused(tmp_path):
 def test_only_graphs_the_rewrite_wrote_run_in_batches(tmp_path):
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from textladder.neural.onnx_embedder import BATCH, OnnxWindowEmbedder
+    from textladder.onnx.embedder import BATCH, OnnxWindowEmbedder
 
     graph = _float_graph(tmp_path)
     assert runs_in_batches(rewrite_per_token(graph)) and not runs_in_batches(graph)
@@ -165,7 +165,7 @@ class MeanOfTokens(torch.nn.Module):
 def _exported_embedder(tmp_path):
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from textladder.neural.onnx_embedder import export_float, quantize_int8
+    from textladder.onnx.graph import export_float, quantize_int8
 
     plain = tmp_path / "embedder.onnx"
     export_float(MeanOfTokens(), plain)
@@ -178,7 +178,7 @@ def _exported_embedder(tmp_path):
 
 
 def test_batched_runs_give_each_window_its_vector_alone_and_empty_windows_zeros(tmp_path):
-    from textladder.neural.onnx_embedder import BATCH, OnnxWindowEmbedder
+    from textladder.onnx.embedder import BATCH, OnnxWindowEmbedder
 
     embedder = OnnxWindowEmbedder(_exported_embedder(tmp_path)["per-token"], threads=2)
     rng = np.random.default_rng(2)
@@ -198,7 +198,7 @@ def _tiny_bert_exports(tmp_path):
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import BertConfig, BertModel
 
-    from textladder.neural.onnx_embedder import export_float, quantize_int8
+    from textladder.onnx.graph import export_float, quantize_int8
     from textladder.neural.transformer import WindowEmbedder
 
     with torch.random.fork_rng():
@@ -219,7 +219,7 @@ def _tiny_bert_exports(tmp_path):
 def test_windows_of_a_transformer_get_their_vectors_alone_whatever_batch_and_threads(tmp_path,
                                                                                      export):
     pytest.importorskip("transformers")
-    from textladder.neural.onnx_embedder import BATCH, OnnxWindowEmbedder
+    from textladder.onnx.embedder import BATCH, OnnxWindowEmbedder
 
     path = _tiny_bert_exports(tmp_path)[export]
     rng = np.random.default_rng(4)

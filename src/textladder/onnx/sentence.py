@@ -1,15 +1,13 @@
-"""The `minilm` rung's encoder as int8 ONNX: same tokens, pooling and normalisation, faster.
+"""The `minilm` rung's encoder through ONNX: same tokens, pooling and normalisation, faster.
 
 `sentence_pipeline` reads what a sentence-transformers model does after its transformer (mean
-pooling, optional L2 normalisation) and refuses pipelines the export cannot reproduce (CLS or max
-pooling, dense layers). `export_sentence_onnx` writes the transformer + mean pooling as ONNX, int8
-and float32, the int8 one smoothed with activation maxima measured on training texts
-(`sentence_maxima`).
-`OnnxSentenceEncoder` embeds with either file and the encoder's tokenizer (truncating at the model's
-own maximum length, as sentence-transformers does), in batches of similar length whose texts do
-not change each other's vectors (`OnnxWindowEmbedder`: its own batch size, so `batch_size` does
-not apply), through its own embedding cache: its vectors differ slightly from the torch ones and
-never mix with them.
+pooling, optional L2 normalisation, its lowercasing and maximum length) and refuses pipelines the
+export cannot reproduce (CLS or max pooling, dense layers): the export records it, and the
+runtime follows it. `OnnxSentenceEncoder` embeds with an exported graph (int8 or float32) and the
+encoder's tokenizer (truncating at the model's own maximum length, as sentence-transformers
+does), in batches of similar length whose texts do not change each other's vectors
+(`OnnxWindowEmbedder`: its own batch size, so `batch_size` does not apply), through its own
+embedding cache: its vectors differ slightly from the torch ones and never mix with them.
 """
 
 from __future__ import annotations
@@ -23,7 +21,8 @@ from textladder.encoders.sentence import SentenceEncoder
 
 
 def sentence_pipeline(model) -> dict | None:
-    """{"max_seq_length", "normalize"} when the export reproduces `model`, else None."""
+    """{"max_seq_length", "normalize", "lowercase"} when the export reproduces `model`, else
+    None."""
     modules = list(model)
     names = [type(m).__name__ for m in modules]
     if len(modules) < 2 or names[0] != "Transformer" or names[1] != "Pooling":
@@ -52,28 +51,11 @@ def tokenize_as_exported(tokenizer, texts: list[str], pipeline: dict, **options)
     return tokenizer(texts, truncation=True, max_length=pipeline["max_seq_length"], **options)
 
 
-def sentence_maxima(model, texts: list[str], pipeline: dict, seed: int) -> dict:
-    """Activation maxima of the transformer's linear layers on a sample of `texts`."""
-    from textladder.neural.smoothing import input_maxima, sample_windows
-    from textladder.neural.transformer import WindowEmbedder
-
-    windows = tokenize_as_exported(model.tokenizer, sample_windows(texts, seed),
-                                   pipeline)["input_ids"]
-    return input_maxima(WindowEmbedder(list(model)[0].auto_model), windows)
-
-
-def export_sentence_onnx(model, folder: Path, maxima: dict | None,
-                         float_ffn_out: str) -> None:
-    """The transformer + mean pooling into `folder`, float32 and int8 (`export_onnx`)."""
-    from textladder.neural.onnx_embedder import export_onnx
-    from textladder.neural.transformer import WindowEmbedder
-
-    export_onnx(WindowEmbedder(list(model)[0].auto_model), folder, maxima, float_ffn_out)
-
-
 class OnnxSentenceEncoder(SentenceEncoder):
+    """A `SentenceEncoder` whose transformer and pooling run from the ONNX file `onnx_path`."""
+
     def __init__(self, onnx_path: Path, pipeline: dict, **kwargs):
-        from textladder.neural.onnx_embedder import OnnxWindowEmbedder
+        from textladder.onnx.embedder import OnnxWindowEmbedder
 
         self.onnx_path, self.pipeline = Path(onnx_path), pipeline
         self.embedder = OnnxWindowEmbedder(self.onnx_path)

@@ -1,0 +1,157 @@
+"""What a rung would cost on this data, from one timed probe on a small sample of it.
+
+A rung's time is modelled as `fixed + per_epoch * epochs`: `per_epoch` is one training epoch
+with its validation scoring (torch rungs; 0 for the others), `fixed` everything done once
+(loading an encoder, building features, encoding texts, predicting the validation and test
+texts, saving). The probe fits the rung with its own settings, but one epoch, on `s` training rows
+and validation rows in the data's own proportion, with a fresh embedding cache (so that encoder
+rungs pay for every text, as on new data); then times its prediction of `s` rows it has not seen.
+The epoch's seconds come from the training history, so that loading and setting up do not count
+as per-row work; the rest of the fit grows with the rows as the rung's `SCALING` says
+(`rungs.py`). Measured on this machine at this moment, on the device the rung would use (a GPU
+where there is one), with the data's own texts: no table of rates to go stale. It is rough on a
+busy machine, and the climb corrects its later estimates by how far the earlier ones were off.
+
+Rungs with a fast runtime to check at their first save (the encoder rungs' ONNX export) add
+`EXPORT_SECONDS` and `EXPORT_PASSES` passes over the validation texts. The probe samples at least
+one row of every class (every label), so that its label space is whole. Nothing here sees test
+texts, only their number.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from textladder.data.labels import label_key
+from textladder.families import get_family
+from textladder.ladder.rungs import (DEFAULT_PROBE_ROWS, DEFAULT_SCALING, PROBE_ROWS, SCALING,
+                                     fits)
+
+MIN_PROBE_ROWS = 16  # with fewer rows per probe, the data is small enough to need no estimate
+EXPORT_SECONDS = 15.0  # exporting an encoder to ONNX (int8 and float32) at the first save
+EXPORT_PASSES = 2  # passes over the validation texts (at the default runtime's speed) it checks
+SAVE_SECONDS = 1.0  # writing any other model
+GROWTH = 1.1  # "rows" scaling: a little faster than the rows (solvers take more iterations)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Seconds a rung is expected to take: `fixed + per_epoch * epochs`."""
+
+    fixed: float
+    per_epoch: float = 0.0
+    epochs: int = 1
+    how: str = ""
+    known: bool = True  # False when no probe could measure it
+
+    def seconds(self, epochs: int | None = None) -> float:
+        return self.fixed + self.per_epoch * (self.epochs if epochs is None else epochs)
+
+    def epochs_within(self, seconds: float) -> int:
+        """The most epochs (up to `epochs`) that fit in `seconds`."""
+        if self.per_epoch <= 0:
+            return self.epochs
+        return max(0, min(self.epochs, math.floor((seconds - self.fixed) / self.per_epoch)))
+
+    def scaled(self, factor: float) -> "Estimate":
+        return Estimate(self.fixed * factor, self.per_epoch * factor, self.epochs, self.how,
+                        self.known)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seconds": round(self.seconds(), 1), "fixed": round(self.fixed, 1),
+                "per_epoch": round(self.per_epoch, 2), "epochs": self.epochs, "how": self.how}
+
+
+def device() -> str:
+    """Where the torch rungs would train, in words (the estimates hold for it)."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("torch") is not None:
+        import torch  # imported here, once, so that no probe counts the import as its own time
+
+        if torch.cuda.is_available():
+            return f"a GPU ({torch.cuda.get_device_name(0)})"
+    return f"the CPU ({os.cpu_count()} cores)"
+
+
+def probe_rows(name: str, n_train: int) -> int:
+    """Rows of the probe: the rung's own size, at most a quarter of the data."""
+    return min(PROBE_ROWS.get(name, DEFAULT_PROBE_ROWS), n_train // 4)
+
+
+def covering_sample(prepared: list, task: str, size: int, rng: np.random.Generator,
+                    taken: np.ndarray) -> np.ndarray:
+    """`size` rows not in `taken`, including one row of each class (or label) where it can."""
+    free = np.flatnonzero(~taken)
+    picks: list[int] = []
+    if task != "regression":
+        groups: dict[str, list[int]] = {}
+        for row in free:
+            labels = prepared[row] if task == "multilabel" else [prepared[row]]
+            for label in labels:
+                groups.setdefault(label_key(label), []).append(int(row))
+        picks = sorted({int(rng.choice(rows)) for rows in groups.values()})
+    rest = np.setdiff1d(free, picks)
+    more = rng.choice(rest, size=max(0, min(size - len(picks), len(rest))), replace=False)
+    chosen = np.concatenate([np.asarray(picks, dtype=np.int64), more.astype(np.int64)])
+    taken[chosen] = True
+    return chosen
+
+
+def probe(name: str, settings: dict[str, Any], options: dict[str, Any],
+          train: tuple[list[str], list], valid: tuple[list[str], list], n_test: int,
+          seed: int = 0) -> Estimate:
+    """Estimate rung `name` with `settings` on this data (`options` are the TextClassifier's
+    other arguments: task, metric, order, label_map, seed)."""
+    from textladder.classifier import TextClassifier, scratch_cache
+
+    family = get_family(name)
+    resolved = family(**settings).resolved_settings()
+    torch_rung = "epochs" in resolved
+    texts, labels = train
+    n, n_valid = len(texts), len(valid[0])
+    epochs = family.planned_epochs(resolved, n) if torch_rung else 1
+    s = probe_rows(name, n)
+    if s < MIN_PROBE_ROWS:
+        return Estimate(0.0, 0.0, epochs, f"{n:,} training rows: too few to need an estimate")
+    model = TextClassifier(model=name, model_params={**settings, **(
+        {"epochs": 1} if torch_rung else {})}, **options)
+    detection, prepared = model.resolve_labels(labels)
+    rng = np.random.default_rng(seed)
+    taken = np.zeros(n, dtype=bool)
+    rows = covering_sample(prepared, detection.task, s, rng, taken)
+    unseen = rng.choice(np.flatnonzero(~taken), size=min(s, int((~taken).sum())), replace=False)
+    v = rng.choice(n_valid, size=max(8, min(n_valid, round(s * n_valid / n))), replace=False)
+    with scratch_cache():
+        start = time.perf_counter()
+        model.fit([texts[i] for i in rows], [labels[i] for i in rows],
+                  valid=([valid[0][i] for i in v], [valid[1][i] for i in v]))
+        took = time.perf_counter() - start
+    with scratch_cache():
+        start = time.perf_counter()
+        model.predict_output([texts[i] for i in unseen])
+        predict = (time.perf_counter() - start) / max(1, len(unseen))
+    history = model.family_.to_config()["chosen"].get("history") or []
+    epoch = float(history[-1].get("seconds", 0.0)) if torch_rung and history else 0.0
+    rest = max(0.0, took - epoch * fits(name, resolved))  # each fit ran one epoch
+    scaling = SCALING.get(name, DEFAULT_SCALING if torch_rung else "rows")
+    if scaling == "rows":
+        outside = rest * (n / s) ** GROWTH
+    elif scaling == "encode":
+        outside = max(0.0, rest - predict * (s + len(v))) + 1.25 * predict * (n + n_valid)
+    else:
+        outside = rest
+    fixed = outside + predict * (2 * n_valid + n_test) + SAVE_SECONDS
+    if len(family.runtimes) > 1 and resolved.get("onnx", True):
+        fixed += EXPORT_SECONDS + EXPORT_PASSES * predict * n_valid
+    per_epoch = epoch / s * n * fits(name, resolved)
+    how = (f"a probe on {s:,} rows took {took:.1f} s" + (f", {epoch:.2f} s of it one epoch"
+                                                         if epoch else "")
+           + f"; predicting {1 / max(predict, 1e-9):,.0f} texts/s")
+    return Estimate(fixed, per_epoch, epochs, how)

@@ -1,0 +1,51 @@
+"""What `textladder export` runs: read the texts of a file, export, return a plain dict.
+
+The texts come from a table's text column (labelled or not: labels are not read), chosen as
+`predict --input` chooses it: `--text`, else the column the model was trained on, else by its
+name. Rows without text are skipped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textladder.errors import TextladderError
+from textladder.progress import Progress
+
+
+def export_file(model: str, texts_path: str | None = None, fmt: str | None = None,
+                encoding: str = "utf-8", text: str | None = None,
+                progress: Progress | None = None) -> dict[str, Any]:
+    """Export the model at `model`, choosing on the texts of `texts_path` (None: the fixed
+    rule); the export's record, with where it was written and what was read."""
+    from textladder.model_dir import read_config, resolve_model_dir
+    from textladder.onnx.exporter import EXPORT_DIR, export
+
+    if texts_path is None and text is not None:
+        raise TextladderError("--text names the text column of --texts FILE; give the file too.")
+    path = resolve_model_dir(model)
+    report: dict[str, Any] = {"model": str(path), "texts_file": texts_path}
+    texts = None
+    if texts_path is not None:
+        trained_on = read_config(path).get("columns", {}).get("text")
+        texts, report["text_column"], report["rows_without_text"] = read_texts(
+            texts_path, fmt, encoding, text, trained_on)
+    record = export(path, texts, progress)
+    return {**report, "written": str(Path(path) / EXPORT_DIR), "export": record}
+
+
+def read_texts(path: str, fmt: str | None, encoding: str, text: str | None,
+               trained_on: str | None) -> tuple[list[str], str, int]:
+    """The texts of `path`'s text column, that column, and how many rows had none."""
+    from textladder.data.columns import choose_columns
+    from textladder.data.formats import read_table
+    from textladder.data.labels import is_missing
+
+    frame = read_table(path, fmt, encoding)
+    if text is None and trained_on in frame.columns:
+        text = trained_on
+    column = choose_columns(frame, text, need_labels=False).text
+    values = frame[column].tolist()
+    texts = [str(v) for v in values if not is_missing(v)]
+    return texts, column, len(values) - len(texts)

@@ -1,0 +1,203 @@
+"""Predict a Ray Dataset, or files that Ray reads (local folders, s3://, gs://, ...), with
+Ray Data: `map_batches` with a callable class, so each actor loads the model once and then
+predicts batch after batch.
+
+The columns added are those of `predict --input` (`prediction`, `proba_<label>`), made by the
+same function (`workflows.predict.with_predictions`), so a row gets the prediction it would
+get on one machine. Delimited files are read with every column as text (an empty cell is
+missing; "NA" stays text), as the local reader does. Row order is kept. The output is a folder
+of files, one per block, written by Ray's writer for the output's extension; a local output is
+written beside its target and renamed into place when complete.
+
+The model travels to the actors through Ray's object store, so the machines of a cluster need
+textladder but not the model directory. Where Ray runs is Ray's business: `address=None` starts a local instance (or joins the one
+this process already started), "auto" joins the cluster started on this machine with `ray
+start`, and "ray://HOST:10001" reaches a remote one through Ray Client.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from textladder.classifier import TextClassifier
+from textladder.data.columns import choose_columns
+from textladder.data.formats import resolve_format
+from textladder.data.labels import is_missing
+from textladder.encoders.cache import stop_caching
+from textladder.errors import TextladderError
+from textladder.model_dir import read_config, resolve_model_dir
+from textladder.workflows.options import ReadOptions
+from textladder.workflows.predict import with_predictions
+
+BATCH_SIZE = 1024
+
+
+def pack_model(path: Path) -> dict[str, bytes]:
+    """The files of a model directory, by relative path: what actors on other machines unpack."""
+    return {str(f.relative_to(path)): f.read_bytes() for f in sorted(path.rglob("*"))
+            if f.is_file()}
+
+
+class Predict:
+    """The callable class of `map_batches`: loads the model once per actor, from the files the
+    driver packed (`pack_model`), so that no machine of the cluster needs the model directory."""
+
+    def __init__(self, files, text_column: str):
+        import tempfile
+
+        import ray
+
+        if isinstance(files, ray.ObjectRef):  # map_batches hands constructor arguments as given
+            files = ray.get(files)
+        self._folder = tempfile.TemporaryDirectory(prefix="textladder-model-")
+        root = Path(self._folder.name)
+        for name, data in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(data)
+        self.clf = TextClassifier.load(root)
+        stop_caching(self.clf)  # millions of new texts: a cache would grow by each, on each node
+        self.text_column = text_column
+        self.delimiter = self.clf.detection_.delimiter or "|"
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        batch = batch.reset_index(drop=True)
+        texts = batch[self.text_column].astype(object)  # Arrow-backed columns hold pd.NA
+        batch[self.text_column] = texts.where(texts.notna(), None)
+        present = np.array([not is_missing(v) for v in batch[self.text_column]], dtype=bool)
+        return with_predictions(self.clf, batch, self.text_column, present, self.delimiter)
+
+
+def predict_dataset(ds, model: str | Path, text_column: str | None = None,
+                    batch_size: int = BATCH_SIZE, concurrency: int | tuple[int, int] | None = None):
+    """`ds` (a `ray.data.Dataset`) with the model's prediction columns added, lazily.
+
+    The text column is `text_column`, else the one the model was trained on, else the one
+    `choose_columns` picks from the first rows. `concurrency` is the number of actors (each with
+    one CPU and its own copy of the model), or a (least, most) range; by default from one up to
+    one per CPU of the cluster but one, which is left for reading and writing (actors holding
+    every CPU would starve the read tasks, and the run would never end)."""
+    import ray
+
+    path = resolve_model_dir(model).resolve()
+    config = read_config(path)  # a missing or broken model fails here, before any actor starts
+    names = ds.schema().names
+    text_column = text_column or (config.get("columns") or {}).get("text")
+    if text_column not in names:
+        text_column = choose_columns(ds.limit(1000).to_pandas(), text_column,
+                                     need_labels=False).text
+    cpus = ray.cluster_resources().get("CPU", 1)
+    if concurrency is None:
+        concurrency = (1, max(1, int(cpus) - 1))
+    pool = (ray.data.ActorPoolStrategy(size=concurrency) if isinstance(concurrency, int) else
+            ray.data.ActorPoolStrategy(min_size=concurrency[0], max_size=concurrency[1]))
+    files = ray.put(pack_model(path))  # once in the object store, fetched by each actor
+    return ds.map_batches(Predict, fn_constructor_args=(files, text_column),
+                          batch_format="pandas", batch_size=batch_size, compute=pool,
+                          num_cpus=1 if cpus >= 2 else cpus / 2)
+
+
+def predict_with_ray(model: str, input_path: str, output_path: str,
+                     read: ReadOptions = ReadOptions(), address: str | None = None,
+                     batch_size: int = BATCH_SIZE,
+                     concurrency: int | None = None) -> dict[str, Any]:
+    """Read `input_path` with Ray, predict it, write `output_path` (a folder of files in the
+    format its extension names); returns what was done."""
+    import ray
+    from ray.data import DataContext
+
+    in_fmt = resolve_format(Path(input_path), read.fmt)
+    out_fmt = resolve_format(Path(output_path))
+    if not ray.is_initialized():
+        ray.init(address=address, log_to_driver=False)
+    DataContext.get_current().execution_options.preserve_order = True
+    ds = _read(input_path, in_fmt, read)
+    predicted = predict_dataset(ds, model, read.text, batch_size, concurrency)
+    local = "://" not in output_path
+    target = Path(output_path)
+    staging = target.with_name(f".{target.name}.partial") if local else None
+    if local:
+        if not target.parent.is_dir():
+            raise TextladderError(f"the folder of --output '{target}' does not exist; create it "
+                                  f"first.")
+        shutil.rmtree(staging, ignore_errors=True)
+    where = str(staging) if local else output_path
+    try:
+        _write(predicted, where, out_fmt)
+        if local:
+            if target.exists():
+                shutil.rmtree(target) if target.is_dir() else target.unlink()
+            os.replace(staging, target)
+    except BaseException:
+        if local:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return {"input": input_path, "output": output_path, "engine": "ray",
+            "address": address or "local", "format": out_fmt,
+            "cpus": ray.cluster_resources().get("CPU")}
+
+
+def _read(path: str, fmt: str, read: ReadOptions):
+    import ray
+
+    if fmt == "parquet":
+        return ray.data.read_parquet(path)
+    if fmt == "jsonl":
+        return ray.data.read_json(path, lines=True, file_extensions=None)
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    tsv = fmt == "tsv"
+    parse = pacsv.ParseOptions(delimiter="\t" if tsv else ",", quote_char=False if tsv else '"',
+                               newlines_in_values=not tsv)
+    header = _csv_header(path, parse, read.encoding)
+    convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
+                                   strings_can_be_null=True, null_values=[""],
+                                   quoted_strings_can_be_null=True)
+    return ray.data.read_csv(path, parse_options=parse, convert_options=convert,
+                             read_options=pacsv.ReadOptions(encoding=read.encoding),
+                             file_extensions=None)
+
+
+def _csv_header(path: str, parse, encoding: str) -> list[str]:
+    """The column names of the first delimited file at `path` (a file or a folder, local or
+    in a store pyarrow reaches), so that every column can be read as text."""
+    import pyarrow.csv as pacsv
+    import pyarrow.fs as pafs
+
+    uri = path if "://" in path else os.path.abspath(path)
+    filesystem, where = pafs.FileSystem.from_uri(uri)
+    info = filesystem.get_file_info(where)
+    if info.type == pafs.FileType.NotFound:
+        raise TextladderError(f"file not found: '{path}'; check the path.")
+    if info.type == pafs.FileType.Directory:
+        files = sorted(f.path for f in filesystem.get_file_info(
+            pafs.FileSelector(where, recursive=True)) if f.type == pafs.FileType.File
+            and not Path(f.path).name.startswith((".", "_")))
+        if not files:
+            raise TextladderError(f"'{path}' holds no files to read.")
+        where = files[0]
+    compression = "detect" if Path(where).suffix in (".gz", ".bz2", ".zst") else None
+    with filesystem.open_input_stream(where, compression=compression) as stream:
+        reader = pacsv.open_csv(stream, parse_options=parse,
+                                read_options=pacsv.ReadOptions(encoding=encoding))
+        return reader.schema.names
+
+
+def _write(ds, path: str, fmt: str) -> None:
+    if fmt == "parquet":
+        ds.write_parquet(path)
+    elif fmt == "jsonl":
+        ds.write_json(path, force_ascii=False)
+    elif fmt == "csv":
+        ds.write_csv(path)
+    else:
+        import pyarrow.csv as pacsv
+
+        ds.write_csv(path, arrow_csv_args_fn=lambda: {
+            "write_options": pacsv.WriteOptions(delimiter="\t", quoting_style="none")})

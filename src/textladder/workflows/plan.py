@@ -1,0 +1,54 @@
+"""What training is about to do, settled and checked before any model is fitted.
+
+`training_plan` reads the labels of the loaded tables and says, as a plain dictionary, the columns
+picked and why, the task and why, the labels (in order for a scale; the positive class of a binary
+task), the output layer, loss, decision rule and primary metric, and where validation and test
+data come from. It checks on the way what would otherwise fail after the fit: the model's settings
+(names and types) and every validation or test label against the training labels. It fits
+nothing and prints nothing: the train workflow hands the plan to its caller (`on_ready`) before it
+starts the long work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textladder.classifier import TextClassifier
+from textladder.data.dataset import LabelledTable
+from textladder.data.labels import parse_label_map
+from textladder.families import get_family
+from textladder.tasks import make_task, prepare_labels
+from textladder.tasks.positive import positive_report
+
+
+def check_settings(model: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """The family's settings with the user's, refused at once when a name or a type is wrong."""
+    return get_family(model)(**settings).resolved_settings()
+
+
+def training_plan(clf: TextClassifier, train: LabelledTable,
+                  others: dict[str, LabelledTable], sources: dict[str, str]) -> dict[str, Any]:
+    """The plan for fitting `clf` on `train`; `others` (valid, test) are checked against it and
+    `sources` says where each part comes from."""
+    detection, prepared = clf.resolve_labels(train.labels)
+    order = list(detection.order) if detection.order is not None else None
+    task = make_task(detection.task, clf.metric, order, clf.positive).fit(prepared)
+    label_map = (parse_label_map(clf.label_map) if isinstance(clf.label_map, str)
+                 else clf.label_map)
+    for name, table in others.items():  # unknown labels fail now, not after the fit
+        task.encode(prepare_labels(list(table.labels), detection, label_map),
+                    f"the {name} file '{table.path}'")
+    return {
+        "columns": {"text": train.columns.text, "labels": list(train.columns.labels)},
+        "column_reasons": list(train.columns.reasons),
+        "task": detection.task,
+        "task_reason": detection.reason,
+        "labels": [str(label) for label in task.labels],
+        "ordered": task.name == "ordinal",
+        "positive": positive_report(task),
+        "head": task.head,
+        "choices": task.describe(),
+        "model": clf.model,
+        "rows": {"train": len(train), **{name: len(t) for name, t in others.items()}},
+        "sources": sources,
+    }

@@ -1,0 +1,177 @@
+"""Said before the work, refused where the user errs: the plan before the fit, the model's text
+column when predicting, broken settings, damaged model files, and progress in logs."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cli_helpers import assert_clean_error, run, run_json
+from conftest import make_task_data, tiny_settings, write_table
+from textladder.families.tfidf import TfidfFamily
+from textladder.progress import LineProgress, Throughput
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+# A family that waits, inside fit, until the test lets it go: what train printed by then was
+# printed before the fit.
+WAITING_CLI = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from textladder.families import register
+    from textladder.families.tfidf import TfidfFamily
+
+    release = Path(sys.argv[1])
+
+    @register
+    class WaitingFamily(TfidfFamily):
+        name = "waiting"
+
+        def fit(self, *args, **kwargs):
+            deadline = time.monotonic() + 60
+            while not release.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return super().fit(*args, **kwargs)
+
+    from textladder.cli.app import main
+    sys.argv = ["textladder", *sys.argv[2:]]
+    main()
+""")
+
+
+def test_train_says_the_plan_before_the_fit_starts(tmp_path, sentiment_csv):
+    release = tmp_path / "release"
+    env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", WAITING_CLI, str(release), "train", str(sentiment_csv),
+         "--model", "waiting", "--set", "C=[10]", "--out", str(tmp_path / "m")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    said = []
+    while not any("primary metric" in line for line in said):
+        line = process.stdout.readline()
+        assert line, f"train ended without saying its plan: {said} {process.stderr.read()}"
+        said.append(line)
+    assert not release.exists() and process.poll() is None  # the fit is still waiting
+    plan = "".join(said)
+    assert "picked text column 'text'" in plan and "label column 'label'" in plan
+    assert "task: multiclass" in plan and "labels: negative, neutral, positive" in plan
+    assert "softmax" in plan and "cross-entropy" in plan and "macro_f1" in plan
+    release.touch()
+    rest, errors = process.communicate(timeout=120)
+    assert process.returncode == 0, errors
+    assert "saved to" in rest and "task: multiclass" not in rest  # said once, before
+
+
+def test_unseen_test_labels_are_refused_before_fitting(tmp_path, sentiment_csv, monkeypatch):
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fit started before the test labels were checked")
+
+    monkeypatch.setattr(TfidfFamily, "fit", no_fit)
+    texts, labels = make_task_data("multiclass", 4)
+    test = write_table(tmp_path / "test.csv", texts, ["surprised"] + labels[1:])
+    assert_clean_error(run("train", sentiment_csv, "--test", test, "--out", tmp_path / "m"),
+                       "test file", "test.csv", "never saw", "surprised")
+    valid = write_table(tmp_path / "valid.csv", texts, labels[:-1] + ["bored"])
+    assert_clean_error(run("train", sentiment_csv, "--valid", valid), "valid.csv", "bored")
+    assert not (tmp_path / "m").exists()
+
+
+def test_predict_and_evaluate_refuse_a_file_without_the_models_text_column(tmp_path, model_dir):
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"id": [1, 2], "class": ["positive", "negative"]}).to_csv(other, index=False)
+    result = run("predict", model_dir, "--input", other, "--output", tmp_path / "out.csv")
+    assert_clean_error(result, "column 'text'", "the model was trained on", "other.csv",
+                       "'id', 'class'", "--text")
+    assert "(from --text)" not in result.stderr
+    assert not (tmp_path / "out.csv").exists()
+    assert_clean_error(run("evaluate", model_dir, other), "column 'text'", "'id', 'class'")
+    renamed = tmp_path / "renamed.csv"
+    pd.DataFrame({"id": [1, 2], "body": ["great lovely film", "awful dreadful film"]}).to_csv(
+        renamed, index=False)
+    report = run_json("predict", model_dir, "--input", renamed, "--output", tmp_path / "o.csv",
+                      "--text", "body")
+    assert report["text_column"] == "body" and report["predicted"] == 2
+
+
+def test_broken_json_settings_are_refused_at_once(sentiment_csv):
+    assert_clean_error(run("train", sentiment_csv, "--set", "C=[5"), "--set C", "not valid JSON")
+    assert_clean_error(run("train", sentiment_csv, "--set", "C={1: 2"), "--set C")
+
+
+@pytest.mark.parametrize("setting, fragment", [
+    ("min_df=abc", "'min_df' must be a number; got 'abc' (a string)"),
+    ("C=1,2", "'C' must be a list or a number"),
+    ("lowercase=1", "'lowercase' must be true or false"),
+    ("class_weight=[1]", "'class_weight' must be a string"),
+])
+def test_settings_of_the_wrong_type_are_refused_before_reading_data(tmp_path, setting,
+                                                                    fragment):
+    missing = tmp_path / "not-read-yet.csv"  # the settings fail first
+    assert_clean_error(run("train", missing, "--set", setting), "model 'tfidf' setting",
+                       fragment)
+
+
+def test_bare_words_stay_strings(tmp_path, sentiment_csv):
+    report = run_json("train", sentiment_csv, "--model", "tfidf", "--set",
+                      "class_weight=balanced", "--set", "C=[10]", "--out", tmp_path / "m")
+    assert report["chosen"]["class_weight"] == "balanced"
+
+
+def _truncate(path: Path) -> None:
+    with open(path, "r+b") as handle:
+        handle.truncate(path.stat().st_size // 2)
+
+
+@pytest.mark.parametrize("name", ["idf.safetensors", "linear_model.skops",
+                                  "vocabulary_word.json"])
+def test_a_damaged_weights_file_is_named_in_one_line(model_dir, name):
+    _truncate(model_dir / name)
+    assert_clean_error(run("predict", model_dir, "hello"), "is damaged", f"'{name}'")
+    (model_dir / name).unlink()
+    assert_clean_error(run("predict", model_dir, "hello"), "is damaged", f"'{name}' is missing")
+
+
+def test_a_damaged_tokenizer_file_is_named_in_one_line(tmp_path):
+    texts, labels = make_task_data("binary", 6)
+    path = write_table(tmp_path / "t.csv", texts, labels)
+    settings = {**tiny_settings("finetune", tmp_path), "epochs": 1}
+    args = [a for k, v in settings.items() for a in ("--set", f"{k}={json.dumps(v)}")]
+    run_json("train", path, "--valid", path, "--test", path, "--model", "finetune",
+             "--out", tmp_path / "m", *args)
+    tokenizer = tmp_path / "m" / "best" / "encoder" / "tokenizer.json"
+    tokenizer.write_text(tokenizer.read_text()[:1000])
+    assert_clean_error(run("predict", tmp_path / "m", "hello"), "is damaged",
+                       "encoder/tokenizer.json", "not valid JSON")
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_progress_in_a_log_is_a_line_every_few_seconds():
+    clock, stream = Clock(), io.StringIO()
+    progress = LineProgress(stream, every=5.0, clock=clock)
+    with progress.step("quick") as step:
+        step.advance(3)
+    assert stream.getvalue() == ""  # short steps say nothing
+    with progress.step("predicting") as step:
+        counter = Throughput(step, "predicting", clock=clock)
+        for _ in range(12):
+            clock.now += 1.0
+            counter.add(1000)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "predicting: 5,000 rows (1,000 rows/s) (5 s)"
+    assert lines[1].startswith("predicting: 10,000 rows")
+    assert lines[-1] == "predicting: 12,000 rows (1,000 rows/s) (12 s): done"

@@ -1,0 +1,162 @@
+"""The climb: a run directory with a leaderboard and a best model, within a budget, resumable.
+
+Estimates are injected (no probes) and the clock is fixed where a test needs the plan to be
+exact; the rungs are tfidf and fastText with tiny settings, so each climb takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from cli_helpers import run, run_json
+from conftest import TASK_NAMES, make_task_data, write_table
+from textladder import TextClassifier
+from textladder.ladder.costs import Estimate
+from textladder.ladder.plan import make_plan, share_now
+from textladder.workflows.climb import Climb, climb
+from textladder.workflows.train import Splits, TrainJob
+
+TINY = {"C": [10.0], "epochs": 30, "patience": 30, "lr": 0.25, "batch_size": 4, "buckets": 1000,
+        "dim": 16, "fasttext.word_ngrams": 1}
+
+
+def splits_for(task: str) -> Splits:
+    texts, labels = make_task_data(task, 12)
+    return Splits((texts, labels), (texts, labels), (texts, labels), "the test split",
+                  {"rows": {"train": len(texts), "valid": len(texts), "test": len(texts)},
+                   "columns": {"text": "text", "labels": ["label"]}})
+
+
+def quick(name, settings) -> Estimate:
+    return Estimate(1.0, 0.0, 1, "injected")
+
+
+@pytest.mark.parametrize("task", TASK_NAMES)
+def test_climb_writes_a_run_with_leaderboard_and_best(task, tmp_path):
+    out = tmp_path / "run"
+    job = TrainJob(data="tiny.csv", out=str(out), models=("tfidf", "fasttext"),
+                   model_params=TINY)
+    seen = []
+    report = climb(job, splits_for(task), on_rung=lambda board: seen.append(board),
+                   estimate=quick)
+    board = json.loads((out / "leaderboard.json").read_text())
+    names = [row["name"] for row in board["rows"]]
+    assert names == ["baseline", "tfidf", "fasttext", "soft_vote", "hard_vote", "stack"]
+    assert all(row["status"] == "done" for row in board["rows"])
+    told = [b["rows"][-1]["name"] for b in seen]  # as each row ended, and once at the end
+    assert told[:-1] == names and told[-1] == "stack" and seen[-1]["best"] == report["best"]
+    best = max(board["rows"], key=lambda r: (r["valid_score"] if board["greater_is_better"]
+                                             else -r["valid_score"]))
+    assert board["valid_score"] and report["best"] == board["best"]
+    assert board["rows"][names.index(board["best"])]["valid_score"] == best["valid_score"]
+    assert board["best"] != "baseline"  # every rung separates the tiny data
+    for row in board["rows"]:
+        assert (out / row["path"] / "config.json").is_file()
+        assert row["size_bytes"] > 0 and row["test"] and row["valid"]
+    for row in board["rows"][-3:]:
+        assert row["kind"] == "ensemble" and set(row["members"]) == {"tfidf", "fasttext"}
+        assert (out / row["path"] / "members" / "tfidf" / "config.json").is_file()
+    texts, labels = make_task_data(task, 12)
+    from_run = TextClassifier.load(out)  # a run directory loads as its best model
+    from_models = TextClassifier.load(out / "models" / board["best"])
+    np.testing.assert_allclose(from_run.predict_output(texts), from_models.predict_output(texts))
+    data = write_table(tmp_path / "data.csv", texts, [_cell(label) for label in labels])
+    evaluated = run_json("evaluate", out, data)
+    assert evaluated["metrics"][board["primary_metric"]] == pytest.approx(
+        report["metrics"]["test"][board["primary_metric"]])
+    assert len(run_json("predict", out, texts[0], texts[-1])) == 2
+
+
+def _cell(label):
+    return "|".join(label) if isinstance(label, tuple) else label
+
+
+def test_ensemble_members_are_hard_links_of_the_rungs(tmp_path):
+    out = tmp_path / "run"
+    climb(TrainJob(data="t.csv", out=str(out), models=("tfidf", "fasttext", "stack"),
+                   model_params=TINY), splits_for("binary"), estimate=quick)
+    rows = json.loads((out / "leaderboard.json").read_text())["rows"]
+    assert [r["name"] for r in rows][-1] == "stack"  # only the kind asked for
+    member = out / "models" / "stack" / "members" / "tfidf" / "linear_model.skops"
+    assert member.stat().st_ino == (out / "models" / "tfidf" / "linear_model.skops").stat().st_ino
+    best = out / "best"
+    assert (best / "config.json").is_file() and not (best / "config.json").is_symlink()
+
+
+def test_a_rung_that_would_not_fit_is_skipped_with_the_reason(tmp_path):
+    estimates = {"tfidf": Estimate(2.0, how="injected"),
+                 "fasttext": Estimate(5.0, 100.0, 30, "injected")}
+    out = tmp_path / "run"
+    job = TrainJob(data="t.csv", out=str(out), models=("tfidf", "fasttext"), model_params=TINY,
+                   budget_minutes=1.0)
+    report = Climb(job, splits_for("multiclass"), estimate=lambda name, s: estimates[name],
+                   clock=lambda: 0.0)()
+    rows = {r["name"]: r for r in report["leaderboard"]["rows"]}
+    assert rows["fasttext"]["status"] == "skipped"
+    assert "would take about 205 s with 2 epochs" in rows["fasttext"]["reason"]
+    assert rows["tfidf"]["status"] == "done"
+    assert report["leaderboard"]["budget_seconds"] == 60
+    assert not (out / "models" / "fasttext").exists()
+    assert rows["soft_vote"]["status"] == "skipped"  # one rung finished: nothing to ensemble
+
+
+def test_a_torch_rung_gets_the_epochs_its_share_holds(tmp_path):
+    estimates = {"tfidf": Estimate(2.0, how="injected"),
+                 "fasttext": Estimate(5.0, 10.0, 30, "injected")}
+    out = tmp_path / "run"
+    job = TrainJob(data="t.csv", out=str(out), models=("tfidf", "fasttext"), model_params=TINY,
+                   budget_minutes=2.0)
+    report = Climb(job, splits_for("multiclass"), estimate=lambda name, s: estimates[name],
+                   clock=lambda: 0.0)()
+    row = {r["name"]: r for r in report["leaderboard"]["rows"]}["fasttext"]
+    # 120 s budget, 20 s kept for ensembles, 2 s for tfidf: 98 s hold 9 epochs of 10 s after 5 s
+    assert row["status"] == "done" and "cut to 9 of 30 epochs" in row["reason"]
+    saved = TextClassifier.load(out / "models" / "fasttext").family_.settings_
+    assert saved["epochs"] == 9 and saved["time_limit"] == pytest.approx(93.0)
+
+
+def test_the_plan_prefers_by_priority_and_runs_cheapest_first():
+    estimates = {"tfidf": Estimate(50.0), "gru": Estimate(20.0, 100.0, 10),
+                 "minilm": Estimate(300.0), "bilstm": Estimate(20.0, 100.0, 10),
+                 "finetune": Estimate(100.0, 800.0, 3)}
+    plan = make_plan(estimates, 900.0)
+    kept = {s.name: s for s in plan.kept()}
+    assert set(kept) == {"tfidf", "minilm", "gru"}  # finetune's one epoch does not fit
+    assert [s.name for s in plan.kept()] == ["tfidf", "minilm", "gru"]
+    assert kept["gru"].epochs == 5 and kept["gru"].share == pytest.approx(550.0)
+    skipped = {s.name: s.reason for s in plan.skipped()}
+    assert "would take about 900 s with 1 epoch;" in skipped["finetune"]
+    assert "bilstm" in skipped and "tfidf, minilm" in skipped["bilstm"]
+    # when the budget runs behind, a share shrinks; below its least the rung is skipped
+    assert share_now(plan, 2, 400.0) == pytest.approx(400.0)
+    assert share_now(plan, 2, 200.0) is None
+
+
+def test_time_limit_stops_training_at_an_epoch_end():
+    texts, labels = make_task_data("multiclass")
+    clf = TextClassifier(model="fasttext", model_params={**{k: TINY[k] for k in (
+        "epochs", "patience", "lr", "batch_size", "buckets", "dim")}, "word_ngrams": 1,
+        "time_limit": 1e-6})
+    clf.fit(texts, labels, valid=(texts, labels))
+    chosen = clf.family_.chosen_
+    assert chosen["epochs_run"] == 1 and chosen["stopped_by_time_limit"]
+    assert chosen["history"][0]["seconds"] > 0
+
+
+def test_settings_go_to_the_rungs_that_have_them(tmp_path, sentiment_csv):
+    result = run("train", sentiment_csv, "--models", "tfidf", "--set", "depth=3",
+                 "--out", tmp_path / "r")
+    assert result.exit_code == 2 and "no rung of this climb has a setting 'depth'" in result.stderr
+    assert not (tmp_path / "r").exists()  # nothing written for a refused run
+    both = run("train", sentiment_csv, "--model", "tfidf", "--models", "tfidf")
+    assert both.exit_code == 2 and "not both" in both.stderr
+
+
+def test_rerun_with_other_settings_is_refused(tmp_path, sentiment_csv):
+    out = tmp_path / "r"
+    run_json("train", sentiment_csv, "--model", "tfidf", "--out", out, "--set", "C=[10]")
+    again = run("train", sentiment_csv, "--model", "tfidf", "--out", out, "--set", "C=[1]")
+    assert again.exit_code == 2 and "holds a run with other settings" in again.stderr
