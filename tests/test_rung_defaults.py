@@ -132,6 +132,7 @@ def test_a_learning_rate_the_user_set_is_kept_and_its_divergence_is_an_error():
 
 
 def test_the_climb_can_estimate_and_cut_the_auto_settings():
+    from textladder.ladder.costs import probe
     from textladder.ladder.rungs import fits
     from textladder.workflows.plan import check_settings
 
@@ -145,6 +146,11 @@ def test_the_climb_can_estimate_and_cut_the_auto_settings():
     assert FastTextFamily.planned_epochs(defaults, 1000) == 48
     assert fits("fasttext", defaults) == 3  # batches of 16 and 8, then bigrams
     assert fits("fasttext", {**defaults, "batch_size": 16, "word_ngrams": 1}) == 1
+    texts, labels = make_task_data("multiclass", 40)
+    settings = {"word_ngrams": 1}
+    estimate = probe("fasttext", settings, {}, (texts, labels), (texts, labels), 10)
+    assert estimate.known and estimate.epochs == FastTextFamily.planned_epochs(
+        {**defaults, **settings}, len(texts)) and estimate.per_epoch > 0
 
 
 def test_a_time_limit_is_shared_among_the_auto_candidates():
