@@ -9,10 +9,13 @@
     python -m benchmarks load                                 # the server under load
     python -m benchmarks memory                               # predict --input: 100k vs 1M rows
     python -m benchmarks ray-check --rows 100000              # Ray's predictions = local ones
+    python -m benchmarks features                             # claff with and without columns
+    python -m benchmarks imbalance --datasets goemotions      # strategies x rungs, merged
+    python -m benchmarks speed                                # minilm vs finetune predict speed
 
 Only parses arguments and calls `runner.run_benchmarks`, `report.write_report`,
-`int8_study.run_study`, `calibration.run_calibration`, `load.run_load`, `memory.run_memory` or
-`ray_check.check`.
+`int8_study.run_study`, `calibration.run_calibration`, `load.run_load`, `memory.run_memory`,
+`ray_check.check`, `features.run_features`, `imbalance.run_imbalance` or `speed.run_speed`.
 """
 
 from __future__ import annotations
@@ -78,6 +81,31 @@ def parser() -> argparse.ArgumentParser:
     calibration.add_argument("--data-root", type=Path, help="as for run")
     calibration.add_argument("--output", type=Path, help="results file to merge into")
     calibration.add_argument("--report", type=Path, help="as for run")
+    features = commands.add_parser("features", help="each rung with and without the columns "
+                                   "beside the text, on claff (agency, social)")
+    features.add_argument("--labels", type=_names, help="comma-separated; default: "
+                          "agency,social")
+    features.add_argument("--models", type=_names, help="comma-separated; default: "
+                          "tfidf,fasttext,wordvec,minilm (the slow ones: lstm,bilstm,gru,"
+                          "finetune)")
+    features.add_argument("--quick", action="store_true", help="small slices, quick settings")
+    features.add_argument("--data-root", type=Path, help="as for run")
+    features.add_argument("--output", type=Path, help="results file to merge into")
+    features.add_argument("--report", type=Path, help="as for run")
+    imbalance = commands.add_parser("imbalance", help="each imbalance strategy x each rung "
+                                    "that takes it; merged into the results file's imbalance "
+                                    "section")
+    imbalance.add_argument("--datasets", type=_names, help="comma-separated; default: "
+                           "tweeteval-sentiment,goemotions,sst5")
+    imbalance.add_argument("--models", type=_names, help="comma-separated; default: "
+                           "tfidf,fasttext,minilm,gru")
+    imbalance.add_argument("--strategies", type=_names, help="comma-separated; default: every "
+                           "one the rung takes on the task, and auto (not fitted: its choice)")
+    imbalance.add_argument("--quick", action="store_true", help="small slices, quick settings; "
+                           "writes benchmarks/out/imbalance-quick.json unless --output is given")
+    imbalance.add_argument("--data-root", type=Path, help="as for run")
+    imbalance.add_argument("--output", type=Path, help="results file to merge into")
+    imbalance.add_argument("--report", type=Path, help="as for run")
     report = commands.add_parser("report", help="regenerate the markdown report from results")
     report.add_argument("--input", type=Path, default=RESULTS)
     report.add_argument("--output", type=Path, help="default: BENCHMARKS.md for "
@@ -118,6 +146,16 @@ def parser() -> argparse.ArgumentParser:
     ray.add_argument("--rows", type=_positive, default=100_000)
     ray.add_argument("--cpus", type=_positive, default=2, help="CPUs of the local Ray instance")
     ray.add_argument("--formats", type=_names, default=["csv"], help="csv, parquet, jsonl")
+    speed = commands.add_parser("speed", help="batch prediction texts/s of minilm and finetune "
+                                "on each test set, in one process (models trained briefly: "
+                                "speed does not depend on training)")
+    speed.add_argument("--datasets", type=_names, help="comma-separated; default: all")
+    speed.add_argument("--texts", type=_positive, help="the first N test texts (default: all)")
+    speed.add_argument("--rounds", type=_positive, default=3, help="turns each rung takes; "
+                       "each one's median counts (default 3)")
+    speed.add_argument("--data-root", type=Path, help="as for run")
+    speed.add_argument("--output", type=Path, help="JSON file to write (default: "
+                       "benchmarks/out/speed.json)")
     return main
 
 
@@ -179,6 +217,16 @@ def main(argv: list[str] | None = None) -> int:
         print(run_study(args.datasets, args.texts, args.data_root,
                         "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
         return 0
+    if args.command == "speed":
+        from benchmarks.speed import run_speed
+
+        try:
+            print(run_speed(args.datasets, args.texts, args.rounds, args.data_root, args.output,
+                            "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        return 0
     if args.command == "calibration":
         from benchmarks.calibration import run_calibration
 
@@ -193,6 +241,17 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.ray_check import check
 
         return check(args.rows, args.cpus, tuple(args.formats))
+    if args.command == "features":
+        from benchmarks.features import run_features
+
+        return _exit_code(lambda: run_features(args.labels, args.models, args.quick,
+                                               args.data_root, args.output, args.report))
+    if args.command == "imbalance":
+        from benchmarks.imbalance import run_imbalance
+
+        return _exit_code(lambda: run_imbalance(args.datasets, args.models, args.strategies,
+                                                args.quick, args.data_root, args.output,
+                                                args.report))
     if args.command == "runtimes":
         from benchmarks.remeasure import remeasure
 

@@ -14,6 +14,7 @@ from typing import Any
 from benchmarks.datasets import (GENERAL_METRICS, HOLDOUT_SIZE, QUICK_ROWS, SENTENCE_HOLDOUT,
                                  SPECS)
 from benchmarks.fasttext_peer import GRID, QUICK_GRID, THRESHOLDS
+from benchmarks.imbalance_report import imbalance_section
 from benchmarks.measure import SINGLE_TEXTS
 from benchmarks.peers import MAX_ITER
 from benchmarks.published import PUBLISHED
@@ -300,6 +301,10 @@ def render(doc: dict[str, Any]) -> str:
 
     lines += calibration_table(doc.get("calibration", []))
     lines += load_section(doc) + memory_section(doc)
+    from benchmarks.features import features_table  # it writes this report too: import late
+
+    lines += features_table(doc.get("features", []))
+    lines += imbalance_section(doc)
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -4,7 +4,7 @@
 (dataset, system). A run replaces the records of the pairs it ran and keeps every other record;
 each record keeps the `date` and `commit` of the run that measured it, so a merged file never
 passes an older measurement off as new. Commands that measure something other than datasets
-(`load`, `memory`) keep their records in a section of their own (`SECTIONS`), with the machine
+(`load`, `memory`, `imbalance`: one record per strategy too) keep their records in a section of their own (`SECTIONS`), with the machine
 they ran on; the runs of one never touch the others'. Writes are atomic. Nothing here measures
 or renders.
 """
@@ -32,7 +32,7 @@ REPORT = REPO_ROOT / "BENCHMARKS.md"
 STUDY = PACKAGE_DIR / "int8-study.md"  # written by `python -m benchmarks int8-study`
 # Kept beside "results" by a merge: {name: {"machine": ..., "records": [...]}}, and calibration's
 # own list of records (benchmarks/calibration.py).
-SECTIONS = ("load", "memory", "calibration")
+SECTIONS = ("load", "memory", "calibration", "features", "imbalance")
 
 
 def _git(*args: str) -> str:

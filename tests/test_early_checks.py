@@ -110,19 +110,20 @@ def test_broken_json_settings_are_refused_at_once(sentiment_csv):
     ("min_df=abc", "'min_df' must be a number; got 'abc' (a string)"),
     ("C=1,2", "'C' must be a list or a number"),
     ("lowercase=1", "'lowercase' must be true or false"),
-    ("class_weight=[1]", "'class_weight' must be a string"),
+    ("word_ngrams=3", "'word_ngrams' must be a list or null"),
 ])
 def test_settings_of_the_wrong_type_are_refused_before_reading_data(tmp_path, setting,
                                                                     fragment):
     missing = tmp_path / "not-read-yet.csv"  # the settings fail first
-    assert_clean_error(run("train", missing, "--set", setting), "model 'tfidf' setting",
-                       fragment)
+    assert_clean_error(run("train", missing, "--model", "tfidf", "--set", setting),
+                       "model 'tfidf' setting", fragment)
 
 
 def test_bare_words_stay_strings(tmp_path, sentiment_csv):
-    report = run_json("train", sentiment_csv, "--model", "tfidf", "--set",
-                      "class_weight=balanced", "--set", "C=[10]", "--out", tmp_path / "m")
-    assert report["chosen"]["class_weight"] == "balanced"
+    run_json("train", sentiment_csv, "--model", "fasttext", "--set", "schedule=none", "--set",
+             "epochs=1", "--out", tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "best" / "config.json").read_text())
+    assert config["family"]["settings"]["schedule"] == "none"
 
 
 def _truncate(path: Path) -> None:

@@ -127,20 +127,6 @@ def test_bad_encoder_on_the_command_line_is_one_line(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_minilm_keeps_the_head_that_wins_on_validation(tmp_path):
-    texts, labels = make_task_data("multiclass")
-    clf = TextClassifier(model="minilm", model_params={"epochs": 3, "C": [0.05]})
-    clf.fit(texts, labels, valid=(texts, labels))
-    chosen = clf.family_.chosen_
-    scores = chosen["valid_scores"]
-    assert set(scores) == {"logistic", "mlp"}
-    assert scores[chosen["head_model"]] == max(scores.values())
-    assert chosen["encoder"].startswith("bundled:")
-    clf.save(tmp_path / "m")
-    loaded = TextClassifier.load(tmp_path / "m")
-    np.testing.assert_array_equal(loaded.predict_output(texts), clf.predict_output(texts))
-
-
 def test_a_local_encoder_directory_is_used_and_recorded(tmp_path):
     local = tmp_path / "my-encoder"
     shutil.copytree(bundled_path(), local)

@@ -76,3 +76,50 @@ def test_regression_one_linear_unit_without_a_sigmoid_even_for_scores_in_0_1():
     standardised = (torch.tensor(targets) - head.shift) / head.scale
     expected = F.mse_loss(logits[:, 0], standardised.float())
     assert float(head.loss(logits, head.target_tensor(targets))) == pytest.approx(float(expected))
+
+
+def _focal_head(name: str, weights):
+    labels = LABELS[name] * 4
+    task = make_task(name).fit(labels)
+    targets = task.encode(labels)
+    head = make_head(task, targets, weights, gamma=2.0)
+    logits = torch.randn(len(targets), head.n_units, generator=torch.Generator().manual_seed(1))
+    return targets, head, logits
+
+
+def test_focal_binary_scales_each_row_by_its_error_to_the_gamma():
+    targets, head, logits = _focal_head("binary", [1.0, 3.0])  # the positive weighs 3
+    y = torch.tensor(targets).float()
+    p = torch.sigmoid(logits[:, 0])
+    right = p * y + (1 - p) * (1 - y)
+    ce = F.binary_cross_entropy_with_logits(logits[:, 0], y, pos_weight=torch.tensor(3.0),
+                                            reduction="none")
+    expected = ((1 - right) ** 2 * ce).mean()
+    assert float(head.loss(logits, head.target_tensor(targets))) == pytest.approx(float(expected))
+
+
+def test_focal_multiclass_is_the_alpha_weighted_mean():
+    targets, head, logits = _focal_head("multiclass", [1.0, 2.0, 4.0])
+    y = torch.tensor(targets)
+    p_right = torch.softmax(logits, 1).gather(1, y[:, None]).squeeze(1)
+    alpha = torch.tensor([1.0, 2.0, 4.0])[y]
+    expected = (alpha * -(1 - p_right) ** 2 * torch.log(p_right)).sum() / alpha.sum()
+    assert float(head.loss(logits, head.target_tensor(targets))) == pytest.approx(float(expected),
+                                                                                   rel=1e-5)
+
+
+def test_focal_multilabel_and_ordinal_and_gamma_zero_is_the_plain_loss():
+    targets, head, logits = _focal_head("multilabel", [2.0, 0.5])
+    y = torch.tensor(targets).float()
+    p = torch.sigmoid(logits)
+    right = p * y + (1 - p) * (1 - y)
+    ce = F.binary_cross_entropy_with_logits(logits, y, pos_weight=torch.tensor([2.0, 0.5]),
+                                            reduction="none")
+    expected = ((1 - right) ** 2 * ce).sum(1).mean()
+    assert float(head.loss(logits, head.target_tensor(targets))) == pytest.approx(float(expected))
+    # the ordinal head's events are focal too, and lighter than plain cross-entropy
+    targets, head, logits = _focal_head("ordinal", None)
+    plain = make_head(make_task("ordinal").fit(LABELS["ordinal"] * 4), targets)
+    assert 0 < float(head.loss(logits, head.target_tensor(targets))) < \
+        float(plain.loss(logits, plain.target_tensor(targets)))
+    assert plain.gamma == 0.0

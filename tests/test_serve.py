@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 
 pytest.importorskip("fastapi")
@@ -21,6 +21,7 @@ pytest.importorskip("httpx")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from conftest import make_task_data  # noqa: E402
+from feature_data import signal_table  # noqa: E402
 from textladder import TextClassifier  # noqa: E402
 from textladder.errors import TextladderError  # noqa: E402
 from textladder.serve import ServeSettings, create_app  # noqa: E402
@@ -43,12 +44,11 @@ def models(tmp_path_factory):
     root = tmp_path_factory.mktemp("serve-models")
     made = {task: _train(task, root / task, {"columns": {"text": "text"}})
             for task in ("multiclass", "binary", "multilabel", "regression")}
-    # a model whose config lists a side column: requests must then carry it, by name
+    # a model that reads a side column, `hours`: requests must then carry it, by name
+    table = signal_table(90).rename(columns={"group": "hours"})
     made["features"] = root / "features"
-    shutil.copytree(made["multiclass"], made["features"])
-    config = json.loads((made["features"] / "config.json").read_text())
-    config["columns"]["features"] = ["hours"]
-    (made["features"] / "config.json").write_text(json.dumps(config))
+    TextClassifier(model="tfidf", features=["hours"], text_column="text").fit(
+        table[["text", "hours"]], table["label"]).save(made["features"])
     return made
 
 
@@ -142,6 +142,11 @@ def test_missing_feature_columns_are_refused(models):
         assert unknown.status_code == 422 and "rows.0.mood" in unknown.json()["error"]
         good = client.post("/predict", json={"rows": [{"text": "great", "hours": 2}]})
         assert good.status_code == 200
+        rows = [{"text": "table lamp", "hours": group} for group in ("north", "south", "east")]
+        answers = client.post("/predict", json={"rows": rows}).json()["predictions"]
+        clf = TextClassifier.load(models["features"])
+        expected = clf.predict(pd.DataFrame(rows))  # the column decides: the text is neutral
+        assert [a["label"] for a in answers] == list(expected) == ["red", "green", "blue"]
         schema = client.get("/openapi.json").json()["components"]["schemas"]["Row"]
         assert schema["required"] == ["text", "hours"]
 

@@ -87,6 +87,20 @@ def test_ordinal_decision_is_the_median_level():
     assert task.decode(task.decide(np.array([[0.4, 0.3, 0.3]]))) == [2]
 
 
+def test_ordinal_decision_follows_the_metric_and_is_saved():
+    output = np.array([[0.4, 0.3, 0.3]])
+    hits = make_task("ordinal", metric="accuracy").fit([1, 2, 3])
+    assert hits.decode(hits.decide(output)) == [1]  # exact hits: the most probable level
+    assert task_from_config(hits.to_config()).decode(hits.decide(output)) == [1]
+    distance = make_task("ordinal", metric="mae").fit([1, 2, 3])
+    assert distance.decode(distance.decide(output)) == [2]  # distances: the median
+    # a model saved before the decision followed the metric decided by the median
+    older = {k: v for k, v in hits.to_config().items() if k != "decision"}
+    assert task_from_config(older).decode(task_from_config(older).decide(output)) == [2]
+    # the re-check margin is the mode's: half the log-gap of the two most probable levels
+    np.testing.assert_allclose(hits.decision_margin(output), [np.log(0.4 / 0.3) / 2])
+
+
 def test_binary_threshold_is_tuned_and_saved():
     task = make_task("binary").fit(["n", "y"])
     targets = np.array([0, 0, 0, 1, 1, 1])

@@ -7,13 +7,18 @@
     clf.score(texts, labels)                  # the primary metric, greater is better
     clf.save("model/"); TextClassifier.load("model/")
 
+    clf = TextClassifier(features=["age", "country"]).fit(frame, labels)  # columns beside text
+    clf.predict(frame)                        # a DataFrame with the text column and them
+
 `fit` detects the task from the labels (or takes `task=`), holds out a validation set when none is
-given, fits the model family, with `calibrate=True` fits a temperature to its validation
-probabilities (`calibration.py`; every output passes through it), tunes the task's decision
-thresholds on validation and keeps the validation metrics. `__init__` only stores its arguments,
-so `get_params`, `set_params`, `clone`, `Pipeline`, `GridSearchCV` and `cross_val_score` work as
-with any scikit-learn estimator (see the class docstring for what the tags say per task). Reading
-files and printing belong to the workflows and the command line, not here.
+given, settles what to do about class imbalance (`imbalance=`, `textladder.imbalance`: applied to
+the training rows only), fits the model family, with `calibrate=True` fits a temperature to its
+validation probabilities (`calibration.py`; every output passes through it), tunes the task's
+decision thresholds on validation and keeps the validation metrics. `__init__` only stores its
+arguments, so `get_params`, `set_params`, `clone`, `Pipeline`, `GridSearchCV` and
+`cross_val_score` work as with any scikit-learn estimator (see the class docstring for what the
+tags say per task). Reading files and printing belong to the workflows and the command line, not
+here.
 """
 
 from __future__ import annotations
@@ -23,15 +28,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import ClassifierTags, RegressorTags
 
 from textladder.calibration import Temperature, applies_to
+from textladder.data.features import FeatureColumn, parse_features, resolve_features
+from textladder.data.inputs import Inputs, read_inputs
 from textladder.data.labels import is_missing, parse_label_map, parse_order
+from textladder.data.side_encoder import FILE as SIDE_FILE, SideEncoder
 from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
-from textladder.families import get_family
+from textladder.families import available_families, get_family
+from textladder.families.base import side_arguments
+from textladder.imbalance import Imbalance, plan_imbalance
+from textladder.imbalance.plan import retired_class_weight
 from textladder.model_dir import read_config, resolve_model_dir, save_model_dir
 from textladder.model_files import reading_model
 from textladder.progress import Progress
@@ -42,18 +54,6 @@ from textladder.tasks.base import LOWER_IS_BETTER, scalar_metrics
 class NotFitted(TextladderError, NotFittedError):
     """Used before `fit` or `load`: a one-line error, and scikit-learn's `NotFittedError` (so
     `hasattr(clf, "classes_")` is False on an unfitted classifier)."""
-
-
-def _as_list(texts: str | Sequence[str]) -> tuple[list[str], bool]:
-    if isinstance(texts, str):
-        return [texts], True
-    if isinstance(texts, np.ndarray) and texts.ndim == 0:
-        return [texts.item()], True
-    texts = list(texts)
-    bad = next((t for t in texts if not isinstance(t, str)), None)
-    if bad is not None:
-        raise TextladderError(f"texts must be strings; got {type(bad).__name__} ({bad!r}).")
-    return texts, False
 
 
 class TextClassifier(BaseEstimator):
@@ -67,6 +67,20 @@ class TextClassifier(BaseEstimator):
 
     `positive` names the positive class of a binary task (refused for other tasks); by default
     it is chosen from the labels with a stated reason (`tasks/positive.py`, `task_.positive_reason_`).
+
+    `features` names columns read beside the text (`"age,country:category"`, a list of such
+    names, or a dict of name -> kind or None; kinds: numeric, category, boolean, text, else read
+    from the data, `data/features.py`). X is then a DataFrame with the text column
+    (`text_column`, else the one that is not a feature, else the one of free-form text) and
+    those columns, at fit and at predict alike; the columns are encoded on the training rows
+    (`data/side_encoder.py`, `side_encoder_`) and handed to the model family, which must read
+    them (`ModelFamily.takes_side`).
+    `imbalance` says what to do about skewed classes, on the training rows only: "none",
+    "weights" (balanced class weights, or `class_weight={"grief": 10, ...}`; per-label positive
+    weights for label sets), "oversample" / "undersample" (random, to `sampling_ratio`; label-aware
+    oversampling for label sets), "smote" (on vector features: tfidf, wordvec, minilm), "focal"
+    (focal loss, the torch rungs) or "auto" (chosen from the imbalance ratio, with the reason in
+    `imbalance_.reason`). What was done is in `imbalance_` (saved with the model).
 
     Learned state ends in `_` (`task_`, `family_`, `classes_`, `valid_metrics_`, ...).
     `classes_` lists the classes, levels or labels that `predict_proba`'s columns stand for. For
@@ -97,6 +111,11 @@ class TextClassifier(BaseEstimator):
         seed: int = 0,
         positive: Any = None,
         calibrate: bool = False,
+        features: str | Sequence[str] | dict[str, str | None] | None = None,
+        text_column: str | None = None,
+        imbalance: str = "auto",
+        class_weight: str | dict[str, float] | None = None,
+        sampling_ratio: float | None = None,
     ):
         self.model = model
         self.task = task
@@ -108,12 +127,20 @@ class TextClassifier(BaseEstimator):
         self.seed = seed
         self.positive = positive
         self.calibrate = calibrate
+        self.features = features
+        self.text_column = text_column
+        self.imbalance = imbalance
+        self.class_weight = class_weight
+        self.sampling_ratio = sampling_ratio
 
     # ----- the scikit-learn contract ------------------------------------------------------------
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.one_d_array, tags.input_tags.two_d_array = True, False
         tags.input_tags.string = True
+        if self.features:  # X is a table: the text and columns of any kind, cells may be missing
+            tags.input_tags.one_d_array, tags.input_tags.two_d_array = False, True
+            tags.input_tags.categorical = tags.input_tags.allow_nan = True
         tags.target_tags.required = True
         tags.target_tags.one_d_labels = True
         if self.task == "regression" or self.label_map is not None:
@@ -183,22 +210,25 @@ class TextClassifier(BaseEstimator):
 
     def fit(
         self,
-        texts: Sequence[str],
+        texts,
         labels: Sequence,
-        valid: tuple[Sequence[str], Sequence] | None = None,
+        valid: tuple | None = None,
         progress: Progress | None = None,
     ) -> "TextClassifier":
-        """Fit on texts and raw labels; `valid` is (texts, labels), else split from the data."""
-        texts, _ = _as_list(texts)
+        """Fit on texts (X: a DataFrame with `features`) and raw labels; `valid` is (X, labels),
+        else split from the data."""
+        names = [name for name, _ in parse_features(self.features)]
+        inputs = read_inputs(texts, self.text_column, names)
         labels = list(labels)
-        if len(texts) != len(labels):
-            raise TextladderError(f"got {len(texts)} texts and {len(labels)} labels; give one "
+        if len(inputs) != len(labels):
+            raise TextladderError(f"got {len(inputs)} texts and {len(labels)} labels; give one "
                                   f"label per text.")
         missing = [i for i, label in enumerate(labels)
                    if not isinstance(label, (tuple, list)) and is_missing(label)]
         if missing:
             raise TextladderError(f"{len(missing)} labels are missing (first at position "
                                   f"{missing[0]}); drop those rows or give them labels.")
+        columns = self._feature_columns(inputs)
         self.detection_, prepared, order, self.label_map_ = self._resolve(labels)
         task = make_task(self.detection_.task, self.metric, order, self.positive).fit(prepared)
         _check_label_space(task, prepared)
@@ -208,18 +238,24 @@ class TextClassifier(BaseEstimator):
         targets = task.encode(prepared, "the training data")
         if valid is None:
             kept, held = split_holdout(prepared, task.name, self.valid_size, self.seed,
-                                      texts=texts)
-            valid_texts, valid_targets = [texts[i] for i in held], targets[held]
-            texts, targets = [texts[i] for i in kept], targets[kept]
+                                      texts=inputs.texts)
+            valid_inputs, valid_targets = inputs.take(held), targets[held]
+            inputs, targets = inputs.take(kept), targets[kept]
         else:
-            valid_texts, _ = _as_list(valid[0])
+            valid_inputs = read_inputs(valid[0], inputs.text_column, names)
             valid_targets = task.encode(self._prepare(list(valid[1])), "the validation data")
+        self.text_column_ = inputs.text_column
+        self.side_encoder_ = (SideEncoder(columns).fit(inputs.frame) if columns else None)
+        texts, side = self._encode(inputs)
+        valid_texts, valid_side = self._encode(valid_inputs)
         family = get_family(self.model)(**(self.model_params or {}))
-        family.fit(texts, targets, task, (valid_texts, valid_targets), seed=self.seed,
-                   progress=progress)
+        self.imbalance_ = self.plan_imbalance(task, targets)
+        valid_part = (valid_texts, valid_targets) + (() if side is None else (valid_side,))
+        family.balance(self.imbalance_).fit(texts, targets, task, valid_part, seed=self.seed,
+                                            progress=progress, **side_arguments(side))
         valid_output = family.validation_output()  # an ensemble's: cross-fitted
         if valid_output is None:
-            valid_output = family.predict_output(valid_texts)
+            valid_output = family.predict_output(valid_texts, **side_arguments(valid_side))
         valid_output = task.check_output(valid_output)
         # temperature scaling fitted on validation, then the thresholds tuned on its outputs
         self.calibration_ = (Temperature.fit(task.name, valid_targets, valid_output)
@@ -232,6 +268,45 @@ class TextClassifier(BaseEstimator):
         self.valid_metrics_ = task.evaluate(valid_targets, valid_output)
         self.__dict__.pop("config_", None)  # a loaded model fitted again: its config is gone
         return self
+
+    def _feature_columns(self, inputs: Inputs) -> list[FeatureColumn]:
+        """The feature columns with their kinds, read from the rows given to `fit`; refused
+        for a model family that does not read side columns."""
+        if not self.features:
+            return []
+        columns = resolve_features(inputs.frame, self.features, inputs.text_column,
+                                   source="X")
+        check_side_support(self.model, columns)
+        return columns
+
+    def _encode(self, inputs: Inputs) -> tuple[list[str], np.ndarray | None]:
+        """The texts a family reads (text features joined to them) and the side matrix."""
+        encoder = getattr(self, "side_encoder_", None)
+        if encoder is None:
+            return inputs.texts, None
+        return encoder.join_texts(inputs.texts, inputs.frame), encoder.transform(inputs.frame)
+
+    def family_inputs(self, X) -> tuple[list[str], np.ndarray | None]:
+        """What the fitted family reads for X: the texts (text features joined to them) and
+        the side matrix of the feature columns (None without)."""
+        self._check_fitted()
+        return self._encode(self._inputs(X))
+
+    def feature_names(self) -> list[str]:
+        """The columns read beside the text (none without features)."""
+        encoder = getattr(self, "side_encoder_", None)
+        if encoder is not None:
+            return encoder.names
+        return [name for name, _ in parse_features(self.features)]
+
+    def _inputs(self, X) -> Inputs:
+        return read_inputs(X, getattr(self, "text_column_", None) or self.text_column,
+                           self.feature_names())
+    def plan_imbalance(self, task, targets: np.ndarray) -> Imbalance:
+        """What this classifier's imbalance options do for `task` on these training targets
+        (refused in one line where they do not apply)."""
+        return plan_imbalance(self.imbalance, self.class_weight, self.sampling_ratio, task,
+                              targets, get_family(self.model))
 
     def _prepare(self, labels: list) -> list:
         return prepare_labels(labels, self.detection_, self.label_map_)
@@ -247,39 +322,42 @@ class TextClassifier(BaseEstimator):
         self._check_fitted()
         return self.task_.labels
 
-    def predict_output(self, texts: str | Sequence[str]) -> np.ndarray:
+    def predict_output(self, texts) -> np.ndarray:
         """Raw model outputs in the task's shape (probabilities, or values for regression)."""
         self._check_fitted()
-        batch, _ = _as_list(texts)
-        if not batch:  # families need not handle it: some (scikit-learn) refuse no rows
+        inputs = texts if isinstance(texts, Inputs) else self._inputs(texts)
+        if not inputs.texts:  # families need not handle it: some (scikit-learn) refuse no rows
             return self.task_.empty_output()
-        output = self.task_.check_output(self.family_.predict_output(batch))
+        batch, side = self._encode(inputs)
+        output = self.task_.check_output(self.family_.predict_output(batch,
+                                                                     **side_arguments(side)))
         calibration = getattr(self, "calibration_", None)
         return calibration(output) if calibration is not None else output
 
-    def predict_proba(self, texts: str | Sequence[str]) -> np.ndarray:
+    def predict_proba(self, texts) -> np.ndarray:
         """Class (or label) probabilities, one column per entry of `labels_`."""
         self._check_fitted()
         if self.task_.name == "regression":
             raise TextladderError("a regression predicts values, not probabilities; use predict().")
-        batch, single = _as_list(texts)
-        output = self.predict_output(batch)
-        return output[0] if single else output
+        inputs = self._inputs(texts)
+        output = self.predict_output(inputs)
+        return output[0] if inputs.single else output
 
-    def predict(self, texts: str | Sequence[str]):
+    def predict(self, texts):
         """A list with one label per text (a tuple of labels for a multi-label task, a float for
         a regression), in the types training saw; a single str gives its label, not a list."""
         self._check_fitted()
-        batch, single = _as_list(texts)
-        decided = self.task_.decide(self.predict_output(batch))
+        inputs = self._inputs(texts)
+        decided = self.task_.decide(self.predict_output(inputs))
         labels = self.task_.decode(decided)
-        return labels[0] if single else labels
+        return labels[0] if inputs.single else labels
 
-    def evaluate(self, texts: Sequence[str], labels: Sequence, source: str = "the data") -> dict:
-        """All metrics of the task on labelled texts."""
+    def evaluate(self, texts, labels: Sequence, source: str = "the data") -> dict:
+        """All metrics of the task on labelled texts (a DataFrame with `features`)."""
         self._check_fitted()
         targets = self.task_.encode(self._prepare(list(labels)), source)
-        return self.task_.evaluate(targets, self.predict_output(list(texts)))
+        inputs = self._inputs(texts if isinstance(texts, pd.DataFrame) else list(texts))
+        return self.task_.evaluate(targets, self.predict_output(inputs))
 
     def encode_labels(self, labels: Sequence, source: str = "the data") -> np.ndarray:
         """Targets for raw labels, parsed the way training parsed them."""
@@ -295,21 +373,38 @@ class TextClassifier(BaseEstimator):
                           "delimiter": self.detection_.delimiter},
             "label_map": self.label_map_,
             "family": self.family_.to_config(),
+            "imbalance": self.imbalance_.to_config(),
             "metrics": {"valid": scalar_metrics(self.valid_metrics_)},
             "seed": self.seed,
             **({"calibration": self.calibration_.to_config()}
                if getattr(self, "calibration_", None) else {}),
+            **self._features_config(),
         }
+
+    def _features_config(self) -> dict[str, Any]:
+        """What config.json records of the feature columns: their names beside the text column
+        (`columns`, which the server reads), and each one's kind, evidence and the names of its
+        side-matrix columns (`features`); the encoders' state is in `side_encoder.FILE`."""
+        encoder = getattr(self, "side_encoder_", None)
+        if encoder is None:
+            return {}
+        return {"columns": {"text": self.text_column_, "features": encoder.names},
+                "features": {"columns": [c.as_dict() for c in encoder.columns],
+                             "outputs": encoder.output_names() if encoder.side_columns else [],
+                             "file": SIDE_FILE}}
 
     def save(self, path: str | Path, extra: dict[str, Any] | None = None,
              artifacts: dict[str, bytes] | None = None) -> Path:
-        """Save atomically to the directory `path`: the family's weights and `config.json`;
-        `extra` adds config entries (e.g. columns), `artifacts` files ({relative path: bytes},
-        e.g. `evaluation.record`'s) beside the model."""
+        """Save atomically to the directory `path`: the family's weights, the feature columns'
+        encoders and `config.json`; `extra` adds config entries (e.g. columns), `artifacts`
+        files ({relative path: bytes}, e.g. `evaluation.record`'s) beside the model."""
         config = {**self.to_config(), **(extra or {})}
+        encoder = getattr(self, "side_encoder_", None)
 
         def write_files(directory: Path) -> None:
             self.family_.save(directory)
+            if encoder is not None:
+                encoder.save(directory)
             for name, content in (artifacts or {}).items():
                 (directory / name).parent.mkdir(parents=True, exist_ok=True)
                 (directory / name).write_bytes(content)
@@ -322,7 +417,7 @@ class TextClassifier(BaseEstimator):
         executed."""
         path = resolve_model_dir(path)
         config = read_config(path)
-        family_config = config["family"]
+        family_config, imbalance = retired_class_weight(config["family"], config.get("imbalance"))
         family_cls = get_family(family_config["name"])
         if family_config.get("version", 1) > family_cls.version:
             raise TextladderError(
@@ -332,19 +427,41 @@ class TextClassifier(BaseEstimator):
         task = task_from_config(config["task"])
         detection = config["detection"]
         calibration = Temperature.from_config(task.name, config.get("calibration"))
+        encoder = None
+        if config.get("features"):
+            with reading_model(path):
+                encoder = SideEncoder.load(Path(path))
         clf = cls(model=family_config["name"], task=task.name, metric=task.metric,
                   order=getattr(task, "order", None), label_map=config.get("label_map"),
                   model_params=family_config.get("settings"), seed=config.get("seed", 0),
-                  positive=getattr(task, "positive", None), calibrate=calibration is not None)
+                  positive=getattr(task, "positive", None), calibrate=calibration is not None,
+                  features=None if encoder is None else [f"{c.name}:{c.kind}"
+                                                         for c in encoder.columns],
+                  text_column=config.get("columns", {}).get("text") if encoder else None,
+                  imbalance=imbalance["strategy"], class_weight=imbalance.get("class_weight"),
+                  sampling_ratio=imbalance.get("sampling_ratio"))
+        clf.side_encoder_ = encoder
+        clf.text_column_ = clf.text_column
         clf.detection_ = Detection(detection["task"], detection["reason"],
                                    detection.get("delimiter"))
         clf.label_map_ = config.get("label_map")
         clf.task_, clf.calibration_ = task, calibration
+        clf.imbalance_ = Imbalance.from_config(imbalance, task)
         with reading_model(path):  # a damaged weights file: one line naming it
             clf.family_ = family_cls.load(Path(path), family_config, task)
         clf.valid_metrics_ = config.get("metrics", {}).get("valid", {})
         clf.config_ = config
         return clf
+
+
+def check_side_support(model: str, columns: list[FeatureColumn]) -> None:
+    """Refuse, in one line, columns beside the text for a model family that does not read
+    them (text features, joined to the text, suit every family)."""
+    if not any(c.kind != "text" for c in columns) or get_family(model).takes_side:
+        return
+    able = [name for name in available_families() if get_family(name).takes_side]
+    raise TextladderError(f"model '{model}' does not read columns beside the text; drop the "
+                          f"features, or choose a model that does ({', '.join(able) or 'none'}).")
 
 
 def _check_label_space(task, prepared: list) -> None:

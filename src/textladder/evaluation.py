@@ -56,12 +56,17 @@ def record(clf, valid: tuple[Sequence[str], Sequence],
            data: dict[str, Any] | None = None, seed: int = 0,
            valid_output: np.ndarray | None = None) -> dict[str, bytes]:
     """The `evaluation/` files of the fitted classifier `clf`, for `save(artifacts=)`: `valid`
-    is (texts, raw labels), predicted here unless `valid_output` gives the outputs (an
-    ensemble's, cross-fitted); `test` (targets, outputs) as scored; `data` what `data_summary`
-    returns (the same for every model fitted on the same data)."""
-    texts = list(valid[0])
+    is (texts, raw labels; for a model with feature columns, a table of the texts and those
+    columns), predicted here unless `valid_output` gives the outputs (an ensemble's,
+    cross-fitted); `test` (targets, outputs) as scored; `data` what `data_summary` returns (the
+    same for every model fitted on the same data)."""
+    given = valid[0]  # texts, or a table of them and the feature columns the model reads
+    table = hasattr(given, "iloc")
+    texts = list(given[clf.text_column_]) if table else list(given)
     targets = clf.encode_labels(valid[1], "the validation data")
-    outputs = clf.predict_output(texts) if valid_output is None else valid_output
+    if valid_output is None:
+        valid_output = clf.predict_output(given if table else texts)
+    outputs = valid_output
     rows = sample_rows(len(texts), seed)
     sample = [texts[i] for i in rows]
     files = {f"{FOLDER}/valid.safetensors": _arrays(targets, outputs),

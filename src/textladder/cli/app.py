@@ -113,7 +113,7 @@ def _parse_settings(pairs: list[str] | None) -> dict:
                     f"write e.g. --set '{name}=[1, 2]' (lists), --set '{name}=\"text\"', or "
                     f"a bare word."
                 ) from None
-            settings[name] = value  # a bare word: a string (--set class_weight=balanced)
+            settings[name] = value  # a bare word: a string (--set schedule=linear)
     return settings
 
 
@@ -180,6 +180,21 @@ def train(
                       "climb it goes to every rung that has it, and RUNG.NAME=VALUE (--set "
                       "fasttext.epochs=5) to that rung only.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for splits and models.")] = 0,
+    imbalance: Annotated[str, typer.Option(
+        help="What to do about skewed classes, on the training rows only: none; weights "
+             "(balanced class weights, or --class-weight; per-label positive weights for label "
+             "sets); oversample / undersample (random, to --sampling-ratio; label-aware for "
+             "label sets); smote (tfidf, wordvec, minilm); focal (focal loss, the torch rungs); "
+             "auto (chosen from the imbalance ratio; the choice and its reason are printed).")
+    ] = "auto",
+    class_weight: Annotated[Optional[str], typer.Option(
+        "--class-weight", help="Your own class weights for --imbalance weights, e.g. "
+                               "'grief=10,neutral=0.5' (labels not named weigh 1).")] = None,
+    sampling_ratio: Annotated[Optional[float], typer.Option(
+        "--sampling-ratio", help="How far oversample, undersample and smote go: the smallest "
+                                 "class's rows as a share of the largest's afterwards (default "
+                                 "1; 0.1 of the commonest label's positives for label sets).",
+        show_default=False)] = None,
     encoder: Annotated[Optional[str], typer.Option(
         help="A local sentence-transformers or Hugging Face encoder directory (minilm, "
              "finetune); default: the bundled all-MiniLM-L6-v2.")] = None,
@@ -187,6 +202,11 @@ def train(
         help="A local word vectors file (GloVe, word2vec, fastText .vec), 'word2vec' to "
              "train them on the texts, 'random' to start from scratch, or 'minilm' for the "
              "bundled MiniLM's wordpiece embeddings (wordvec, lstm, bilstm, gru).")] = None,
+    features: Annotated[Optional[str], typer.Option(
+        "--features", help="Columns to read beside the text, comma-separated, each optionally "
+                           "with its kind: COL:numeric, COL:category, COL:boolean or COL:text "
+                           "(joined to the text); default: read from the data, and printed. "
+                           "'inspect' says which columns look useful.")] = None,
     fmt: FormatOpt = None,
     encoding: EncodingOpt = "utf-8",
     text: TextOpt = None,
@@ -212,7 +232,9 @@ def train(
                    if models else None, budget_minutes=budget, task=task, metric=metric,
                    order=order, label_map=label_map,
                    model_params=_model_params(setting, encoder=encoder, vectors=vectors),
-                   seed=seed, positive=positive, calibrate=calibrate, report=draw)
+                   seed=seed, positive=positive, calibrate=calibrate, report=draw,
+                   features=features, imbalance=imbalance, class_weight=class_weight,
+                   sampling_ratio=sampling_ratio)
     on_rung = None if as_json or model else render.show_leaderboard_progress
     report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json), on_rung,
                  on_ready=None if as_json else render.show_plan)

@@ -40,13 +40,25 @@ def metrics_table(title: str, columns: dict[str, dict[str, Any]], primary: str) 
     return table
 
 
+MANY_CLASSES = 8  # above this, per-class tables list the smallest classes first
+PER_CLASS_COLUMNS = ("recall", "f1", "precision", "support")
+
+
 def per_class_table(title: str, per_class: dict[str, dict[str, Any]]) -> Table:
+    """Recall and F1 first, so that the minorities' fate shows; with many classes, the
+    smallest (by support) first."""
+    rows = list(per_class.items())
+    if len(rows) > MANY_CLASSES and all("support" in row for _, row in rows):
+        rows.sort(key=lambda item: item[1]["support"])
+        title += ", smallest first"
     table = Table(title=title, title_justify="left")
     table.add_column("label")
-    keys = list(next(iter(per_class.values())).keys()) if per_class else []
+    present = list(rows[0][1]) if rows else []
+    keys = [k for k in PER_CLASS_COLUMNS if k in present] + \
+        [k for k in present if k not in PER_CLASS_COLUMNS]
     for key in keys:
         table.add_column(key, justify="right")
-    for label, row in per_class.items():
+    for label, row in rows:
         table.add_row(escape(label), *(_fmt(row[k]) for k in keys))
     return table
 
@@ -65,6 +77,9 @@ def show_plan(plan: dict[str, Any]) -> None:
     """What training is about to do (`workflows.plan`), said before the fit starts."""
     for reason in plan["column_reasons"]:
         out.print(f"picked {escape(reason)}")
+    for column in plan.get("features", []):
+        out.print(f"feature column '{escape(column['name'])}': {column['kind']} "
+                  f"({escape(column['evidence'])})")
     out.print(f"[bold]task[/bold]: {escape(plan['task_reason'])}")
     labels = plan["labels"]
     if labels:
@@ -75,6 +90,8 @@ def show_plan(plan: dict[str, Any]) -> None:
     choices = plan["choices"]
     out.print(f"  output layer: {choices['output_layer']}; loss: {choices['loss']}")
     out.print(f"  decision: {choices['decision_rule']}; primary metric: {choices['primary_metric']}")
+    if plan.get("imbalance"):
+        out.print(f"  imbalance: {escape(imbalance_line(plan['imbalance']))}")
     sources = plan["sources"]
     what = plan["model"] or "the ladder"  # no --model: a climb
     out.print(f"[bold]training[/bold] {what}: {plan['rows']['train']:,} usable rows in "
@@ -101,7 +118,12 @@ def show_train(report: dict[str, Any]) -> None:
     best = f" (best of the climb: {escape(report['best'])})" if board and len(board["rows"]) > 1 \
         else ""
     out.print(f"[bold]model[/bold]: {report['model']}{best} {escape(_brief(report['chosen']))}")
+    if report.get("imbalance"):
+        out.print(f"[bold]imbalance[/bold]: {escape(imbalance_line(report['imbalance']))}")
+        for line in imbalance_effect(report["imbalance"].get("effect", {})):
+            out.print(f"  {escape(line)}")
     out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
+    _show_importance(report.get("feature_importance"))
     _show_details("test", report["details"]["test"])
     if report.get("best_path"):
         out.print(f"run saved to [bold]{escape(report['run'])}[/bold] in "
@@ -123,6 +145,16 @@ def show_train(report: dict[str, Any]) -> None:
         out.print(f"report: [bold]{escape(report['report'])}[/bold]")
     elif report.get("report_note"):
         out.print(f"[yellow]no report: {escape(report['report_note'])}[/yellow]")
+
+
+def _show_importance(importance: dict[str, Any] | None) -> None:
+    """What shuffling each feature column costs on validation (`importance.py`)."""
+    if not importance:
+        return
+    ranked = sorted(importance["columns"], key=lambda c: -c["fall"])
+    shown = ", ".join(f"{escape(c['name'])} {c['fall']:+.4f}" for c in ranked)
+    out.print(f"[bold]feature columns[/bold]: {importance['metric']} on validation falls by, "
+              f"when shuffled: {shown}")
 
 
 def leaderboard_table(board: dict[str, Any]) -> Table:
@@ -159,6 +191,36 @@ def leaderboard_table(board: dict[str, Any]) -> Table:
 def show_leaderboard_progress(board: dict[str, Any]) -> None:
     """The leaderboard so far, on standard error, as each rung of a climb ends."""
     err.print(leaderboard_table(board))
+
+
+def imbalance_line(imbalance: dict[str, Any]) -> str:
+    """The strategy, what it means and why it was taken, in one line."""
+    from textladder.imbalance.plan import WORDS
+
+    strategy = imbalance["strategy"]
+    why = (f"auto: {imbalance['reason']}" if imbalance.get("requested") == "auto"
+           else imbalance.get("reason", ""))
+    return f"{strategy} ({WORDS.get(strategy, strategy)}; {why})" if why else strategy
+
+
+def imbalance_effect(effect: dict[str, Any], shown: int = 5) -> list[str]:
+    """What the strategy did to the training rows: rows and the smallest counts, or weights."""
+    lines = []
+    if "rows" in effect:
+        before, after = effect["counts"]["before"], effect["counts"]["after"]
+        smallest = sorted(before, key=before.get)[:shown]
+        lines.append(f"training rows {effect['rows']['before']:,} -> {effect['rows']['after']:,}"
+                     f" (sampling ratio {effect['ratio']:g}); smallest: "
+                     + ", ".join(f"{name} {before[name]:,} -> {after[name]:,}"
+                                 for name in smallest))
+    for kind, words in (("class_weights", "class weights"),
+                        ("positive_weights", "positive weights")):
+        if kind in effect:
+            weights = effect[kind]
+            heaviest = sorted(weights, key=lambda name: -weights[name])[:shown]
+            lines.append(f"{words} (heaviest): "
+                         + ", ".join(f"{name} {weights[name]:.3g}" for name in heaviest))
+    return lines
 
 
 def _show_positive(positive: dict[str, Any] | None) -> None:
@@ -204,18 +266,56 @@ def show_inspect(report: dict[str, Any]) -> None:
         table.add_column("rows", justify="right")
         table.add_column("share", justify="right")
         total = sum(balance["counts"].values())
+        rates = balance.get("positive_rates")
+        if rates:  # label sets: the share of rows that carry each label
+            table.add_column("positive rate", justify="right")
         for label, count in balance["counts"].items():
-            table.add_row(escape(label), f"{count:,}", f"{100 * count / total:.1f} %")
+            cells = [f"{count:,}", f"{100 * count / total:.1f} %"]
+            if rates:
+                cells.append(f"{100 * rates[label]:.2f} %")
+            table.add_row(escape(label), *cells)
         out.print(table)
+        _show_imbalance(balance)
     else:
         out.print(f"  scores: {balance['distribution']}")
     words = report["lengths"]["words"]
     out.print(f"[bold]length[/bold] in words: median {words['p50']:g}, p95 {words['p95']:g}, "
               f"max {words['max']}; suggested max length {report['lengths']['suggested_max_length']}")
+    _show_other_columns(report.get("other_columns", []))
     problems = report["problems"]
     out.print("[bold]problems[/bold]: " + ("none found" if not problems else ""))
     for problem in problems:
         out.print(f"  - {escape(problem)}")
+
+
+def _show_other_columns(columns: list[dict[str, Any]]) -> None:
+    """The columns beside the text and labels, with a verdict on each (`feature_analysis`)."""
+    if not columns:
+        return
+    table = Table(title="other columns (for --features: association with the label on these "
+                        "rows)", title_justify="left")
+    for name, justify in (("column", "left"), ("kind", "left"), ("distinct", "right"),
+                          ("missing", "right"), ("adjusted MI", "right"), ("verdict", "left")):
+        table.add_column(name, justify=justify)
+    for column in columns:
+        ami = column.get("adjusted_mutual_information")
+        table.add_row(escape(column["name"]), column.get("kind") or "–",
+                      f"{column['distinct']:,}", f"{100 * column['missing_share']:.1f} %",
+                      "–" if ami is None else f"{ami:.4f}", escape(column["verdict"]))
+    out.print(table)
+    for column in columns:
+        if column["verdict"] in ("useful", "free text", "identifier"):
+            out.print(f"  {escape(column['name'])}: {escape(column['reason'])}")
+def _show_imbalance(balance: dict[str, Any]) -> None:
+    """inspect's imbalance line: the ratio, the smallest classes, and what auto would take."""
+    counts, advice = balance["counts"], balance["recommended"]
+    smallest = ", ".join(f"{name} ({counts[name]:,})" for name in balance["smallest"])
+    out.print(f"[bold]imbalance[/bold]: largest / smallest {balance['imbalance_ratio']:g}:1; "
+              f"smallest: {escape(smallest)}")
+    others = "; ".join(f"{rung}: {s}" for rung, s in advice["others"].items())
+    out.print(f"  recommended: --imbalance {advice['strategy']} ({escape(advice['reason'])}; "
+              f"what auto takes for {', '.join(advice['rungs'])}"
+              f"{f'; otherwise {escape(others)}' if others else ''})")
 
 
 def show_predictions(records: list[dict[str, Any]]) -> None:

@@ -1,10 +1,14 @@
 """Sentence embeddings from a local sentence-transformers (or plain Hugging Face) directory.
 
-`SentenceEncoder.encode(texts)` returns one float32 row per text. Texts already in the on-disk
-cache (`cache.py`) are read back; the others are encoded in chunks, and each chunk is written to
-the cache as soon as it is done, so an interrupted run keeps what it paid for. Duplicate texts are
-encoded once. The model loads on first use, from the local directory only, on the GPU when one is
-present. This module does not train anything.
+`SentenceEncoder.encode(texts)` returns one float32 row per text, in the order given. Texts already
+in the on-disk cache (`cache.py`) are read back; the others are sorted by their length in tokens and
+encoded in chunks, and each chunk is written to the cache as soon as it is done, so an interrupted
+run keeps what it paid for. Duplicate texts are encoded once. Each batch holds texts of nearly the
+same length, so it carries little padding (the `finetune` rung batches the same way):
+sentence-transformers' own `encode` sorts by characters, and its batches of the benchmark sets'
+texts held 1.3-1.5 times as many tokens as the texts themselves; sorted by tokens, 1.03-1.07. The model loads on first use,
+from the local directory only, on the GPU when one is present. This module does not train
+anything.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy as np
 from textladder.encoders.cache import EmbeddingCache
 from textladder.encoders.locate import fingerprint, offline, quiet_transformers, resolve_encoder
 from textladder.errors import TextladderError
+from textladder.neural.batching import size_order
 from textladder.progress import Progress
 
 CHUNK = 1024  # texts per cache write and progress update
@@ -78,6 +83,7 @@ class SentenceEncoder:
             progress = progress or Progress()
             with progress.step(f"{self.name}: encoding {len(missing):,} texts "
                                f"({len(known):,} cached)", total=len(missing)) as step:
+                missing = [missing[i] for i in size_order(self._token_lengths(missing))]
                 for start in range(0, len(missing), CHUNK):
                     chunk = missing[start:start + CHUNK]
                     vectors = self._encode(chunk)
@@ -89,14 +95,34 @@ class SentenceEncoder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
 
+    @property
+    def tokenizer(self):
+        """The model's tokenizer (None when the model has none to ask)."""
+        return getattr(self.model, "tokenizer", None)
+
+    def _token_lengths(self, texts: list[str]) -> np.ndarray:
+        """Each text's length in tokens (in characters when there is no tokenizer to ask). It
+        only orders the texts: texts past the model's maximum length sort last, among
+        themselves, and are truncated when encoded."""
+        tokenizer = self.tokenizer
+        if not callable(tokenizer) or not texts:
+            return np.array([len(t) for t in texts], dtype=np.int64)
+        ids = tokenizer(texts, return_attention_mask=False,
+                        return_token_type_ids=False)["input_ids"]
+        return np.array([len(i) for i in ids], dtype=np.int64)
+
     def _encode(self, texts: list[str]) -> np.ndarray:
+        """Vectors of `texts`, batched in the order given (`encode` gives them sorted by length):
+        one `encode` call per batch, since sentence-transformers would re-sort a longer list by
+        characters."""
         model = self.model
         start = time.perf_counter()
-        vectors = model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
-                               show_progress_bar=False)
+        batches = [model.encode(texts[i:i + self.batch_size], batch_size=self.batch_size,
+                                convert_to_numpy=True, show_progress_bar=False)
+                   for i in range(0, len(texts), self.batch_size)]
         self.seconds += time.perf_counter() - start
         self.encoded += len(texts)
-        return np.asarray(vectors, dtype=np.float32)
+        return np.concatenate(batches).astype(np.float32, copy=False)
 
 
 def encoder_reference(path: Path, fp: str) -> dict:

@@ -6,6 +6,12 @@ best by the task's `selection_score` on the validation data it is given, and rec
 in `chosen_`. `save(directory)` writes only files that cannot run code on load; `load(directory,
 settings)` reads them back. A family never decides the output layer, loss or decision rule: the task
 it is given does.
+
+Columns beside the text reach a family as the side matrix (float32, one row per text: the
+encoded columns, `data/side_encoder.py`). A family that reads it sets `takes_side = True`; its
+`fit` then gets `side=` (the training rows' matrix) and a `valid` of three, (texts, targets,
+side), and its `predict_output` gets `side=`. A family that does not is never given them:
+`TextClassifier` refuses features for it, in one line.
 """
 
 from __future__ import annotations
@@ -18,8 +24,15 @@ from typing import Any, ClassVar
 import numpy as np
 
 from textladder.families.setting_types import check_types, setting_types
+from textladder.imbalance import NO_IMBALANCE, Imbalance
 from textladder.progress import Progress
 from textladder.tasks.base import Task
+
+
+RETIRED_CLASS_WEIGHT = (
+    "the class_weight setting is now the --imbalance option: --imbalance weights (balanced "
+    "class weights; --class-weight 'label=10,other=0.5' for your own), none, oversample, "
+    "undersample, smote, focal or auto (Python: TextClassifier(imbalance=...)).")
 
 
 class ModelFamily(ABC):
@@ -28,12 +41,28 @@ class ModelFamily(ABC):
     name: ClassVar[str]
     version: ClassVar[int] = 1
     summary: ClassVar[str] = ""
+    takes_side: ClassVar[bool] = False  # reads the side matrix (see the module docstring)
     # True for a family whose output does not depend on the text (the climb's baseline): the
     # contract suite does not ask it to fit tiny data perfectly.
     ignores_texts: ClassVar[bool] = False
+    # The imbalance strategies this family applies to its training rows (`textladder.imbalance`):
+    # "weights" (class weights in its loss), "oversample" / "undersample" (rows it trains on),
+    # "smote" (rows added to its vector features), "focal" (focal loss). Others are refused.
+    imbalance_strategies: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **settings: Any):
         self.settings = settings
+
+    def balance(self, plan: Imbalance) -> "ModelFamily":
+        """Apply `plan` to the training rows of the next `fit` (the classifier calls this with
+        the plan for its data); without it a family trains on its rows as they are."""
+        self._imbalance = plan
+        return self
+
+    @property
+    def imbalance(self) -> Imbalance:
+        """The plan `balance` gave, or none."""
+        return getattr(self, "_imbalance", None) or NO_IMBALANCE
 
     @classmethod
     def is_available(cls) -> bool:
@@ -58,6 +87,8 @@ class ModelFamily(ABC):
         from textladder.errors import TextladderError
 
         defaults = self.default_settings()
+        if "class_weight" in self.settings and "class_weight" not in defaults:
+            raise TextladderError(RETIRED_CLASS_WEIGHT)
         unknown = sorted(set(self.settings) - set(defaults))
         if unknown:
             raise TextladderError(
@@ -77,11 +108,14 @@ class ModelFamily(ABC):
         seed: int = 0,
         progress: Progress | None = None,
     ) -> "ModelFamily":
-        """Learn from the training data; choose settings on `valid`. Returns self."""
+        """Learn from the training data; choose settings on `valid`. Returns self. A family
+        that `takes_side` also takes `side=` here, and `valid` then holds the validation rows'
+        side matrix third (`valid_side`)."""
 
     @abstractmethod
     def predict_output(self, texts: Sequence[str]) -> np.ndarray:
-        """Outputs in the task's shape for `texts`."""
+        """Outputs in the task's shape for `texts` (and `side=`, where the family
+        `takes_side`)."""
 
     @abstractmethod
     def save(self, directory: Path) -> None:
@@ -112,6 +146,29 @@ class ModelFamily(ABC):
             "settings": _jsonable(self.settings),
             "chosen": _jsonable(getattr(self, "chosen_", {})),
         }
+
+
+def valid_side(valid: tuple) -> np.ndarray | None:
+    """The validation rows' side matrix: the third entry of `valid`, None without one."""
+    return valid[2] if len(valid) > 2 else None
+
+
+def check_side(name: str, fitted_width: int, side: np.ndarray | None, n_rows: int) -> None:
+    """Refuse side features that do not match those the family was fitted with."""
+    from textladder.errors import TextladderError
+
+    width = 0 if side is None else side.shape[1]
+    if width != fitted_width or (side is not None and len(side) != n_rows):
+        raise TextladderError(
+            f"the {name} model was fitted with {fitted_width} side feature columns and is given "
+            f"{width} (for {n_rows} texts, {n_rows if side is None else len(side)} rows); "
+            f"predict through the TextClassifier that fitted it.")
+
+
+def side_arguments(side: np.ndarray | None) -> dict[str, Any]:
+    """The keyword arguments that hand `side` to a family: none without it, so that a family
+    that does not take side features is called as it always was."""
+    return {} if side is None else {"side": side}
 
 
 def _jsonable(value: Any) -> Any:

@@ -39,16 +39,18 @@ class BaselineFamily(ModelFamily):
     name = "baseline"
     summary = "the training labels' priors (or mean) for every text: the floor to beat"
     ignores_texts = True
+    takes_side = True  # and ignores them too: a climb with feature columns has its floor
 
     def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
             valid: tuple[Sequence[str], np.ndarray], seed: int = 0,
-            progress: Progress | None = None) -> "BaselineFamily":
+            progress: Progress | None = None,
+            side: np.ndarray | None = None) -> "BaselineFamily":
         self.resolved_settings()  # refuses unknown settings; it has none
         self.output_ = constant_output(task, targets)
         self.chosen_ = {"output": self.output_.tolist()}
         return self
 
-    def predict_output(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_output(self, texts: Sequence[str], side: np.ndarray | None = None) -> np.ndarray:
         return np.repeat(self.output_[None, ...], len(texts), axis=0)
 
     def save(self, directory: Path) -> None:

@@ -17,6 +17,11 @@ with single rungs.
 Saved self-contained: each member is a model directory under `members/<name>/` (hard links to
 the rung's own directory when it has one, a copy across file systems), and the combiner's state
 is JSON in the config. Members predict with their default runtime.
+
+Columns beside the text pass through: the side matrix the ensemble is given (fitted, validated,
+predicting) goes to every member, which must read side columns. Members fitted already were
+fitted on the same rows with the same columns (the climb's), so their encoders and the
+ensemble's are the same; outputs known for them are keyed by the texts and the side matrix.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from textladder.errors import TextladderError
-from textladder.families.base import ModelFamily
+from textladder.families.base import ModelFamily, side_arguments, valid_side
 from textladder.families.combiners import COMBINERS
 from textladder.families.registry import get_family, register
 from textladder.progress import Progress
@@ -39,10 +44,12 @@ from textladder.tasks.base import Task
 MEMBERS = "members"  # the folder of the members' model directories
 
 
-def texts_digest(texts: Sequence[str]) -> str:
+def texts_digest(texts: Sequence[str], side: np.ndarray | None = None) -> str:
     digest = hashlib.sha256(str(len(texts)).encode())
     for text in texts:
         digest.update(f"{len(text)}:{text}".encode("utf-8", "surrogatepass"))
+    if side is not None:
+        digest.update(np.ascontiguousarray(side, dtype=np.float32).tobytes())
     return digest.hexdigest()
 
 
@@ -59,28 +66,32 @@ class Member:
 
     @classmethod
     def of(cls, name: str, classifier, path: str | Path | None = None,
-           outputs: Sequence[tuple[Sequence[str], np.ndarray]] = ()) -> "Member":
-        """A member from a fitted `TextClassifier`, with outputs it gave on text lists."""
+           outputs: Sequence[tuple[Any, np.ndarray]] = ()) -> "Member":
+        """A member from a fitted `TextClassifier`, with outputs it gave on inputs (text
+        lists, or tables of the texts and the feature columns it reads)."""
         member = cls(name, classifier.family_, classifier.task_,
                      Path(path) if path is not None else None)
-        for texts, output in outputs:
-            member.remember(texts, output)
+        for inputs, output in outputs:
+            member.remember(*classifier.family_inputs(inputs), output=output)
         return member
 
-    def remember(self, texts: Sequence[str], output: np.ndarray) -> None:
-        self.known[texts_digest(list(texts))] = np.asarray(output, dtype=float)
+    def remember(self, texts: Sequence[str], side: np.ndarray | None = None,
+                 output: np.ndarray | None = None) -> None:
+        self.known[texts_digest(list(texts), side)] = np.asarray(output, dtype=float)
 
-    def predict_output(self, texts: Sequence[str]) -> np.ndarray:
-        known = self.known.get(texts_digest(list(texts))) if self.known else None
+    def predict_output(self, texts: Sequence[str], side: np.ndarray | None = None) -> np.ndarray:
+        known = self.known.get(texts_digest(list(texts), side)) if self.known else None
         if known is not None:
             return known
-        return self.task.check_output(self.family.predict_output(list(texts)))
+        return self.task.check_output(self.family.predict_output(list(texts),
+                                                                 **side_arguments(side)))
 
 
 class EnsembleFamily(ModelFamily):
     """Base class of the three ensembles; `combiner` names the way they combine."""
 
     combiner: str
+    takes_side = True  # passed to the members, which must read them
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
@@ -98,7 +109,8 @@ class EnsembleFamily(ModelFamily):
     # ----- fitting --------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
             valid: tuple[Sequence[str], np.ndarray], seed: int = 0,
-            progress: Progress | None = None) -> "EnsembleFamily":
+            progress: Progress | None = None,
+            side: np.ndarray | None = None) -> "EnsembleFamily":
         from textladder.crossfit import cross_fitted_outputs, folds
 
         settings = self.resolved_settings()
@@ -112,10 +124,10 @@ class EnsembleFamily(ModelFamily):
         valid_texts, valid_targets = list(valid[0]), np.asarray(valid[1])
         self.members_ = []
         for entry in entries:
-            member = self._member(entry, texts, targets, task, valid, seed, progress)
+            member = self._member(entry, texts, targets, task, valid, seed, progress, side)
             self.members_.append(member)
         _unique_names(self.members_)
-        outputs = [m.predict_output(valid_texts) for m in self.members_]
+        outputs = [m.predict_output(valid_texts, valid_side(valid)) for m in self.members_]
         self.combiner_ = COMBINERS[self.combiner]().fit(outputs, valid_targets, task, seed)
         self.fold_rows_ = folds(task, valid_targets, k, seed)
         self._valid = (outputs, valid_targets)
@@ -128,7 +140,7 @@ class EnsembleFamily(ModelFamily):
     def _new_combiner(self):
         return COMBINERS[self.combiner]()
 
-    def _member(self, entry, texts, targets, task, valid, seed, progress) -> Member:
+    def _member(self, entry, texts, targets, task, valid, seed, progress, side) -> Member:
         if isinstance(entry, Member):
             return entry
         if isinstance(entry, str):
@@ -139,14 +151,19 @@ class EnsembleFamily(ModelFamily):
         family_cls = get_family(entry["family"])
         if issubclass(family_cls, EnsembleFamily):
             raise TextladderError("an ensemble's members are rungs, not ensembles.")
+        if side is not None and not family_cls.takes_side:
+            raise TextladderError(f"member '{entry['family']}' does not read columns beside the "
+                                  f"text; drop it, or the features.")
         family = family_cls(**entry.get("settings", {}))
-        family.fit(texts, targets, task, valid, seed=seed, progress=progress)
+        family.fit(texts, targets, task, valid, seed=seed, progress=progress,
+                   **side_arguments(side))
         output = family.validation_output()
         if output is None:
-            output = task.check_output(family.predict_output(list(valid[0])))
+            output = task.check_output(family.predict_output(
+                list(valid[0]), **side_arguments(valid_side(valid))))
         member = Member(entry.get("name", entry["family"]), family,
                         task.tuned_copy(valid[1], output))
-        member.remember(valid[0], output)
+        member.remember(valid[0], valid_side(valid), output)
         return member
 
     def _chosen(self) -> dict[str, Any]:
@@ -174,9 +191,9 @@ class EnsembleFamily(ModelFamily):
         return score_of(task, self._valid[1], self.cross_fitted(task, fold_rows, seed))
 
     # ----- predicting -----------------------------------------------------------------------
-    def predict_output(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_output(self, texts: Sequence[str], side: np.ndarray | None = None) -> np.ndarray:
         texts = list(texts)
-        return self.combiner_.combine([m.predict_output(texts) for m in self.members_])
+        return self.combiner_.combine([m.predict_output(texts, side) for m in self.members_])
 
     def to_config(self) -> dict[str, Any]:
         config = super().to_config()

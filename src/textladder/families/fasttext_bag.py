@@ -81,7 +81,7 @@ class FastTextFamily(TorchFamily):
         sizes = len(BATCH_SIZES) if settings["batch_size"] == "auto" else 1
         return sizes + (settings["word_ngrams"] == "auto")
 
-    def fit(self, texts, targets, task, valid, seed=0, progress=None):
+    def fit(self, texts, targets, task, valid, seed=0, progress=None, side=None):
         """Fit each candidate the "auto" settings name, keep the best on validation: words alone
         at each batch size, then words and bigrams at the better one. A `time_limit` (the
         climb's) is shared among the candidates: each gets an equal part of what is left, and
@@ -108,7 +108,7 @@ class FastTextFamily(TorchFamily):
                     break
                 self._time_limit = max(left, 1e-6) / (len(plan) - i)
             self._ngrams, self._batch_size = n, size or best["batch_size"]
-            super().fit(texts, targets, task, valid, seed, progress)
+            super().fit(texts, targets, task, valid, seed, progress, side=side)
             score = max(r["valid_score"] for r in self.chosen_["history"])
             by_ngrams[str(n)] = max(score, by_ngrams.get(str(n), score))
             if n == first:
@@ -170,6 +170,13 @@ class FastTextFamily(TorchFamily):
         return {"epochs": epochs, "patience": max(3, epochs // 2) if patience == "auto" else
                 patience}
 
+    def _side_scale(self, side: np.ndarray) -> float:
+        """Side rows of mean length 1: a plain SGD step safe for the text's features would
+        overshoot on inputs of length ~3 (the curvature of the loss grows with their square)."""
+        from textladder.data.side_encoder import unit_rows_scale
+
+        return unit_rows_scale(side)
+
     def _buckets(self) -> int:
         """Rows for hashed bigrams: `buckets` with word_ngrams 2 (as fitted or saved), else 0."""
         if getattr(self, "_ngrams", None) is None:
@@ -182,7 +189,8 @@ class FastTextFamily(TorchFamily):
     def _build_module(self, n_units: int):
         from textladder.neural.bag import BagOfNgrams
 
-        return BagOfNgrams(len(self.vocab_) + self._buckets(), self.settings_["dim"], n_units)
+        return BagOfNgrams(len(self.vocab_) + self._buckets(), self.settings_["dim"], n_units,
+                           self.n_side_)
 
     def _save_state(self, directory: Path) -> None:
         self.vocab_.save(directory / "vocabulary.json")

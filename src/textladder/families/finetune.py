@@ -100,13 +100,15 @@ class FinetuneFamily(EncoderRung):
 
             # float32: mixed precision is autocast's
             encoder = load_model(self.encoder_path_, dtype=torch.float32)
-        return EncoderClassifier(encoder, n_units, self.settings_["dropout"])
+        return EncoderClassifier(encoder, n_units, self.settings_["dropout"], self.n_side_)
 
     def _optimizer(self, module, head):
         import torch
 
         s = self.settings_
         head_params = list(module.output.parameters())
+        if module.side_output is not None:  # the output layer's side columns learn with it
+            head_params += list(module.side_output.parameters())
         encoder_params = list(module.embed_windows.parameters())
         return torch.optim.AdamW([{"params": encoder_params, "lr": s["lr"]},
                                   {"params": head_params, "lr": s["head_lr"]}],
@@ -122,10 +124,10 @@ class FinetuneFamily(EncoderRung):
                              device=pick_device(s["device"]),
                              predict_batch_size=s["predict_batch_size"], group_by_size=True)
 
-    def fit(self, texts, targets, task, valid, seed=0, progress=None):
+    def fit(self, texts, targets, task, valid, seed=0, progress=None, side=None):
         self.tokenizer_ = self.encoder_config_ = None
         self.loaded_ = False
-        super().fit(texts, targets, task, valid, seed, progress)
+        super().fit(texts, targets, task, valid, seed, progress, side=side)
         from textladder.encoders.locate import fingerprint
         from textladder.encoders.sentence import encoder_reference
 

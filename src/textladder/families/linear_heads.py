@@ -3,8 +3,10 @@
 One entry per head named by the task (see `textladder.tasks.HEADS`): logistic regression for the
 sigmoid and softmax heads, one logistic regression per label for multi-label, cumulative logistic
 models for ordinal (one per event "level > k"), and ridge regression for the linear head. Each entry
-builds an estimator for a regularisation strength C and class weighting, and reads the task-shaped
-output back from it. The models are scikit-learn's; only the cumulative ordinal wrapper is ours.
+builds an estimator for a regularisation strength C and class weights (None, or the weights of
+`textladder.imbalance`: one per class, or one positive weight per label), and reads the
+task-shaped output back from it. The models are scikit-learn's; only the cumulative ordinal
+wrapper and the per-label wrapper (labels with positive weights of their own) are ours.
 """
 
 from __future__ import annotations
@@ -20,8 +22,13 @@ from sklearn.multiclass import OneVsRestClassifier
 from textladder.tasks.ordinal import cumulative_to_class_probs, ordinal_targets
 
 
-def _logistic(C: float, class_weight: str | None, seed: int) -> LogisticRegression:
+def _logistic(C: float, class_weight: dict | str | None, seed: int) -> LogisticRegression:
     return LogisticRegression(C=C, class_weight=class_weight, max_iter=2000, random_state=seed)
+
+
+def _per_class(weights) -> dict[int, float] | None:
+    """scikit-learn's class_weight from one weight per class (index -> weight)."""
+    return None if weights is None else {i: float(w) for i, w in enumerate(weights)}
 
 
 class CumulativeLogit(ClassifierMixin, BaseEstimator):
@@ -29,10 +36,12 @@ class CumulativeLogit(ClassifierMixin, BaseEstimator):
 
     `fit` takes level indices 0..K-1 (`n_levels` = K); `predict_proba` returns level probabilities
     made consistent by `cumulative_to_class_probs`. An event with a single outcome in training (a
-    level nobody used) gets a constant probability instead of a model.
+    level nobody used) gets a constant probability instead of a model. `class_weight`, one weight
+    per level, weighs each row's part in every event by its level's weight (models saved before
+    held "balanced" or None here; it is read only when fitting).
     """
 
-    def __init__(self, n_levels: int = 2, C: float = 1.0, class_weight: str | None = None,
+    def __init__(self, n_levels: int = 2, C: float = 1.0, class_weight=None,
                  random_state: int = 0):
         self.n_levels = n_levels
         self.C = C
@@ -41,6 +50,8 @@ class CumulativeLogit(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y) -> "CumulativeLogit":
         events = ordinal_targets(np.asarray(y), self.n_levels)
+        weights = (None if self.class_weight is None
+                   else np.asarray(self.class_weight)[np.asarray(y)])
         self.estimators_ = []
         self.constants_ = np.full(self.n_levels - 1, np.nan)
         for k in range(self.n_levels - 1):
@@ -48,8 +59,8 @@ class CumulativeLogit(ClassifierMixin, BaseEstimator):
                 self.estimators_.append(None)
                 self.constants_[k] = float(events[0, k])
                 continue
-            model = _logistic(self.C, self.class_weight, self.random_state)
-            self.estimators_.append(model.fit(X, events[:, k]))
+            model = _logistic(self.C, None, self.random_state)
+            self.estimators_.append(model.fit(X, events[:, k], sample_weight=weights))
         self.classes_ = np.arange(self.n_levels)
         return self
 
@@ -69,14 +80,48 @@ class CumulativeLogit(ClassifierMixin, BaseEstimator):
         return np.argmax(self.predict_proba(X), axis=1)
 
 
+class PerLabelLogit(ClassifierMixin, BaseEstimator):
+    """Multi-label logistic regression, one model per label, each label's positives weighed by
+    its own weight (`pos_weights`); scikit-learn's OneVsRestClassifier gives every label the
+    same estimator, so it cannot. A label with a single outcome in training gets a constant."""
+
+    def __init__(self, pos_weights=None, C: float = 1.0, random_state: int = 0):
+        self.pos_weights = pos_weights
+        self.C = C
+        self.random_state = random_state
+
+    def fit(self, X, Y) -> "PerLabelLogit":
+        Y = np.asarray(Y)
+        weights = np.ones(Y.shape[1]) if self.pos_weights is None else self.pos_weights
+        self.estimators_, self.constants_ = [], np.full(Y.shape[1], np.nan)
+        for j in range(Y.shape[1]):
+            if len(np.unique(Y[:, j])) < 2:
+                self.estimators_.append(None)
+                self.constants_[j] = float(Y[0, j])
+                continue
+            model = _logistic(self.C, {0: 1.0, 1: float(weights[j])}, self.random_state)
+            self.estimators_.append(model.fit(X, Y[:, j]))
+        self.classes_ = np.arange(Y.shape[1])
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        return np.column_stack([
+            np.full(X.shape[0], self.constants_[j]) if model is None
+            else model.predict_proba(X)[:, 1] for j, model in enumerate(self.estimators_)])
+
+
+def _multi_label(C: float, weights, seed: int):
+    if weights is None:  # as before weights existed: the models saved then still load
+        return OneVsRestClassifier(_logistic(C, None, seed))
+    return PerLabelLogit(pos_weights=[float(w) for w in weights], C=C, random_state=seed)
+
+
 @dataclass(frozen=True)
 class LinearHead:
     """How to build the linear model of one head, and how to read its output."""
 
-    build: Callable[[float, str | None, int, int], object]  # (C, class_weight, seed, n_outputs)
+    build: Callable[[float, np.ndarray | None, int, int], object]  # (C, weights, seed, n_outputs)
     output: Callable[[object, object], np.ndarray]
-    weighted: bool = True  # whether class weights apply
-    auto_weights: tuple[str | None, ...] = (None, "balanced")  # tried with class_weight="auto"
 
 
 def _proba(model, X) -> np.ndarray:
@@ -84,22 +129,16 @@ def _proba(model, X) -> np.ndarray:
 
 
 LINEAR_HEADS: dict[str, LinearHead] = {
-    "sigmoid": LinearHead(lambda C, w, seed, n: _logistic(C, w, seed), _proba),
-    "softmax": LinearHead(lambda C, w, seed, n: _logistic(C, w, seed), _proba),
-    "multi_sigmoid": LinearHead(
-        lambda C, w, seed, n: OneVsRestClassifier(_logistic(C, w, seed)),
-        _proba,
-        # Per-label thresholds tuned on validation already answer the imbalance of rare labels;
-        # "auto" does not also try balanced weights (it would double 28-label grids).
-        auto_weights=(None,),
-    ),
+    "sigmoid": LinearHead(lambda C, w, seed, n: _logistic(C, _per_class(w), seed), _proba),
+    "softmax": LinearHead(lambda C, w, seed, n: _logistic(C, _per_class(w), seed), _proba),
+    "multi_sigmoid": LinearHead(lambda C, w, seed, n: _multi_label(C, w, seed), _proba),
     "cumulative": LinearHead(
-        lambda C, w, seed, n: CumulativeLogit(n_levels=n, C=C, class_weight=w, random_state=seed),
+        lambda C, w, seed, n: CumulativeLogit(n_levels=n, C=C, random_state=seed,
+                                              class_weight=None if w is None else list(w)),
         _proba,
     ),
-    "linear": LinearHead(
+    "linear": LinearHead(  # a regression has no classes to weigh
         lambda C, w, seed, n: Ridge(alpha=1.0 / C, random_state=seed),
         lambda model, X: np.asarray(model.predict(X), dtype=float).ravel(),
-        weighted=False,
     ),
 }

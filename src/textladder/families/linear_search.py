@@ -1,10 +1,11 @@
 """Choosing and keeping a linear model for a feature matrix: the C grid, validation, skops files.
 
 Shared by the rungs that end in a linear model (`tfidf`, `minilm` with a logistic head).
-`linear_grid` checks the user's C and class-weight settings and lists the candidates;
-`search_linear` fits each on the training features, scores it on validation with the task's
-selection score and keeps the best; `save_linear` / `load_linear` write and read the model with
-skops, refusing any type not on the trusted list. Feature extraction is not done here.
+`linear_grid` checks the user's C setting and lists the candidates; `search_linear` fits each on
+the training features (with the class weights of the imbalance plan, if any), scores it on
+validation with the task's selection score and keeps the best; `save_linear` / `load_linear`
+write and read the model with skops, refusing any type not on the trusted list. Feature
+extraction is not done here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from textladder.families.linear_heads import LINEAR_HEADS
 from textladder.progress import Progress
 from textladder.tasks.base import Task
 
-CLASS_WEIGHTS = ("auto", "balanced", "none")
 # Every type a saved linear model may contain; loading refuses anything else.
 TRUSTED_TYPES = [
     "sklearn.linear_model._logistic.LogisticRegression",
@@ -28,24 +28,17 @@ TRUSTED_TYPES = [
     "sklearn.multiclass._ConstantPredictor",
     "sklearn.preprocessing._label.LabelBinarizer",
     "textladder.families.linear_heads.CumulativeLogit",
+    "textladder.families.linear_heads.PerLabelLogit",
 ]
 
 
-def linear_grid(strengths, weighting: str, task: Task) -> list[tuple[float, str | None]]:
-    """The (C, class_weight) candidates for the task's head, after checking the settings."""
-    if weighting not in CLASS_WEIGHTS:
-        raise TextladderError(
-            f"class_weight must be one of {', '.join(CLASS_WEIGHTS)}; got '{weighting}'.")
+def linear_grid(strengths) -> list[float]:
+    """The C candidates, after checking the setting."""
     values = strengths if isinstance(strengths, (list, tuple)) else [strengths]
     if not values or not all(isinstance(C, (int, float)) and C > 0 for C in values):
         raise TextladderError(f"C must be a positive number or a non-empty list of them; got "
                               f"{strengths!r}.")
-    head = LINEAR_HEADS[task.head]
-    if not head.weighted or weighting == "none":
-        weights = [None]
-    else:
-        weights = list(head.auto_weights) if weighting == "auto" else ["balanced"]
-    return [(float(C), w) for w in weights for C in values]
+    return [float(C) for C in values]
 
 
 @dataclass
@@ -59,22 +52,22 @@ class LinearChoice:
 
 
 def search_linear(X, targets: np.ndarray, X_valid, valid_targets: np.ndarray, task: Task,
-                  grid: list[tuple[float, str | None]], seed: int, progress: Progress,
-                  name: str) -> LinearChoice:
-    """Fit every candidate of `grid`; keep the one with the best validation score."""
+                  grid: list[float], seed: int, progress: Progress, name: str,
+                  weights: np.ndarray | None = None) -> LinearChoice:
+    """Fit every C of `grid` (with class `weights`, if any); keep the best on validation."""
     head = LINEAR_HEADS[task.head]
     best = LinearChoice()
     with progress.step(f"{name}: choosing C on validation", total=len(grid)) as step:
-        for C, weight in grid:
-            model = head.build(C, weight, seed, task.n_outputs).fit(X, targets)
+        for C in grid:
+            model = head.build(C, weights, seed, task.n_outputs).fit(X, targets)
             score = task.selection_score(valid_targets, head.output(model, X_valid))
-            best.history.append({"C": C, "class_weight": weight or "none", "score": score})
+            best.history.append({"C": C, "score": score})
             if np.isnan(score):
                 score = -np.inf  # e.g. roc_auc on a one-class validation set
             if best.model is None or score > best.score:
                 best.model, best.score = model, score
-                best.chosen = {"C": C, "class_weight": weight or "none"}
-            step.update(f"{name}: C={C:g} {weight or 'unweighted'} -> {abs(score):.4f}")
+                best.chosen = {"C": C}
+            step.update(f"{name}: C={C:g} -> {abs(score):.4f}")
             step.advance()
     return best
 

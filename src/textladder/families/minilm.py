@@ -1,12 +1,27 @@
 """The `minilm` rung: frozen sentence embeddings with a head for the task, chosen on validation.
 
 Texts are embedded once by the bundled all-MiniLM-L6-v2 (or any local sentence-transformers
-directory, `encoder=PATH`) through the on-disk embedding cache, and standardised with the training
-spread. Two heads are tried by default (`head="auto"`) and the better on the validation primary
-metric is kept: a linear model per task head with C tuned on validation (logistic regression,
-cumulative logits, ridge), and a one-hidden-layer MLP trained on the torch core with the task's
-output layer and loss. The encoder is not saved with the model: the model records the encoder's
-location and fingerprint, and refuses to predict with different weights.
+directory, `encoder=PATH`) through the on-disk embedding cache. Two heads are tried by default
+(`head="auto"`): a linear model per task head (logistic regression, cumulative logits, ridge) on
+the embeddings as the encoder gives them (the bundled one L2-normalises them), and a
+one-hidden-layer MLP on the embeddings standardised with the training spread, trained on the
+torch core with the task's output layer and loss.
+
+Validation chooses without chasing its noise (`head_choice.py`): the linear head's reference is
+the first C (C=1: scikit-learn's default logistic regression), and the best other
+C replaces it only when it wins on the validation primary metric by more than
+`margin_se` bootstrap standard errors of the gain; the MLP then replaces the linear head only
+when it wins by as much. On a tie within noise the simpler model stays: the MLP's validation
+score is also its early-stopping score, so it is the more flattered of the two.
+
+Both heads take the imbalance plan on their training rows (SMOTE too, on the embeddings); focal
+loss has no logistic form, so with it only the MLP is trained. Columns beside the text are
+appended to the linear head's embeddings (scaled so that their rows are about as long as an
+embedding's) and read by the MLP's hidden layer with the standardised embeddings.
+
+The encoder is not saved with the model: the model records the encoder's location and
+fingerprint, and refuses to predict with different weights. Models saved before the linear head
+read raw embeddings still standardise them for it.
 """
 
 from __future__ import annotations
@@ -19,9 +34,12 @@ from typing import Any
 import numpy as np
 
 from textladder.errors import TextladderError
+from textladder.data.side_encoder import unit_rows_scale
+from textladder.families.base import check_side, valid_side
 from textladder.families.linear_heads import LINEAR_HEADS
-from textladder.families.linear_search import linear_grid, load_linear, save_linear, search_linear
 from textladder.families.encoder_rung import EncoderRung, current_config
+from textladder.families.head_choice import beats, search_linear_with_reference
+from textladder.families.linear_search import linear_grid, load_linear, save_linear
 from textladder.families.registry import register
 from textladder.families.torch_family import TorchFamily
 from textladder.progress import Progress
@@ -35,10 +53,12 @@ class MinilmFamily(EncoderRung):
     name = "minilm"
     summary = "frozen MiniLM sentence embeddings + logistic or MLP head, chosen on validation"
     setting_type_exceptions = {"C": (list, float)}
+    imbalance_strategies = (*EncoderRung.imbalance_strategies, "smote")
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
-        return {**cls.common_settings, "encoder": None, "head": "auto", "C": [0.05, 0.2, 1.0],
+        return {**cls.common_settings, "encoder": None, "head": "auto", "C": [1.0, 0.25, 4.0],
+                "margin_se": 1.0,
                 "hidden": 512, "dropout": 0.2, "epochs": 40, "patience": 5, "lr": 1e-3,
                 "batch_size": 128, "encode_batch_size": 64, "cache": True, "device": "auto"}
 
@@ -77,11 +97,26 @@ class MinilmFamily(EncoderRung):
         return memo[key]
 
     def _prepare(self, texts: list[str], fit: bool, progress: Progress) -> np.ndarray:
+        """The MLP's inputs: embeddings standardised with the training spread."""
         features = self._embed(texts, progress)
         if fit:
             self.feature_mean_ = features.mean(axis=0)
             self.feature_std_ = features.std(axis=0) + 1e-6
         return ((features - self.feature_mean_) / self.feature_std_).astype(np.float32)
+
+    def _linear_features(self, texts: list[str], progress: Progress,
+                         side: np.ndarray | None = None) -> np.ndarray:
+        """The linear head's inputs: the embeddings as they are (standardised for models saved
+        before, whose linear head was fitted on standardised ones), and the side columns after
+        them, scaled so that their rows are about as long as an embedding's."""
+        if self.chosen_.get("linear_features") == "raw":
+            features = self._embed(texts, progress)
+        else:
+            features = self._prepare(texts, False, progress)
+        if side is None:
+            return features
+        scale = self.chosen_.get("linear_side_scale", 1.0)
+        return np.hstack([features, side * scale]).astype(np.float32)
 
     def _batcher(self, prepared):
         from textladder.neural.dense import rows_of
@@ -92,12 +127,12 @@ class MinilmFamily(EncoderRung):
         from textladder.neural.dense import dense_net
 
         s = self.settings_
-        return dense_net(len(self.feature_mean_), s["hidden"], s["dropout"], n_units)
+        return dense_net(len(self.feature_mean_), s["hidden"], s["dropout"], n_units, self.n_side_)
 
-    # ----- fitting: both heads, keep the better on validation -------------------------------
+    # ----- fitting: both heads; the MLP only when it wins by more than the noise ----------
     def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
             valid: tuple[Sequence[str], np.ndarray], seed: int = 0,
-            progress: Progress | None = None) -> "MinilmFamily":
+            progress: Progress | None = None, side: np.ndarray | None = None) -> "MinilmFamily":
         self._check_installed()
         progress = progress or Progress()
         self.settings_ = settings = self.resolved_settings()
@@ -105,35 +140,54 @@ class MinilmFamily(EncoderRung):
         if settings["head"] not in HEAD_MODELS:
             raise TextladderError(f"head must be one of {', '.join(HEAD_MODELS)}; got "
                                   f"'{settings['head']}'.")
-        grid = linear_grid(settings["C"], settings["class_weight"], task)
+        grid = linear_grid(settings["C"])
+        heads = _heads(settings["head"], self.imbalance.strategy)
+        margin = settings["margin_se"]
+        if not isinstance(margin, (int, float)) or isinstance(margin, bool) or margin < 0:
+            raise TextladderError(f"margin_se must be a number, 0 or more (standard errors a "
+                                  f"challenger must win by on validation); got {margin!r}.")
         self.chosen_, self.encoder_ = {}, None
         texts, valid_texts = list(texts), list(valid[0])
-        self._embed(texts, progress)
+        self._prepare(texts, True, progress)  # the training spread, which the model saves
         self._embed(valid_texts, progress)
         scores: dict[str, float] = {}
-        if settings["head"] in ("auto", "mlp"):
-            super().fit(texts, targets, task, valid, seed, progress)
-            mlp_output = TorchFamily.predict_output(self, valid_texts)
+        if "mlp" in heads:
+            super().fit(texts, targets, task, valid, seed, progress, side=side)
+            mlp_output = TorchFamily.predict_output(self, valid_texts, side=valid_side(valid))
             scores["mlp"] = _finite(task.selection_score(valid[1], mlp_output))
         mlp_chosen = self.chosen_
-        if settings["head"] in ("auto", "logistic"):
-            X = self._prepare(texts, True, progress)
-            X_valid = self._prepare(valid_texts, False, progress)
-            best = search_linear(X, targets, X_valid, valid[1], task, grid, seed, progress,
-                                 self.name)
+        linear_side_scale = unit_rows_scale(side)  # side rows as long as an embedding's
+        if "logistic" in heads:
+            self.chosen_ = {"linear_features": "raw", "linear_side_scale": linear_side_scale}
+            X = self._linear_features(texts, progress, side)
+            X, fit_targets = self.imbalance.resample(X, targets, seed)  # training rows only
+            best, linear_output = search_linear_with_reference(
+                X, fit_targets, self._linear_features(valid_texts, progress, valid_side(valid)),
+                valid[1], task, grid, seed, progress, self.name, margin,
+                self.imbalance.weights(fit_targets))
             scores["logistic"] = _finite(best.score)
             self.linear_model_ = best.model
+        choice, against = (heads[0] if len(heads) == 1 else settings["head"]), None
+        if choice == "auto":
+            comparison = beats(task, valid[1], mlp_output, linear_output, margin, seed)
+            choice = "mlp" if comparison.kept else "logistic"  # a tie: the simpler
+            against = comparison.record()
         from textladder.encoders.sentence import encoder_reference
 
-        choice = max(scores, key=lambda k: (scores[k], k == "logistic"))  # ties: the simpler
         reference = encoder_reference(self.encoder_.path, self.encoder_.fingerprint)
-        self.chosen_ = {**(mlp_chosen if choice == "mlp" else best.chosen), "head_model": choice,
-                        "valid_scores": scores, "task_head": task.head,
+        self.chosen_ = {**(mlp_chosen if choice == "mlp" else
+                           {**best.chosen, "linear_features": "raw",
+                            "linear_side_scale": linear_side_scale}),
+                        "head_model": choice, "valid_scores": scores,
+                        "mlp_against_logistic": against, "task_head": task.head,
                         "encoder": reference["encoder"],
                         "encoder_fingerprint": reference["fingerprint"],
                         "embedding_dim": len(self.feature_mean_),
                         "encode_seconds": round(self.encoder_.seconds, 2),
                         "texts_encoded": self.encoder_.encoded}
+        self.n_side_ = 0 if side is None else int(side.shape[1])
+        if self.n_side_:
+            self.chosen_["side_features"] = self.n_side_
         if choice == "mlp":
             self.linear_model_ = None
         else:
@@ -141,11 +195,12 @@ class MinilmFamily(EncoderRung):
         self.__dict__.pop("_embedded", None)
         return self
 
-    def predict_output(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_output(self, texts: Sequence[str], side: np.ndarray | None = None) -> np.ndarray:
         try:
             if self.chosen_["head_model"] == "mlp":
-                return TorchFamily.predict_output(self, texts)
-            X = self._prepare(list(texts), False, Progress())
+                return TorchFamily.predict_output(self, texts, side=side)
+            check_side(self.name, self.n_side_, side, len(texts))
+            X = self._linear_features(list(texts), Progress(), side)
             return LINEAR_HEADS[self.chosen_["task_head"]].output(self.linear_model_, X)
         finally:
             self.__dict__.pop("_embedded", None)  # predictions are not remembered
@@ -186,9 +241,20 @@ class MinilmFamily(EncoderRung):
         family = cls(**config["settings"])
         family.settings_ = family.resolved_settings()
         family.chosen_ = config.get("chosen", {})
+        family.n_side_ = int(family.chosen_.get("side_features", 0))
         family._load_state(directory)
         family.linear_model_ = load_linear(directory / "linear_model.skops", cls.name)
         return family
+
+
+def _heads(head: str, strategy: str) -> tuple[str, ...]:
+    """The heads to try: focal loss has no logistic form, so with it only the MLP."""
+    if strategy == "focal":
+        if head == "logistic":
+            raise TextladderError("focal loss trains the MLP head, and head=logistic leaves it "
+                                  "out; use head=auto or mlp, or --imbalance weights.")
+        return ("mlp",)
+    return {"auto": ("mlp", "logistic")}.get(head, (head,))
 
 
 def _finite(score: float) -> float:

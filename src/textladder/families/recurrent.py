@@ -49,7 +49,7 @@ class RecurrentFamily(WordInputs, TorchFamily):
             raise TextladderError(f"cell must be one of {', '.join(CELLS)} and pooling one of "
                                   f"{', '.join(POOLINGS)}; got '{s['cell']}', '{s['pooling']}'.")
         return RecurrentNet(self._embedding(), s["hidden"], s["layers"], s["bidirectional"],
-                            s["cell"], s["dropout"], s["pooling"], n_units)
+                            s["cell"], s["dropout"], s["pooling"], n_units, self.n_side_)
 
     def _save_state(self, directory: Path) -> None:
         self._save_words(directory)

@@ -4,10 +4,14 @@ A subclass says how texts become inputs (`_prepare`, `_batcher`), which module t
 (`_build_module`) and what else to save beside the weights (`_save_state` / `_load_state`).
 This base fits with early stopping on the task's primary metric (the best epoch's weights are
 kept), a learning-rate schedule, gradient clipping where `clip_norm` is set (fasttext's defaults
-leave it unset) and a progress bar, and records the per-epoch history in `chosen_`, which is
-saved in the model config. A loss that diverges at the default learning rate restarts at a lower
-one, as `chosen_["restarted"]` says. torch is imported only when a family fits or loads, so the
-core package works without it.
+leave it unset) and a progress bar, applies the imbalance plan to the training rows (class
+weights or focal loss in the head's loss; rows over- or undersampled; SMOTE for the rungs whose
+inputs are vectors), and records the per-epoch history in `chosen_`, which is saved in the model
+config. A loss that diverges at the default learning rate restarts at a lower one, as
+`chosen_["restarted"]` says. torch is imported only when a family fits or loads, so the core
+package works without it. Every torch rung reads columns beside the text: the side matrix reaches
+its module as the last input of each batch (`neural/side.py` says where each module joins it),
+and the module is built with `n_side_` side columns (`_build_module` passes it on).
 """
 
 from __future__ import annotations
@@ -20,8 +24,7 @@ from typing import Any
 import numpy as np
 
 from textladder.errors import TextladderError
-from textladder.families.base import ModelFamily
-from textladder.families.linear_search import CLASS_WEIGHTS
+from textladder.families.base import ModelFamily, check_side, valid_side
 from textladder.progress import Progress
 from textladder.tasks.base import Task
 
@@ -40,12 +43,16 @@ def _check_torch(name: str) -> None:
 class TorchFamily(ModelFamily):
     """Base class of the neural rungs."""
 
+    takes_side = True
+    n_side_ = 0  # side columns the module reads (set by `fit` and `load`)
+
     # Settings every torch rung has; subclasses add their own.
     common_settings: dict[str, Any] = {
         "epochs": 10, "patience": 2, "batch_size": 64, "lr": 2e-3, "weight_decay": 0.0,
-        "clip_norm": 1.0, "class_weight": "auto", "schedule": "plateau",
+        "clip_norm": 1.0, "schedule": "plateau",
         "time_limit": None,  # seconds: stop at the end of the epoch after which another won't fit
     }
+    imbalance_strategies = ("weights", "oversample", "undersample", "focal")
     setting_type_exceptions = {"clip_norm": (float, None)}  # null: no clipping
 
     @classmethod
@@ -98,16 +105,6 @@ class TorchFamily(ModelFamily):
         """Restore what `_save_state` wrote; `self.settings_` and `self.chosen_` are set."""
 
     # ----- the shared work ------------------------------------------------------------------
-    def _class_weight(self, task: Task) -> str | None:
-        weighting = self.settings_["class_weight"]
-        if weighting not in CLASS_WEIGHTS:
-            raise TextladderError(
-                f"class_weight must be one of {', '.join(CLASS_WEIGHTS)}; got '{weighting}'.")
-        if weighting == "auto":
-            # Single-label heads weigh classes; multi-label relies on its tuned thresholds.
-            return "balanced" if task.head in ("sigmoid", "softmax") else None
-        return None if weighting == "none" else "balanced"
-
     def _callbacks(self, progress: Progress):
         from textladder.neural.callbacks import (EarlyStopping, LinearDecay, ProgressBar,
                                                  ReduceLROnPlateau, TimeLimit)
@@ -142,9 +139,24 @@ class TorchFamily(ModelFamily):
         self.chosen_["restarted"] = (f"the loss diverged at the default {where}; trained at lr "
                                      f"{self.settings_['lr']:g} instead")
 
+    def _side_scale(self, side: np.ndarray) -> float:
+        """What the side matrix is multiplied by before the module reads it (1: as encoded);
+        a rung whose optimizer needs small inputs says so (fasttext's plain SGD)."""
+        return 1.0
+
+    def _with_side(self, batcher, side: np.ndarray | None):
+        """The batcher, with the side rows (times `side_scale_`) after the text's inputs where
+        there are any."""
+        if side is None:
+            return batcher
+        from textladder.neural.side import WithSide
+
+        scale = getattr(self, "side_scale_", 1.0)
+        return WithSide(batcher, side if scale == 1.0 else (side * scale).astype(np.float32))
+
     def fit(self, texts: Sequence[str], targets: np.ndarray, task: Task,
             valid: tuple[Sequence[str], np.ndarray], seed: int = 0,
-            progress: Progress | None = None) -> "TorchFamily":
+            progress: Progress | None = None, side: np.ndarray | None = None) -> "TorchFamily":
         _check_torch(self.name)
         import torch
 
@@ -155,10 +167,19 @@ class TorchFamily(ModelFamily):
         self.settings_ = self.resolved_settings()
         self.seed_ = seed
         self.chosen_ = {}
+        self.n_side_ = 0 if side is None else int(side.shape[1])
+        self.side_scale_ = 1.0 if side is None else float(self._side_scale(side))
+        if self.n_side_:
+            self.chosen_["side_features"] = self.n_side_
+        if self.side_scale_ != 1.0:
+            self.chosen_["side_scale"] = self.side_scale_
         torch.manual_seed(seed)
         prepared = self._prepare(list(texts), True, progress)
         prepared_valid = self._prepare(list(valid[0]), False, progress)
-        head = make_head(task, targets, self._class_weight(task))
+        batcher, targets = self._balanced(prepared, targets, seed, side)
+        valid_batcher = self._with_side(self._batcher(prepared_valid), valid_side(valid))
+        plan = self.imbalance
+        head = make_head(task, targets, plan.weights(targets), plan.focal_gamma)
         while True:
             torch.manual_seed(seed)
             module = self._build_module(head.n_units)
@@ -166,8 +187,7 @@ class TorchFamily(ModelFamily):
             trainer = self._new_trainer(module, head, task, self._optimizer(module, head),
                                         callbacks, seed)
             try:
-                trainer.fit(self._batcher(prepared), targets, self._batcher(prepared_valid),
-                            valid[1])
+                trainer.fit(batcher, targets, valid_batcher, valid[1])
                 break
             except TrainingDiverged as diverged:
                 self._restart_slower(diverged)
@@ -179,10 +199,32 @@ class TorchFamily(ModelFamily):
                             head_shift=head.shift, head_scale=head.scale)
         return self
 
-    def predict_output(self, texts: Sequence[str]) -> np.ndarray:
+    def _balanced(self, prepared, targets: np.ndarray, seed: int, side: np.ndarray | None):
+        """The training batcher (with the side rows) and targets after the imbalance plan's
+        resampling: SMOTE's rows added to vector inputs (an array; the side columns joined to
+        them while SMOTE draws, then parted again), or the rows over- or undersampled, chosen
+        by index."""
+        plan = self.imbalance
+        if plan.strategy == "smote":  # only the rungs that declare it: their inputs are arrays
+            width = prepared.shape[1]
+            joined = prepared if side is None else np.hstack([prepared, side]).astype(np.float32)
+            joined, targets = plan.resample(joined, targets, seed)
+            prepared, side = (joined, None) if side is None else (joined[:, :width],
+                                                                  joined[:, width:])
+        batcher = self._with_side(self._batcher(prepared), side)
+        rows = plan.sample_rows(targets, seed)
+        if rows is None:
+            return batcher, targets
+        from textladder.neural.batching import ChosenRows
+
+        return ChosenRows(batcher, rows), np.asarray(targets)[rows]
+
+    def predict_output(self, texts: Sequence[str], side: np.ndarray | None = None) -> np.ndarray:
+        check_side(self.name, self.n_side_, side, len(texts))
         prepared = self._prepare(list(texts), False, Progress())
         trainer = self._new_trainer(self.module_, self.head_, None, None, [], self.seed_)
-        return self.head_.to_output(trainer.predict_logits(self._batcher(prepared), len(texts)))
+        batcher = self._with_side(self._batcher(prepared), side)
+        return self.head_.to_output(trainer.predict_logits(batcher, len(texts)))
 
     def save(self, directory: Path) -> None:
         from safetensors.torch import save_file
@@ -207,6 +249,8 @@ class TorchFamily(ModelFamily):
         family.settings_ = family.resolved_settings()
         family.chosen_ = config.get("chosen", {})
         family.seed_ = 0
+        family.n_side_ = int(family.chosen_.get("side_features", 0))
+        family.side_scale_ = float(family.chosen_.get("side_scale", 1.0))
         family._load_state(directory)
         family.head_ = TorchHead(family.chosen_["head"], family.chosen_["n_units"],
                                  shift=family.chosen_.get("head_shift", 0.0),

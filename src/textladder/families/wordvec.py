@@ -26,6 +26,7 @@ from textladder.progress import Progress
 class WordVecFamily(WordInputs, TorchFamily):
     name = "wordvec"
     summary = "tf-idf-weighted mean of word2vec vectors + dense net"
+    imbalance_strategies = (*TorchFamily.imbalance_strategies, "smote")  # on the mean vectors
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
@@ -80,7 +81,7 @@ class WordVecFamily(WordInputs, TorchFamily):
         from textladder.neural.dense import dense_net
 
         s = self.settings_
-        return dense_net(self.vectors_.shape[1], s["hidden"], s["dropout"], n_units)
+        return dense_net(self.vectors_.shape[1], s["hidden"], s["dropout"], n_units, self.n_side_)
 
     def _save_state(self, directory: Path) -> None:
         from safetensors.numpy import save_file

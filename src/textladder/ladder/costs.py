@@ -112,7 +112,9 @@ def probe(name: str, settings: dict[str, Any], options: dict[str, Any],
     family = get_family(name)
     resolved = family(**settings).resolved_settings()
     torch_rung = "epochs" in resolved
-    texts, labels = train
+    from textladder.data.inputs import take_rows
+
+    texts, labels = train  # texts, or a table of them and the feature columns
     n, n_valid = len(texts), len(valid[0])
     epochs = family.planned_epochs(resolved, n) if torch_rung else 1
     s = probe_rows(name, n)
@@ -128,12 +130,12 @@ def probe(name: str, settings: dict[str, Any], options: dict[str, Any],
     v = rng.choice(n_valid, size=max(8, min(n_valid, round(s * n_valid / n))), replace=False)
     with scratch_cache():
         start = time.perf_counter()
-        model.fit([texts[i] for i in rows], [labels[i] for i in rows],
-                  valid=([valid[0][i] for i in v], [valid[1][i] for i in v]))
+        model.fit(take_rows(texts, rows), [labels[i] for i in rows],
+                  valid=(take_rows(valid[0], v), [valid[1][i] for i in v]))
         took = time.perf_counter() - start
     with scratch_cache():
         start = time.perf_counter()
-        model.predict_output([texts[i] for i in unseen])
+        model.predict_output(take_rows(texts, unseen))
         predict = (time.perf_counter() - start) / max(1, len(unseen))
     history = model.family_.to_config()["chosen"].get("history") or []
     epoch = float(history[-1].get("seconds", 0.0)) if torch_rung and history else 0.0

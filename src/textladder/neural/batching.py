@@ -34,3 +34,19 @@ def grouped_batches(sizes: np.ndarray, batch_size: int, rng: np.random.Generator
 def size_order(sizes: np.ndarray) -> np.ndarray:
     """Rows from the smallest to the largest, for prediction batches with little padding."""
     return np.argsort(sizes, kind="stable")
+
+
+class ChosenRows:
+    """A batcher over chosen rows of another (a resampled training set, without copying inputs):
+    row i of this one is row `rows[i]` of `inner`. It tells row sizes where `inner` does."""
+
+    def __init__(self, inner, rows: np.ndarray):
+        self.inner, self.rows = inner, np.asarray(rows)
+
+    def __call__(self, rows: np.ndarray):
+        return self.inner(self.rows[rows])
+
+    @property
+    def row_sizes(self):
+        sizes = self.inner.row_sizes  # AttributeError where `inner` has none: hasattr is False
+        return lambda: np.asarray(sizes())[self.rows]

@@ -3,13 +3,17 @@
 `EncoderClassifier.forward(input_ids, attention_mask, owner)` mean-pools each window's token
 states (padding excluded), averages the windows of each text (`owner` says which text a window is
 from), and applies dropout and one linear layer with the task head's units. `embed_windows` is the
-part without the text pooling and the head: it is what gets exported to ONNX.
+part without the text pooling and the head: it is what gets exported to ONNX. Columns beside the
+text (`n_side`, the last input, one row per text) join the pooled text vector before the output
+layer (`side.py`).
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from textladder.neural.side import join_side, side_output
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -39,13 +43,14 @@ class WindowEmbedder(nn.Module):
 
 
 class EncoderClassifier(nn.Module):
-    def __init__(self, encoder: nn.Module, n_units: int, dropout: float = 0.1):
+    def __init__(self, encoder: nn.Module, n_units: int, dropout: float = 0.1, n_side: int = 0):
         super().__init__()
         self.embed_windows = WindowEmbedder(encoder)
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(encoder.config.hidden_size, n_units)
+        self.side_output = side_output(n_side, n_units)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                owner: torch.Tensor) -> torch.Tensor:
+                owner: torch.Tensor, side: torch.Tensor | None = None) -> torch.Tensor:
         texts = pool_windows(self.embed_windows(input_ids, attention_mask), owner)
-        return self.output(self.dropout(texts.float()))
+        return join_side(self.output(self.dropout(texts.float())), self.side_output, side)

@@ -52,7 +52,8 @@ def export(model_dir: str | Path, texts: Sequence[str] | None = None,
            progress: Progress | None = None) -> dict[str, Any]:
     """Write the ONNX copies of the model at `model_dir` (a model or run directory) into its
     `onnx/` folder, chosen on `texts` (or by the fixed rule without them); returns the record
-    written beside them (`export.json`)."""
+    written beside them (`export.json`). For a model that reads columns beside the text,
+    `texts` is a table of the text column and those columns."""
     from textladder.classifier import TextClassifier
     from textladder.model_dir import resolve_model_dir
     from textladder.onnx.families import adapter_for
@@ -61,13 +62,14 @@ def export(model_dir: str | Path, texts: Sequence[str] | None = None,
     path = resolve_model_dir(model_dir)
     clf = TextClassifier.load(path)
     adapter = adapter_for(clf.family_)
-    texts = _sample(texts, clf.seed)
+    rows = _sample_rows(clf, texts)
+    texts = rows if rows is None or isinstance(rows, list) else rows[clf.text_column_].tolist()
     progress = progress or Progress()
     record = {"format": FORMAT, "family": clf.family_.name, **adapter.start(clf.family_)}
     staging = Path(tempfile.mkdtemp(prefix=f".{EXPORT_DIR}.exporting-", dir=path))
     try:
         with progress.step("exporting the encoder to ONNX", total=None):
-            record.update(_write_files(clf, adapter, texts, record, staging, progress))
+            record.update(_write_files(clf, adapter, texts, record, staging, progress, rows))
         record["sha256"] = {name: file_digest(staging / name) for name in (INT8_FILE, FLOAT_FILE)}
         record["versions"] = _versions()
         (staging / RECORD_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n",
@@ -80,8 +82,10 @@ def export(model_dir: str | Path, texts: Sequence[str] | None = None,
 
 
 def _write_files(clf, adapter, texts: list[str] | None, record: dict, folder: Path,
-                 progress: Progress) -> dict[str, Any]:
-    """Write the float32 and int8 files into `folder`; what was chosen, for the record."""
+                 progress: Progress, rows=None) -> dict[str, Any]:
+    """Write the float32 and int8 files into `folder`; what was chosen, for the record.
+    `rows` is what the model predicts for `texts`: the texts, or their table with the columns
+    beside them."""
     import onnx
 
     from textladder.onnx.choice import FIXED_RULE, choose_export, expected_cost
@@ -99,7 +103,8 @@ def _write_files(clf, adapter, texts: list[str] | None, record: dict, folder: Pa
     windows = sample_windows(adapter.windows(family, texts, record), clf.seed)
     maxima = input_maxima(embedder, windows)
     chosen = {"texts": len(texts), "texts_sha256": _texts_digest(texts), "smoothed": True}
-    exact = clf.predict_output(texts)  # the default runtime's, before any graph replaces it
+    rows = texts if rows is None else rows
+    exact = clf.predict_output(rows)  # the default runtime's, before any graph replaces it
     if not np.isfinite(task.decision_margin(exact)).any():  # no decisions to keep: regression
         onnx.save(quantize(float_graph, FIXED_RULE["float_ffn_out"], maxima),
                   str(folder / INT8_FILE))
@@ -108,14 +113,14 @@ def _write_files(clf, adapter, texts: list[str] | None, record: dict, folder: Pa
     adapter.use(family, folder / FLOAT_FILE, record)
     with progress.step(f"checking the int8 copies on {len(texts):,} texts",
                        total=len(FLOAT_FFN_OUT) + 1) as step:
-        refined = clf.predict_output(texts)  # what the re-check gives: float32, up to rounding
+        refined = clf.predict_output(rows)  # what the re-check gives: float32, up to rounding
         step.advance()
         checks = {}
         for option in FLOAT_FFN_OUT:
             candidate = folder / f"int8-{option}.onnx"
             onnx.save(quantize(float_graph, option, maxima), str(candidate))
             adapter.use(family, candidate, record)
-            check = choose_margin(task, exact, clf.predict_output(texts), RECHECK_TARGET,
+            check = choose_margin(task, exact, clf.predict_output(rows), RECHECK_TARGET,
                                   refined=refined)
             checks[option] = {**check, "expected_cost": round(expected_cost(option, check), 4)}
             step.advance()
@@ -127,6 +132,28 @@ def _write_files(clf, adapter, texts: list[str] | None, record: dict, folder: Pa
             "agreement": checks[best]["agreement"], "rechecked": checks[best]["rechecked"],
             "target": RECHECK_TARGET, "options": checks,
             "chosen_by": "agreement with the default runtime on the texts given"}
+
+
+def _sample_rows(clf, texts):
+    """`_sample` of the texts, or, for a model with feature columns, of a table's rows (a
+    seeded sample in their order), which must hold the text column and those columns."""
+    features = clf.feature_names()
+    if texts is None or not features:
+        return _sample(texts, clf.seed)
+    from textladder.data.inputs import read_inputs
+
+    if not hasattr(texts, "iloc"):
+        raise TextladderError(f"this model reads the columns {', '.join(features)} beside the "
+                              f"text: export it on a table that has them (--texts FILE).")
+    _sample(read_inputs(texts, clf.text_column_, features).texts, clf.seed)  # checks them
+    return texts.iloc[_picked(len(texts), clf.seed)].reset_index(drop=True)
+
+
+def _picked(n: int, seed: int) -> list[int]:
+    """At most `CHECK_TEXTS` of the rows 0..n-1, a seeded sample in their order."""
+    if n <= CHECK_TEXTS:
+        return list(range(n))
+    return sorted(np.random.default_rng(seed).permutation(n)[:CHECK_TEXTS].tolist())
 
 
 def _sample(texts: Sequence[str] | None, seed: int) -> list[str] | None:
@@ -143,10 +170,7 @@ def _sample(texts: Sequence[str] | None, seed: int) -> list[str] | None:
     if not texts:
         raise TextladderError("no texts to choose the export on; give some (e.g. the "
                               "validation file), or none at all for the fixed rule.")
-    if len(texts) > CHECK_TEXTS:
-        picked = np.random.default_rng(seed).permutation(len(texts))[:CHECK_TEXTS]
-        texts = [texts[i] for i in sorted(picked)]
-    return texts
+    return [texts[i] for i in _picked(len(texts), seed)]
 
 
 def _texts_digest(texts: list[str]) -> str:

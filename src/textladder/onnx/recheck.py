@@ -74,15 +74,21 @@ class Recheck:
         self.exact = None
         self.seen = self.rechecked = 0
 
-    def __call__(self, texts: Sequence[str], output: np.ndarray) -> np.ndarray:
+    def __call__(self, texts: Sequence[str], output: np.ndarray,
+                 side: np.ndarray | None = None) -> np.ndarray:
+        """`output` with the texts close to another decision predicted again (with their rows
+        of `side`, for a model that reads columns beside the text)."""
+        from textladder.families.base import side_arguments
+
         close = np.flatnonzero(self.task.decision_margin(output) < self.margin)
         self.seen += len(texts)
         self.rechecked += len(close)
         if len(close) == 0:
             return output
         output = np.array(output, dtype=float)
+        picked = side_arguments(None if side is None else side[close])
         output[close] = self.task.check_output(
-            self.exact_family().predict_output([texts[i] for i in close]))
+            self.exact_family().predict_output([texts[i] for i in close], **picked))
         return output
 
     def exact_family(self):

@@ -99,9 +99,17 @@ class OnnxFamily(ModelFamily):
         raise TextladderError("a model loaded with its ONNX export predicts only; fit a new "
                               "TextClassifier instead.")
 
-    def predict_output(self, texts: Sequence[str]) -> np.ndarray:
-        output = self.family.predict_output(texts)
-        return self.recheck(list(texts), output) if self.recheck is not None else output
+    @property
+    def takes_side(self) -> bool:
+        return self.family.takes_side
+
+    def predict_output(self, texts: Sequence[str], side: np.ndarray | None = None) -> np.ndarray:
+        from textladder.families.base import side_arguments
+
+        output = self.family.predict_output(texts, **side_arguments(side))
+        if self.recheck is None:
+            return output
+        return self.recheck(list(texts), output, side)
 
     def save(self, directory: Path) -> None:
         raise TextladderError("a model loaded with its ONNX export cannot be saved (its torch "

@@ -2,7 +2,8 @@
 
 The texts come from a table's text column (labelled or not: labels are not read), chosen as
 `predict --input` chooses it: `--text`, else the column the model was trained on, else by its
-name. Rows without text are skipped.
+name. Rows without text are skipped. A model that reads columns beside the text reads them from
+the same table, which must have them.
 """
 
 from __future__ import annotations
@@ -28,18 +29,21 @@ def export_file(model: str, texts_path: str | None = None, fmt: str | None = Non
     report: dict[str, Any] = {"model": str(path), "texts_file": texts_path}
     texts = None
     if texts_path is not None:
-        trained_on = read_config(path).get("columns", {}).get("text")
+        columns = read_config(path).get("columns", {})
         texts, report["text_column"], report["rows_without_text"] = read_texts(
-            texts_path, fmt, encoding, text, trained_on)
+            texts_path, fmt, encoding, text, columns.get("text"), columns.get("features"))
     record = export(path, texts, progress)
     return {**report, "written": str(Path(path) / EXPORT_DIR), "export": record}
 
 
 def read_texts(path: str, fmt: str | None, encoding: str, text: str | None,
-               trained_on: str | None) -> tuple[list[str], str, int]:
-    """The texts of `path`'s text column, that column, and how many rows had none."""
+               trained_on: str | None, features: list[str] | None = None):
+    """The texts of `path`'s text column (for a model with feature columns `features`, a table
+    of them, under the column `trained_on`, and those columns), that column, and how many rows
+    had no text."""
     from textladder.data.columns import choose_columns
     from textladder.data.formats import read_table
+    from textladder.data.inputs import table_rows
     from textladder.data.labels import is_missing
 
     frame = read_table(path, fmt, encoding)
@@ -47,5 +51,8 @@ def read_texts(path: str, fmt: str | None, encoding: str, text: str | None,
         text = trained_on
     column = choose_columns(frame, text, need_labels=False).text
     values = frame[column].tolist()
-    texts = [str(v) for v in values if not is_missing(v)]
-    return texts, column, len(values) - len(texts)
+    present = [not is_missing(v) for v in values]
+    texts = [str(v) for v, kept in zip(values, present) if kept]
+    if features:
+        texts = table_rows(texts, frame[present], trained_on, features, f"'{path}'")
+    return texts, column, len(values) - sum(present)

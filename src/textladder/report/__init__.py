@@ -8,8 +8,9 @@ It draws, from a run directory (a climb) or a model directory, and from nothing 
   length, label co-occurrence, the problems `inspect` finds;
 - the leaderboard of a climb (`leaderboard.py`);
 - per model, each section in its own module (`MODEL_SECTIONS`): metrics, the confusion matrix,
-  per-class bars, learning curves, threshold curves, residuals, calibration, the embedding map,
-  the informative n-grams and the most confident mistakes. A section that does not apply to a
+  per-class bars, the importance of the columns beside the text, learning curves, threshold
+  curves, residuals, calibration, the embedding map, the informative n-grams and the most
+  confident mistakes. A section that does not apply to a
   model's task or family draws nothing.
 
 It reads `config.json`, `leaderboard.json` and each model's `evaluation/` folder
@@ -76,11 +77,12 @@ def build_page(path: str | Path):
 
 def model_sections():
     """The per-model sections, in page order: each is `build(view, cache) -> blocks`."""
-    from textladder.report import (confusion, embedding, learning, mistakes, ngrams, per_class,
-                                   reliability, residuals, summary, thresholds)
+    from textladder.report import (confusion, embedding, features, learning, mistakes, ngrams,
+                                   per_class, reliability, residuals, summary, thresholds)
 
-    return [summary.build, confusion.build, per_class.build, learning.build, thresholds.build,
-            residuals.build, reliability.build, embedding.build, ngrams.build, mistakes.build]
+    return [summary.build, confusion.build, per_class.build, features.build, learning.build,
+            thresholds.build, residuals.build, reliability.build, embedding.build, ngrams.build,
+            mistakes.build]
 
 
 def write_report(path: str | Path, out: str | Path | None = None, png: bool = False) -> Path:

@@ -67,7 +67,7 @@ def create_app(settings: ServeSettings,
     @app.post("/predict", response_model=PredictResponse, responses=ERRORS)
     async def predict(request: PredictRequest) -> JSONResponse:  # type: ignore[valid-type]
         """Labels with probabilities (values for a regression), one per text, in order."""
-        answers = await loaded["batcher"].predict(request.texts_given())
+        answers = await loaded["batcher"].predict(request.items_given())
         return JSONResponse({"predictions": answers})
 
     @app.get("/health", response_model=Health, responses=ERRORS)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from textladder._version import __version__
 from textladder.classifier import TextClassifier
@@ -56,14 +57,24 @@ class Predictor:
     def feature_columns(self) -> list[str]:
         return feature_columns(self.clf.config_)
 
-    def __call__(self, texts: Sequence[str]) -> list[dict[str, Any]]:
-        output = self.clf.predict_output(list(texts))
+    def __call__(self, items: Sequence[Any]) -> list[dict[str, Any]]:
+        """Answers for texts, or for rows (dicts of a text and the model's feature columns)."""
+        output = self.clf.predict_output(self._inputs(items))
         decided = self.clf.task_.decode(self.clf.task_.decide(output))
         if self.task == "regression":
             return [{"value": float(v)} for v in decided]
         rows = output.tolist()
         return [{"label": _plain(label), "probabilities": dict(zip(self._keys, row))}
                 for label, row in zip(decided, rows)]
+
+    def _inputs(self, items: Sequence[Any]) -> Any:
+        """Texts as they are; rows as a table of the model's text and feature columns."""
+        if not self.feature_columns:
+            return [item["text"] if isinstance(item, dict) else item for item in items]
+        text_column = self.clf.text_column_ or "text"
+        return pd.DataFrame({text_column: [row["text"] for row in items],
+                             **{name: [row[name] for row in items]
+                                for name in self.feature_columns}})
 
     def describe(self) -> dict[str, Any]:
         """Task, labels, positive class, thresholds, validation metrics, family and versions."""

@@ -90,13 +90,13 @@ def request_model(settings: ServeSettings, features: list[str]) -> type[BaseMode
                                  f"beside each text: send 'rows', each with 'text' and them")
             return self
 
-        def texts_given(self) -> list[str]:
-            """The texts, in order. (The schema checks the rows' feature values against the
-            model's columns; they reach the model once the core's families read side columns.)"""
+        def items_given(self) -> list[Any]:
+            """What the model reads, in order: the texts, or each row as a dict of its text
+            and feature columns by name."""
             if self.text is not None:
                 return [self.text]
             if self.texts is not None:
                 return list(self.texts)
-            return [r.text for r in self.rows]
+            return [r.model_dump(by_alias=True) for r in self.rows]
 
     return PredictRequest

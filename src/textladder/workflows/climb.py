@@ -101,11 +101,14 @@ def rung_settings(names: list[str], params: dict[str, Any], single: bool) -> dic
 def check_job_settings(job: TrainJob) -> None:
     """Refuse, before any data is read, a rung or setting the job names wrongly: each rung's
     share of the settings is checked by its family (names and types)."""
+    from textladder.imbalance import check_options
     from textladder.workflows.plan import check_settings
 
+    check_options(job.imbalance, job.class_weight, job.sampling_ratio)
     rungs, _ = chosen_rungs(job)
-    for name, settings in rung_settings(rungs, job.model_params, job.model is not None).items():
-        check_settings(name, settings)
+    single = job.model is not None  # a climb skips, with the reason, what cannot take it
+    for name, settings in rung_settings(rungs, job.model_params, single).items():
+        check_settings(name, settings, job.imbalance if single else "auto")
 
 
 class Climb:
@@ -131,7 +134,7 @@ class Climb:
     # ----- the whole climb ------------------------------------------------------------------
     def __call__(self) -> dict[str, Any]:
         self.started = self.clock()
-        options = classifier_options(self.job)
+        options = classifier_options(self.job, self.splits)
         identity = {"data": data_digest(self.splits.train, self.splits.valid, self.splits.test),
                     **options, "settings": self.job.model_params,
                     "kind": "one rung" if self.single else "climb"}
@@ -160,6 +163,9 @@ class Climb:
 
     def _climb(self) -> None:
         self._rung(BASELINE, {}, "baseline")
+        for name in [n for n in self.rungs if _refuses(n, self.job.imbalance)]:
+            self.rungs.remove(name)  # asked for a strategy it cannot take: said, not fitted
+            self._put(Row(name, name, status="skipped", reason=_refuses(name, self.job.imbalance)))
         where = device()
         estimates = {}
         for name in self.rungs:
@@ -299,7 +305,7 @@ class Climb:
         for split, (texts, _) in (("valid", self.splits.valid), ("test", self.splits.test)):
             outputs[split] = _recorded_output(path, split, len(texts))
             if outputs[split] is None:
-                outputs[split] = clf.predict_output(texts)
+                outputs[split] = clf.predict_output(self.splits.inputs(split))
         valid_targets = clf.encode_labels(self.splits.valid[1], "the validation data")
         test_targets = clf.encode_labels(self.splits.test[1], self.splits.test_source)
         old = self.previous.get(name)
@@ -357,8 +363,9 @@ class Climb:
             chosen = candidates[:size]
             members = [Member.of(r.name, self.results[r.name].classifier,
                                  self.run.model_path(r.name),
-                                 [(self.splits.valid[0], self.results[r.name].valid_output),
-                                  (self.splits.test[0], self.results[r.name].test_output)])
+                                 [(self.splits.inputs("valid"),
+                                   self.results[r.name].valid_output),
+                                  (self.splits.inputs("test"), self.results[r.name].test_output)])
                        for r in chosen]
             self._rung(kind, {"members": members, "folds": len(self.folds)}, "ensemble",
                        members=[r.name for r in chosen])
@@ -382,8 +389,10 @@ class Climb:
 
     def _probe(self, name: str, settings: dict[str, Any]) -> Estimate:
         with self.progress.step(f"{name}: estimating its cost", total=None):
-            return probe(name, settings, classifier_options(self.job), self.splits.train,
-                         self.splits.valid, len(self.splits.test[0]), self.job.seed)
+            return probe(name, settings, classifier_options(self.job, self.splits),
+                         (self.splits.inputs("train"), self.splits.train[1]),
+                         (self.splits.inputs("valid"), self.splits.valid[1]),
+                         len(self.splits.test[0]), self.job.seed)
 
     # ----- output ---------------------------------------------------------------------------
     def _put(self, row: Row) -> None:
@@ -417,6 +426,17 @@ def _recorded_output(path: Path, split: str, rows: int) -> np.ndarray | None:
 
     outputs = load_file(str(file)).get("outputs")
     return outputs.astype(float) if outputs is not None and len(outputs) == rows else None
+
+
+def _refuses(name: str, imbalance: str) -> str | None:
+    """Why rung `name` cannot take the `--imbalance` strategy asked for, or None."""
+    from textladder.imbalance import check_rung
+
+    try:
+        check_rung(imbalance, get_family(name))
+    except TextladderError as error:
+        return str(error)
+    return None
 
 
 def _line(error: BaseException) -> str:

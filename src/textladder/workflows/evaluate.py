@@ -1,4 +1,4 @@
-"""Score a saved model on a labelled file."""
+"""Score a saved model on a labelled file (with the feature columns it reads beside the text)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from textladder.classifier import TextClassifier
 from textladder.data.dataset import load_labelled
+from textladder.data.inputs import table_rows
 from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.workflows.options import ReadOptions
 
@@ -19,10 +20,13 @@ def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions(),
     columns = clf.config_.get("columns", {})
     origin = ("from --text" if read.text else "the text column the model was trained on",
               "from --label" if read.labels else "the label column the model was trained on")
+    features = clf.feature_names()
     table = load_labelled(data, read.fmt, read.encoding, read.text or columns.get("text"),
                           read.labels or tuple(columns.get("labels", ())), read.strict,
-                          origin=origin)
-    metrics = clf.evaluate(table.texts, table.labels, f"'{data}'")
+                          keep_frame=bool(features), origin=origin)
+    rows = table_rows(table.texts, table.frame, getattr(clf, "text_column_", None), features,
+                      f"'{data}'")
+    metrics = clf.evaluate(rows, table.labels, f"'{data}'")
     return {
         "task": clf.task_.name,
         "model": clf.family_.name,

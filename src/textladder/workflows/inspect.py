@@ -2,11 +2,16 @@
 
 Reports the columns picked (with the evidence for every candidate), the task detected and why
 (and, for a binary task, which label is positive and why), the class or label counts and
-imbalance, text length percentiles with a suggested maximum sequence length, the groups of texts
-that repeat or contain one another (which automatic splits keep on one side, `data.groups`), and
-the problems worth knowing about: empty and duplicate texts, identical texts with conflicting
+imbalance (the ratio of the largest to the smallest, the smallest by name, each label's positive
+rate for label sets, and the strategy `train --imbalance auto` would take), text length
+percentiles with a suggested maximum sequence length, the groups of texts that repeat or contain
+one another (which automatic splits keep on one side, `data.groups`), and the problems worth
+knowing about: empty and duplicate texts, identical texts with conflicting
 labels, rare classes, texts shared between the training file and the validation or test files,
-and test texts that repeat validation texts. It reads only; it trains nothing.
+and test texts that repeat validation texts. The table's other columns are listed with their kind,
+cardinality and missing share, and a verdict on each (useful to `--features`, no signal, an
+identifier, free text, or a leak of the label: `data.feature_analysis`). It reads only; it trains
+nothing.
 """
 
 from __future__ import annotations
@@ -17,14 +22,17 @@ from typing import Any
 import numpy as np
 
 from textladder.data.dataset import load_labelled
+from textladder.data.feature_analysis import analyse_columns
 from textladder.data.groups import text_groups
 from textladder.classifier import TextClassifier
 from textladder.data.labels import label_key
+from textladder.imbalance.auto import recommend
 from textladder.tasks.positive import choose_positive, refuse_outside_binary
 from textladder.tasks.single_label import canonical_classes
 from textladder.workflows.options import ReadOptions
 
 RARE_CLASS = 10
+SMALLEST_SHOWN = 5
 IMBALANCE_WARNING = 5.0
 
 
@@ -63,7 +71,11 @@ def _balance(task: str, prepared: list) -> dict[str, Any]:
         extra = {}
     ordered = dict(sorted(counts.items(), key=lambda kv: -kv[1]))
     ratio = max(ordered.values()) / max(1, min(ordered.values()))
-    return {"counts": ordered, "imbalance_ratio": round(ratio, 2), **extra}
+    if task == "multilabel":
+        extra["positive_rates"] = {k: round(v / len(prepared), 4) for k, v in ordered.items()}
+    smallest = list(reversed(ordered))[:SMALLEST_SHOWN]
+    return {"counts": ordered, "imbalance_ratio": round(ratio, 2), "smallest": smallest,
+            "recommended": recommend(task, np.array(list(ordered.values()))), **extra}
 
 
 def _conflicts(texts: list[str], labels: list) -> int:
@@ -78,7 +90,8 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
             others: dict[str, str] | None = None, positive: str | None = None) -> dict[str, Any]:
     """Describe the labelled file `data`; `others` maps names (valid, test) to files to compare;
     `positive` names the positive class of a binary task (else it is chosen, with the reason)."""
-    table = load_labelled(data, read.fmt, read.encoding, read.text, read.labels, read.strict)
+    table = load_labelled(data, read.fmt, read.encoding, read.text, read.labels, read.strict,
+                          keep_frame=True)
     options = TextClassifier(task=task, order=order, label_map=label_map)
     detection, prepared = options.resolve_labels(table.labels)
     refuse_outside_binary(detection.task, positive)
@@ -99,9 +112,13 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
         "order": None if detection.order is None else [str(v) for v in detection.order],
         "positive": _positive(detection.task, prepared, positive),
         **describe(table.texts, prepared, detection.task, table.dropped, other_texts),
+        "other_columns": analyse_columns(table.frame, table.columns.text, table.columns.labels,
+                                         detection.task, prepared),
     }
     for name, path in (others or {}).items():
         report["overlap"][name]["file"] = path
+    report["problems"] += [f"column '{c['name']}' leaks the label: {c['reason']}"
+                           for c in report["other_columns"] if c["verdict"] == "leaks the label"]
     return report
 
 
@@ -167,8 +184,10 @@ def _problems(report: dict[str, Any]) -> list[str]:
                         f"({', '.join(rare[:5])})")
     ratio = report["balance"].get("imbalance_ratio", 1.0)
     if ratio >= IMBALANCE_WARNING:
+        strategy = report["balance"]["recommended"]["strategy"]
         problems.append(f"imbalance ratio {ratio:g}:1; accuracy will flatter the model: read "
-                        f"macro_f1 and per-class recall, and consider class weights")
+                        f"macro_f1 and per-class recall (train prints them); train --imbalance "
+                        f"auto takes {strategy} (see 'imbalance' above)")
     for name, overlap in report["overlap"].items():
         for key, shared in overlap.items():
             where = key.removeprefix("texts_also_in_")

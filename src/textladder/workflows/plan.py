@@ -1,11 +1,12 @@
 """What training is about to do, settled and checked before any model is fitted.
 
 `training_plan` reads the labels of the loaded tables and says, as a plain dictionary, the columns
-picked and why, the task and why, the labels (in order for a scale; the positive class of a binary
-task), the output layer, loss, decision rule and primary metric, and where validation and test
-data come from. It checks on the way what would otherwise fail after the fit: the model's settings
-(names and types) and every validation or test label against the training labels. It fits
-nothing and prints nothing: the train workflow hands the plan to its caller (`on_ready`) before it
+picked and why (and the columns read beside the text, each with its kind and why), the task and
+why, the labels (in order for a scale; the positive class of a binary task), the output layer,
+loss, decision rule and primary metric, what is done about class imbalance and why, and where
+validation and test data come from. It checks on the way what would otherwise fail after the
+fit: the model's settings (names and types), the imbalance options, and every validation or test
+label against the training labels. It fits nothing and prints nothing: the train workflow hands the plan to its caller (`on_ready`) before it
 starts the long work.
 """
 
@@ -15,15 +16,22 @@ from typing import Any
 
 from textladder.classifier import TextClassifier
 from textladder.data.dataset import LabelledTable
+from textladder.data.features import FeatureColumn
 from textladder.data.labels import parse_label_map
 from textladder.families import get_family
+from textladder.imbalance import check_rung, imbalance_ratio, label_counts
+from textladder.imbalance.auto import recommend
 from textladder.tasks import make_task, prepare_labels
 from textladder.tasks.positive import positive_report
 
 
-def check_settings(model: str, settings: dict[str, Any]) -> dict[str, Any]:
-    """The family's settings with the user's, refused at once when a name or a type is wrong."""
-    return get_family(model)(**settings).resolved_settings()
+def check_settings(model: str, settings: dict[str, Any],
+                   imbalance: str = "auto") -> dict[str, Any]:
+    """The family's settings with the user's, refused at once when a name or a type is wrong,
+    or when the rung cannot take the imbalance strategy."""
+    resolved = get_family(model)(**settings).resolved_settings()
+    check_rung(imbalance, get_family(model))
+    return resolved
 
 
 def training_plan(clf: TextClassifier, train: LabelledTable,
@@ -38,6 +46,8 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
     for name, table in others.items():  # unknown labels fail now, not after the fit
         task.encode(prepare_labels(list(table.labels), detection, label_map),
                     f"the {name} file '{table.path}'")
+    # said from the whole training file's labels; the fit decides on its training rows
+    imbalance = _imbalance(clf, task, task.encode(prepared, "the training data"))
     return {
         "columns": {"text": train.columns.text, "labels": list(train.columns.labels)},
         "column_reasons": list(train.columns.reasons),
@@ -49,6 +59,26 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
         "head": task.head,
         "choices": task.describe(),
         "model": clf.model,
+        "features": [c.as_dict() for c in clf.features or []
+                     if isinstance(c, FeatureColumn)],
+        "imbalance": imbalance,
         "rows": {"train": len(train), **{name: len(t) for name, t in others.items()}},
         "sources": sources,
     }
+
+
+def _imbalance(clf: TextClassifier, task, targets) -> dict[str, Any]:
+    """What one rung will do about class imbalance and why; for a climb (no model), what auto
+    takes for most rungs (`rungs`) and where others differ (`others`)."""
+    if clf.model is not None:
+        plan = clf.plan_imbalance(task, targets)
+        return {k: v for k, v in plan.to_config().items() if k != "effect"}
+    if clf.imbalance != "auto":
+        return {"strategy": clf.imbalance, "requested": clf.imbalance, "reason": "asked for; "
+                "rungs that cannot take it are skipped"}
+    counts = label_counts(targets, task.n_outputs, task.name == "multilabel") \
+        if task.name != "regression" else []
+    advice = recommend(task.name, counts) if len(counts) else recommend("regression", counts)
+    return {"strategy": advice["strategy"], "requested": "auto", "reason": advice["reason"],
+            "rungs": advice["rungs"], "others": advice["others"],
+            **({"ratio": round(imbalance_ratio(counts), 2)} if len(counts) else {})}

@@ -5,6 +5,8 @@ output keeps the input's columns and adds `prediction` and, for classifiers, one
 column per label. It is written to staging files beside the target and renamed into place at the
 end, so nobody reads a half-written output; a run that stops half way can be resumed from its
 last finished chunk (`staged_output.py`).
+A model that reads feature columns beside the text reads them from the file too, and refuses, in
+one line naming them, a file without them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import pandas as pd
 
 from textladder.classifier import TextClassifier
 from textladder.data.columns import text_column_for
+from textladder.data.features import require_columns
 from textladder.data.formats import iter_table, resolve_format
+from textladder.data.inputs import table_rows
 from textladder.data.labels import is_missing
 from textladder.encoders.cache import stop_caching
 from textladder.errors import TextladderError
@@ -35,6 +39,12 @@ def _display(label, delimiter: str) -> Any:
 
 def predict_texts(clf: TextClassifier, texts: list[str]) -> list[dict[str, Any]]:
     """One record per text: the text, its prediction and (for classifiers) probabilities."""
+    features = clf.feature_names()
+    if features:
+        raise TextladderError(
+            f"this model reads the column{'s' if len(features) > 1 else ''} "
+            f"{', '.join(features)} beside the text; predict a file that has "
+            f"{'them' if len(features) > 1 else 'it'}: --input FILE --output FILE.")
     output = clf.predict_output(texts)  # one pass: decisions and probabilities both come from it
     predictions = clf.task_.decode(clf.task_.decide(output))
     records = [{"text": t, "prediction": p} for t, p in zip(texts, predictions)]
@@ -79,6 +89,7 @@ def predict_file(model_dir: str, input_path: str, output_path: str,
                     continue
                 if text_column is None:
                     text_column = text_column_for(chunk, read.text, recorded, f"'{input_path}'")
+                    require_columns(chunk, clf.feature_names(), f"'{input_path}'")
                 chunk = chunk.reset_index(drop=True)
                 present = np.array([not is_missing(v) for v in chunk[text_column]], dtype=bool)
                 skipped += int((~present).sum())
@@ -114,7 +125,9 @@ def with_predictions(clf: TextClassifier, chunk: pd.DataFrame, text_column: str,
                       present: np.ndarray, delimiter: str) -> pd.DataFrame:
     """The chunk with `prediction` and `proba_<label>` columns; empty where there is no text."""
     texts = chunk.loc[present, text_column].astype(str).tolist()
-    output = clf.predict_output(texts) if texts else None
+    rows = table_rows(texts, chunk.loc[present], getattr(clf, "text_column_", None),
+                      clf.feature_names(), "the file")
+    output = clf.predict_output(rows) if texts else None
     predictions = np.full(len(chunk), None, dtype=object)
     if texts:
         decided = clf.task_.decode(clf.task_.decide(output))

@@ -12,6 +12,11 @@ settings are chosen on validation; test is scored once per rung, after its choic
 scored on test and saved, with what the report draws (`evaluation.record`); the climb
 (`workflows/climb.py`) and a single `--model` run both use it. `train` returns a plain
 dictionary: the best model's report and the leaderboard.
+
+With `features`, the columns beside the text are read from every file (each kind settled once,
+on the training file, and said in the plan); every rung is fitted and scored on tables of the
+text and those columns (`Splits.inputs`), and each rung's config records every column's
+permutation importance on the validation rows (`importance.py`).
 """
 
 from __future__ import annotations
@@ -24,10 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from textladder.classifier import TextClassifier
+from textladder.classifier import TextClassifier, check_side_support
 from textladder.data.dataset import LabelledTable, load_labelled
+from textladder.data.features import FeatureColumn, require_columns, resolve_features
+from textladder.data.inputs import table_rows
 from textladder.data.split import split_holdout
 from textladder.evaluation import data_summary, record
+from textladder.families import get_family
+from textladder.importance import column_importance
 from textladder.progress import Progress
 from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.tasks.positive import positive_report
@@ -56,10 +65,14 @@ class TrainJob:
     model_params: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     positive: str | None = None
+    imbalance: str = "auto"
+    class_weight: str | None = None
+    sampling_ratio: float | None = None
     valid_size: float = 0.1
     test_size: float = 0.1
     calibrate: bool = False
     report: bool = True  # draw report.html in the run directory (needs the report extra)
+    features: str | None = None  # columns beside the text: "age,country:category"
 
 
 @dataclass
@@ -75,6 +88,18 @@ class Splits:
     dropped: dict[str, int] = field(default_factory=dict)  # of the training file
     plan: dict[str, Any] | None = None  # what `training_plan` said before any fit
     summary: dict[str, Any] | None = None  # `evaluation.data_summary`, made by the first rung
+    features: list[FeatureColumn] = field(default_factory=list)  # read beside the text
+    text_column: str | None = None
+    frames: dict[str, Any] = field(default_factory=dict)  # each split's feature columns
+
+    def inputs(self, split: str):
+        """What every rung is fitted or scored on for `split` (train, valid, test): its texts,
+        or, with feature columns, a table of the texts and those columns."""
+        texts = getattr(self, split)[0]
+        if not self.features:
+            return texts
+        return table_rows(texts, self.frames[split], self.text_column,
+                          [c.name for c in self.features], f"the {split} rows")
 
 
 @dataclass
@@ -90,13 +115,19 @@ class RungResult:
     train_seconds: float
     predict_texts_per_s: float | None
     path: Path | None = None
+    importance: dict[str, Any] | None = None  # of the feature columns, on validation
 
 
-def classifier_options(job: TrainJob) -> dict[str, Any]:
-    """The TextClassifier arguments a job gives every rung (all but the model and settings)."""
-    return {"task": job.task, "metric": job.metric, "order": job.order,
-            "label_map": job.label_map, "valid_size": job.valid_size, "seed": job.seed,
-            "positive": job.positive, "calibrate": job.calibrate}
+def classifier_options(job: TrainJob, splits: Splits | None = None) -> dict[str, Any]:
+    """The TextClassifier arguments a job gives every rung (all but the model and settings):
+    with the feature columns `splits` settled, where it has some."""
+    options = {"task": job.task, "metric": job.metric, "order": job.order,
+               "label_map": job.label_map, "valid_size": job.valid_size, "seed": job.seed,
+               "positive": job.positive, "calibrate": job.calibrate, "imbalance": job.imbalance,
+               "class_weight": job.class_weight, "sampling_ratio": job.sampling_ratio}
+    if splits is not None and splits.features:
+        options.update(features=list(splits.features), text_column=splits.text_column)
+    return options
 
 
 def _same_columns(table: LabelledTable, read: ReadOptions) -> ReadOptions:
@@ -108,11 +139,21 @@ def _subset(texts: list[str], labels: list, rows) -> tuple[list[str], list]:
     return [texts[i] for i in rows], [labels[i] for i in rows]
 
 
+def _frame_rows(frame, rows):
+    return None if frame is None else frame.iloc[list(rows)].reset_index(drop=True)
+
+
 def read_splits(job: TrainJob, read: ReadOptions = ReadOptions()) -> Splits:
     """Read the files, settle and check the plan, and split off test, then validation, as a
     single rung's fit would (texts that repeat or contain one another stay on one side)."""
+    keep = bool(job.features)
     train_table = load_labelled(job.data, read.fmt, read.encoding, read.text, read.labels,
-                                read.strict)
+                                read.strict, keep_frame=keep)
+    features = (resolve_features(train_table.frame, job.features, train_table.columns.text,
+                                 train_table.columns.labels, f"'{job.data}'")
+                if job.features else [])
+    if job.model is not None:
+        check_side_support(job.model, features)
     same = _same_columns(train_table, read)
     tables = {"train": train_table}
     origin = ("from --text" if read.text else "the training file's text column",
@@ -120,13 +161,17 @@ def read_splits(job: TrainJob, read: ReadOptions = ReadOptions()) -> Splits:
     for name, path in (("valid", job.valid), ("test", job.test)):
         if path:
             tables[name] = load_labelled(path, same.fmt, same.encoding, same.text, same.labels,
-                                         same.strict, origin=origin)
-    clf = TextClassifier(model=job.model, **classifier_options(job))
+                                         same.strict, keep_frame=keep, origin=origin)
+            if features:
+                require_columns(tables[name].frame, [c.name for c in features], f"'{path}'")
+    clf = TextClassifier(model=job.model, **classifier_options(job),
+                         features=features or None)
     sources = {"valid": job.valid or "split from the training file",
                "test": job.test or "split from the training file"}
     plan = training_plan(clf, train_table, {k: t for k, t in tables.items() if k != "train"},
                          sources)
     texts, labels = train_table.texts, train_table.labels
+    frames = {name: table.frame for name, table in tables.items()}  # None without features
     if job.test is None:
         # Split the test set off first, by the task the full training labels describe.
         detection, prepared = clf.resolve_labels(labels)
@@ -134,6 +179,8 @@ def read_splits(job: TrainJob, read: ReadOptions = ReadOptions()) -> Splits:
                                    texts=texts)
         test = _subset(texts, labels, held)
         texts, labels = _subset(texts, labels, kept)
+        frames["test"] = _frame_rows(frames["train"], held)
+        frames["train"] = _frame_rows(frames["train"], kept)
     else:
         test = (tables["test"].texts, tables["test"].labels)
     if job.valid is None:  # the split `TextClassifier.fit` makes when given no validation data
@@ -142,10 +189,13 @@ def read_splits(job: TrainJob, read: ReadOptions = ReadOptions()) -> Splits:
                                    texts=texts)
         valid = _subset(texts, labels, held)
         texts, labels = _subset(texts, labels, kept)
+        frames["valid"] = _frame_rows(frames["train"], held)
+        frames["train"] = _frame_rows(frames["train"], kept)
     else:
         valid = (tables["valid"].texts, tables["valid"].labels)
     data = {
-        "columns": {"text": train_table.columns.text, "labels": list(train_table.columns.labels)},
+        "columns": {"text": train_table.columns.text, "labels": list(train_table.columns.labels),
+                    **({"features": [c.name for c in features]} if features else {})},
         "column_reasons": list(train_table.columns.reasons),
         "rows": {"train": len(texts), "valid": len(valid[0]), "test": len(test[0])},
         "dropped": {name: table.dropped for name, table in tables.items()},
@@ -153,7 +203,9 @@ def read_splits(job: TrainJob, read: ReadOptions = ReadOptions()) -> Splits:
         "test_source": sources["test"],
     }
     test_source = f"the test file '{job.test}'" if job.test else "the test split"
-    return Splits((texts, labels), valid, test, test_source, data, train_table.dropped, plan)
+    return Splits((texts, labels), valid, test, test_source, data, train_table.dropped, plan,
+                  features=features, text_column=train_table.columns.text,
+                  frames=frames if features else {})
 
 
 def train_rung(model: str, params: dict[str, Any], job: TrainJob, splits: Splits,
@@ -162,14 +214,18 @@ def train_rung(model: str, params: dict[str, Any], job: TrainJob, splits: Splits
     """Fit one rung (or ensemble) on the training rows, choosing everything on validation;
     then score it once on test, and save it to `path` (when given) with its metrics."""
     started = time.perf_counter()
-    clf = TextClassifier(model=model, model_params=params, **classifier_options(job))
-    clf.fit(*splits.train, valid=splits.valid, progress=progress)
+    options = classifier_options(job, splits)
+    if not get_family(model).imbalance_strategies:  # the baseline, ensembles: no rows to balance
+        options.update(imbalance="none", class_weight=None, sampling_ratio=None)
+    clf = TextClassifier(model=model, model_params=params, **options)
+    clf.fit(splits.inputs("train"), splits.train[1],
+            valid=(splits.inputs("valid"), splits.valid[1]), progress=progress)
     train_seconds = time.perf_counter() - started
     valid_output = clf.valid_output_  # as validated (an ensemble's cross-fitted, calibrated)
     valid_targets = clf.encode_labels(splits.valid[1], "the validation data")
     test_texts, test_labels = splits.test
     start = time.perf_counter()
-    test_output = clf.predict_output(test_texts)
+    test_output = clf.predict_output(splits.inputs("test"))
     predict_seconds = time.perf_counter() - start
     test_targets = clf.encode_labels(test_labels, splits.test_source)
     result = RungResult(model, clf, valid_output, test_output,
@@ -177,12 +233,17 @@ def train_rung(model: str, params: dict[str, Any], job: TrainJob, splits: Splits
                         clf.task_.evaluate(test_targets, test_output), train_seconds,
                         len(test_texts) / predict_seconds if test_texts and predict_seconds > 0
                         else None)
+    if splits.features:  # what each column is worth to this rung, on validation
+        result.importance = column_importance(clf, splits.inputs("valid"), splits.valid[1],
+                                              job.seed)
     if path is not None:
         extra = {"metrics": {"valid": scalar_metrics(result.valid_metrics),
                              "test": scalar_metrics(result.test_metrics)},
                  "data": splits.data,
-                 **({"columns": splits.data["columns"]} if "columns" in splits.data else {})}
-        artifacts = record(clf, splits.valid, (test_targets, test_output),
+                 **({"columns": splits.data["columns"]} if "columns" in splits.data else {}),
+                 **({"feature_importance": result.importance} if result.importance else {})}
+        artifacts = record(clf, (splits.inputs("valid"), splits.valid[1]),
+                           (test_targets, test_output),
                            run_summary(clf, splits, valid_targets, test_targets), job.seed,
                            valid_output)
         result.path = Path(clf.save(path, extra, artifacts))
@@ -218,10 +279,13 @@ def rung_report(result: RungResult, splits: Splits) -> dict[str, Any]:
         "details": {"valid": metric_details(result.valid_metrics),
                     "test": metric_details(result.test_metrics)},
         "chosen": clf.family_.to_config()["chosen"],
+        "imbalance": clf.imbalance_.to_config(),
         "labels": [str(label) for label in clf.task_.labels],
         "data": splits.data,
         **({"calibration": clf.calibration_.to_config()}
            if getattr(clf, "calibration_", None) is not None else {}),
+        **({"features": [c.as_dict() for c in splits.features],
+            "feature_importance": result.importance} if splits.features else {}),
     }
 
 
