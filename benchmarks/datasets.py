@@ -1,11 +1,14 @@
 """The benchmark datasets: what each one is, how to read it, and the splits every system shares.
 
-Each dataset lives in `<data root>/<name>/{train,valid,test}.csv` (columns `text,label`, read as
-strings). Its task is fixed here, and so is the metric its published results use; every system
-chooses its settings on `valid` by that metric. Where there is no `valid.csv`, validation rows are
+Each dataset lives in `<data root>/<folder>/{train,valid,test}.csv` (columns `text,label` unless
+its spec names others, read as strings); the folder is the dataset's name unless its spec names
+another (the three claff datasets share `claff/`, one label column each). Its task is fixed here,
+and so is the metric its published results use; every system chooses its settings on `valid` by
+that metric. Where there is no `test.csv`, a stratified 10 % of `train` is held out as test with
+textladder's own `split_holdout` (seed 0). Where there is no `valid.csv`, validation rows are
 held out of `train` once, in the parent process, so every system gets the same rows: whole
 sentences with their phrases dropped from train for phrase-level sets (sst2, see holdout.py),
-else a stratified 10 % with textladder's own `split_holdout`. `--quick` takes small seeded slices of each split.
+else a stratified 10 % with `split_holdout`. `--quick` takes small seeded slices of each split.
 
 This module only reads and splits data; it does not train, time or score anything.
 """
@@ -42,6 +45,20 @@ class DatasetSpec:
     published: tuple[str, ...]
     extra: tuple[str, ...] = ()
     phrases: bool = False  # train holds every phrase of each sentence: see holdout.py
+    # (folder, text column, label column) where they are not (name, "text", "label")
+    source: tuple[str, str, str] | None = None
+
+    @property
+    def folder(self) -> str:
+        return self.source[0] if self.source else self.name
+
+    @property
+    def text_column(self) -> str:
+        return self.source[1] if self.source else "text"
+
+    @property
+    def label_column(self) -> str:
+        return self.source[2] if self.source else "label"
 
     @property
     def metric(self) -> str:
@@ -63,6 +80,13 @@ SPECS: dict[str, DatasetSpec] = {
         DatasetSpec("sst5", "ordinal", ("accuracy",), ("mae", "qwk")),
         DatasetSpec("goemotions", "multilabel", ("macro_f1", "micro_f1")),
         DatasetSpec("sst2", "binary", ("accuracy",), phrases=True),
+        # CL-Aff 2019 (HappyDB moments): one train file with several label columns
+        DatasetSpec("claff-concepts", "multilabel", ("macro_f1", "micro_f1"),
+                    source=("claff", "moment", "concepts")),
+        DatasetSpec("claff-agency", "binary", ("f1", "accuracy"),
+                    source=("claff", "moment", "agency")),
+        DatasetSpec("claff-social", "binary", ("f1", "accuracy"),
+                    source=("claff", "moment", "social")),
     )
 }
 
@@ -101,9 +125,14 @@ class BenchData:
         return {"train": len(self.train), "valid": len(self.valid), "test": len(self.test)}
 
 
-def _read(path: Path) -> tuple[list[str], list[str]]:
+def _read(path: Path, spec: DatasetSpec) -> tuple[list[str], list[str]]:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return frame["text"].tolist(), frame["label"].tolist()
+    return frame[spec.text_column].tolist(), frame[spec.label_column].tolist()
+
+
+def _holdout_note(held: int, split: str, seed: int) -> str:
+    return (f"no {split}.csv: {held} rows ({HOLDOUT_SIZE:.0%}) of train held out as {split} "
+            f"with textladder's split_holdout (stratified, seed {seed})")
 
 
 def _split(texts: list[str], labels: list[str], detection) -> Split:
@@ -133,14 +162,19 @@ def _drop_unknown(split: Split, task: Task, name: str, notes: list[str]) -> Spli
 
 def load_dataset(root: Path, spec: DatasetSpec, quick: bool = False, seed: int = SEED) -> BenchData:
     """Read a dataset, hold out validation rows if needed, and slice it in quick mode."""
-    folder = Path(root) / spec.name
-    train_texts, train_labels = _read(folder / "train.csv")
+    folder = Path(root) / spec.folder
+    train_texts, train_labels = _read(folder / "train.csv", spec)
     detection = resolve_task(train_labels, spec.task)
     train = _split(train_texts, train_labels, detection)
-    test = _split(*_read(folder / "test.csv"), detection)
     notes = []
+    if (folder / "test.csv").exists():
+        test = _split(*_read(folder / "test.csv", spec), detection)
+    else:  # held out first, as `textladder train` does without --test
+        kept, held = split_holdout(train.prepared, detection.task, HOLDOUT_SIZE, seed, "test")
+        train, test = train.take(kept), train.take(held)
+        notes.append(_holdout_note(len(test), "test", seed))
     if (folder / "valid.csv").exists():
-        valid = _split(*_read(folder / "valid.csv"), detection)
+        valid = _split(*_read(folder / "valid.csv", spec), detection)
     elif spec.phrases:
         kept, held, note = sentence_holdout(train.texts, train.labels, SENTENCE_HOLDOUT, seed)
         train, valid = train.take(kept), train.take(held)
@@ -148,8 +182,7 @@ def load_dataset(root: Path, spec: DatasetSpec, quick: bool = False, seed: int =
     else:
         kept, held = split_holdout(train.prepared, detection.task, HOLDOUT_SIZE, seed, "validation")
         train, valid = train.take(kept), train.take(held)
-        notes.append(f"no valid.csv: {len(valid)} rows ({HOLDOUT_SIZE:.0%}) of train held out as "
-                     f"valid with textladder's split_holdout (stratified, seed {seed})")
+        notes.append(_holdout_note(len(valid), "valid", seed))
     if quick:
         train = _sample(train, QUICK_ROWS["train"], seed)
         valid = _sample(valid, QUICK_ROWS["valid"], seed)

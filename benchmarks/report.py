@@ -246,7 +246,9 @@ def _method() -> list[str]:
         "(`benchmarks/holdout.py`; seed 0). A dataset without valid and without phrases gets "
         f"{HOLDOUT_SIZE:.0%} of train held out, stratified, with "
         "`textladder.data.split.split_holdout` (seed 0), used as valid by "
-        "every system.",
+        "every system. A dataset without a test file (claff) first gets "
+        f"{HOLDOUT_SIZE:.0%} of train held out as test the same way, as `textladder train` does; "
+        "the claff datasets read the `moment` column as text and one label column each.",
         "- **Time**: wall clock (`time.perf_counter`). *train s* is the whole fit including every "
         "choice made on valid (for fastText: writing its training file and the grid). *batch "
         f"texts/s*: one predict call on the whole test set; *single texts/s*: predict on one "

@@ -82,9 +82,9 @@ def run_benchmarks(datasets: list[str] | None = None, models: list[str] | None =
         raise ValueError(f"unknown dataset {unknown[0]!r}; known: {', '.join(SPECS)}")
     systems, notes = resolve_systems(models)
     root = Path(data_root) if data_root is not None else DEFAULT_DATA_ROOT.resolve()
-    missing = [n for n in names if not (root / n / "train.csv").is_file()]
+    missing = [n for n in names if not (root / SPECS[n].folder / "train.csv").is_file()]
     if missing:
-        raise ValueError(f"no {root / missing[0] / 'train.csv'}; pass --data-root")
+        raise ValueError(f"no {root / SPECS[missing[0]].folder / 'train.csv'}; pass --data-root")
     output = Path(output) if output is not None else (QUICK_RESULTS if quick else RESULTS)
     for note in notes:
         console.print(f"[yellow]note:[/] {note}")

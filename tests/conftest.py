@@ -96,7 +96,7 @@ def tiny_settings(family: str, tmp_path: Path) -> dict:
         "baseline": lambda: {},
         "soft_vote": lambda: members, "hard_vote": lambda: members, "stack": lambda: members,
         "tfidf": lambda: {"C": [10.0]},
-        "fasttext": lambda: {"epochs": 40, "patience": 40, "lr": 0.25, "batch_size": 4,
+        "fasttext": lambda: {"epochs": 40, "patience": 40, "lr": 1.0, "batch_size": 4,
                              "buckets": 1000, "dim": 16},
         "wordvec": lambda: {"epochs": 80, "patience": 80, "lr": 0.02, "min_count": 1,
                             "batch_size": 8, "hidden": 64,

@@ -39,7 +39,7 @@ def test_ladder_is_a_system_with_its_budget_and_leaderboard(tmp_path, monkeypatc
     settings = record["settings"]
     board = settings["leaderboard"]
     assert settings["budget_minutes"] == 2.0 and board["budget_seconds"] == 120.0
-    assert record["train_seconds"] >= board["seconds"] > 0
+    assert record["train_seconds"] >= board["seconds"] - 0.05 > 0  # the board's is rounded
     assert board["rows"][0]["name"] == "baseline" and settings["best"] == board["best"]
     best = next(r for r in board["rows"] if r["name"] == board["best"])
     assert record["metrics"]["test"]["accuracy"] == best["test"]["accuracy"]  # the best scored

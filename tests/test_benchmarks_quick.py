@@ -2,7 +2,8 @@
 
 The fake root has the layout of ../shared/data: four dataset folders with made-up texts whose
 labels follow cue words, of the right kinds (multi-class, ordinal 1..5, multi-label joined by '|',
-binary 0/1 without valid.csv). The harness runs once through its Python entry function and once
+binary 0/1 without valid.csv), and claff's one train file with a `moment` column and three label
+columns (multi-label `concepts`, binary `agency` and `social`), split for valid and test. The harness runs once through its Python entry function and once
 through `python -m benchmarks` in a subprocess that reruns one pair into the same file.
 """
 
@@ -39,6 +40,8 @@ DATASETS = {  # name -> (labels to cycle through, has valid.csv)
     "goemotions": (["joy", "anger", "fear", "neutral", "joy|fear", "anger|neutral"], True),
     "sst2": (["0", "1"], False),
 }
+CLAFF = {"concepts": ["family", "food", "family|food", "career"], "agency": ["yes", "no"],
+         "social": ["no", "yes", "yes"]}
 FILLER = "the a movie day really just some thing we it was and".split()
 UNIT_INTERVAL = {"accuracy", "macro_f1", "micro_f1", "macro_recall", "weighted_f1",
                  "balanced_accuracy", "samples_f1", "subset_accuracy", "hamming_loss", "f1",
@@ -69,6 +72,12 @@ def data_root(tmp_path_factory) -> Path:
         if has_valid:
             _write(folder, "valid", labels, 18, rng)
         _write(folder, "test", labels, 18, rng)
+    (root / "claff").mkdir()
+    rows = [{column: labels[i % len(labels)] for column, labels in CLAFF.items()}
+            for i in range(60)]
+    moments = [_text(f"{row['concepts']}|{row['agency']}a|{row['social']}s", rng) for row in rows]
+    pd.DataFrame([{"moment": m, "age": "30", **row} for m, row in zip(moments, rows)]).to_csv(
+        root / "claff" / "train.csv", index=False)
     return root
 
 
@@ -101,7 +110,8 @@ def test_quick_run_then_cli_rerun_merges(data_root: Path, tmp_path: Path) -> Non
                               console=Console(file=io.StringIO()))
 
     pairs = {(r["dataset"], r["system"]): r for r in document["results"]}
-    assert set(pairs) == {(d, s) for d in DATASETS for s in SYSTEMS}
+    names = [*DATASETS, *(f"claff-{column}" for column in CLAFF)]
+    assert set(pairs) == {(d, s) for d in names for s in SYSTEMS}
     for record in pairs.values():
         _check_record(record)
     # 20 % of the whole sentences held out; no made-up text lies inside another
@@ -112,9 +122,13 @@ def test_quick_run_then_cli_rerun_merges(data_root: Path, tmp_path: Path) -> Non
                                                                              "micro_f1"}
     assert pairs[("goemotions", "peer:fasttext")]["settings"]["chosen"]["threshold"] is not None
     assert "macro_recall" in pairs[("tweeteval-sentiment", "tfidf")]["metrics"]["valid"]
+    # claff has only a train file: 10 % held out as test, then 10 % of the rest as valid
+    assert pairs[("claff-agency", "tfidf")]["rows"] == {"train": 48, "valid": 6, "test": 6}
+    assert set(pairs[("claff-concepts", "tfidf")]["metrics"]["test"]) >= {"macro_f1", "micro_f1"}
+    assert set(pairs[("claff-social", "peer:sklearn")]["metrics"]["test"]) >= {"f1", "accuracy"}
     assert json.loads(output.read_text()) == document
     markdown = output.with_suffix(".md").read_text()
-    assert all(f"## {name}" in markdown for name in DATASETS)
+    assert all(f"## {name}" in markdown for name in names)
     assert "published: SVM" in markdown
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}

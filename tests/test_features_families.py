@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(not get_family("fasttext").is_available(),
 RECURRENT = {"epochs": 15, "patience": 15, "lr": 0.03, "min_count": 1, "hidden": 16,
              "embedding_dim": 16, "batch_size": 8, "vectors": "random"}
 SETTINGS = {
-    "fasttext": lambda: {"epochs": 12, "patience": 12, "lr": 0.25, "batch_size": 4,
+    "fasttext": lambda: {"epochs": 12, "patience": 12, "lr": 1.0, "batch_size": 4,
                          "buckets": 1000, "dim": 16, "word_ngrams": 1},
     "gru": lambda: RECURRENT,
     "wordvec": lambda: {"epochs": 30, "patience": 30, "lr": 0.02, "min_count": 1,

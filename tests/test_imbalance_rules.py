@@ -166,7 +166,7 @@ def test_torch_rungs_resample_their_training_rows_only(monkeypatch):
 
     monkeypatch.setattr(Trainer, "fit", spy)
     train, valid = skewed("multiclass", 50, 5, 0), skewed("multiclass", 20, 4, 1)
-    settings = {"epochs": 1, "buckets": 100, "dim": 8, "word_ngrams": 1}
+    settings = {"epochs": 1, "buckets": 100, "dim": 8, "word_ngrams": 1, "batch_size": 16}
     TextClassifier(model="fasttext", model_params=settings, imbalance="oversample").fit(
         *train, valid=valid)
     assert seen == [(150, 44)]

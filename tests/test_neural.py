@@ -198,6 +198,23 @@ def test_a_diverging_run_stops_with_advice(tmp_path):
                                                                     valid=(texts, labels))
 
 
+def test_outputs_that_diverge_after_the_last_step_of_an_epoch_stop_training():
+    from textladder.neural.trainer import TrainingDiverged
+
+    class BlowsUpInEval(torch.nn.Linear):  # finite losses in training, infinite outputs after
+        def forward(self, x):
+            out = super().forward(x)
+            return out if self.training else out * float("inf")
+
+    module = BlowsUpInEval(3, 1)
+    task = make_task("regression").fit([0.0, 1.0])
+    x, y = torch.randn(16, 3), np.zeros(16, dtype=np.float32)
+    trainer = Trainer(module, TorchHead("linear", 1), task,
+                      torch.optim.SGD(module.parameters(), lr=0.1), max_epochs=2, batch_size=8)
+    with pytest.raises(TrainingDiverged, match="in epoch 1 .the validation outputs are not"):
+        trainer.fit(lambda rows: (x[rows],), y, lambda rows: (x[rows],), y)
+
+
 @pytest.mark.parametrize("text, tokens", [("8/10", ["8", "/", "10"]), ("xpath", ["xpath"]),
                                           ("at 8pm :D", ["at", "8pm", ":D"]),
                                           ("(80%)", ["(", "80", "%", ")"])])

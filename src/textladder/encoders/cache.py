@@ -9,8 +9,11 @@ the texts themselves are not stored. This module does not compute embeddings.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
+import tempfile
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +31,23 @@ def cache_root() -> Path:
         return Path(os.environ["TEXTLADDER_CACHE_DIR"]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "textladder"
+
+
+@contextlib.contextmanager
+def scratch_cache():
+    """Embedding caches in a fresh folder, removed after (`TEXTLADDER_CACHE_DIR`): for timings
+    that must pay for every text, as on new data."""
+    saved = os.environ.get("TEXTLADDER_CACHE_DIR")
+    folder = tempfile.mkdtemp(prefix="textladder-scratch-")
+    os.environ["TEXTLADDER_CACHE_DIR"] = folder
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("TEXTLADDER_CACHE_DIR", None)
+        else:
+            os.environ["TEXTLADDER_CACHE_DIR"] = saved
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def text_key(text: str) -> bytes:

@@ -6,8 +6,9 @@ This base fits with early stopping on the task's primary metric (the best epoch'
 kept), a learning-rate schedule, gradient clipping where `clip_norm` is set (fasttext's defaults
 leave it unset) and a progress bar, applies the imbalance plan to the training rows (class
 weights or focal loss in the head's loss; rows over- or undersampled; SMOTE for the rungs whose
-inputs are vectors), and records the per-epoch history in `chosen_`, which is
-saved in the model config. torch is imported only when a family fits or loads, so the core
+inputs are vectors), and records the per-epoch history in `chosen_`, which is saved in the model
+config. A loss that diverges at the default learning rate restarts at a lower one, as
+`chosen_["restarted"]` says. torch is imported only when a family fits or loads, so the core
 package works without it. Every torch rung reads columns beside the text: the side matrix reaches
 its module as the last input of each batch (`neural/side.py` says where each module joins it),
 and the module is built with `n_side_` side columns (`_build_module` passes it on).
@@ -27,6 +28,9 @@ from textladder.families.base import ModelFamily, check_side, valid_side
 from textladder.progress import Progress
 from textladder.tasks.base import Task
 
+# A loss that diverges at a rung's default learning rate restarts training at this fraction of
+# the rate, at most this many times (a rate the user set is kept: the error stays for them).
+RESTART_FACTOR, MAX_RESTARTS = 0.25, 3
 NEEDS_TORCH = ("model '{name}' needs PyTorch: pip install torch==2.13.0, then "
                "pip install 'textladder[neural]'.")
 
@@ -58,6 +62,17 @@ class TorchFamily(ModelFamily):
     @classmethod
     def quick_settings(cls) -> dict[str, Any]:
         return {"epochs": 2}
+
+    @classmethod
+    def planned_epochs(cls, settings: dict[str, Any], n_rows: int) -> int:
+        """The most epochs one fit would run on `n_rows` training rows with these (resolved)
+        settings: for the climb's estimates."""
+        return int(settings["epochs"])
+
+    @classmethod
+    def planned_fits(cls, settings: dict[str, Any]) -> int:
+        """How many times a fit with these (resolved) settings trains its epochs."""
+        return 1
 
     # ----- what subclasses provide ----------------------------------------------------------
     def _prepare(self, texts: Sequence[str], fit: bool, progress: Progress) -> Any:
@@ -111,6 +126,19 @@ class TorchFamily(ModelFamily):
         return [EarlyStopping(self.settings_["patience"]), *schedules[self.settings_["schedule"]],
                 *limits, ProgressBar(progress, self.name)]
 
+    def _restart_slower(self, diverged) -> None:
+        """After a loss diverged at the default learning rate: lower the rate for a fresh start
+        and say so in `chosen_["restarted"]`. A rate the user set is kept, and after
+        `MAX_RESTARTS` the error stands: either way `diverged` is raised again."""
+        tries = self.chosen_.setdefault("diverged", [])
+        if "lr" in self.settings or len(tries) >= MAX_RESTARTS:
+            raise diverged
+        tries.append({"lr": self.settings_["lr"], "epoch": diverged.epoch})
+        self.settings_["lr"] = self.settings_["lr"] * RESTART_FACTOR
+        where = ", then ".join(f"lr {t['lr']:g} (epoch {t['epoch']})" for t in tries)
+        self.chosen_["restarted"] = (f"the loss diverged at the default {where}; trained at lr "
+                                     f"{self.settings_['lr']:g} instead")
+
     def _side_scale(self, side: np.ndarray) -> float:
         """What the side matrix is multiplied by before the module reads it (1: as encoded);
         a rung whose optimizer needs small inputs says so (fasttext's plain SGD)."""
@@ -133,6 +161,7 @@ class TorchFamily(ModelFamily):
         import torch
 
         from textladder.neural.heads import make_head
+        from textladder.neural.trainer import TrainingDiverged
 
         progress = progress or Progress()
         self.settings_ = self.resolved_settings()
@@ -148,15 +177,20 @@ class TorchFamily(ModelFamily):
         prepared = self._prepare(list(texts), True, progress)
         prepared_valid = self._prepare(list(valid[0]), False, progress)
         batcher, targets = self._balanced(prepared, targets, seed, side)
+        valid_batcher = self._with_side(self._batcher(prepared_valid), valid_side(valid))
         plan = self.imbalance
         head = make_head(task, targets, plan.weights(targets), plan.focal_gamma)
-        torch.manual_seed(seed)
-        module = self._build_module(head.n_units)
-        callbacks = self._callbacks(progress)
-        trainer = self._new_trainer(module, head, task, self._optimizer(module, head),
-                                    callbacks, seed)
-        trainer.fit(batcher, targets,
-                    self._with_side(self._batcher(prepared_valid), valid_side(valid)), valid[1])
+        while True:
+            torch.manual_seed(seed)
+            module = self._build_module(head.n_units)
+            callbacks = self._callbacks(progress)
+            trainer = self._new_trainer(module, head, task, self._optimizer(module, head),
+                                        callbacks, seed)
+            try:
+                trainer.fit(batcher, targets, valid_batcher, valid[1])
+                break
+            except TrainingDiverged as diverged:
+                self._restart_slower(diverged)
         self.module_, self.head_ = module, head
         if any(getattr(c, "stopped", False) for c in callbacks):  # TimeLimit
             self.chosen_["stopped_by_time_limit"] = True

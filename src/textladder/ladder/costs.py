@@ -12,10 +12,9 @@ as per-row work; the rest of the fit grows with the rows as the rung's `SCALING`
 where there is one), with the data's own texts: no table of rates to go stale. It is rough on a
 busy machine, and the climb corrects its later estimates by how far the earlier ones were off.
 
-Rungs with a fast runtime to check at their first save (the encoder rungs' ONNX export) add
-`EXPORT_SECONDS` and `EXPORT_PASSES` passes over the validation texts. The probe samples at least
-one row of every class (every label), so that its label space is whole. Nothing here sees test
-texts, only their number.
+Training exports nothing (ONNX is a step of its own), so no export is counted. The probe samples
+at least one row of every class (every label), so that its label space is whole. Nothing here sees
+test texts, only their number.
 """
 
 from __future__ import annotations
@@ -33,8 +32,6 @@ from textladder.ladder.rungs import (DEFAULT_PROBE_ROWS, DEFAULT_SCALING, PROBE_
                                      fits)
 
 MIN_PROBE_ROWS = 16  # with fewer rows per probe, the data is small enough to need no estimate
-EXPORT_SECONDS = 15.0  # exporting an encoder to ONNX (int8 and float32) at the first save
-EXPORT_PASSES = 2  # passes over the validation texts (at the default runtime's speed) it checks
 SAVE_SECONDS = 1.0  # writing any other model
 GROWTH = 1.1  # "rows" scaling: a little faster than the rows (solvers take more iterations)
 
@@ -109,16 +106,17 @@ def probe(name: str, settings: dict[str, Any], options: dict[str, Any],
           seed: int = 0) -> Estimate:
     """Estimate rung `name` with `settings` on this data (`options` are the TextClassifier's
     other arguments: task, metric, order, label_map, seed)."""
-    from textladder.classifier import TextClassifier, scratch_cache
+    from textladder.classifier import TextClassifier
+    from textladder.encoders.cache import scratch_cache
 
     family = get_family(name)
     resolved = family(**settings).resolved_settings()
     torch_rung = "epochs" in resolved
-    epochs = int(resolved["epochs"]) if torch_rung else 1
     from textladder.data.inputs import take_rows
 
     texts, labels = train  # texts, or a table of them and the feature columns
     n, n_valid = len(texts), len(valid[0])
+    epochs = family.planned_epochs(resolved, n) if torch_rung else 1
     s = probe_rows(name, n)
     if s < MIN_PROBE_ROWS:
         return Estimate(0.0, 0.0, epochs, f"{n:,} training rows: too few to need an estimate")
@@ -141,7 +139,7 @@ def probe(name: str, settings: dict[str, Any], options: dict[str, Any],
         predict = (time.perf_counter() - start) / max(1, len(unseen))
     history = model.family_.to_config()["chosen"].get("history") or []
     epoch = float(history[-1].get("seconds", 0.0)) if torch_rung and history else 0.0
-    rest = max(0.0, took - epoch)
+    rest = max(0.0, took - epoch * fits(name, resolved))  # each fit ran one epoch
     scaling = SCALING.get(name, DEFAULT_SCALING if torch_rung else "rows")
     if scaling == "rows":
         outside = rest * (n / s) ** GROWTH
@@ -150,8 +148,6 @@ def probe(name: str, settings: dict[str, Any], options: dict[str, Any],
     else:
         outside = rest
     fixed = outside + predict * (2 * n_valid + n_test) + SAVE_SECONDS
-    if len(family.runtimes) > 1 and resolved.get("onnx", True):
-        fixed += EXPORT_SECONDS + EXPORT_PASSES * predict * n_valid
     per_epoch = epoch / s * n * fits(name, resolved)
     how = (f"a probe on {s:,} rows took {took:.1f} s" + (f", {epoch:.2f} s of it one epoch"
                                                          if epoch else "")

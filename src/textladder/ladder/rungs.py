@@ -39,9 +39,12 @@ DEFAULT_SCALING = "fixed"
 
 
 def fits(name: str, settings: dict) -> int:
-    """How many times the rung trains its epochs: fastText fits with and without word bigrams
-    when `word_ngrams` is "auto"."""
-    return 2 if name == "fasttext" and settings.get("word_ngrams") == "auto" else 1
+    """How many times the rung trains its epochs with these (resolved) settings: fastText fits
+    once per batch size with `batch_size="auto"`, and once more with word bigrams when
+    `word_ngrams` is "auto"."""
+    from textladder.families import get_family
+
+    return getattr(get_family(name), "planned_fits", lambda _: 1)(settings)
 
 
 # Ensembles: the best rungs by validation they are built over.

@@ -1,9 +1,10 @@
 """A fastText-style classifier: the mean of word and hashed word-bigram embeddings, then linear.
 
 Bigrams are hashed into a fixed number of buckets after the word ids, so the table size does not
-grow with the corpus. The embedding table takes sparse gradients, as in fastText's own training.
-Columns beside the text (`n_side` of them, the last input) join the mean embedding before the
-output layer (`side.py`).
+grow with the corpus. The embedding table takes sparse gradients, as in fastText's own training,
+and starts as fastText's does (uniform in +-1/dim), the output layer at zero. Columns beside the
+text (`n_side` of them, the last input) join the mean embedding before the output layer
+(`side.py`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class BagOfNgrams(nn.Module):
         self.embedding = nn.EmbeddingBag(n_rows, dim, mode="mean", sparse=True, padding_idx=0)
         nn.init.uniform_(self.embedding.weight, -1.0 / dim, 1.0 / dim)
         self.output = nn.Linear(dim, n_units)
+        nn.init.zeros_(self.output.weight)  # as fastText starts its output matrix
+        nn.init.zeros_(self.output.bias)
         self.side_output = side_output(n_side, n_units)
 
     def forward(self, ids: torch.Tensor, offsets: torch.Tensor,

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 
@@ -39,9 +38,18 @@ class EarlyStopping(Callback):
         score = -float("inf") if math.isnan(score) else score  # e.g. roc_auc on one class
         if self.best_state is None or score > self.best_score:
             self.best_score, self.best_epoch = score, record["epoch"]
-            self.best_state = copy.deepcopy(trainer.module.state_dict())
+            self._keep(trainer.module.state_dict())
         elif record["epoch"] - self.best_epoch >= self.patience:
             trainer.stop = True
+
+    def _keep(self, state: dict) -> None:
+        """Copy `state` into the kept one, in place after the first time: no new memory for
+        each better epoch (fastText's embedding table alone is 128 MB)."""
+        if self.best_state is None:
+            self.best_state = {k: v.detach().clone() for k, v in state.items()}
+            return
+        for key, value in state.items():
+            self.best_state[key].copy_(value)
 
     def on_train_end(self, trainer) -> None:
         if self.best_state is not None:

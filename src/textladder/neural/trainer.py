@@ -28,6 +28,16 @@ from textladder.tasks.base import Task
 Batcher = Callable[[np.ndarray], tuple[torch.Tensor, ...]]
 
 
+class TrainingDiverged(TextladderError):
+    """The training loss or the validation outputs became infinite or NaN; the rung may restart
+    at a lower rate."""
+
+    def __init__(self, epoch: int, what: str):
+        super().__init__(f"training diverged in epoch {epoch} ({what}); lower the learning rate "
+                         f"with --set lr=..., e.g. to a tenth.")
+        self.epoch = epoch
+
+
 class Trainer:
     def __init__(self, module: torch.nn.Module, head: TorchHead, task: Task,
                  optimizer: torch.optim.Optimizer, callbacks: Sequence[Callback] = (),
@@ -87,8 +97,11 @@ class Trainer:
                         targets: np.ndarray) -> dict[str, float] | float:
         """The validation entries of an epoch's record: the selection score, and the training
         loss on the validation rows (for learning curves: the same loss, class weights
-        included). An override may return the score alone."""
+        included). An override may return the score alone. Outputs that are not finite (the
+        epoch's last steps diverged) raise `TrainingDiverged`."""
         logits = self.predict_logits(batcher, n)
+        if not torch.isfinite(logits).all():
+            raise TrainingDiverged(len(self.history) + 1, "the validation outputs are not finite")
         output = self.head.to_output(logits)
         weights = self.head.weights
         head = replace(self.head, weights=None if weights is None else weights.cpu())
@@ -117,10 +130,7 @@ class Trainer:
             for rows in self.epoch_batches(batcher, n, rng):
                 losses.append(self.train_step(batcher(rows), target_tensor[rows]))
                 if not np.isfinite(losses[-1]):
-                    raise TextladderError(
-                        f"training diverged in epoch {epoch} (the loss is {losses[-1]}); lower "
-                        f"the learning rate with --set lr=..., e.g. to a tenth."
-                    )
+                    raise TrainingDiverged(epoch, f"the loss is {losses[-1]}")
                 self._call("on_batch_end", losses[-1])
             record = {
                 "epoch": epoch,
