@@ -52,18 +52,10 @@ BOOTSTRAP = 1000
 
 
 def command_line(labels=None, models=None, quick=False, data_root=None, output=None) -> str:
-    parts = ["python", "-m", "benchmarks", "features"]
-    if labels:
-        parts += ["--labels", ",".join(labels)]
-    if models:
-        parts += ["--models", ",".join(models)]
-    if quick:
-        parts.append("--quick")
-    if data_root is not None:
-        parts += ["--data-root", str(data_root)]
-    if output is not None:
-        parts += ["--output", str(output)]
-    return shlex.join(parts)
+    from benchmarks.runner import options
+
+    return shlex.join(["python", "-m", "benchmarks", "features"]
+                      + options(None, models, quick, data_root, output, labels=labels))
 
 
 def load_splits(root: Path, label: str, quick: bool = False) -> dict[str, pd.DataFrame]:

@@ -54,18 +54,11 @@ def key(record: dict[str, Any]) -> tuple:
 
 
 def command_line(datasets, models, strategies, quick, data_root, output) -> str:
-    parts = ["python", "-m", "benchmarks", SECTION]
-    for flag, names in (("--datasets", datasets), ("--models", models),
-                        ("--strategies", strategies)):
-        if names:
-            parts += [flag, ",".join(names)]
-    if quick:
-        parts.append("--quick")
-    if data_root is not None:
-        parts += ["--data-root", str(data_root)]
-    if output is not None:
-        parts += ["--output", str(output)]
-    return shlex.join(parts)
+    from benchmarks.runner import options
+
+    return shlex.join(["python", "-m", "benchmarks", SECTION]
+                      + options(datasets, models, quick, data_root, output,
+                                strategies=strategies))
 
 
 def smallest_classes(data: BenchData) -> list[tuple[str, int]]:

@@ -35,13 +35,14 @@ def command_line(datasets=None, models=None, quick=False, data_root=None, output
                       + options(datasets, models, quick, data_root, output))
 
 
-def options(datasets=None, models=None, quick=False, data_root=None, output=None) -> list[str]:
-    """The command-line options that select these pairs, data and output."""
+def options(datasets=None, models=None, quick=False, data_root=None, output=None,
+            **lists: list[str] | None) -> list[str]:
+    """The command-line options that select these pairs (and any other comma-separated
+    `lists`, by flag name), data and output."""
     parts = []
-    if datasets:
-        parts += ["--datasets", ",".join(datasets)]
-    if models:
-        parts += ["--models", ",".join(models)]
+    for flag, names in (("datasets", datasets), ("models", models), *lists.items()):
+        if names:
+            parts += [f"--{flag}", ",".join(names)]
     if quick:
         parts.append("--quick")
     if data_root is not None:
