@@ -147,3 +147,26 @@ def test_a_lead_within_its_standard_error_is_told_from_a_real_one():
     assert abs(lead("reshuffled")) < 2 * noise  # another guess: its lead is luck
     assert lead("better") > 5 * gain_standard_error(task, targets, pair["better"], pair["guess"],
                                                     draws=40)
+
+
+def test_calibrated_members_predict_new_texts_as_they_were_scored(tmp_path):
+    """A member whose classifier calibrates its outputs passes new texts (and loaded ones)
+    through the same temperature as the outputs the ensemble was fitted on."""
+    texts, labels = make_task_data("multiclass", 12)
+    held_out, _ = make_task_data("multiclass", 4)
+    given = []
+    for name, settings in MEMBERS.items():
+        clf = TextClassifier(model="tfidf", model_params=settings, calibrate=True).fit(
+            texts, labels, valid=(texts, labels))
+        assert clf.calibration_ is not None
+        clf.save(tmp_path / name)
+        given.append(Member.of(name, clf, tmp_path / name, [(texts, clf.predict_output(texts))]))
+    clf = TextClassifier(model="soft_vote", model_params={"members": given, "folds": 3})
+    clf.fit(texts, labels, valid=(texts, labels))
+    remembered = clf.predict_output(texts)
+    one_by_one = np.vstack([clf.predict_output([t]) for t in texts])  # computed, not recalled
+    np.testing.assert_allclose(one_by_one, remembered, atol=1e-9)
+    loaded = TextClassifier.load(clf.save(tmp_path / "ensemble"))
+    np.testing.assert_allclose(loaded.predict_output(held_out), clf.predict_output(held_out),
+                               atol=1e-9)
+    np.testing.assert_allclose(loaded.predict_output(texts), remembered, atol=1e-9)

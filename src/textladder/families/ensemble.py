@@ -56,13 +56,16 @@ def texts_digest(texts: Sequence[str], side: np.ndarray | None = None) -> str:
 @dataclass
 class Member:
     """A fitted rung inside an ensemble: its family, the task tuned for it (its own decisions),
-    its saved model directory if it has one, and outputs already known for some text lists."""
+    its saved model directory if it has one, the temperature its classifier calibrated its
+    outputs with (if any: every output of the member passes through it, as through its
+    classifier's), and outputs already known for some text lists."""
 
     name: str
     family: ModelFamily
     task: Task
     path: Path | None = None
     known: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    calibration: Any = None
 
     @classmethod
     def of(cls, name: str, classifier, path: str | Path | None = None,
@@ -70,7 +73,8 @@ class Member:
         """A member from a fitted `TextClassifier`, with outputs it gave on inputs (text
         lists, or tables of the texts and the feature columns it reads)."""
         member = cls(name, classifier.family_, classifier.task_,
-                     Path(path) if path is not None else None)
+                     Path(path) if path is not None else None,
+                     calibration=getattr(classifier, "calibration_", None))
         for inputs, output in outputs:
             member.remember(*classifier.family_inputs(inputs), output=output)
         return member
@@ -83,8 +87,10 @@ class Member:
         known = self.known.get(texts_digest(list(texts), side)) if self.known else None
         if known is not None:
             return known
-        return self.task.check_output(self.family.predict_output(list(texts),
-                                                                 **side_arguments(side)))
+        output = self.family.predict_output(list(texts), **side_arguments(side))
+        if self.calibration is not None:
+            output = self.calibration(output)
+        return self.task.check_output(output)
 
 
 class EnsembleFamily(ModelFamily):
@@ -216,7 +222,9 @@ class EnsembleFamily(ModelFamily):
                 continue
             target.mkdir()
             member.family.save(target)
-            write_config(target, {"task": member.task.to_config(),
+            calibration = ({"calibration": member.calibration.to_config()}
+                           if member.calibration is not None else {})
+            write_config(target, {**calibration, "task": member.task.to_config(),
                                   "detection": {"task": member.task.name,
                                                 "reason": "a member of an ensemble",
                                                 "delimiter": None},
@@ -224,6 +232,7 @@ class EnsembleFamily(ModelFamily):
 
     @classmethod
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "EnsembleFamily":
+        from textladder.calibration import Temperature
         from textladder.model_dir import read_config
         from textladder.tasks import task_from_config
 
@@ -239,7 +248,10 @@ class EnsembleFamily(ModelFamily):
                 raise TextladderError(f"member '{described['name']}' of '{directory}' needs a "
                                       f"newer textladder; upgrade it.")
             fitted = member_family.load(path, member_config["family"], member_task)
-            family.members_.append(Member(described["name"], fitted, member_task, path))
+            calibration = Temperature.from_config(member_task.name,
+                                                  member_config.get("calibration"))
+            family.members_.append(Member(described["name"], fitted, member_task, path,
+                                          calibration=calibration))
         family.combiner_ = COMBINERS[cls.combiner].from_state(chosen["combiner"])
         return family
 
