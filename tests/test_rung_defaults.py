@@ -124,6 +124,26 @@ def test_a_diverging_default_rate_restarts_lower_and_says_so(monkeypatch, tmp_pa
     assert "trained at lr 2.5 instead" in " ".join(result.stdout.split())
 
 
+def test_restarts_share_the_time_limit(monkeypatch):
+    """Each restart gets what is left of the fit's time limit, not a fresh one."""
+    from textladder.neural import callbacks
+
+    _diverging_default(monkeypatch, 40.0)
+    limits, real = [], callbacks.TimeLimit.__init__
+
+    def spy(self, seconds):
+        limits.append(seconds)
+        real(self, seconds)
+
+    monkeypatch.setattr(callbacks.TimeLimit, "__init__", spy)
+    texts, labels = make_task_data("regression", 20)
+    clf = TextClassifier(model="fasttext", model_params={"word_ngrams": 1, "batch_size": 16,
+                                                         "time_limit": 600})
+    clf.fit(texts, labels, valid=(texts, labels))
+    assert len(clf.family_.chosen_["diverged"]) == 2 and len(limits) == 3
+    assert 600 >= limits[0] > limits[1] > limits[2] > 0
+
+
 def test_a_learning_rate_the_user_set_is_kept_and_its_divergence_is_an_error():
     texts, labels = make_task_data("regression", 20)
     with pytest.raises(TextladderError, match="diverged in epoch .*lower the learning rate"):

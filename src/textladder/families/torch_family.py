@@ -17,6 +17,7 @@ and the module is built with `n_side_` side columns (`_build_module` passes it o
 from __future__ import annotations
 
 import importlib.util
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,9 @@ class TorchFamily(ModelFamily):
         """Restore what `_save_state` wrote; `self.settings_` and `self.chosen_` are set."""
 
     # ----- the shared work ------------------------------------------------------------------
-    def _callbacks(self, progress: Progress):
+    def _callbacks(self, progress: Progress, spent: float = 0.0):
+        """Early stopping, the schedule, the time limit (less the `spent` seconds of earlier
+        tries of this fit: restarts share it) and the progress bar."""
         from textladder.neural.callbacks import (EarlyStopping, LinearDecay, ProgressBar,
                                                  ReduceLROnPlateau, TimeLimit)
 
@@ -122,7 +125,7 @@ class TorchFamily(ModelFamily):
         if limit is not None and not (isinstance(limit, (int, float)) and limit > 0):
             raise TextladderError(f"time_limit is in seconds: a positive number, or null for "
                                   f"none; got {limit!r}.")
-        limits = [TimeLimit(limit)] if limit is not None else []
+        limits = [TimeLimit(max(limit - spent, 1e-6))] if limit is not None else []
         return [EarlyStopping(self.settings_["patience"]), *schedules[self.settings_["schedule"]],
                 *limits, ProgressBar(progress, self.name)]
 
@@ -180,10 +183,11 @@ class TorchFamily(ModelFamily):
         valid_batcher = self._with_side(self._batcher(prepared_valid), valid_side(valid))
         plan = self.imbalance
         head = make_head(task, targets, plan.weights(targets), plan.focal_gamma)
+        started = time.monotonic()
         while True:
             torch.manual_seed(seed)
             module = self._build_module(head.n_units)
-            callbacks = self._callbacks(progress)
+            callbacks = self._callbacks(progress, time.monotonic() - started)
             trainer = self._new_trainer(module, head, task, self._optimizer(module, head),
                                         callbacks, seed)
             try:

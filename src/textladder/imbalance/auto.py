@@ -16,7 +16,8 @@ import numpy as np
 from textladder.imbalance.counts import imbalance_ratio
 
 BALANCED = 1.5  # largest / smallest count below which auto leaves the rows as they are
-ROW_METRICS = frozenset({"accuracy", "micro_f1", "mae", "off_by_one", "rmse"})
+ROW_METRICS = frozenset({"accuracy", "mae", "off_by_one_accuracy", "rmse",  # one per row
+                         "micro_f1", "samples_f1", "subset_accuracy", "hamming_loss"})
 
 
 def choose_strategy(task: str, counts: np.ndarray, family: type,
