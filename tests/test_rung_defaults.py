@@ -181,3 +181,13 @@ def test_a_time_limit_is_shared_among_the_auto_candidates():
     # the first batch size spends the limit in its first epoch; the second is not started
     assert chosen["epochs_run"] == 1 and chosen["stopped_by_time_limit"]
     assert list(chosen["valid_by_batch_size"]) == ["16"]
+
+
+def test_minilm_estimates_its_mlp_epochs_when_the_linear_head_wins():
+    from conftest import tiny_sentence_encoder
+    from textladder.ladder.costs import probe
+
+    texts, labels = make_task_data("multiclass", 40)
+    settings = {"encoder": str(tiny_sentence_encoder()), "C": [1.0]}
+    estimate = probe("minilm", settings, {}, (texts, labels), (texts, labels), 10)
+    assert estimate.known and estimate.per_epoch > 0  # the MLP's epochs can be cut

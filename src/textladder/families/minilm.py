@@ -185,6 +185,9 @@ class MinilmFamily(EncoderRung):
                         "embedding_dim": len(self.feature_mean_),
                         "encode_seconds": round(self.encoder_.seconds, 2),
                         "texts_encoded": self.encoder_.encoded}
+        mlp_epochs = mlp_chosen.get("history") if "mlp" in heads else None
+        if mlp_epochs:  # what the MLP's epochs cost, whichever head is kept (the climb's probe)
+            self.chosen_["mlp_epoch_seconds"] = mlp_epochs[-1].get("seconds", 0.0)
         self.n_side_ = 0 if side is None else int(side.shape[1])
         if self.n_side_:
             self.chosen_["side_features"] = self.n_side_

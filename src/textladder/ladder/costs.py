@@ -137,8 +137,10 @@ def probe(name: str, settings: dict[str, Any], options: dict[str, Any],
         start = time.perf_counter()
         model.predict_output(take_rows(texts, unseen))
         predict = (time.perf_counter() - start) / max(1, len(unseen))
-    history = model.family_.to_config()["chosen"].get("history") or []
-    epoch = float(history[-1].get("seconds", 0.0)) if torch_rung and history else 0.0
+    chosen = model.family_.to_config()["chosen"]
+    history = chosen.get("history") or []
+    epoch = float(history[-1].get("seconds", 0.0) if history
+                  else chosen.get("mlp_epoch_seconds", 0.0)) if torch_rung else 0.0
     rest = max(0.0, took - epoch * fits(name, resolved))  # each fit ran one epoch
     scaling = SCALING.get(name, DEFAULT_SCALING if torch_rung else "rows")
     if scaling == "rows":
