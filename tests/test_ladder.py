@@ -14,6 +14,7 @@ import pytest
 from cli_helpers import run, run_json
 from conftest import TASK_NAMES, make_task_data, write_table
 from textladder import TextClassifier
+from textladder.errors import TextladderError
 from textladder.ladder.costs import Estimate
 from textladder.ladder.plan import make_plan, share_now
 from textladder.workflows.climb import Climb, climb
@@ -160,3 +161,14 @@ def test_rerun_with_other_settings_is_refused(tmp_path, sentiment_csv):
     run_json("train", sentiment_csv, "--model", "tfidf", "--out", out, "--set", "C=[10]")
     again = run("train", sentiment_csv, "--model", "tfidf", "--out", out, "--set", "C=[1]")
     assert again.exit_code == 2 and "holds a run with other settings" in again.stderr
+
+
+def test_a_shared_setting_goes_to_the_rungs_that_take_its_type():
+    from textladder.workflows.climb import rung_settings
+
+    shares = rung_settings(["tfidf", "fasttext", "wordvec"], {"word_ngrams": 1, "epochs": "auto"},
+                           single=False)
+    assert shares == {"tfidf": {}, "fasttext": {"word_ngrams": 1, "epochs": "auto"},
+                      "wordvec": {}}  # tfidf's word_ngrams is a list; wordvec's epochs a number
+    with pytest.raises(TextladderError, match=r"no rung of this climb takes --set epochs='many'"):
+        rung_settings(["tfidf", "wordvec"], {"epochs": "many"}, single=False)

@@ -77,7 +77,8 @@ def chosen_rungs(job: TrainJob) -> tuple[list[str], list[str]]:
 def rung_settings(names: list[str], params: dict[str, Any], single: bool) -> dict[str, dict]:
     """Each rung's share of the user's settings. `RUNG.NAME` goes to that rung only; a plain
     `NAME` to the one rung of a single run (which refuses what it does not know), and in a
-    climb to every rung that has it. A setting no rung of the climb has is refused."""
+    climb to every rung that has it and takes its value's type (`word_ngrams=1` suits fasttext,
+    not tfidf's lists). A setting no rung of the climb has, or takes, is refused."""
     shared = {k: v for k, v in params.items() if "." not in k}
     own: dict[str, dict] = {name: {} for name in names}
     for key, value in params.items():
@@ -94,8 +95,27 @@ def rung_settings(names: list[str], params: dict[str, Any], single: bool) -> dic
     if stray:
         raise TextladderError(f"no rung of this climb has a setting '{stray[0]}'; the rungs are "
                               f"{', '.join(names)}.")
-    return {name: {**{k: v for k, v in shared.items() if k in known[name]}, **own[name]}
+    takes = {(name, k): _takes(name, k, v) for k, v in shared.items() for name in names
+             if k in known[name]}
+    for key in shared:
+        refusals = [error for (name, k), error in takes.items() if k == key]
+        if all(refusals):
+            raise TextladderError(f"{refusals[0].rstrip('.')}; no rung of this climb takes "
+                                  f"--set {key}={shared[key]!r} (name one rung: RUNG.{key}=...).")
+    return {name: {**{k: v for k, v in shared.items() if takes.get((name, k), "no") is None},
+                   **own[name]}
             for name in names}
+
+
+def _takes(name: str, key: str, value: Any) -> str | None:
+    """None where rung `name` takes `key=value`, else its one-line refusal."""
+    from textladder.workflows.plan import check_settings
+
+    try:
+        check_settings(name, {key: value})
+    except TextladderError as refusal:
+        return str(refusal)
+    return None
 
 
 def check_job_settings(job: TrainJob) -> None:
