@@ -156,6 +156,10 @@ def parser() -> argparse.ArgumentParser:
     speed.add_argument("--data-root", type=Path, help="as for run")
     speed.add_argument("--output", type=Path, help="JSON file to write (default: "
                        "benchmarks/out/speed.json)")
+    speed.add_argument("--results", type=Path, help="also merge the records into this results "
+                       "file's speed section and write its report (BENCHMARKS.md for "
+                       "benchmarks/results.json)")
+    speed.add_argument("--report", type=Path, help="as for run")
     return main
 
 
@@ -222,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             print(run_speed(args.datasets, args.texts, args.rounds, args.data_root, args.output,
-                            "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
+                            "python -m benchmarks " + " ".join(argv or sys.argv[1:]),
+                            args.results, args.report))
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2

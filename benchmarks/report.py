@@ -305,6 +305,9 @@ def render(doc: dict[str, Any]) -> str:
 
     lines += features_table(doc.get("features", []))
     lines += imbalance_section(doc)
+    from benchmarks.speed import speed_section  # it writes this report too: import late
+
+    lines += speed_section(doc)
     return "\n".join(lines).rstrip() + "\n"
 
 

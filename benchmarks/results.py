@@ -32,7 +32,7 @@ REPORT = REPO_ROOT / "BENCHMARKS.md"
 STUDY = PACKAGE_DIR / "int8-study.md"  # written by `python -m benchmarks int8-study`
 # Kept beside "results" by a merge: {name: {"machine": ..., "records": [...]}}, and calibration's
 # own list of records (benchmarks/calibration.py).
-SECTIONS = ("load", "memory", "calibration", "features", "imbalance")
+SECTIONS = ("load", "memory", "calibration", "features", "imbalance", "speed")
 
 
 def _git(*args: str) -> str:

@@ -11,8 +11,9 @@ texts are new to it, as a user's are), predicts one text to load its lazy parts,
 the test texts in one batch call. The two rungs take turns, `rounds` times; each one's median
 counts, so a slow spell of the machine slows both. Default runtimes only (no ONNX), the threads
 the process has (`OMP_NUM_THREADS`, else torch's default). The figures say nothing about
-quality; results go to their own file (`benchmarks/out/speed.json` by default), never to
-results.json.
+quality; results go to their own file (`benchmarks/out/speed.json` by default), and with
+`--results FILE` into that results file's `speed` section too (a rerun replaces its datasets'
+records), whose report then shows them (`speed_section`).
 """
 
 from __future__ import annotations
@@ -94,8 +95,10 @@ def measure_dataset(name: str, root: Path, texts: int | None, rounds: int) -> di
 
 
 def run_speed(datasets: list[str] | None, texts: int | None, rounds: int,
-              data_root: Path | None, output: Path | None, command: str) -> str:
-    """Measure every dataset, write the JSON file, and return a short table."""
+              data_root: Path | None, output: Path | None, command: str,
+              results: Path | None = None, report: Path | None = None) -> str:
+    """Measure every dataset, write the JSON file (and merge into `results`), and return a
+    short table."""
     root = Path(data_root) if data_root is not None else DEFAULT_DATA_ROOT.resolve()
     names = datasets or list(SPECS)
     unknown = [n for n in names if n not in SPECS]
@@ -107,6 +110,8 @@ def run_speed(datasets: list[str] | None, texts: int | None, rounds: int,
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps({**info, "results": records}, indent=1) + "\n",
                       encoding="utf-8")
+    if results is not None:
+        merge_speed(results, records, info, report)
     lines = [f"{'dataset':22s} {'texts':>6s} {'minilm':>8s} {'finetune':>9s} {'ratio':>6s}"]
     for r in records:
         rate = r["texts_per_second"]
@@ -116,3 +121,42 @@ def run_speed(datasets: list[str] | None, texts: int | None, rounds: int,
     lines.append(f"batch texts/s (median of {rounds}); load average at start {load}; "
                  f"written to {output}")
     return "\n".join(lines)
+
+
+def merge_speed(results: Path, records: list[dict[str, Any]], info: dict[str, Any],
+                report: Path | None = None) -> None:
+    """Merge `records` into the results file's speed section (by dataset) and write its
+    report."""
+    from benchmarks.report import write_report
+    from benchmarks.results import RESULTS, REPORT, merge_section, read_results, write_results
+
+    document = merge_section(read_results(results), "speed", records, info,
+                             key=lambda r: r["dataset"])
+    document = write_results(results, document)
+    write_report(document, report or (REPORT if Path(results) == RESULTS else
+                                      Path(results).with_suffix(".md")))
+
+
+def speed_section(doc: dict[str, Any]) -> list[str]:
+    """BENCHMARKS.md's table of minilm against finetune batch prediction speed (nothing
+    without records)."""
+    records = (doc.get("speed") or {}).get("records") or []
+    if not records:
+        return []
+    runs = sorted({(r.get("date"), r.get("commit"), r.get("command")) for r in records})
+    lines = ["## Prediction speed: minilm and finetune", "",
+             "- `python -m benchmarks speed --results benchmarks/results.json` (see "
+             "`benchmarks/speed.py`): both rungs trained briefly on a seeded slice (speed does "
+             "not depend on what a model learned), saved, and each timed prediction loads the "
+             "model again with an empty embedding cache and predicts the whole test set in one "
+             "call, default runtimes; the two take turns, each one's median of the rounds "
+             "counts.",
+             *[f"- Measured {d} at `{c}` with `{cmd}`" for d, c, cmd in runs], "",
+             "| dataset | test texts | minilm texts/s | finetune texts/s | minilm ÷ finetune "
+             "| minilm head |", "|---|---|---|---|---|---|"]
+    for r in records:
+        rate = r["texts_per_second"]
+        lines.append(f"| {r['dataset']} | {r['texts']:,} | {rate['minilm']:,.0f} | "
+                     f"{rate['finetune']:,.0f} | {r['minilm_over_finetune']:.2f}× | "
+                     f"{(r.get('minilm') or {}).get('head_model', '–')} |")
+    return lines + [""]

@@ -262,8 +262,13 @@ def test_the_speed_benchmark_times_both_rungs_on_fresh_models(tmp_path):
     for split in ("train", "valid", "test"):
         pd.DataFrame({"text": texts, "label": labels}).to_csv(folder / f"{split}.csv",
                                                               index=False)
-    table = run_speed(["sst5"], 5, 1, tmp_path / "data", tmp_path / "speed.json", "test")
+    table = run_speed(["sst5"], 5, 1, tmp_path / "data", tmp_path / "speed.json", "test",
+                      tmp_path / "results.json", tmp_path / "report.md")
     (record,) = json.loads((tmp_path / "speed.json").read_text())["results"]
     assert record["texts"] == 5 and set(record["texts_per_second"]) == {"minilm", "finetune"}
     assert all(rate > 0 for rate in record["texts_per_second"].values())
     assert "sst5" in table
+    merged = json.loads((tmp_path / "results.json").read_text())["speed"]["records"]
+    assert [r["dataset"] for r in merged] == ["sst5"]
+    report = (tmp_path / "report.md").read_text()
+    assert "## Prediction speed: minilm and finetune" in report and "| sst5 | 5 |" in report
