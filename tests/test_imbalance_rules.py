@@ -321,3 +321,16 @@ def test_auto_balances_for_metrics_that_weigh_classes_alike(metric, expected):
     texts, labels = texts + texts[:4] * 6, labels + labels[:4] * 6  # one class four times more
     clf = TextClassifier(model="tfidf", metric=metric or "macro_f1").fit(texts, labels)
     assert clf.imbalance_.strategy == expected
+
+
+def test_a_family_declares_where_auto_differs_from_the_rule():
+    """tfidf's per-label thresholds balance a label set already (measured on goemotions): auto
+    leaves its rows alone there, and weights them for single-label tasks and other rungs."""
+    from textladder.imbalance.auto import choose_strategy
+
+    skewed = np.array([300, 100, 20])
+    tfidf, fasttext = get_family("tfidf"), get_family("fasttext")
+    strategy, reason = choose_strategy("multilabel", skewed, tfidf, "macro_f1")
+    assert strategy == "none" and "threshold" in reason
+    assert choose_strategy("multiclass", skewed, tfidf, "macro_f1")[0] == "weights"
+    assert choose_strategy("multilabel", skewed, fasttext, "macro_f1")[0] == "weights"

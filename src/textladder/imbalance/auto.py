@@ -5,6 +5,8 @@ The rule:
 - a primary metric that counts every row alike (accuracy, mae, ...: `ROW_METRICS`): none, since
   class weights trade right answers on the common classes for recall on the rare ones, and such
   a metric counts that as a loss;
+- a family that declares its own choice for the task type (`ModelFamily.auto_imbalance`, from
+  the measured table: tfidf on label sets) takes it;
 - otherwise class weights, where the rung takes them;
 - a rung that takes no strategy trains on its rows as they are.
 """
@@ -31,6 +33,9 @@ def choose_strategy(task: str, counts: np.ndarray, family: type,
     if metric in ROW_METRICS:
         return "none", (f"{said}, but the primary metric {metric} counts every row alike, and "
                         f"balancing would trade common-class hits for rare-class recall")
+    if task in family.auto_imbalance:
+        strategy, why = family.auto_imbalance[task]
+        return strategy, f"{said}, but for model '{family.name}' {why}"
     if "weights" in family.imbalance_strategies:
         return "weights", f"{said}"
     return "none", f"{said}, but model '{family.name}' takes no imbalance strategy"
