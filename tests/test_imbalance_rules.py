@@ -324,7 +324,8 @@ def test_auto_balances_for_metrics_that_weigh_classes_alike(metric, expected):
 
 
 def test_a_family_declares_where_auto_differs_from_the_rule():
-    """tfidf's per-label thresholds balance a label set already (measured on goemotions): auto
+    """tfidf's and minilm's per-label thresholds balance a label set already (measured on
+    goemotions): auto
     leaves its rows alone there, and weights them for single-label tasks and other rungs."""
     from textladder.imbalance.auto import choose_strategy
 
@@ -334,3 +335,4 @@ def test_a_family_declares_where_auto_differs_from_the_rule():
     assert strategy == "none" and "threshold" in reason
     assert choose_strategy("multiclass", skewed, tfidf, "macro_f1")[0] == "weights"
     assert choose_strategy("multilabel", skewed, fasttext, "macro_f1")[0] == "weights"
+    assert choose_strategy("multilabel", skewed, get_family("minilm"), "macro_f1")[0] == "none"

@@ -6,7 +6,7 @@ The rule:
   class weights trade right answers on the common classes for recall on the rare ones, and such
   a metric counts that as a loss;
 - a family that declares its own choice for the task type (`ModelFamily.auto_imbalance`, from
-  the measured table: tfidf on label sets) takes it;
+  the measured table: tfidf and minilm on label sets) takes it;
 - otherwise class weights, where the rung takes them;
 - a rung that takes no strategy trains on its rows as they are.
 """
