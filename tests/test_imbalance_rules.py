@@ -325,8 +325,8 @@ def test_auto_balances_for_metrics_that_weigh_classes_alike(metric, expected):
 
 def test_a_family_declares_where_auto_differs_from_the_rule():
     """tfidf's and minilm's per-label thresholds balance a label set already (measured on
-    goemotions): auto
-    leaves its rows alone there, and weights them for single-label tasks and other rungs."""
+    goemotions): auto leaves their rows alone there, and weights them for single-label tasks
+    and other rungs."""
     from textladder.imbalance.auto import choose_strategy
 
     skewed = np.array([300, 100, 20])
