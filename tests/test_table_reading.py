@@ -46,7 +46,8 @@ def _check_picks(tmp_path, frame: pd.DataFrame, text: str, labels: list[str], ta
     seen = run_json("inspect", path, *flags)
     assert seen["columns"] == {"text": text, "labels": labels}
     assert seen["task"] == task
-    trained = run_json("train", path, *flags, "--out", tmp_path / "m", "--set", "C=[10]")
+    trained = run_json("train", path, *flags, "--model", "tfidf", "--out", tmp_path / "m",
+                       "--set", "C=[10]")  # one rung: what is read, not the climb, is tested
     assert trained["data"]["columns"] == {"text": text, "labels": labels}
     assert trained["task"] == task and trained["plan"]["task"] == task
     assert trained["plan"]["head"] == {"binary": "sigmoid", "multilabel": "multi_sigmoid",
@@ -121,8 +122,8 @@ def test_semeval_levels_with_leading_numbers_are_ordered_by_them(tmp_path):
                            "ordinal")
     assert trained["labels"] == levels  # -3 first, not "-1" as sorted strings would put it
     path = tmp_path / "table.csv"
-    numbered = run_json("train", path, "--order", "-3,-2,-1,0,1,2,3", "--out", tmp_path / "n",
-                        "--set", "C=[10]")
+    numbered = run_json("train", path, "--order", "-3,-2,-1,0,1,2,3", "--model", "tfidf",
+                        "--out", tmp_path / "n", "--set", "C=[10]")
     assert numbered["labels"] == levels
 
 
