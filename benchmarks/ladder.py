@@ -21,8 +21,8 @@ from textladder.model_dir import link_tree
 from textladder.workflows.climb import climb
 from textladder.workflows.train import DEFAULT_BUDGET_MINUTES, Splits, TrainJob
 
-from benchmarks.datasets import SEED, BenchData, Split
-from benchmarks.systems import System
+from benchmarks.datasets import SEED, BenchData
+from benchmarks.systems import ClassifierSystem
 
 NAME = "ladder"
 QUICK_BUDGET = 3.0
@@ -52,7 +52,7 @@ def _quick_settings() -> dict[str, Any]:
             if key != "members"}
 
 
-class LadderSystem(System):
+class LadderSystem(ClassifierSystem):
     def __init__(self, name: str = NAME):
         self.name = name
 
@@ -67,18 +67,6 @@ class LadderSystem(System):
                         "the test split", {"rows": data.rows()})
         self.report = climb(job, splits)
         self.clf = TextClassifier.load(self.folder / "run")  # its best model
-
-    def predict(self, texts: list[str]) -> list:
-        return self.clf.predict(texts)
-
-    def predict_one(self, text: str):
-        return self.clf.predict(text)
-
-    def evaluate(self, split: Split) -> dict[str, Any]:
-        return self.clf.evaluate(split.texts, split.labels)
-
-    def valid_metrics(self) -> dict[str, Any]:
-        return self.clf.valid_metrics_
 
     def keep(self, directory: Path) -> None:
         """The whole run directory (models, leaderboard, best), with hard links."""

@@ -79,18 +79,11 @@ def quick_params(family: str) -> dict[str, Any]:
     return get_family(family).quick_settings()
 
 
-class TextladderSystem(System):
-    """A textladder family through `TextClassifier`, with the dataset's metric and task."""
+class ClassifierSystem(System):
+    """A system whose `fit` leaves a fitted `TextClassifier` in `self.clf`, which predicts,
+    evaluates and reports its validation metrics."""
 
-    def __init__(self, family: str):
-        self.name = family
-
-    def fit(self, data: BenchData, quick: bool) -> None:
-        self.params = quick_params(self.name) if quick else {}
-        self.clf = TextClassifier(model=self.name, task=data.spec.task, metric=data.spec.metric,
-                                  model_params=self.params or None, seed=SEED)
-        self.clf.fit(data.train.texts, data.train.labels,
-                     valid=(data.valid.texts, data.valid.labels))
+    clf: TextClassifier
 
     def predict(self, texts: list[str]) -> list:
         return self.clf.predict(texts)
@@ -103,6 +96,20 @@ class TextladderSystem(System):
 
     def valid_metrics(self) -> dict[str, Any]:
         return self.clf.valid_metrics_
+
+
+class TextladderSystem(ClassifierSystem):
+    """A textladder family through `TextClassifier`, with the dataset's metric and task."""
+
+    def __init__(self, family: str):
+        self.name = family
+
+    def fit(self, data: BenchData, quick: bool) -> None:
+        self.params = quick_params(self.name) if quick else {}
+        self.clf = TextClassifier(model=self.name, task=data.spec.task, metric=data.spec.metric,
+                                  model_params=self.params or None, seed=SEED)
+        self.clf.fit(data.train.texts, data.train.labels,
+                     valid=(data.valid.texts, data.valid.labels))
 
     def keep(self, directory: Path) -> None:
         self.clf.save(directory)
