@@ -172,27 +172,21 @@ def read_splits(job: TrainJob, read: ReadOptions = ReadOptions()) -> Splits:
                          sources)
     texts, labels = train_table.texts, train_table.labels
     frames = {name: table.frame for name, table in tables.items()}  # None without features
-    if job.test is None:
-        # Split the test set off first, by the task the full training labels describe.
+    # Test is split off first, by the task the full training labels describe; then valid, as
+    # `TextClassifier.fit` does when given no validation data.
+    pairs = {name: (t.texts, t.labels) for name, t in tables.items() if name != "train"}
+    for name, size, purpose in (("test", job.test_size, "test"),
+                                ("valid", job.valid_size, "validation")):
+        if name in pairs:
+            continue
         detection, prepared = clf.resolve_labels(labels)
-        kept, held = split_holdout(prepared, detection.task, job.test_size, job.seed, "test",
+        kept, held = split_holdout(prepared, detection.task, size, job.seed, purpose,
                                    texts=texts)
-        test = _subset(texts, labels, held)
+        pairs[name] = _subset(texts, labels, held)
         texts, labels = _subset(texts, labels, kept)
-        frames["test"] = _frame_rows(frames["train"], held)
+        frames[name] = _frame_rows(frames["train"], held)
         frames["train"] = _frame_rows(frames["train"], kept)
-    else:
-        test = (tables["test"].texts, tables["test"].labels)
-    if job.valid is None:  # the split `TextClassifier.fit` makes when given no validation data
-        detection, prepared = clf.resolve_labels(labels)
-        kept, held = split_holdout(prepared, detection.task, job.valid_size, job.seed,
-                                   texts=texts)
-        valid = _subset(texts, labels, held)
-        texts, labels = _subset(texts, labels, kept)
-        frames["valid"] = _frame_rows(frames["train"], held)
-        frames["train"] = _frame_rows(frames["train"], kept)
-    else:
-        valid = (tables["valid"].texts, tables["valid"].labels)
+    test, valid = pairs["test"], pairs["valid"]
     data = {
         "columns": {"text": train_table.columns.text, "labels": list(train_table.columns.labels),
                     **({"features": [c.name for c in features]} if features else {})},
