@@ -18,7 +18,7 @@ def _machine(section: dict[str, Any]) -> str:
             f"{m.get('load_average_at_start', '?')}")
 
 
-def _runs(records: list[dict[str, Any]]) -> list[str]:
+def measured_runs(records: list[dict[str, Any]]) -> list[str]:
     runs = sorted({(r.get("date"), r.get("commit"), r.get("command")) for r in records})
     return [f"- Measured {date} at `{commit}` with `{command}`" for date, commit, command in runs]
 
@@ -42,7 +42,7 @@ def load_section(doc: dict[str, Any]) -> list[str]:
         "- The models are trained on the bundled demo tweets (`data/demo`, default settings) "
         "unless given with `--model NAME=DIR`; the requests cycle through its test texts.",
         f"- Machine: {_machine(section)}. The client shares it with the server.",
-        *_runs(records), "",
+        *measured_runs(records), "",
         "| model | texts | concurrency | requests | errors | requests/s | texts/s | p50 ms | "
         "p99 ms | texts / call |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -75,7 +75,7 @@ def memory_section(doc: dict[str, Any]) -> list[str]:
         "`ru_maxrss` at the end, *start RSS* the same after its imports. The files repeat the "
         "demo texts with a row number.",
         f"- Machine: {_machine(section)}.",
-        *_runs(records), "",
+        *measured_runs(records), "",
         "| format | rows | chunk | peak RSS MB | start RSS MB | rows/s |",
         "|---|---|---|---|---|---|",
     ]

@@ -140,10 +140,11 @@ def merge_speed(results: Path, records: list[dict[str, Any]], info: dict[str, An
 def speed_section(doc: dict[str, Any]) -> list[str]:
     """BENCHMARKS.md's table of minilm against finetune batch prediction speed (nothing
     without records)."""
+    from benchmarks.report_sections import measured_runs
+
     records = (doc.get("speed") or {}).get("records") or []
     if not records:
         return []
-    runs = sorted({(r.get("date"), r.get("commit"), r.get("command")) for r in records})
     lines = ["## Prediction speed: minilm and finetune", "",
              "- `python -m benchmarks speed --results benchmarks/results.json` (see "
              "`benchmarks/speed.py`): both rungs trained briefly on a seeded slice (speed does "
@@ -151,7 +152,7 @@ def speed_section(doc: dict[str, Any]) -> list[str]:
              "model again with an empty embedding cache and predicts the whole test set in one "
              "call, default runtimes; the two take turns, each one's median of the rounds "
              "counts.",
-             *[f"- Measured {d} at `{c}` with `{cmd}`" for d, c, cmd in runs], "",
+             *measured_runs(records), "",
              "| dataset | test texts | minilm texts/s | finetune texts/s | minilm ÷ finetune "
              "| minilm head |", "|---|---|---|---|---|---|"]
     for r in records:
