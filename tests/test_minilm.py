@@ -164,6 +164,38 @@ def test_the_linear_reference_stays_unless_another_c_is_clearly_better():
     assert best.chosen["against_reference"]["gain"] > 0.1
 
 
+def test_ordinal_scored_on_exact_hits_starts_from_the_multinomial_head():
+    from textladder.families.linear_heads import LevelLogit, linear_candidates
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 8))
+    y = np.digitize(X[:, 0] + rng.normal(scale=0.5, size=600), [-1.0, 0.0, 1.0])
+    by_hits = make_task("ordinal", metric="accuracy").fit(["1", "2", "3", "4"])
+    by_distance = make_task("ordinal", metric="mae").fit(["1", "2", "3", "4"])
+    assert linear_candidates(by_hits) == ("level_softmax", "cumulative")
+    assert linear_candidates(by_distance) == ("cumulative",)
+    best, output = search_linear_with_reference(X[:400], y[:400], X[400:], y[400:], by_hits,
+                                                [1.0, 4.0], 0, Progress(), "test", margin=1.0)
+    assert [h["linear_head"] for h in best.history] == ["level_softmax"] * 2 + ["cumulative"] * 2
+    assert output.shape == (200, 4) and np.allclose(output.sum(axis=1), 1.0)
+    assert by_hits.score(y[400:], output) > 0.6  # held-out rows, four levels
+    # a level nobody used in training still has its column, with probability 0
+    missing = LevelLogit(n_levels=4).fit(X[:400][y[:400] != 3], y[:400][y[:400] != 3])
+    proba = missing.predict_proba(X[400:])
+    assert proba.shape == (200, 4) and np.all(proba[:, 3] == 0)
+
+
+def test_minilm_saves_and_loads_the_multinomial_ordinal_head(tmp_path):
+    texts, labels = make_task_data("ordinal")
+    clf = TextClassifier(model="minilm", task="ordinal", metric="accuracy",
+                         model_params={"head": "logistic"})
+    clf.fit(texts, labels, valid=(texts, labels))
+    assert clf.family_.chosen_["linear_head"] == "level_softmax"
+    clf.save(tmp_path / "m")
+    loaded = TextClassifier.load(tmp_path / "m")
+    assert np.allclose(loaded.predict_proba(texts), clf.predict_proba(texts))
+
+
 def test_minilm_keeps_the_logistic_head_on_a_tie(tmp_path):
     texts, labels = make_task_data("multiclass")
     clf = TextClassifier(model="minilm", model_params={"epochs": 3})

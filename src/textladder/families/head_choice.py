@@ -9,7 +9,8 @@ Each model's decision (thresholds) is tuned once on the whole validation set, as
 fixed across resamples. `search_linear_with_reference` applies the rule to a grid of linear
 models: the reference candidate (the first C) stays unless another is clearly better.
 
-Nothing here fits a neural network or encodes texts; models come in as their validation outputs.
+Nothing here fits a neural network or encodes texts: neural models come in as their validation
+outputs; only the linear candidates are fitted here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from textladder.families.linear_heads import LINEAR_HEADS
+from textladder.families.linear_heads import LINEAR_HEADS, linear_candidates
 from textladder.families.linear_search import LinearChoice
 from textladder.families.resampled_scores import resampled_scores
 from textladder.progress import Progress
@@ -93,19 +94,22 @@ def search_linear_with_reference(X, targets: np.ndarray, X_valid, valid_targets:
                                  progress: Progress, name: str, margin: float,
                                  weights: np.ndarray | None = None
                                  ) -> tuple[LinearChoice, np.ndarray]:
-    """Fit every C of `grid` (with the imbalance plan's class `weights`, if any); the first C
-    is the reference, and the best of the others replaces it only when `beats` says so. Returns the kept one (its validation
-    score in `score`) and its validation outputs."""
-    head = LINEAR_HEADS[task.head]
+    """Fit every linear head of `linear_candidates(task)` at every C of `grid` (with the
+    imbalance plan's class `weights`, if any); the first head at the first C is the reference,
+    and the best of the others replaces it only when `beats` says so. Returns the kept one (its
+    validation score in `score`, its head in `chosen["linear_head"]`) and its validation
+    outputs."""
+    candidates = [(head, C) for head in linear_candidates(task) for C in grid]
     fitted = []
-    with progress.step(f"{name}: linear head, C on validation", total=len(grid)) as step:
-        for C in grid:
+    with progress.step(f"{name}: linear head, C on validation", total=len(candidates)) as step:
+        for head_name, C in candidates:
+            head = LINEAR_HEADS[head_name]
             model = head.build(C, weights, seed, task.n_outputs).fit(X, targets)
             output = head.output(model, X_valid)
             score = task.selection_score(valid_targets, output)
             score = -np.inf if np.isnan(score) else float(score)
-            fitted.append((score, model, output, {"C": C}))
-            step.update(f"{name}: C={C:g} -> {abs(score):.4f}")
+            fitted.append((score, model, output, {"C": C, "linear_head": head_name}))
+            step.update(f"{name}: {head_name} C={C:g} -> {abs(score):.4f}")
             step.advance()
     best = LinearChoice(history=[{**chosen, "score": score} for score, _, _, chosen in fitted])
     kept = fitted[0]

@@ -2,7 +2,10 @@
 
 One entry per head named by the task (see `textladder.tasks.HEADS`): logistic regression for the
 sigmoid and softmax heads, one logistic regression per label for multi-label, cumulative logistic
-models for ordinal (one per event "level > k"), and ridge regression for the linear head. Each entry
+models for ordinal (one per event "level > k"), and ridge regression for the linear head. Ordinal
+tasks decided by the most probable level (metrics of exact hits) also have the plain multinomial
+logistic regression over the levels (`level_softmax`), which `linear_candidates` puts first for
+them: such a metric ignores the order, so the reference is the model that ignores it too. Each entry
 builds an estimator for a regularisation strength C and class weights (None, or the weights of
 `textladder.imbalance`: one per class, or one positive weight per label), and reads the
 task-shaped output back from it. The models are scikit-learn's; only the cumulative ordinal
@@ -80,6 +83,38 @@ class CumulativeLogit(ClassifierMixin, BaseEstimator):
         return np.argmax(self.predict_proba(X), axis=1)
 
 
+class LevelLogit(ClassifierMixin, BaseEstimator):
+    """Multinomial logistic regression over ordinal levels 0..K-1, answering K columns even when
+    a level is missing from the training rows (its probability is 0). `class_weight`: one weight
+    per level, or None."""
+
+    def __init__(self, n_levels: int = 2, C: float = 1.0, class_weight=None,
+                 random_state: int = 0):
+        self.n_levels = n_levels
+        self.C = C
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def fit(self, X, y) -> "LevelLogit":
+        y = np.asarray(y)
+        weights = None if self.class_weight is None else np.asarray(self.class_weight)[y]
+        self.model_ = _logistic(self.C, None, self.random_state)
+        self.model_.fit(X, y, sample_weight=weights)
+        self.classes_ = np.arange(self.n_levels)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        proba = np.zeros((X.shape[0], self.n_levels))
+        present = self.model_.predict_proba(X)
+        if present.shape[1] == 1:  # one level in training: it is certain
+            present = np.ones((X.shape[0], 1))
+        proba[:, np.asarray(self.model_.classes_, dtype=int)] = present
+        return proba
+
+    def predict(self, X) -> np.ndarray:
+        return np.argmax(self.predict_proba(X), axis=1)
+
+
 class PerLabelLogit(ClassifierMixin, BaseEstimator):
     """Multi-label logistic regression, one model per label, each label's positives weighed by
     its own weight (`pos_weights`); scikit-learn's OneVsRestClassifier gives every label the
@@ -137,8 +172,21 @@ LINEAR_HEADS: dict[str, LinearHead] = {
                                               class_weight=None if w is None else list(w)),
         _proba,
     ),
+    "level_softmax": LinearHead(
+        lambda C, w, seed, n: LevelLogit(n_levels=n, C=C, random_state=seed,
+                                         class_weight=None if w is None else list(w)),
+        _proba,
+    ),
     "linear": LinearHead(  # a regression has no classes to weigh
         lambda C, w, seed, n: Ridge(alpha=1.0 / C, random_state=seed),
         lambda model, X: np.asarray(model.predict(X), dtype=float).ravel(),
     ),
 }
+
+
+def linear_candidates(task) -> tuple[str, ...]:
+    """The linear heads to try for `task`, its reference first: the task's own head, and for an
+    ordinal task decided by the most probable level the multinomial one before it."""
+    if task.head == "cumulative" and getattr(task, "decision", None) == "mode":
+        return ("level_softmax", "cumulative")
+    return (task.head,)

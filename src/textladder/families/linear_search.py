@@ -28,6 +28,7 @@ TRUSTED_TYPES = [
     "sklearn.multiclass._ConstantPredictor",
     "sklearn.preprocessing._label.LabelBinarizer",
     "textladder.families.linear_heads.CumulativeLogit",
+    "textladder.families.linear_heads.LevelLogit",
     "textladder.families.linear_heads.PerLabelLogit",
 ]
 

@@ -8,8 +8,9 @@ one-hidden-layer MLP on the embeddings standardised with the training spread, tr
 torch core with the task's output layer and loss.
 
 Validation chooses without chasing its noise (`head_choice.py`): the linear head's reference is
-the first C (C=1: scikit-learn's default logistic regression), and the best other
-C replaces it only when it wins on the validation primary metric by more than
+the first C (C=1: scikit-learn's default logistic regression) of the task's head (for ordinal
+tasks scored on exact hits, the multinomial head over the levels, then the cumulative one:
+`linear_candidates`), and the best other candidate replaces it only when it wins on the validation primary metric by more than
 `margin_se` bootstrap standard errors of the gain; the MLP then replaces the linear head only
 when it wins by as much. On a tie within noise the simpler model stays: the MLP's validation
 score is also its early-stopping score, so it is the more flattered of the two.
@@ -208,7 +209,8 @@ class MinilmFamily(EncoderRung):
                 return TorchFamily.predict_output(self, texts, side=side)
             check_side(self.name, self.n_side_, side, len(texts))
             X = self._linear_features(list(texts), Progress(), side)
-            return LINEAR_HEADS[self.chosen_["task_head"]].output(self.linear_model_, X)
+            head = self.chosen_.get("linear_head", self.chosen_["task_head"])
+            return LINEAR_HEADS[head].output(self.linear_model_, X)
         finally:
             self.__dict__.pop("_embedded", None)  # predictions are not remembered
 
