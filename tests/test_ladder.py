@@ -134,6 +134,15 @@ def test_the_plan_prefers_by_priority_and_runs_cheapest_first():
     # when the budget runs behind, a share shrinks; below its least the rung is skipped
     assert share_now(plan, 2, 400.0) == pytest.approx(400.0)
     assert share_now(plan, 2, 200.0) is None
+    # a preferred rung that runs before less preferred ones keeps its least when behind; the
+    # less preferred ones are skipped at their own turn instead
+    behind = make_plan({"gru": Estimate(10.0, 10.0, 10), "tfidf": Estimate(200.0)}, 400.0)
+    assert [s.name for s in behind.kept()] == ["gru", "tfidf"]
+    assert share_now(behind, 0, 210.0) is None  # gru's least (40 s) would leave tfidf short
+    behind = make_plan({"tfidf": Estimate(30.0), "gru": Estimate(10.0, 10.0, 10)}, 400.0)
+    assert [s.name for s in behind.kept()] == ["tfidf", "gru"]
+    assert share_now(behind, 0, 45.0) == pytest.approx(30.0)  # gru's least is not kept back
+    assert share_now(behind, 1, 15.0) is None
 
 
 def test_time_limit_stops_training_at_an_epoch_end():

@@ -8,7 +8,10 @@ cost runs fewer epochs (its `epochs` setting is lowered, so that learning-rate s
 time) with a `time_limit` as a safety net. The kept rungs run cheapest first, so that the most
 expensive, whose epochs can be cut, come last and absorb what the estimates got wrong: before
 each rung starts, `share_now` shrinks the planned shares of it and the rungs after it to the time
-actually left, and a rung that no longer fits is skipped then, with the reason.
+actually left, and a rung that no longer fits is skipped then, with the reason. What stays
+reserved then is the least of the later rungs preferred to it (`PRIORITY`), not of all of them:
+a rung the plan prefers is not skipped to keep time for ones it prefers less, which are skipped
+at their own turn instead.
 
 Everything here is arithmetic on estimates; nothing is fitted or timed.
 """
@@ -101,9 +104,11 @@ def _cut(step: Step, share: float) -> None:
 
 def share_now(plan: Plan, index: int, left: float, factor: float = 1.0) -> float | None:
     """The share of step `index` when it starts with `left` seconds of the budget remaining:
-    its planned share, shrunk with the ones after it when the budget has run behind; None when
-    even its least no longer fits. `factor` scales the estimates by how the earlier ones
-    compared with the time actually taken."""
+    its planned share, shrunk with the ones after it when the budget has run behind, and never
+    so large that a later rung preferred to it (`PRIORITY`) loses its least; at least its own
+    least, or None when even that no longer fits beside the preferred later rungs' leasts.
+    `factor` scales the estimates by how the earlier ones compared with the time actually
+    taken."""
     steps = plan.kept()
     step = steps[index]
     if not step.estimate.known:  # no estimate: whatever is left
@@ -112,10 +117,9 @@ def share_now(plan: Plan, index: int, left: float, factor: float = 1.0) -> float
     share = step.share * factor
     if sum(planned) > left:
         share = share * left / sum(planned)
-    least = step.least() * factor
-    if share < least:  # shrunk too far: its least, if the rungs after it keep theirs
-        later = sum(s.least() * factor for s in steps[index + 1:] if s.share)
-        if least > left - later:
-            return None
-        share = least
-    return share
+    preferred = sum(s.least() * factor for s in steps[index + 1:]
+                    if s.share and priority(s.name) < priority(step.name))
+    cap, least = left - preferred, step.least() * factor
+    if least > cap:
+        return None
+    return min(max(share, least), cap)

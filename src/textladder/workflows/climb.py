@@ -216,11 +216,14 @@ class Climb:
             left = self._left() - self._reserve()
             share = share_now(plan, index, left, factor)
             if share is None:
+                later = [s.name for s in plan.kept()[index + 1:]
+                         if s.share and priority(s.name) < priority(step.name)]
+                kept_for = f", and the rungs preferred to it keep theirs ({', '.join(later)})"
                 self._put(Row(step.name, step.name, status="skipped",
                               estimated_seconds=round(step.estimate.seconds() * factor, 1),
                               reason=f"the budget ran short: it needs about "
                                      f"{step.least() * factor:.0f} s, {max(left, 0):.0f} s were "
-                                     f"left for it and the rungs after it"))
+                                     f"left{kept_for if later else ''}"))
                 continue
             self._start(step, share, factor, step.reason if step.estimate.known else None)
         # A second chance, best first, for rungs skipped up front, when the ones that ran took
