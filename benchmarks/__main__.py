@@ -59,6 +59,10 @@ def parser() -> argparse.ArgumentParser:
                           "(outside the timings), to load and measure again later")
     run.add_argument("--report", type=Path, help="markdown report to write (default: "
                      "BENCHMARKS.md for benchmarks/results.json, else beside --output)")
+    run.add_argument("--ladder-dir", type=Path, metavar="DIR",
+                     help="climbs (ladder, ladder:<minutes>[:<rung>+<rung>]) run in "
+                          "DIR/<dataset> and resume the rungs finished there by an earlier "
+                          "climb with the same option")
     again = commands.add_parser("runtimes", help="export the models kept by `run "
                                 "--keep-models` to ONNX again and measure their runtimes, "
                                 "without training them again")
@@ -264,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
                                             args.data_root, args.output, args.report))
     return _exit_code(lambda: run_benchmarks(args.datasets, args.models, args.quick,
                                              args.data_root, args.output, args.report,
-                                             keep_models=args.keep_models))
+                                             keep_models=args.keep_models,
+                                             ladder_dir=args.ladder_dir))
 
 
 def _exit_code(measure) -> int:

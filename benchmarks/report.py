@@ -101,6 +101,10 @@ def _climb_lines(record: dict[str, Any], columns: list[str], metric: str) -> lis
     head = (f"**{record['system']}** (budget {settings['budget_minutes']:g} min): the climb took "
             f"{board.get('seconds') or record['train_seconds']:,.0f} s; {len(done)} rows done"
             f"{skipped}; best on validation: **{board['best']}**")
+    reused = [r["name"] for r in board["rows"] if r.get("reused")]
+    if reused:
+        head += (f". It resumed the run directory of an earlier climb (`--ladder-dir`), reusing "
+                 f"{', '.join(reused)} as trained there; the seconds above are this climb's")
     header = ["rung", "status", f"{metric} (valid, cross-fitted)",
               *[f"{c} (test)" for c in columns], "train s", "note"]
     lines = ["", head, "", f"| {' | '.join(header)} |", "|---" * len(header) + "|"]

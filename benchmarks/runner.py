@@ -71,12 +71,21 @@ def run_benchmarks(datasets: list[str] | None = None, models: list[str] | None =
                    quick: bool = False, data_root: str | Path | None = None,
                    output: str | Path | None = None, report: str | Path | None = None,
                    console: Console | None = None,
-                   keep_models: str | Path | None = None) -> dict[str, Any]:
+                   keep_models: str | Path | None = None,
+                   ladder_dir: str | Path | None = None) -> dict[str, Any]:
     """Measure the pairs, merge them into `output`, write the report; return the document.
     With `keep_models`, each fitted model is also saved under it (`measure`); that changes no
-    measurement, so the recorded command leaves it out."""
+    measurement, so the recorded command leaves it out. With `ladder_dir`, climbs run in
+    `ladder_dir/<dataset>` and resume what is finished there (`benchmarks.ladder`); that
+    changes what is measured, so the command keeps it."""
+    import benchmarks.ladder
+
     console = console or Console(stderr=True, soft_wrap=True)
     command = command_line(datasets, models, quick, data_root, output)
+    if ladder_dir is not None:
+        command += f" --ladder-dir {shlex.quote(str(ladder_dir))}"
+    # workers are forked: they see it
+    benchmarks.ladder.RUN_ROOT = Path(ladder_dir) if ladder_dir is not None else None
     names = datasets or list(SPECS)
     unknown = [n for n in names if n not in SPECS]
     if unknown:

@@ -51,3 +51,39 @@ def test_ladder_is_a_system_with_its_budget_and_leaderboard(tmp_path, monkeypatc
     assert f"best on validation: **{board['best']}**" in report
     assert "| baseline | done |" in report
     assert not list(scratch.glob("textladder-bench-ladder-*"))  # its scratch run is removed
+
+
+def test_a_climb_in_a_ladder_dir_resumes_the_rungs_an_earlier_one_finished(tmp_path):
+    import benchmarks.ladder as ladder
+
+    root = tmp_path / "data"
+    rng = random.Random(0)
+    labels, _ = DATASETS["sst5"]
+    (root / "sst5").mkdir(parents=True)
+    for split, n in (("train", 36), ("valid", 18), ("test", 18)):
+        _write(root / "sst5", split, labels, n, rng)
+    assert ladder.is_ladder("ladder:2:tfidf+fasttext") and not ladder.is_ladder("ladder:2:nope")
+    assert ladder.rungs_of("ladder:2:tfidf+fasttext") == ("tfidf", "fasttext")
+    runs, console = tmp_path / "runs", Console(file=io.StringIO())
+    name = "ladder:2:tfidf+fasttext"
+    first = run_benchmarks(datasets=["sst5"], models=[name], quick=True, data_root=root,
+                           output=tmp_path / "a.json", console=console,
+                           ladder_dir=runs)["results"][0]
+    names = {r["name"] for r in first["settings"]["leaderboard"]["rows"]}
+    assert {"tfidf", "fasttext"} <= names and not names & {"wordvec", "minilm", "finetune"}
+    assert first["settings"]["run_dir"] == str(runs / "sst5" / "run")
+    assert "--ladder-dir" in first["command"]
+    models = runs / "sst5" / "run" / "models"
+    trained = {n: (models / n / "config.json").stat().st_mtime_ns for n in ("tfidf", "fasttext")}
+    second = run_benchmarks(datasets=["sst5"], models=[name], quick=True, data_root=root,
+                            output=tmp_path / "b.json", console=console,
+                            ladder_dir=runs)["results"][0]
+    rows = {r["name"]: r for r in second["settings"]["leaderboard"]["rows"]}
+    assert rows["tfidf"]["status"] == "done" and rows["fasttext"]["status"] == "done"
+    # both rungs were reused from the first climb, not trained again
+    assert {n: (models / n / "config.json").stat().st_mtime_ns for n in trained} == trained
+    assert ladder.RUN_ROOT == runs
+    assert "reusing baseline, tfidf, fasttext as trained there" in (tmp_path / "b.md").read_text()
+    run_benchmarks(datasets=["sst5"], models=["ladder:2:tfidf"], quick=True, data_root=root,
+                   output=tmp_path / "c.json", console=console)
+    assert ladder.RUN_ROOT is None  # a run without the option climbs in scratch again
