@@ -18,18 +18,24 @@ from benchmarks.systems import resolve_systems  # noqa: E402
 from test_benchmarks_quick import DATASETS, _write  # noqa: E402
 
 
-def test_ladder_is_a_system_with_its_budget_and_leaderboard(tmp_path, monkeypatch):
-    import tempfile
-
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # the forked worker inherits it
+def _sst5_root(tmp_path: Path) -> Path:
+    """A data root with a tiny sst5 folder (train, valid, test)."""
     root = tmp_path / "data"
     rng = random.Random(0)
     labels, _ = DATASETS["sst5"]
     (root / "sst5").mkdir(parents=True)
     for split, n in (("train", 36), ("valid", 18), ("test", 18)):
         _write(root / "sst5", split, labels, n, rng)
+    return root
+
+
+def test_ladder_is_a_system_with_its_budget_and_leaderboard(tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # the forked worker inherits it
+    root = _sst5_root(tmp_path)
     assert resolve_systems(["ladder:2"])[0] == ["ladder:2"]
     output = tmp_path / "x.json"
     document = run_benchmarks(datasets=["sst5"], models=["ladder:2"], quick=True,
@@ -56,12 +62,7 @@ def test_ladder_is_a_system_with_its_budget_and_leaderboard(tmp_path, monkeypatc
 def test_a_climb_in_a_ladder_dir_resumes_the_rungs_an_earlier_one_finished(tmp_path):
     import benchmarks.ladder as ladder
 
-    root = tmp_path / "data"
-    rng = random.Random(0)
-    labels, _ = DATASETS["sst5"]
-    (root / "sst5").mkdir(parents=True)
-    for split, n in (("train", 36), ("valid", 18), ("test", 18)):
-        _write(root / "sst5", split, labels, n, rng)
+    root = _sst5_root(tmp_path)
     assert ladder.is_ladder("ladder:2:tfidf+fasttext") and not ladder.is_ladder("ladder:2:nope")
     assert ladder.rungs_of("ladder:2:tfidf+fasttext") == ("tfidf", "fasttext")
     runs, console = tmp_path / "runs", Console(file=io.StringIO())

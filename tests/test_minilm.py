@@ -183,6 +183,8 @@ def test_ordinal_scored_on_exact_hits_starts_from_the_multinomial_head():
     missing = LevelLogit(n_levels=4).fit(X[:400][y[:400] != 3], y[:400][y[:400] != 3])
     proba = missing.predict_proba(X[400:])
     assert proba.shape == (200, 4) and np.all(proba[:, 3] == 0)
+    single = LevelLogit(n_levels=4).fit(X[:10], np.full(10, 2)).predict_proba(X[400:])
+    assert np.all(single[:, 2] == 1) and single.sum() == 200
 
 
 def test_minilm_saves_and_loads_the_multinomial_ordinal_head(tmp_path):

@@ -34,7 +34,22 @@ def _per_class(weights) -> dict[int, float] | None:
     return None if weights is None else {i: float(w) for i, w in enumerate(weights)}
 
 
-class CumulativeLogit(ClassifierMixin, BaseEstimator):
+class _LevelModel(ClassifierMixin, BaseEstimator):
+    """What the two linear models of ordinal levels share: their parameters and the decision
+    (the most probable level)."""
+
+    def __init__(self, n_levels: int = 2, C: float = 1.0, class_weight=None,
+                 random_state: int = 0):
+        self.n_levels = n_levels
+        self.C = C
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def predict(self, X) -> np.ndarray:
+        return np.argmax(self.predict_proba(X), axis=1)
+
+
+class CumulativeLogit(_LevelModel):
     """Ordinal regression as K-1 logistic models of P(level > k), k = 0..K-2.
 
     `fit` takes level indices 0..K-1 (`n_levels` = K); `predict_proba` returns level probabilities
@@ -43,13 +58,6 @@ class CumulativeLogit(ClassifierMixin, BaseEstimator):
     per level, weighs each row's part in every event by its level's weight (models saved before
     held "balanced" or None here; it is read only when fitting).
     """
-
-    def __init__(self, n_levels: int = 2, C: float = 1.0, class_weight=None,
-                 random_state: int = 0):
-        self.n_levels = n_levels
-        self.C = C
-        self.class_weight = class_weight
-        self.random_state = random_state
 
     def fit(self, X, y) -> "CumulativeLogit":
         events = ordinal_targets(np.asarray(y), self.n_levels)
@@ -79,40 +87,29 @@ class CumulativeLogit(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         return cumulative_to_class_probs(self.predict_greater(X))
 
-    def predict(self, X) -> np.ndarray:
-        return np.argmax(self.predict_proba(X), axis=1)
 
-
-class LevelLogit(ClassifierMixin, BaseEstimator):
+class LevelLogit(_LevelModel):
     """Multinomial logistic regression over ordinal levels 0..K-1, answering K columns even when
     a level is missing from the training rows (its probability is 0). `class_weight`: one weight
     per level, or None."""
 
-    def __init__(self, n_levels: int = 2, C: float = 1.0, class_weight=None,
-                 random_state: int = 0):
-        self.n_levels = n_levels
-        self.C = C
-        self.class_weight = class_weight
-        self.random_state = random_state
-
     def fit(self, X, y) -> "LevelLogit":
         y = np.asarray(y)
         weights = None if self.class_weight is None else np.asarray(self.class_weight)[y]
-        self.model_ = _logistic(self.C, None, self.random_state)
-        self.model_.fit(X, y, sample_weight=weights)
         self.classes_ = np.arange(self.n_levels)
+        self.model_, self.only_ = None, int(y[0])
+        if len(np.unique(y)) > 1:  # else one level in training: it is certain
+            self.model_ = _logistic(self.C, None, self.random_state)
+            self.model_.fit(X, y, sample_weight=weights)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
         proba = np.zeros((X.shape[0], self.n_levels))
-        present = self.model_.predict_proba(X)
-        if present.shape[1] == 1:  # one level in training: it is certain
-            present = np.ones((X.shape[0], 1))
-        proba[:, np.asarray(self.model_.classes_, dtype=int)] = present
+        if self.model_ is None:
+            proba[:, self.only_] = 1.0
+        else:
+            proba[:, np.asarray(self.model_.classes_, dtype=int)] = self.model_.predict_proba(X)
         return proba
-
-    def predict(self, X) -> np.ndarray:
-        return np.argmax(self.predict_proba(X), axis=1)
 
 
 class PerLabelLogit(ClassifierMixin, BaseEstimator):
