@@ -124,6 +124,23 @@ def test_a_diverging_default_rate_restarts_lower_and_says_so(monkeypatch, tmp_pa
     assert "trained at lr 2.5 instead" in " ".join(result.stdout.split())
 
 
+def test_a_finetune_restart_lowers_the_head_rate_with_the_encoder_rate():
+    from textladder.families.finetune import FinetuneFamily
+    from textladder.neural.trainer import TrainingDiverged
+
+    family = FinetuneFamily()
+    family.settings_, family.chosen_ = family.resolved_settings(), {}
+    lr, head_lr = family.settings_["lr"], family.settings_["head_lr"]
+    family._restart_slower(TrainingDiverged(1, "loss"))
+    assert family.settings_["lr"] == lr / 4 and family.settings_["head_lr"] == head_lr / 4
+    assert family.chosen_["restarted"].endswith(f"; trained at lr {lr / 4:g}, head_lr "
+                                                f"{head_lr / 4:g} instead")
+    user = FinetuneFamily(head_lr=0.01)  # a rate the user set: the error stays for them
+    user.settings_, user.chosen_ = user.resolved_settings(), {}
+    with pytest.raises(TrainingDiverged):
+        user._restart_slower(TrainingDiverged(1, "loss"))
+
+
 def test_restarts_share_the_time_limit(monkeypatch):
     """Each restart gets what is left of the fit's time limit, not a fresh one."""
     from textladder.neural import callbacks

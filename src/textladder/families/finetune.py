@@ -30,6 +30,8 @@ class FinetuneFamily(EncoderRung):
     name = "finetune"
     summary = "fine-tuned transformer encoder (bundled MiniLM by default), windows for long texts"
 
+    restart_rates = ("lr", "head_lr")  # the head's rate, 20 times the encoder's, is lowered too
+
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
         return {**cls.common_settings, "encoder": None, "epochs": 3, "patience": 1,

@@ -129,18 +129,24 @@ class TorchFamily(ModelFamily):
         return [EarlyStopping(self.settings_["patience"]), *schedules[self.settings_["schedule"]],
                 *limits, ProgressBar(progress, self.name)]
 
+    # The learning-rate settings a restart lowers, all together; `lr` first.
+    restart_rates: tuple[str, ...] = ("lr",)
+
     def _restart_slower(self, diverged) -> None:
-        """After a loss diverged at the default learning rate: lower the rate for a fresh start
-        and say so in `chosen_["restarted"]`. A rate the user set is kept, and after
-        `MAX_RESTARTS` the error stands: either way `diverged` is raised again."""
+        """After a loss diverged at the default learning rates: lower them (`restart_rates`)
+        for a fresh start and say so in `chosen_["restarted"]`. A rate the user set is kept,
+        and after `MAX_RESTARTS` the error stands: either way `diverged` is raised again."""
         tries = self.chosen_.setdefault("diverged", [])
-        if "lr" in self.settings or len(tries) >= MAX_RESTARTS:
+        rates = self.restart_rates
+        if any(r in self.settings for r in rates) or len(tries) >= MAX_RESTARTS:
             raise diverged
         tries.append({"lr": self.settings_["lr"], "epoch": diverged.epoch})
-        self.settings_["lr"] = self.settings_["lr"] * RESTART_FACTOR
+        for rate in rates:
+            self.settings_[rate] = self.settings_[rate] * RESTART_FACTOR
         where = ", then ".join(f"lr {t['lr']:g} (epoch {t['epoch']})" for t in tries)
+        lowered = "".join(f", {r} {self.settings_[r]:g}" for r in rates[1:])
         self.chosen_["restarted"] = (f"the loss diverged at the default {where}; trained at lr "
-                                     f"{self.settings_['lr']:g} instead")
+                                     f"{self.settings_['lr']:g}{lowered} instead")
 
     def _side_scale(self, side: np.ndarray) -> float:
         """What the side matrix is multiplied by before the module reads it (1: as encoded);
