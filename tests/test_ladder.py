@@ -181,3 +181,18 @@ def test_a_shared_setting_goes_to_the_rungs_that_take_its_type():
                       "wordvec": {}}  # tfidf's word_ngrams is a list; wordvec's epochs a number
     with pytest.raises(TextladderError, match=r"no rung of this climb takes --set epochs='many'"):
         rung_settings(["tfidf", "wordvec"], {"epochs": "many"}, single=False)
+
+
+def test_the_cost_probe_of_a_smote_rung_samples_two_rows_of_a_rare_class():
+    from textladder.ladder.costs import covering_sample, probe
+
+    texts, labels = make_task_data("multiclass", 40)
+    first = labels[0]
+    rare = [i for i, label in enumerate(labels) if label == first][:3]
+    keep = [i for i, label in enumerate(labels) if label != first] + rare
+    texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+    picked = covering_sample(labels, "multiclass", 16, np.random.default_rng(0),
+                             np.zeros(len(labels), dtype=bool))
+    assert sum(labels[i] == first for i in picked) >= 2 and len(picked) == 16
+    estimate = probe("tfidf", {}, {"imbalance": "smote"}, (texts, labels), (texts, labels), 10)
+    assert estimate.known, estimate.how

@@ -13,8 +13,8 @@ where there is one), with the data's own texts: no table of rates to go stale. I
 busy machine, and the climb corrects its later estimates by how far the earlier ones were off.
 
 Training exports nothing (ONNX is a step of its own), so no export is counted. The probe samples
-at least one row of every class (every label), so that its label space is whole. Nothing here sees
-test texts, only their number.
+two rows of every class (every label) where there are two, so that its label space is whole and
+SMOTE has a pair to work between. Nothing here sees test texts, only their number.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from textladder.families import get_family
 from textladder.ladder.rungs import (DEFAULT_PROBE_ROWS, DEFAULT_SCALING, PROBE_ROWS, SCALING,
                                      fits)
 
+PER_CLASS = 2  # rows of each class (label) in a probe's sample, where the data has them
 MIN_PROBE_ROWS = 16  # with fewer rows per probe, the data is small enough to need no estimate
 SAVE_SECONDS = 1.0  # writing any other model
 # "rows" scaling: in proportion to the rows. Solver time per row is not steady at small sizes
@@ -87,7 +88,8 @@ def probe_rows(name: str, n_train: int) -> int:
 
 def covering_sample(prepared: list, task: str, size: int, rng: np.random.Generator,
                     taken: np.ndarray) -> np.ndarray:
-    """`size` rows not in `taken`, including one row of each class (or label) where it can."""
+    """`size` rows not in `taken`, including `PER_CLASS` rows of each class (or label) where
+    it has them: SMOTE, for one, needs two rows of a class to make one between them."""
     free = np.flatnonzero(~taken)
     picks: list[int] = []
     if task != "regression":
@@ -96,7 +98,8 @@ def covering_sample(prepared: list, task: str, size: int, rng: np.random.Generat
             labels = prepared[row] if task == "multilabel" else [prepared[row]]
             for label in labels:
                 groups.setdefault(label_key(label), []).append(int(row))
-        picks = sorted({int(rng.choice(rows)) for rows in groups.values()})
+        picks = sorted({int(row) for rows in groups.values()
+                        for row in rng.choice(rows, min(PER_CLASS, len(rows)), replace=False)})
     rest = np.setdiff1d(free, picks)
     more = rng.choice(rest, size=max(0, min(size - len(picks), len(rest))), replace=False)
     chosen = np.concatenate([np.asarray(picks, dtype=np.int64), more.astype(np.int64)])
