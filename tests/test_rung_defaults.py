@@ -208,3 +208,22 @@ def test_minilm_estimates_its_mlp_epochs_when_the_linear_head_wins():
     settings = {"encoder": str(tiny_sentence_encoder()), "C": [1.0]}
     estimate = probe("minilm", settings, {}, (texts, labels), (texts, labels), 10)
     assert estimate.known and estimate.per_epoch > 0  # the MLP's epochs can be cut
+
+
+def test_a_loaded_torch_model_refits_with_the_users_settings_not_the_resolved_ones(tmp_path):
+    from sklearn.base import clone
+
+    texts, labels = make_task_data("multiclass", 20)
+    clf = TextClassifier(model="fasttext", model_params={"epochs": 2, "word_ngrams": 1})
+    clf.fit(texts, labels, valid=(texts, labels))
+    clf.save(tmp_path / "m")
+    loaded = TextClassifier.load(tmp_path / "m")
+    # it predicts with the settings its fit resolved (the default rate, batch size 16 or 8)
+    assert loaded.family_.settings_ == clf.family_.settings_
+    assert np.allclose(loaded.predict_proba(texts), clf.predict_proba(texts))
+    # and a refit (a clone, as cross-validation makes) takes only what the user set, so that
+    # `auto` settings are chosen again and a diverging default rate may still restart
+    assert loaded.model_params == {"epochs": 2, "word_ngrams": 1}
+    refit = clone(loaded).fit(texts, labels, valid=(texts, labels))
+    assert refit.family_.settings == {"epochs": 2, "word_ngrams": 1}
+    assert refit.family_.settings_["batch_size"] in (16, 8)

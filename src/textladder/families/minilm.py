@@ -247,8 +247,7 @@ class MinilmFamily(EncoderRung):
         config = current_config(config)
         if config.get("chosen", {}).get("head_model") == "mlp":
             return super().load(directory, config, task)
-        family = cls(**config["settings"])
-        family.settings_ = family.resolved_settings()
+        family = cls.from_config(config)
         family.chosen_ = config.get("chosen", {})
         family.n_side_ = int(family.chosen_.get("side_features", 0))
         family._load_state(directory)

@@ -244,9 +244,21 @@ class TorchFamily(ModelFamily):
         self._save_state(directory)
 
     def to_config(self) -> dict[str, Any]:
+        """The user's settings under `settings` (what a refit of the loaded model takes), and
+        every setting as the fit resolved it (defaults, `auto`, a restart's lower rate) under
+        `resolved_settings` (what the loaded model predicts with)."""
         config = super().to_config()
-        config["settings"] = {**self.settings_} if hasattr(self, "settings_") else config["settings"]
+        if hasattr(self, "settings_"):
+            config["resolved_settings"] = {**self.settings_}
         return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "TorchFamily":
+        """A family with the saved settings: the user's, and the resolved ones over them (a
+        config from before `resolved_settings` held the resolved ones as `settings`)."""
+        family = cls(**config["settings"])
+        family.settings_ = {**family.resolved_settings(), **config.get("resolved_settings", {})}
+        return family
 
     @classmethod
     def load(cls, directory: Path, config: dict[str, Any], task: Task) -> "TorchFamily":
@@ -255,8 +267,7 @@ class TorchFamily(ModelFamily):
 
         from textladder.neural.heads import TorchHead
 
-        family = cls(**config["settings"])
-        family.settings_ = family.resolved_settings()
+        family = cls.from_config(config)
         family.chosen_ = config.get("chosen", {})
         family.seed_ = 0
         family.n_side_ = int(family.chosen_.get("side_features", 0))

@@ -64,7 +64,9 @@ class ModelView:
 
     @property
     def settings(self) -> dict[str, Any]:
-        return self.config["family"].get("settings", {})
+        """Every setting the model was fitted with: as resolved, where the config has them."""
+        family = self.config["family"]
+        return family.get("resolved_settings") or family.get("settings", {})
 
     @property
     def labels(self) -> list[str]:
