@@ -196,3 +196,25 @@ def test_the_cost_probe_of_a_smote_rung_samples_two_rows_of_a_rare_class():
     assert sum(labels[i] == first for i in picked) >= 2 and len(picked) == 16
     estimate = probe("tfidf", {}, {"imbalance": "smote"}, (texts, labels), (texts, labels), 10)
     assert estimate.known, estimate.how
+
+
+def test_a_slow_cost_probe_is_run_again_and_the_lower_estimate_kept():
+    from textladder.ladder.costs import RETRY_AFTER, steady_probe
+
+    times = iter([0.0, RETRY_AFTER + 100.0, 0.0, 1.0])  # the first probe hit a busy spell
+    answers = iter([Estimate(5393.0, how="a probe took 124 s"), Estimate(90.0, how="took 2 s")])
+    calls = []
+
+    def measure(*args):
+        calls.append(args[0])
+        return next(answers)
+
+    estimate = steady_probe("tfidf", {}, {}, ([], []), ([], []), 0, clock=lambda: next(times),
+                            measure=measure)
+    assert calls == ["tfidf", "tfidf"] and estimate.seconds() == 90.0
+    assert "the lower of two probes: the first took" in estimate.how
+    # a quick probe is not repeated
+    times, answers, calls = iter([0.0, 1.0]), iter([Estimate(30.0, how="quick")]), []
+    estimate = steady_probe("tfidf", {}, {}, ([], []), ([], []), 0, clock=lambda: next(times),
+                            measure=measure)
+    assert calls == ["tfidf"] and estimate.how == "quick"

@@ -33,7 +33,7 @@ from textladder.crossfit import FOLDS, folds, gain_standard_error, rung_cross_fi
 from textladder.errors import TextladderError
 from textladder.families import available_families, get_family
 from textladder.families.ensemble import EnsembleFamily, Member
-from textladder.ladder.costs import Estimate, device, probe
+from textladder.ladder.costs import Estimate, device, steady_probe
 from textladder.ladder.leaderboard import Leaderboard, Row
 from textladder.ladder.plan import Plan, make_plan, share_now
 from textladder.ladder.run_dir import RunDir, data_digest, default_run_dir, size_on_disk
@@ -412,7 +412,7 @@ class Climb:
 
     def _probe(self, name: str, settings: dict[str, Any]) -> Estimate:
         with self.progress.step(f"{name}: estimating its cost", total=None):
-            return probe(name, settings, classifier_options(self.job, self.splits),
+            return steady_probe(name, settings, classifier_options(self.job, self.splits),
                          (self.splits.inputs("train"), self.splits.train[1]),
                          (self.splits.inputs("valid"), self.splits.valid[1]),
                          len(self.splits.test[0]), self.job.seed)
