@@ -78,15 +78,15 @@ class LadderSystem(ClassifierSystem):
         self.name = name
 
     def fit(self, data: BenchData, quick: bool) -> None:
-        self.budget = budget_of(self.name, quick)
-        self.params = _quick_settings(rungs_of(self.name)) if quick else {}
+        self.budget, rungs = budget_of(self.name, quick), rungs_of(self.name)
+        self.params = _quick_settings(rungs) if quick else {}
         self.persistent = RUN_ROOT is not None
         self.folder = (Path(RUN_ROOT) / data.spec.name if self.persistent
                        else Path(tempfile.mkdtemp(prefix="textladder-bench-ladder-")))
         job = TrainJob(data=data.spec.name, out=str(self.folder / "run"),
                        budget_minutes=self.budget, task=data.spec.task, metric=data.spec.metric,
                        seed=SEED, model_params=self.params,
-                       **({"models": rungs_of(self.name)} if rungs_of(self.name) else {}))
+                       **({"models": rungs} if rungs else {}))
         splits = Splits(*((s.texts, s.labels) for s in (data.train, data.valid, data.test)),
                         "the test split", {"rows": data.rows()})
         self.report = climb(job, splits)

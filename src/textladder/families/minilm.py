@@ -10,10 +10,11 @@ torch core with the task's output layer and loss.
 Validation chooses without chasing its noise (`head_choice.py`): the linear head's reference is
 the first C (C=1: scikit-learn's default logistic regression) of the task's head (for ordinal
 tasks scored on exact hits, the multinomial head over the levels, then the cumulative one:
-`linear_candidates`), and the best other candidate replaces it only when it wins on the validation primary metric by more than
-`margin_se` bootstrap standard errors of the gain; the MLP then replaces the linear head only
-when it wins by as much. On a tie within noise the simpler model stays: the MLP's validation
-score is also its early-stopping score, so it is the more flattered of the two.
+`linear_candidates`), and the best other candidate replaces it only when it wins on the
+validation primary metric by more than `margin_se` bootstrap standard errors of the gain; the
+MLP then replaces the linear head only when it wins by as much. On a tie within noise the
+simpler model stays: the MLP's validation score is also its early-stopping score, so it is the
+more flattered of the two.
 
 Both heads take the imbalance plan on their training rows (SMOTE too, on the embeddings); focal
 loss has no logistic form, so with it only the MLP is trained. Columns beside the text are

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -32,11 +32,11 @@ from textladder.ladder.rungs import (DEFAULT_PROBE_ROWS, DEFAULT_SCALING, PROBE_
                                      fits)
 
 PER_CLASS = 2  # rows of each class (label) in a probe's sample, where the data has them
-MIN_PROBE_ROWS = 16
+MIN_PROBE_ROWS = 16  # with fewer rows per probe, the data is small enough to need no estimate
 # A probe that took longer than this is run once more, and the lower estimate kept: a spell of
 # load from elsewhere only ever adds time (one tfidf probe on goemotions took 124 s on a busy
 # machine, where it takes 2-11 s, and the climb skipped the rung as 5,393 s long).
-RETRY_AFTER = 5.0  # with fewer rows per probe, the data is small enough to need no estimate
+RETRY_AFTER = 5.0
 SAVE_SECONDS = 1.0  # writing any other model
 # "rows" scaling: in proportion to the rows. Solver time per row is not steady at small sizes
 # (tfidf on goemotions, 28 labels: 3.4 s on 1,000 rows, 54 s on 4,000, about 150 s on all 43,410),
@@ -181,7 +181,6 @@ def steady_probe(name: str, settings: dict[str, Any], options: dict[str, Any],
         return first
     second = measure(name, settings, options, train, valid, n_test, seed)
     best = min((first, second), key=lambda e: e.seconds())
-    return Estimate(best.fixed, best.per_epoch, best.epochs,
-                    f"{best.how} (the lower of two probes: the first took {took:.0f} s, "
-                    f"estimating {first.seconds():.0f} s; the second {second.seconds():.0f} s)",
-                    best.known)
+    return replace(best, how=f"{best.how} (the lower of two probes: the first took {took:.0f} s, "
+                             f"estimating {first.seconds():.0f} s; the second "
+                             f"{second.seconds():.0f} s)")

@@ -102,6 +102,14 @@ def _cut(step: Step, share: float) -> None:
                    f"({share:.0f} s; all {est.epochs} would take about {est.seconds():.0f} s)")
 
 
+def preferred_after(plan: Plan, index: int) -> list[Step]:
+    """The kept steps after step `index` that the plan prefers to it (`PRIORITY`): the ones whose
+    least it must leave time for when the budget runs behind."""
+    steps = plan.kept()
+    return [s for s in steps[index + 1:]
+            if s.share and priority(s.name) < priority(steps[index].name)]
+
+
 def share_now(plan: Plan, index: int, left: float, factor: float = 1.0) -> float | None:
     """The share of step `index` when it starts with `left` seconds of the budget remaining:
     its planned share, shrunk with the ones after it when the budget has run behind, and never
@@ -117,8 +125,7 @@ def share_now(plan: Plan, index: int, left: float, factor: float = 1.0) -> float
     share = step.share * factor
     if sum(planned) > left:
         share = share * left / sum(planned)
-    preferred = sum(s.least() * factor for s in steps[index + 1:]
-                    if s.share and priority(s.name) < priority(step.name))
+    preferred = sum(s.least() * factor for s in preferred_after(plan, index))
     cap, least = left - preferred, step.least() * factor
     if least > cap:
         return None

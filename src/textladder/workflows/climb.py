@@ -35,7 +35,7 @@ from textladder.families import available_families, get_family
 from textladder.families.ensemble import EnsembleFamily, Member
 from textladder.ladder.costs import Estimate, device, steady_probe
 from textladder.ladder.leaderboard import Leaderboard, Row
-from textladder.ladder.plan import Plan, make_plan, share_now
+from textladder.ladder.plan import Plan, make_plan, preferred_after, share_now
 from textladder.ladder.run_dir import RunDir, data_digest, default_run_dir, size_on_disk
 from textladder.ladder.rungs import (BASELINE, ENSEMBLES, HARD_MEMBERS, SOFT_MEMBERS,
                                      climb_order, priority)
@@ -216,8 +216,7 @@ class Climb:
             left = self._left() - self._reserve()
             share = share_now(plan, index, left, factor)
             if share is None:
-                later = [s.name for s in plan.kept()[index + 1:]
-                         if s.share and priority(s.name) < priority(step.name)]
+                later = [s.name for s in preferred_after(plan, index)]
                 kept_for = f", and the rungs preferred to it keep theirs ({', '.join(later)})"
                 self._put(Row(step.name, step.name, status="skipped",
                               estimated_seconds=round(step.estimate.seconds() * factor, 1),
@@ -413,9 +412,9 @@ class Climb:
     def _probe(self, name: str, settings: dict[str, Any]) -> Estimate:
         with self.progress.step(f"{name}: estimating its cost", total=None):
             return steady_probe(name, settings, classifier_options(self.job, self.splits),
-                         (self.splits.inputs("train"), self.splits.train[1]),
-                         (self.splits.inputs("valid"), self.splits.valid[1]),
-                         len(self.splits.test[0]), self.job.seed)
+                                (self.splits.inputs("train"), self.splits.train[1]),
+                                (self.splits.inputs("valid"), self.splits.valid[1]),
+                                len(self.splits.test[0]), self.job.seed)
 
     # ----- output ---------------------------------------------------------------------------
     def _put(self, row: Row) -> None:
