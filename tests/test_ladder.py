@@ -119,6 +119,32 @@ def test_a_torch_rung_gets_the_epochs_its_share_holds(tmp_path):
     assert saved["epochs"] == 9 and saved["time_limit"] == pytest.approx(93.0)
 
 
+def test_a_preferred_rung_skipped_at_its_turn_gets_the_second_chance(tmp_path):
+    """fasttext overruns (a jump of the clock its small estimate does not count), so tfidf, the
+    most preferred rung, no longer fits at its turn; gru, cut short, then takes less than its
+    estimate, and the time it leaves goes to tfidf at the end."""
+    estimates = {"fasttext": Estimate(3.0, how="injected"), "tfidf": Estimate(40.0, how="injected"),
+                 "gru": Estimate(2.0, 8.0, 10, "injected")}
+    now = [0.0]
+
+    def overrun(board):
+        if board["rows"][-1]["name"] == "fasttext":
+            now[0] = 70.0
+
+    params = {**TINY, "gru.epochs": 2, "gru.min_count": 1, "gru.hidden": 8,
+              "gru.embedding_dim": 8, "gru.vectors": "random"}
+    job = TrainJob(data="t.csv", out=str(tmp_path / "run"), models=("tfidf", "fasttext", "gru"),
+                   model_params=params, budget_minutes=2.0)
+    report = Climb(job, splits_for("multiclass"), on_rung=overrun,
+                   estimate=lambda name, s: estimates[name], clock=lambda: now[0])()
+    rows = [r for r in report["leaderboard"]["rows"] if r["kind"] == "rung"]
+    assert [r["name"] for r in rows] == ["fasttext", "gru", "tfidf"]
+    tfidf = rows[-1]
+    assert tfidf["status"] == "done", tfidf["reason"]
+    assert tfidf["reason"].startswith("skipped at its turn; run at the end")
+    assert "cut to 3 of 10 epochs" in rows[1]["reason"]  # 100 s less 70: gru's 30 s share
+
+
 def test_the_plan_prefers_by_priority_and_runs_cheapest_first():
     estimates = {"tfidf": Estimate(50.0), "gru": Estimate(20.0, 100.0, 10),
                  "minilm": Estimate(300.0), "bilstm": Estimate(20.0, 100.0, 10),

@@ -8,6 +8,8 @@
 3. The kept rungs are fitted in turn (`train.train_rung`), cheapest first; before each, its share
    is set again from the time actually left. A rung already complete in the run directory is
    reused, not fitted again, so an interrupted climb resumes where it stopped.
+   Rungs skipped, up front or at their turn, get a second chance at the end, most preferred
+   first, on the time the others left.
 4. Ensembles of each kind are built over the best rungs by validation, from the fitted rungs
    themselves (no refit), and scored the same cross-fitted way as the rungs.
 5. The best row on cross-fitted validation becomes `best/`. An ensemble competes only if its
@@ -208,6 +210,7 @@ class Climb:
         self._ensembles()
 
     def _run_plan(self, plan: Plan) -> None:
+        late = []  # kept rungs the budget could no longer hold at their turn
         for index, step in enumerate(plan.kept()):
             if self.run.finished(step.name):
                 self._rung(step.name, dict(self.settings[step.name]), "rung")
@@ -223,18 +226,20 @@ class Climb:
                               reason=f"the budget ran short: it needs about "
                                      f"{step.least() * factor:.0f} s, {max(left, 0):.0f} s were "
                                      f"left{kept_for if later else ''}"))
+                late.append(step)
                 continue
             self._start(step, share, factor, step.reason if step.estimate.known else None)
-        # A second chance, best first, for rungs skipped up front, when the ones that ran took
-        # less than estimated.
-        for step in sorted(plan.skipped(), key=lambda s: priority(s.name)):
+        # A second chance, best first, for rungs skipped up front or at their turn, when the
+        # ones that ran took less than estimated.
+        for step in sorted(plan.skipped() + late, key=lambda s: priority(s.name)):
             factor = self._factor(optimistic=True)
             left = self._left() - self._reserve()
             if not step.estimate.known or step.least() * factor > left:
                 continue
             share = min(left, step.estimate.seconds() * factor)
-            self._start(step, share, factor, "skipped in the first plan; run at the end, as the "
-                        "rungs before it took less time than estimated")
+            when = "at its turn" if step in late else "in the first plan"
+            self._start(step, share, factor, f"skipped {when}; run at the end, as the rungs "
+                        "before it took less time than estimated")
 
     def _start(self, step, share: float, factor: float, reason: str | None) -> None:
         """Fit the rung of `step` within `share` seconds: fewer epochs, and a time limit, for a
