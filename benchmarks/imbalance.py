@@ -98,12 +98,19 @@ def measure_strategy(model: str, strategy: str, data: BenchData, quick: bool) ->
 
 
 def auto_record(model: str, data: BenchData) -> dict[str, Any]:
-    """What `auto` picks for this rung on this dataset's training labels (nothing is fitted)."""
-    task = data.task
+    """What `auto` picks for this rung on this dataset's training labels (nothing is fitted):
+    judged by macro-F1, the table's measure, and, under `with_metric`, by the dataset's
+    published metric where that changes the choice (`train --imbalance auto` judges by the
+    run's primary metric, and a metric that counts rows alike takes no strategy)."""
+    task, family = data.task, get_family(model)
     counts = label_counts(data.targets(data.train), task.n_outputs, task.name == "multilabel")
-    chosen, reason = choose_strategy(task.name, counts, get_family(model))
-    return {"dataset": data.spec.name, "system": model, "strategy": "auto", "chosen": chosen,
-            "reason": reason}
+    chosen, reason = choose_strategy(task.name, counts, family, "macro_f1")
+    record = {"dataset": data.spec.name, "system": model, "strategy": "auto", "chosen": chosen,
+              "reason": reason}
+    own, why = choose_strategy(task.name, counts, family, data.spec.metric)
+    if own != chosen:
+        record["with_metric"] = {"metric": data.spec.metric, "chosen": own, "reason": why}
+    return record
 
 
 def plan_pairs(datasets, models, strategies) -> list[tuple[str, str, list[str]]]:

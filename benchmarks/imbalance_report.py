@@ -78,6 +78,11 @@ def dataset_section(dataset: str, records: list[dict[str, Any]]) -> list[str]:
             if auto is not None:
                 agrees = "the same" if auto["chosen"] == best["strategy"] else "not the same"
                 said += f"; auto picks {auto['chosen']}, {agrees} ({auto['reason']})"
+                other = auto.get("with_metric")
+                if other:
+                    said += (f"; with the published metric, {other['metric']}, as the primary "
+                             f"one, `train --imbalance auto` picks {other['chosen']} "
+                             f"({other['reason']})")
             notes.append(said)
     rows = fitted[0].get("rows", {})
     notes.append("rows: " + " / ".join(f"{rows[k]:,} {k}" for k in ("train", "valid", "test")
@@ -104,7 +109,8 @@ def imbalance_section(doc: dict[str, Any]) -> list[str]:
         "and scores test once. Strategies act on the training rows only. *F1 label (n)*: the "
         "test F1 of the classes (labels) with the fewest training rows (positives), n of them. "
         "**Bold**: the strategy best on valid macro_f1 for that rung; *← auto*: what "
-        "`--imbalance auto` picks for it (`textladder/imbalance/auto.py`). *train s* is wall "
+        "`--imbalance auto` picks for it with macro_f1 as the primary metric "
+        "(`textladder/imbalance/auto.py`). *train s* is wall "
         "time on the machine below, which was shared and loaded: not comparable between rows, "
         "and the encoder rungs' first strategy includes encoding (the cache is shared by a "
         "run).",
