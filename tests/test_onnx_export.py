@@ -211,6 +211,7 @@ def test_a_model_saved_before_the_export_step_still_loads_and_exports(minilm, tm
     path = _copy(path, tmp_path)
     config = json.loads((path / "config.json").read_text())
     config["family"]["settings"]["onnx"] = True  # as earlier versions saved them
+    config["family"]["resolved_settings"]["onnx"] = True
     config["family"]["chosen"].update(onnx_pipeline={"max_seq_length": 32},
                                       onnx_float_ffn_out="none")
     config["runtimes"] = {"onnx": {"recheck_margin": 0.05}}

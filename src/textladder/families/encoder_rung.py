@@ -43,6 +43,11 @@ class EncoderRung(TorchFamily):
 def current_config(config: dict[str, Any]) -> dict[str, Any]:
     """The `family` section of a saved config without what earlier versions recorded and this
     one no longer has (`RETIRED_SETTINGS`, `RETIRED_CHOICES`), so that their models load."""
-    settings = {k: v for k, v in config.get("settings", {}).items() if k not in RETIRED_SETTINGS}
-    chosen = {k: v for k, v in config.get("chosen", {}).items() if k not in RETIRED_CHOICES}
-    return {**config, "settings": settings, "chosen": chosen}
+    current = {k: v for k, v in config.items() if k not in ("settings", "resolved_settings")}
+    for key in ("settings", "resolved_settings"):
+        if key in config or key == "settings":
+            current[key] = {k: v for k, v in config.get(key, {}).items()
+                            if k not in RETIRED_SETTINGS}
+    current["chosen"] = {k: v for k, v in config.get("chosen", {}).items()
+                         if k not in RETIRED_CHOICES}
+    return current
