@@ -12,6 +12,7 @@ from conftest import make_task_data, tiny_sentence_encoder  # noqa: E402
 from textladder import TextClassifier  # noqa: E402
 from textladder.encoders.sentence import SentenceEncoder  # noqa: E402
 from textladder.families.head_choice import beats, search_linear_with_reference  # noqa: E402
+from textladder.families.linear_heads import LINEAR_HEADS, PerLabelLogit  # noqa: E402
 from textladder.progress import Progress  # noqa: E402
 from textladder.tasks import make_task  # noqa: E402
 
@@ -306,3 +307,24 @@ def test_the_speed_benchmark_times_both_rungs_on_fresh_models(tmp_path):
     assert [r["dataset"] for r in merged] == ["sst5"]
     report = (tmp_path / "report.md").read_text()
     assert "## Prediction speed: minilm and finetune" in report and "| sst5 | 5 |" in report
+
+
+@pytest.mark.parametrize("weights", [None, [2.0, 1.0, 3.0, 1.0]])
+@pytest.mark.parametrize("constant", [False, True])
+def test_the_per_label_head_reads_every_label_in_one_product(weights, constant):
+    """The multi-label head's output stacks the labels' models (one matrix product) and equals
+    scikit-learn's per-label predict_proba, with a label never positive in training too."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 20)).astype(np.float32)
+    Y = (X[:, :4] + rng.normal(scale=0.5, size=(300, 4)) > 0.8).astype(int)
+    if constant:
+        Y[:, 3] = 0  # a label with a single outcome: a constant
+    head = LINEAR_HEADS["multi_sigmoid"]
+    model = head.build(1.0, None if weights is None else np.array(weights), 0, 4).fit(X, Y)
+    assert isinstance(model, OneVsRestClassifier if weights is None else PerLabelLogit)
+    out = head.output(model, X)
+    np.testing.assert_allclose(out, model.predict_proba(X), atol=1e-6)
+    varied = out[:, :3] if constant else out
+    assert varied.std(axis=0).min() > 0.1 and (not constant or np.all(out[:, 3] == 0.0))
