@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import f1_score
 
-from textladder.thresholds import best_f1_threshold, per_label_thresholds
+from textladder.thresholds import accuracy_threshold, best_f1_threshold, per_label_thresholds
 
 
 def test_best_f1_threshold_matches_brute_force():
@@ -37,3 +37,20 @@ def test_rare_labels_fall_back_to_the_pooled_threshold():
     assert guarded == [2]
     assert thresholds[2] == pooled
     assert thresholds[0] != pooled or thresholds[1] != pooled
+
+
+def test_an_accuracy_cut_moves_from_half_only_beyond_the_noise_of_validation():
+    rng = np.random.default_rng(0)
+    # calibrated probabilities on 700 rows: the best cut on this sample is not 0.5, but its lead
+    # over 0.5 is luck of the rows, so 0.5 is kept
+    p = rng.uniform(size=700)
+    y = rng.uniform(size=700) < p
+    assert accuracy_threshold(y, p) == (0.5, float(np.mean((p >= 0.5) == y)))
+    # probabilities shifted up (the positives' weight counted twice): the right cut is 2/3,
+    # and on 5,000 rows the lead over 0.5 is far beyond the noise
+    p = rng.uniform(size=5000)
+    y = rng.uniform(size=5000) < p
+    shifted = 2 * p / (1 + p)
+    threshold, accuracy = accuracy_threshold(y, shifted)
+    assert abs(threshold - 2 / 3) < 0.06
+    assert accuracy > np.mean((shifted >= 0.5) == y) + 0.03

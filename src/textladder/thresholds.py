@@ -2,7 +2,9 @@
 
 One global 0.5 is rarely right: the F1-optimal cut of a binary classifier, and of each label of a
 multi-label one, differs from it. `best_f1_threshold` finds that cut exactly in O(n log n) from
-the sorted scores. `per_label_thresholds` applies it label by label, with a guard: a label with
+the sorted scores. For accuracy, whose cut for calibrated probabilities is 0.5, `accuracy_threshold`
+keeps 0.5 unless the cut found on validation leads it by more than the noise of those rows.
+`per_label_thresholds` applies it label by label, with a guard: a label with
 too few validation positives to estimate its own cut gets the cut that is best for all labels
 pooled (micro-F1). Thresholds are chosen on validation data only; nothing here sees test data.
 """
@@ -14,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 MIN_POSITIVES = 5
+NOISE_IN_STANDARD_ERRORS = 2.0  # a tuned accuracy cut must lead 0.5 by this much
 
 
 def best_f1_threshold(y_true: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
@@ -46,6 +49,23 @@ def best_threshold(
     values = [metric(y_true, (scores >= t).astype(int)) for t in grid]
     best = int(np.argmax(values))
     return float(grid[best]), float(values[best])
+
+
+def accuracy_threshold(y_true: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
+    """Return (threshold, accuracy): the accuracy-optimal cut found on validation, unless its
+    lead over 0.5 there is under `NOISE_IN_STANDARD_ERRORS` standard errors of the paired
+    difference, and then 0.5. Probabilities that are calibrated are cut at 0.5 for accuracy; a
+    search over a hundred cuts on a few hundred rows finds a better one by luck (SST-2's automatic
+    split, 689 validation sentences: the cuts found, 0.65 and 0.44, lost 0.7 and 0.6 points of
+    test accuracy against 0.5)."""
+    y_true = np.asarray(y_true).astype(bool).ravel()
+    scores = np.asarray(scores, dtype=float).ravel()
+    threshold, value = best_threshold(y_true, scores, lambda y, p: float(np.mean(y == p)))
+    lead = ((scores >= threshold) == y_true).astype(float) - ((scores >= 0.5) == y_true)
+    noise = lead.std(ddof=1) / np.sqrt(len(lead)) if len(lead) > 1 else np.inf
+    if lead.mean() <= NOISE_IN_STANDARD_ERRORS * noise:
+        return 0.5, float(np.mean((scores >= 0.5) == y_true))
+    return threshold, value
 
 
 def per_label_thresholds(

@@ -8,7 +8,8 @@ before the choice was explicit had the second class in sorted order as positive,
 classes are in that order, so it loads unchanged.
 
 The decision threshold on the positive class's probability is tuned on validation data for the
-primary metric (F1 of the positive class by default) and stored with the model. Ranking metrics
+primary metric (F1 of the positive class by default) and stored with the model; for accuracy it
+stays at 0.5 unless the tuned cut leads by more than the validation rows' noise. Ranking metrics
 (roc_auc, pr_auc) do not depend on it, and precision or recall alone would push it to an extreme
 (predict nothing, or everything), so with any of those primary the threshold is tuned for F1.
 """
@@ -31,7 +32,7 @@ from sklearn.metrics import (
 from textladder.tasks.base import log_odds
 from textladder.tasks.positive import choose_positive
 from textladder.tasks.single_label import SingleLabelTask, canonical_classes
-from textladder.thresholds import best_f1_threshold, best_threshold
+from textladder.thresholds import accuracy_threshold, best_f1_threshold, best_threshold
 
 _DECISION_METRICS = {
     "accuracy": accuracy_score,
@@ -78,6 +79,8 @@ class BinaryTask(SingleLabelTask):
         metric = _DECISION_METRICS.get(self.primary_metric)
         if metric is None:
             self.threshold_, _ = best_f1_threshold(targets, scores)
+        elif self.primary_metric == "accuracy":
+            self.threshold_, _ = accuracy_threshold(targets, scores)
         else:
             self.threshold_, _ = best_threshold(targets, scores, metric)
         return self
