@@ -94,3 +94,19 @@ def test_precision_as_primary_still_tunes_a_sensible_threshold():
     clf.fit(texts, labels, valid=(texts, labels))
     assert 0.0 < clf.task_.threshold_ < 1.0
     assert clf.valid_metrics_["recall"] == 1.0
+
+
+def test_a_tsv_written_with_quoting_reads_back_the_same_texts(tmp_path):
+    from textladder.data.formats import read_table
+
+    texts = ['he said "great"', "plain", '"quoted all through"', "tab-free, comma, text"]
+    frame = pd.DataFrame({"text": texts, "label": ["a", "b", "a", "b"]})
+    frame.to_csv(tmp_path / "pandas.tsv", sep="\t", index=False)  # quotes as csv does
+    assert read_table(tmp_path / "pandas.tsv")["text"].tolist() == texts
+    frame.to_csv(tmp_path / "pandas.tsv.gz", sep="\t", index=False)
+    assert read_table(tmp_path / "pandas.tsv.gz")["text"].tolist() == texts
+    # a raw TSV (quotes kept as they are, one inside a field) reads raw, quotes and all
+    raw = tmp_path / "raw.tsv"
+    raw.write_text('text\tlabel\nhe said "great"\ta\n"quoted"\tb\n"open quote only\ta\n')
+    assert read_table(raw)["text"].tolist() == ['he said "great"', '"quoted"',
+                                                '"open quote only']

@@ -1,6 +1,7 @@
 """Read tables of text from CSV, TSV, JSONL and Parquet files, whole or in chunks.
 
-The format comes from the file extension unless given. Delimited files are read as strings (an
+The format comes from the file extension unless given. A TSV file is read raw (quotes are
+text) unless its fields are quoted as CSV writers quote them (`_tsv_is_quoted`). Delimited files are read as strings (an
 empty cell is missing; the text "NA" stays text), so that nothing is silently converted. Decoding
 errors name the offending line and suggest `--encoding`. This module knows nothing about labels
 or tasks.
@@ -80,15 +81,49 @@ def _decode_error(path: Path, encoding: str, error: UnicodeDecodeError) -> Textl
     )
 
 
-def _delimited_kwargs(fmt: str, encoding: str) -> dict:
+def _delimited_kwargs(fmt: str, encoding: str, path: Path | None = None) -> dict:
+    quoted = fmt == "csv" or (path is not None and _tsv_is_quoted(path, encoding))
     return dict(
         sep="\t" if fmt == "tsv" else ",",
         dtype=str,
         keep_default_na=False,
         na_values=[""],
         encoding=_encoding(encoding),
-        quoting=csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL,
+        quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE,
     )
+
+
+_OPENERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+SNIFF_LINES = 5000
+
+
+def _tsv_is_quoted(path: Path, encoding: str) -> bool:
+    """Whether a TSV file quotes its fields as CSV writers do (pandas, Excel: a field holding a
+    quote is wrapped in quotes, its own quotes doubled), from its first `SNIFF_LINES` lines.
+    Raw TSV files (SemEval's, most exports of tweets) keep quotes as they are, and read with
+    quoting they would lose them or run fields together, so a file is read as quoted only when
+    some field is wrapped in quotes and no field holds a quote any other way."""
+    import importlib
+
+    opener = _OPENERS.get(path.suffix.lower())
+    if opener is None and path.suffix.lower() in (".zst", ".zip"):
+        return False  # not sniffed: read raw, as before
+    module = importlib.import_module(opener) if opener else None
+    wrapped = 0
+    with (module.open if module else open)(path, "rt", encoding=_encoding(encoding),
+                                           errors="replace") as handle:
+        for number, line in enumerate(handle):
+            if number >= SNIFF_LINES:
+                break
+            for field in line.rstrip("\r\n").split("\t"):
+                if '"' not in field:
+                    continue
+                inner = field[1:-1].replace('""', "")
+                if len(field) >= 2 and field[0] == field[-1] == '"' and '"' not in inner:
+                    wrapped += 1
+                elif not field.startswith('"'):  # a quote inside a raw field
+                    return False
+    return wrapped > 0
 
 
 def iter_table(
@@ -103,7 +138,8 @@ def iter_table(
     fmt = resolve_format(path, fmt)
     try:
         if fmt in ("csv", "tsv"):
-            reader = pd.read_csv(path, chunksize=chunksize, **_delimited_kwargs(fmt, encoding))
+            reader = pd.read_csv(path, chunksize=chunksize,
+                                     **_delimited_kwargs(fmt, encoding, path))
             with reader:
                 for chunk in reader:
                     yield _check_rows(chunk, path)
