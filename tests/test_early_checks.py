@@ -84,6 +84,25 @@ def test_unseen_test_labels_are_refused_before_fitting(tmp_path, sentiment_csv, 
     assert not (tmp_path / "m").exists()
 
 
+def test_train_warns_before_fitting_when_test_texts_are_training_texts(tmp_path, sentiment_csv,
+                                                                       monkeypatch):
+    def no_fit(*args, **kwargs):
+        raise AssertionError("stop here: the plan was said")
+
+    monkeypatch.setattr(TfidfFamily, "fit", no_fit)
+    frame = pd.read_csv(sentiment_csv)
+    test = tmp_path / "test.csv"
+    frame.head(5).assign(text=lambda f: "  " + f["text"].str.upper()).to_csv(test, index=False)
+    said = run("train", sentiment_csv, "--model", "tfidf", "--test", test)
+    assert "warning: 5 of the 5 test texts also appear in the training file" in " ".join(
+        said.stdout.split())
+    fresh = tmp_path / "fresh.csv"
+    pd.DataFrame({"text": ["an unseen sentence here"], "label": ["positive"]}).to_csv(
+        fresh, index=False)
+    assert "also appear" not in run("train", sentiment_csv, "--model", "tfidf", "--test",
+                                    fresh).stdout
+
+
 def test_predict_and_evaluate_refuse_a_file_without_the_models_text_column(tmp_path, model_dir):
     other = tmp_path / "other.csv"
     pd.DataFrame({"id": [1, 2], "class": ["positive", "negative"]}).to_csv(other, index=False)

@@ -97,6 +97,9 @@ def show_plan(plan: dict[str, Any]) -> None:
     out.print(f"[bold]training[/bold] {what}: {plan['rows']['train']:,} usable rows in "
               f"the training file; validation: {escape(sources['valid'])}; test: "
               f"{escape(sources['test'])}")
+    for name, shared in plan.get("also_in_train", {}).items():
+        out.print(f"[yellow]warning[/yellow]: {shared:,} of the {plan['rows'][name]:,} {name} "
+                  f"texts also appear in the training file; their scores will be optimistic")
     out.file.flush()  # said now, not when the buffer fills: the fit may take minutes
 
 

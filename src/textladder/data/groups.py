@@ -74,6 +74,11 @@ class TextGroups:
                 "shared_texts": len(self.inside)}
 
 
+def normal_text(text: str) -> str:
+    """A text as compared for repeats across files: lowercased, runs of spaces made one."""
+    return " ".join(str(text).lower().split())
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased words and punctuation marks, as texts are compared here."""
     return _TOKEN.findall(str(text).lower())

@@ -23,7 +23,7 @@ import numpy as np
 
 from textladder.data.dataset import load_labelled
 from textladder.data.feature_analysis import analyse_columns
-from textladder.data.groups import text_groups
+from textladder.data.groups import normal_text, text_groups
 from textladder.classifier import TextClassifier
 from textladder.data.labels import label_key
 from textladder.imbalance.auto import recommend
@@ -34,10 +34,6 @@ from textladder.workflows.options import ReadOptions
 RARE_CLASS = 10
 SMALLEST_SHOWN = 5
 IMBALANCE_WARNING = 5.0
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 def _lengths(texts: list[str]) -> dict[str, Any]:
@@ -81,7 +77,7 @@ def _balance(task: str, prepared: list) -> dict[str, Any]:
 def _conflicts(texts: list[str], labels: list) -> int:
     seen: dict[str, set] = defaultdict(set)
     for text, label in zip(texts, labels):
-        seen[_normal(text)].add(label if isinstance(label, tuple) else label_key(label))
+        seen[normal_text(text)].add(label if isinstance(label, tuple) else label_key(label))
     return sum(len(v) > 1 for v in seen.values())
 
 
@@ -127,7 +123,7 @@ def describe(texts: list[str], prepared: list, task: str, dropped: dict[str, int
     """The balance, lengths, groups and problems of `texts` with labels `prepared` for `task`;
     `others` maps names (valid, then test) to texts to look for in these and in each other. What
     `inspect` reports of a file, and what `train` records for the report."""
-    counts = Counter(_normal(t) for t in texts)
+    counts = Counter(normal_text(t) for t in texts)
     duplicates = sum(c for c in counts.values() if c > 1) - sum(1 for c in counts.values() if c > 1)
     report: dict[str, Any] = {
         "balance": _balance(task, prepared),
@@ -141,7 +137,7 @@ def describe(texts: list[str], prepared: list, task: str, dropped: dict[str, int
     }
     seen: dict[str, set[str]] = {}  # the normalised texts of each file compared
     for name, other in (others or {}).items():
-        normal = [_normal(t) for t in other]
+        normal = [normal_text(t) for t in other]
         overlap = {"rows": len(other), "texts_also_in_train": sum(t in counts for t in normal)}
         for earlier, earlier_texts in seen.items():  # test against valid
             overlap[f"texts_also_in_{earlier}"] = sum(t in earlier_texts for t in normal)

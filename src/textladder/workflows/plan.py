@@ -17,6 +17,7 @@ from typing import Any
 from textladder.classifier import TextClassifier
 from textladder.data.dataset import LabelledTable
 from textladder.data.features import FeatureColumn
+from textladder.data.groups import normal_text
 from textladder.data.labels import parse_label_map
 from textladder.families import get_family
 from textladder.imbalance import check_rung, imbalance_ratio, label_counts
@@ -64,7 +65,16 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
         "imbalance": imbalance,
         "rows": {"train": len(train), **{name: len(t) for name, t in others.items()}},
         "sources": sources,
+        "also_in_train": also_in_train(train.texts, {n: t.texts for n, t in others.items()}),
     }
+
+
+def also_in_train(train: list[str], others: dict[str, list[str]]) -> dict[str, int]:
+    """How many texts of each given file (valid, test) the training file holds too (as
+    `inspect` compares them: `normal_text`); files that share none are left out."""
+    seen = {normal_text(t) for t in train}
+    counts = {name: sum(normal_text(t) in seen for t in texts) for name, texts in others.items()}
+    return {name: n for name, n in counts.items() if n}
 
 
 def _imbalance(clf: TextClassifier, task, targets) -> dict[str, Any]:
