@@ -336,3 +336,17 @@ def test_a_family_declares_where_auto_differs_from_the_rule():
     assert choose_strategy("multiclass", skewed, tfidf, "macro_f1")[0] == "weights"
     assert choose_strategy("multilabel", skewed, fasttext, "macro_f1")[0] == "weights"
     assert choose_strategy("multilabel", skewed, get_family("minilm"), "macro_f1")[0] == "none"
+
+
+def test_auto_for_a_climb_counts_only_the_rungs_that_balance_rows():
+    from textladder.cli.render import imbalance_line
+    from textladder.imbalance.auto import recommend
+
+    advice = recommend("multilabel", np.array([3000, 20, 500]), "macro_f1")
+    # tfidf and minilm tune a threshold per label instead; the baseline and the ensembles
+    # balance no rows, and do not outvote the rungs that do
+    assert advice["strategy"] == "weights" and "fasttext" in advice["rungs"]
+    assert {"tfidf": "none", "minilm": "none"}.items() <= advice["others"].items()
+    assert "baseline" not in advice["rungs"] + list(advice["others"])
+    line = imbalance_line({"requested": "auto", **advice})
+    assert "baseline" not in line and "otherwise tfidf: none; minilm: none" in line

@@ -203,6 +203,8 @@ def imbalance_line(imbalance: dict[str, Any]) -> str:
     strategy = imbalance["strategy"]
     why = (f"auto: {imbalance['reason']}" if imbalance.get("requested") == "auto"
            else imbalance.get("reason", ""))
+    others = "; ".join(f"{rung}: {s}" for rung, s in imbalance.get("others", {}).items())
+    why = f"{why}; otherwise {others}" if others else why
     return f"{strategy} ({WORDS.get(strategy, strategy)}; {why})" if why else strategy
 
 

@@ -43,14 +43,16 @@ def choose_strategy(task: str, counts: np.ndarray, family: type,
 
 def recommend(task: str, counts: np.ndarray, metric: str | None = None) -> dict:
     """What `auto` takes on these counts, per rung: {"strategy", "reason", "rungs", "others"}
-    (the choice of most rungs, and {rung: strategy} where a rung chooses otherwise)."""
+    (the choice of most rungs, and {rung: strategy} where a rung chooses otherwise). Only the
+    rungs that take a strategy count: the baseline and the ensembles balance no rows."""
     from textladder.families import available_families, get_family
 
     if task == "regression":
         return {"strategy": "none", "reason": "a regression has no classes to balance",
                 "rungs": [], "others": {}}
+    takers = [n for n in available_families() if get_family(n).imbalance_strategies]
     choices = {name: choose_strategy(task, counts, get_family(name), metric)
-               for name in available_families()}
+               for name in takers or available_families()}  # the baseline, ensembles: no rows
     tally: dict[str, list[str]] = {}
     for name, (strategy, _) in choices.items():
         tally.setdefault(strategy, []).append(name)
