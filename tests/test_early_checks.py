@@ -195,3 +195,17 @@ def test_progress_in_a_log_is_a_line_every_few_seconds():
     assert lines[0] == "predicting: 5,000 rows (1,000 rows/s) (5 s)"
     assert lines[1].startswith("predicting: 10,000 rows")
     assert lines[-1] == "predicting: 12,000 rows (1,000 rows/s) (12 s): done"
+
+
+@pytest.mark.parametrize("model, setting, shown", [
+    ("fasttext", "dim=0", "'dim' must be a finite number above 0; got 0"),
+    ("fasttext", "lr=-1", "'lr' must be a finite number above 0; got -1"),
+    ("fasttext", "lr=0", "'lr' must be a finite number above 0"),
+    ("tfidf", "C=[1, 0]", "'C' must be a finite number above 0; got [1, 0]"),
+    ("tfidf", "C=1e999", "'C' must be a list or a number; got inf"),
+])
+def test_out_of_range_settings_are_refused_before_any_work(model, setting, shown, tmp_path,
+                                                           sentiment_csv):
+    assert_clean_error(run("train", sentiment_csv, "--model", model, "--set", setting,
+                           "--out", tmp_path / "m"), shown)
+    assert not (tmp_path / "m").exists()

@@ -72,7 +72,7 @@ def test_one_class_validation_with_a_ranking_metric_still_trains(tmp_path):
 
 
 @pytest.mark.parametrize("setting, fragment", [("C=abc", "'C' must be a list or a number"),
-                                               ("C=0", "C must be a positive number"),
+                                               ("C=0", "'C' must be a finite number above 0"),
                                                ("word_ngrams=[1]", "word_ngrams must be"),
                                                ("min_df=500", "lower min_df"),
                                                ("depth=3", "has no setting 'depth'")])

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from textladder.families.setting_types import check_types, setting_types
+from textladder.families.setting_types import check_positive, check_types, setting_types
 from textladder.imbalance import NO_IMBALANCE, Imbalance
 from textladder.progress import Progress
 from textladder.tasks.base import Task
@@ -85,6 +85,11 @@ class ModelFamily(ABC):
     # The types a setting accepts where its default's type does not say (None for null), e.g.
     # {"C": (list, float)}; other settings take their default's type (`setting_types.py`).
     setting_type_exceptions: ClassVar[dict[str, tuple]] = {}
+    # Settings whose numbers (a list's too) must be above zero, where a family has them: a
+    # rate, a size or a count of zero or less trains nothing or fails deep inside the fit.
+    positive_settings: ClassVar[tuple[str, ...]] = (
+        "lr", "head_lr", "dim", "hidden", "embedding_dim", "buckets", "batch_size",
+        "predict_batch_size", "epochs", "C", "max_length", "max_features")
 
     def resolved_settings(self) -> dict[str, Any]:
         """Defaults overlaid with the user's settings; unknown names and wrong types are refused."""
@@ -100,6 +105,7 @@ class ModelFamily(ABC):
                 f"{', '.join(sorted(defaults))}."
             )
         check_types(self.name, self.settings, setting_types(type(self)))
+        check_positive(self.name, self.settings, self.positive_settings)
         return {**defaults, **self.settings}
 
     @abstractmethod

@@ -8,6 +8,7 @@ family. Values are parsed JSON (or bare words, which are strings); booleans are 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from textladder.errors import TextladderError
@@ -35,6 +36,21 @@ def check_types(model: str, settings: dict[str, Any], types: dict[str, tuple | N
                 f"{' (a string)' if isinstance(value, str) else ''}.")
 
 
+def check_positive(model: str, settings: dict[str, Any], names: tuple[str, ...]) -> None:
+    """Refuse a number (or a list's number) of zero or less, or one that is not finite, in the
+    settings `names`; other values (strings such as "auto", null) are the family's to check."""
+    for name in names:
+        value = settings.get(name)
+        numbers = value if isinstance(value, (list, tuple)) else [value]
+        for number in numbers:
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                continue
+            if not math.isfinite(number) or number <= 0:
+                raise TextladderError(
+                    f"model '{model}' setting '{name}' must be a finite number above 0; got "
+                    f"{value!r}.")
+
+
 def _default_types(value: Any) -> tuple | None:
     if value is None:
         return None  # nothing to go by: the family checks it, or declares an exception
@@ -50,7 +66,7 @@ def _is(value: Any, kind) -> bool:
     if kind is bool or isinstance(value, bool):
         return kind is bool and isinstance(value, bool)
     if kind is float:
-        return isinstance(value, (int, float))
+        return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
     if kind is list:
         return isinstance(value, (list, tuple))
     return isinstance(value, kind)
