@@ -110,3 +110,11 @@ def test_a_tsv_written_with_quoting_reads_back_the_same_texts(tmp_path):
     raw.write_text('text\tlabel\nhe said "great"\ta\n"quoted"\tb\n"open quote only\ta\n')
     assert read_table(raw)["text"].tolist() == ['he said "great"', '"quoted"',
                                                 '"open quote only']
+
+
+def test_an_output_without_a_known_extension_is_refused_naming_the_fix(model_dir, tmp_path,
+                                                                        sentiment_csv):
+    result = run("predict", model_dir, "--input", sentiment_csv, "--output",
+                 tmp_path / "out.txt", "--format", "csv")
+    assert_clean_error(result, "out.txt", "end the output file's name in .csv")
+    assert not (tmp_path / "out.txt").exists()

@@ -30,8 +30,9 @@ _EXTENSIONS = {
 }
 
 
-def resolve_format(path: Path, fmt: str | None = None) -> str:
-    """Return the table format of `path`: the one given, else the one its extension names."""
+def resolve_format(path: Path, fmt: str | None = None, output: bool = False) -> str:
+    """Return the table format of `path`: the one given, else the one its extension names
+    (`output`: a file to write, whose format only its extension gives)."""
     if fmt is not None:
         fmt = fmt.lower()
         if fmt not in FORMATS:
@@ -42,6 +43,10 @@ def resolve_format(path: Path, fmt: str | None = None) -> str:
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in _EXTENSIONS:
         return _EXTENSIONS[suffixes[-1]]
+    if output:
+        raise TextladderError(
+            f"cannot tell the format to write '{path}' in from its extension; end the output "
+            f"file's name in .csv, .tsv, .jsonl or .parquet (--format names the input's).")
     raise TextladderError(
         f"cannot tell the format of '{path}' from its extension; pass --format "
         f"({', '.join(FORMATS)})."

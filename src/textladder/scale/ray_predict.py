@@ -112,7 +112,7 @@ def predict_with_ray(model: str, input_path: str, output_path: str,
     from ray.data import DataContext
 
     in_fmt = resolve_format(Path(input_path), read.fmt)
-    out_fmt = resolve_format(Path(output_path))
+    out_fmt = resolve_format(Path(output_path), output=True)
     if not ray.is_initialized():
         ray.init(address=address, log_to_driver=False)
     DataContext.get_current().execution_options.preserve_order = True

@@ -69,7 +69,7 @@ def predict_file(model_dir: str, input_path: str, output_path: str,
     stop_caching(clf)  # a file's texts are mostly new: the cache would grow by every row
     progress = progress or Progress()
     output = Path(output_path)
-    out_fmt = resolve_format(output)
+    out_fmt = resolve_format(output, output=True)
     if not output.parent.is_dir():
         raise TextladderError(f"the folder of --output '{output}' does not exist; create it first.")
     delimiter = clf.detection_.delimiter or "|"
