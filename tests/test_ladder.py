@@ -244,3 +244,16 @@ def test_a_slow_cost_probe_is_run_again_and_the_lower_estimate_kept():
     estimate = steady_probe("tfidf", {}, {}, ([], []), ([], []), 0, clock=lambda: next(times),
                             measure=measure)
     assert calls == ["tfidf"] and estimate.how == "quick"
+
+
+def test_a_climb_logs_one_line_per_row_when_not_on_a_terminal(tmp_path, sentiment_csv):
+    result = run("train", sentiment_csv, "--models", "tfidf,soft_vote", "--set", "C=[10]",
+                 "--budget", "1", "--out", tmp_path / "r")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith(("baseline", "tfidf",
+                                                                            "soft_vote"))]
+    assert lines[0].startswith("baseline: done, valid ") and lines[1].startswith("tfidf: done")
+    assert "s of 60 s]" in lines[1]
+    assert lines[2].startswith("soft_vote: skipped")  # one rung: nothing to vote
+    assert "leaderboard" not in result.stderr  # the table: once, at the end, on stdout
+    assert result.stdout.count("leaderboard") == 1

@@ -192,8 +192,26 @@ def leaderboard_table(board: dict[str, Any]) -> Table:
 
 
 def show_leaderboard_progress(board: dict[str, Any]) -> None:
-    """The leaderboard so far, on standard error, as each rung of a climb ends."""
-    err.print(leaderboard_table(board))
+    """As each row of a climb ends, on standard error: the leaderboard so far on a terminal;
+    in a log (not a terminal), one line for the row, as the table is printed once at the end."""
+    if err.is_terminal:
+        err.print(leaderboard_table(board))
+    elif board["rows"]:
+        err.print(escape(rung_line(board, board["rows"][-1])), soft_wrap=True)
+
+
+def rung_line(board: dict[str, Any], row: dict[str, Any]) -> str:
+    """One row of the leaderboard as a line of a log."""
+    name = row["name"] + (f" ({', '.join(row['members'])})" if row.get("members") else "")
+    spent = f" [{board['seconds']:.0f} s of {board['budget_seconds']:.0f} s]" if (
+        board.get("budget_seconds") and board.get("seconds") is not None) else ""
+    if row["status"] != "done":
+        return f"{name}: {row['status']}: {row.get('reason') or ''}{spent}"
+    said = [f"valid {board['primary_metric']} {_fmt(row['valid_score'])}"
+            if row.get("valid_score") is not None else None,
+            f"{row['train_seconds']:.1f} s" if row.get("train_seconds") is not None else None,
+            row.get("reason")]
+    return f"{name}: done, " + ", ".join(s for s in said if s) + spent
 
 
 def imbalance_line(imbalance: dict[str, Any]) -> str:
