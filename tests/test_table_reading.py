@@ -79,6 +79,17 @@ def test_one_text_and_eleven_zero_one_emotion_columns(tmp_path):
     assert any("11 0/1 columns" in r for r in trained["plan"]["column_reasons"])
 
 
+def test_a_zero_one_column_named_like_a_label_offers_the_group_with_it():
+    rng = random.Random(3)
+    frame = pd.DataFrame({"text": [_sentence(rng, ["fine", "day"], 8) for _ in range(40)],
+                          "x": [i % 2 for i in range(40)], "y": [i // 2 % 2 for i in range(40)],
+                          "z": [i // 3 % 2 for i in range(40)]})
+    picked = choose_columns(frame)
+    assert picked.labels == ("y",)  # its name keeps it a label of its own ...
+    # ... and the way to the other reading names every 0/1 column, itself included
+    assert "--label x --label y --label z" in picked.reasons[1]
+
+
 def test_moment_and_agency_among_ten_other_columns(tmp_path):
     rng = random.Random(2)
     rows = []

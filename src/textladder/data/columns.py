@@ -262,9 +262,14 @@ def _pick_labels(frame: pd.DataFrame, exclude: set) -> tuple[tuple[str, ...], li
         reason = f"label column '{best.name}': " + (f"{how} ({best.evidence})" if how else
                                                     best.evidence)
     if rivals:
-        flags = " ".join(f"--label {c}" for c in rivals[0].columns[:3])
+        instead = list(rivals[0].columns)
+        if (len(instead) > 1 and len(best.columns) == 1
+                and _is_zero_one(_present(frame[best.columns[0]]))):
+            # a 0/1 column kept for its name, beside a group of 0/1 columns: the group with it
+            instead = [c for c in frame.columns if c in instead or c == best.columns[0]]
+        flags = " ".join(f"--label {c}" for c in instead[:3])
         reason += (f"; close: '{rivals[0].name}' ({rivals[0].evidence}): check it, or pass "
-                   f"{flags}{' ...' if len(rivals[0].columns) > 3 else ''}")
+                   f"{flags}{' ...' if len(instead) > 3 else ''}")
     else:
         reason += "; pass --label COLUMN for another"
     return best.columns, candidates, reason
