@@ -209,3 +209,14 @@ def test_out_of_range_settings_are_refused_before_any_work(model, setting, shown
     assert_clean_error(run("train", sentiment_csv, "--model", model, "--set", setting,
                            "--out", tmp_path / "m"), shown)
     assert not (tmp_path / "m").exists()
+
+
+def test_inspect_says_as_problems_what_train_would_refuse(tmp_path, sentiment_csv):
+    texts, labels = make_task_data("multiclass", 4)
+    test = write_table(tmp_path / "test.csv", texts, ["surprised"] + labels[1:])
+    problems = run_json("inspect", sentiment_csv, "--test", test)["problems"]
+    assert any("test file" in p and "never saw" in p and "surprised" in p for p in problems)
+    one = write_table(tmp_path / "one.csv", texts, ["positive"] * len(texts))
+    assert any("a single class ('positive')" in p for p in run_json("inspect", one)["problems"])
+    assert not any("never saw" in p or "single class" in p
+                   for p in run_json("inspect", sentiment_csv)["problems"])

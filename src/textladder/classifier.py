@@ -231,7 +231,7 @@ class TextClassifier(BaseEstimator):
         columns = self._feature_columns(inputs)
         self.detection_, prepared, order, self.label_map_ = self._resolve(labels)
         task = make_task(self.detection_.task, self.metric, order, self.positive).fit(prepared)
-        _check_label_space(task, prepared)
+        check_label_space(task, prepared)
         if self.calibrate and not applies_to(task.name):
             raise TextladderError(f"calibrate applies to probabilities; a {task.name} task "
                                   f"predicts values. Leave --calibrate out.")
@@ -464,7 +464,7 @@ def check_side_support(model: str, columns: list[FeatureColumn]) -> None:
                           f"features, or choose a model that does ({', '.join(able) or 'none'}).")
 
 
-def _check_label_space(task, prepared: list) -> None:
+def check_label_space(task, prepared: list) -> None:
     if task.name == "regression":
         if task.high_ == task.low_:
             raise TextladderError(f"every label is {task.low_:g}; a regression needs varied scores.")

@@ -24,9 +24,11 @@ import numpy as np
 from textladder.data.dataset import load_labelled
 from textladder.data.feature_analysis import analyse_columns
 from textladder.data.groups import normal_text, text_groups
-from textladder.classifier import TextClassifier
-from textladder.data.labels import label_key
+from textladder.classifier import TextClassifier, check_label_space
+from textladder.data.labels import label_key, parse_label_map
+from textladder.errors import TextladderError
 from textladder.imbalance.auto import recommend
+from textladder.tasks import make_task, prepare_labels
 from textladder.tasks.positive import choose_positive, refuse_outside_binary
 from textladder.tasks.single_label import canonical_classes
 from textladder.workflows.options import ReadOptions
@@ -91,11 +93,11 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
     options = TextClassifier(task=task, order=order, label_map=label_map)
     detection, prepared = options.resolve_labels(table.labels)
     refuse_outside_binary(detection.task, positive)
-    other_texts = {}
+    other_texts, other_labels = {}, {}
     for name, path in (others or {}).items():
         other = load_labelled(path, read.fmt, read.encoding, table.columns.text,
                               table.columns.labels, read.strict)
-        other_texts[name] = other.texts
+        other_texts[name], other_labels[name] = other.texts, other.labels
     report: dict[str, Any] = {
         "file": data,
         "rows": len(table) + sum(table.dropped.values()),
@@ -115,7 +117,32 @@ def inspect(data: str, read: ReadOptions = ReadOptions(), task: str = "auto",
         report["overlap"][name]["file"] = path
     report["problems"] += [f"column '{c['name']}' leaks the label: {c['reason']}"
                            for c in report["other_columns"] if c["verdict"] == "leaks the label"]
+    report["problems"] += refusals(options, detection, prepared,
+                                   {name: (others[name], labels)
+                                    for name, labels in other_labels.items()})
     return report
+
+
+def refusals(options: TextClassifier, detection, prepared: list,
+             others: dict[str, tuple[str, list]]) -> list[str]:
+    """What `train` would refuse in these labels, said as problems: a single class (or score),
+    and labels of the other files (name: (path, labels)) that training never saw."""
+    order = list(detection.order) if detection.order is not None else None
+    try:
+        task = make_task(detection.task, None, order, options.positive).fit(prepared)
+        check_label_space(task, prepared)
+    except TextladderError as error:
+        return [str(error).rstrip(".")]
+    label_map = (parse_label_map(options.label_map) if isinstance(options.label_map, str)
+                 else options.label_map)
+    found = []
+    for name, (path, labels) in others.items():
+        try:
+            task.encode(prepare_labels(list(labels), detection, label_map),
+                        f"the {name} file '{path}'")
+        except TextladderError as error:
+            found.append(str(error).rstrip("."))
+    return found
 
 
 def describe(texts: list[str], prepared: list, task: str, dropped: dict[str, int],
