@@ -55,6 +55,18 @@ def test_evaluate_matches_python(trained, sentiment_csv):
     assert report["rows"] == len(frame)
 
 
+def test_evaluate_says_which_rows_it_skipped(trained, sentiment_csv, tmp_path):
+    out, _ = trained
+    frame = pd.read_csv(sentiment_csv)
+    frame.loc[0, "label"] = None
+    frame.loc[1, "text"] = None
+    holed = tmp_path / "holed.csv"
+    frame.to_csv(holed, index=False)
+    said = " ".join(run("evaluate", out, holed).stdout.split())
+    assert f"on {len(frame) - 2:,} rows" in said
+    assert "skipped 1 rows with empty text and 1 with a missing label" in said
+
+
 @pytest.mark.parametrize("suffix", ["csv", "jsonl", "parquet", "tsv"])
 def test_predict_streams_a_file_in_chunks(trained, tmp_path, suffix):
     out, _ = trained

@@ -112,9 +112,7 @@ def show_train(report: dict[str, Any]) -> None:
     out.print(f"[bold]data[/bold]: {rows['train']:,} train / {rows['valid']:,} valid / "
               f"{rows['test']:,} test rows")
     for name, dropped in data["dropped"].items():
-        if any(dropped.values()):
-            out.print(f"  {escape(name)}: skipped {dropped['empty_text']} rows with empty text and "
-                      f"{dropped['missing_label']} with a missing label")
+        _show_dropped(name, dropped)
     board = report.get("leaderboard")
     if board and len(board["rows"]) > 1:
         out.print(leaderboard_table(board))
@@ -267,8 +265,15 @@ def _show_details(split: str, details: dict[str, Any]) -> None:
         out.print(confusion_table(f"confusion matrix ({split})", details["confusion_matrix"]))
 
 
+def _show_dropped(name: str, dropped: dict[str, int]) -> None:
+    if any(dropped.values()):
+        out.print(f"  {escape(name)}: skipped {dropped['empty_text']} rows with empty text and "
+                  f"{dropped['missing_label']} with a missing label")
+
+
 def show_evaluate(report: dict[str, Any]) -> None:
     out.print(f"{report['model']} {report['task']} model on {report['rows']:,} rows")
+    _show_dropped("the file", report.get("dropped", {}))
     out.print(metrics_table("metrics (* primary)", {"value": report["metrics"]},
                             report["primary_metric"]))
     _show_details("this file", report["details"])
