@@ -179,3 +179,18 @@ def test_unrelated_label_candidates_are_refused_not_guessed(tmp_path):
     frame.to_csv(path, index=False)
     assert_clean_error(run("inspect", path), "cannot tell which column holds the labels",
                        "'gender'", "--label COLUMN")
+
+
+def test_text_and_label_given_swapped_are_refused_saying_so(tmp_path):
+    rng = random.Random(4)
+    frame = pd.DataFrame({"review": [_sentence(rng, ["good", "film"], 9) + f" {i}"
+                                     for i in range(200)],
+                          "stars": [rng.choice(["pos", "neg", "neu"]) for _ in range(200)]})
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    assert_clean_error(run("train", path, "--text", "stars", "--label", "review", "--model",
+                           "tfidf"), "label column 'review'", "free text", "swapped",
+                       "--text review --label stars")
+    with pytest.raises(TextladderError):  # the same refusal from the Python side
+        choose_columns(frame, "stars", ["review"])
+    assert choose_columns(frame, "review", ["stars"]).labels == ("stars",)

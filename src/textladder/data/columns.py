@@ -309,8 +309,24 @@ def choose_columns(
         candidates["label"] = [c.as_dict() for c in found]
     if text in labels:
         raise TextladderError(f"column '{text}' cannot be both the text and a label.")
+    if len(labels) == 1 and origin[1] == "from --label":
+        _refuse_free_text_labels(sample, labels[0], text, source)
     return ColumnChoice(text=str(text), labels=tuple(str(c) for c in labels),
                         reasons=tuple(reasons), candidates=candidates)
+
+
+def _refuse_free_text_labels(sample: pd.DataFrame, label: str, text: str, source: str) -> None:
+    """A label column given by the user that holds free text, beside a text column that holds
+    few distinct values, is the two swapped: refused, saying so."""
+    present = _present(sample[label])
+    as_text = text_candidate(label, present)
+    as_label = label_candidate(label, present, len(sample))
+    if as_label.score > NONE or as_text.score <= text_candidate(text, _present(sample[text])).score:
+        return
+    raise TextladderError(
+        f"the label column '{label}' of {source} holds free text ({as_text.evidence}), and the "
+        f"text column '{text}' less so: are --text and --label swapped? Pass --text {label} "
+        f"--label {text} if so.")
 
 
 def text_column_for(frame: pd.DataFrame, given: str | None, recorded: str | None,
