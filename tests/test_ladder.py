@@ -145,6 +145,31 @@ def test_a_preferred_rung_skipped_at_its_turn_gets_the_second_chance(tmp_path):
     assert "cut to 3 of 10 epochs" in rows[1]["reason"]  # 100 s less 70: gru's 30 s share
 
 
+def test_the_second_chance_looks_again_at_preferred_rungs_after_each_rung_it_runs(tmp_path):
+    """tfidf overruns (15 s for 10), so fasttext no longer fits at its turn, nor at the first
+    look of the second chance; gru, skipped up front, fits and takes far less than estimated,
+    and the look after it finds room for fasttext."""
+    estimates = {"tfidf": Estimate(10.0, how="injected"), "fasttext": Estimate(100.0, how="injected"),
+                 "gru": Estimate(3.0, 19.0, 10, "injected")}
+    now = [0.0]
+
+    def overrun(board):
+        if any(r["name"] == "tfidf" and r["status"] == "done" for r in board["rows"]):
+            now[0] = 15.0  # when tfidf's row is written, inside its timing
+
+    params = {**TINY, "gru.min_count": 1, "gru.hidden": 8, "gru.embedding_dim": 8,
+              "gru.vectors": "random"}
+    job = TrainJob(data="t.csv", out=str(tmp_path / "run"), models=("tfidf", "fasttext", "gru"),
+                   model_params=params, budget_minutes=3.0)
+    report = Climb(job, splits_for("multiclass"), on_rung=overrun,
+                   estimate=lambda name, s: estimates[name], clock=lambda: now[0])()
+    rows = {r["name"]: r for r in report["leaderboard"]["rows"]}
+    assert rows["gru"]["status"] == "done"
+    assert rows["gru"]["reason"].startswith("skipped in the first plan; run at the end")
+    assert rows["fasttext"]["status"] == "done", rows["fasttext"]["reason"]
+    assert rows["fasttext"]["reason"].startswith("skipped at its turn; run at the end")
+
+
 def test_the_plan_prefers_by_priority_and_runs_cheapest_first():
     estimates = {"tfidf": Estimate(50.0), "gru": Estimate(20.0, 100.0, 10),
                  "minilm": Estimate(300.0), "bilstm": Estimate(20.0, 100.0, 10),

@@ -230,16 +230,22 @@ class Climb:
                 continue
             self._start(step, share, factor, step.reason if step.estimate.known else None)
         # A second chance, best first, for rungs skipped up front or at their turn, when the
-        # ones that ran took less than estimated.
-        for step in sorted(plan.skipped() + late, key=lambda s: priority(s.name)):
+        # ones that ran took less than estimated; after each rung run so, the most preferred
+        # of the rest are looked at again, as its time corrects the estimates once more.
+        pending = sorted(plan.skipped() + late, key=lambda s: priority(s.name))
+        while step := next((s for s in pending if self._fits_now(s)), None):
+            pending.remove(step)
             factor = self._factor(optimistic=True)
-            left = self._left() - self._reserve()
-            if not step.estimate.known or step.least() * factor > left:
-                continue
-            share = min(left, step.estimate.seconds() * factor)
+            share = min(self._left() - self._reserve(), step.estimate.seconds() * factor)
             when = "at its turn" if step in late else "in the first plan"
             self._start(step, share, factor, f"skipped {when}; run at the end, as the rungs "
                         "before it took less time than estimated")
+
+    def _fits_now(self, step) -> bool:
+        """Whether a skipped rung's least fits the time left, by the estimates as corrected
+        so far (optimistic: the rungs that ran may have taken less than estimated)."""
+        left = self._left() - self._reserve()
+        return step.estimate.known and step.least() * self._factor(optimistic=True) <= left
 
     def _start(self, step, share: float, factor: float, reason: str | None) -> None:
         """Fit the rung of `step` within `share` seconds: fewer epochs, and a time limit, for a
