@@ -10,8 +10,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+def _made_for_this_run(prefix: str) -> Path:
+    """A fresh temporary folder, removed when the process that made it (the test run) exits;
+    processes it starts or forks may use it, and leave it to that one."""
+    import atexit
+    import shutil
+
+    path, owner = Path(tempfile.mkdtemp(prefix=prefix)), os.getpid()
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(path, ignore_errors=True))
+    return path
+
+
 # Embedding caches of the test run go to a fresh folder, never the user's ~/.cache.
-os.environ.setdefault("TEXTLADDER_CACHE_DIR", tempfile.mkdtemp(prefix="textladder-cache-"))
+if "TEXTLADDER_CACHE_DIR" not in os.environ:
+    os.environ["TEXTLADDER_CACHE_DIR"] = str(_made_for_this_run("textladder-cache-"))
 
 try:  # Tiny models train fastest on one thread, and never fight other processes for cores.
     import torch
@@ -131,7 +143,7 @@ def tiny_encoder() -> Path:
 
         from textladder.encoders.locate import bundled_path
 
-        path = Path(tempfile.mkdtemp(prefix="textladder-tiny-encoder-"))
+        path = _made_for_this_run("textladder-tiny-encoder-")
         torch.manual_seed(0)
         config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2,
                             num_attention_heads=2, intermediate_size=64,
@@ -163,7 +175,7 @@ def tiny_sentence_encoder() -> Path:
                  if hasattr(transformer, "get_embedding_dimension")
                  else transformer.get_word_embedding_dimension())
         pooling = Pooling(width, pooling_mode="mean")
-        path = Path(tempfile.mkdtemp(prefix="textladder-tiny-sentence-encoder-"))
+        path = _made_for_this_run("textladder-tiny-sentence-encoder-")
         SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(path))
         _TINY_SENTENCE_ENCODER.append(path)
     return _TINY_SENTENCE_ENCODER[0]
