@@ -149,7 +149,8 @@ def test_the_second_chance_looks_again_at_preferred_rungs_after_each_rung_it_run
     """tfidf overruns (15 s for 10), so fasttext no longer fits at its turn, nor at the first
     look of the second chance; gru, skipped up front, fits and takes far less than estimated,
     and the look after it finds room for fasttext."""
-    estimates = {"tfidf": Estimate(10.0, how="injected"), "fasttext": Estimate(100.0, how="injected"),
+    estimates = {"tfidf": Estimate(10.0, how="injected"),
+                 "fasttext": Estimate(100.0, how="injected"),
                  "gru": Estimate(3.0, 19.0, 10, "injected")}
     now = [0.0]
 

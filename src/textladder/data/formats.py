@@ -1,10 +1,10 @@
 """Read tables of text from CSV, TSV, JSONL and Parquet files, whole or in chunks.
 
 The format comes from the file extension unless given. A TSV file is read raw (quotes are
-text) unless its fields are quoted as CSV writers quote them (`_tsv_is_quoted`). Delimited files are read as strings (an
-empty cell is missing; the text "NA" stays text), so that nothing is silently converted. Decoding
-errors name the offending line and suggest `--encoding`. This module knows nothing about labels
-or tasks.
+text) unless its fields are quoted as CSV writers quote them (`_tsv_is_quoted`). Delimited files
+are read as strings (an empty cell is missing; the text "NA" stays text), so that nothing is
+silently converted. Decoding errors name the offending line and suggest `--encoding`. This module
+knows nothing about labels or tasks.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ import pandas as pd
 from textladder.errors import TextladderError
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
+# Compressed files pandas reads, and the module that opens each for `_tsv_is_quoted` (None: not
+# sniffed).
+_COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma", ".zst": None, ".zip": None}
 _EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -39,7 +42,7 @@ def resolve_format(path: Path, fmt: str | None = None, output: bool = False) -> 
             raise TextladderError(f"--format must be one of {', '.join(FORMATS)}; got '{fmt}'.")
         return fmt
     suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in (".gz", ".bz2", ".xz", ".zst", ".zip"):
+    if suffixes and suffixes[-1] in _COMPRESSED:
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in _EXTENSIONS:
         return _EXTENSIONS[suffixes[-1]]
@@ -98,7 +101,6 @@ def _delimited_kwargs(fmt: str, encoding: str, path: Path | None = None) -> dict
     )
 
 
-_OPENERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
 SNIFF_LINES = 5000
 
 
@@ -110,10 +112,10 @@ def _tsv_is_quoted(path: Path, encoding: str) -> bool:
     some field is wrapped in quotes and no field holds a quote any other way."""
     import importlib
 
-    opener = _OPENERS.get(path.suffix.lower())
-    if opener is None and path.suffix.lower() in (".zst", ".zip"):
+    suffix = path.suffix.lower()
+    if suffix in _COMPRESSED and _COMPRESSED[suffix] is None:
         return False  # not sniffed: read raw, as before
-    module = importlib.import_module(opener) if opener else None
+    module = importlib.import_module(_COMPRESSED[suffix]) if suffix in _COMPRESSED else None
     wrapped = 0
     with (module.open if module else open)(path, "rt", encoding=_encoding(encoding),
                                            errors="replace") as handle:

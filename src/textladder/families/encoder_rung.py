@@ -43,11 +43,10 @@ class EncoderRung(TorchFamily):
 def current_config(config: dict[str, Any]) -> dict[str, Any]:
     """The `family` section of a saved config without what earlier versions recorded and this
     one no longer has (`RETIRED_SETTINGS`, `RETIRED_CHOICES`), so that their models load."""
-    current = {k: v for k, v in config.items() if k not in ("settings", "resolved_settings")}
-    for key in ("settings", "resolved_settings"):
-        if key in config or key == "settings":
-            current[key] = {k: v for k, v in config.get(key, {}).items()
-                            if k not in RETIRED_SETTINGS}
-    current["chosen"] = {k: v for k, v in config.get("chosen", {}).items()
-                         if k not in RETIRED_CHOICES}
-    return current
+    def current(key: str, retired: tuple[str, ...]) -> dict[str, Any]:
+        return {k: v for k, v in config.get(key, {}).items() if k not in retired}
+
+    resolved = ({"resolved_settings": current("resolved_settings", RETIRED_SETTINGS)}
+                if "resolved_settings" in config else {})
+    return {**config, "settings": current("settings", RETIRED_SETTINGS),
+            "chosen": current("chosen", RETIRED_CHOICES), **resolved}

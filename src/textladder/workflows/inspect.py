@@ -25,13 +25,13 @@ from textladder.data.dataset import load_labelled
 from textladder.data.feature_analysis import analyse_columns
 from textladder.data.groups import normal_text, text_groups
 from textladder.classifier import TextClassifier, check_label_space
-from textladder.data.labels import label_key, parse_label_map
+from textladder.data.labels import label_key
 from textladder.errors import TextladderError
 from textladder.imbalance.auto import recommend
-from textladder.tasks import make_task, prepare_labels
 from textladder.tasks.positive import choose_positive, refuse_outside_binary
 from textladder.tasks.single_label import canonical_classes
 from textladder.workflows.options import ReadOptions
+from textladder.workflows.plan import check_known_labels, plan_task
 
 RARE_CLASS = 10
 SMALLEST_SHOWN = 5
@@ -127,19 +127,15 @@ def refusals(options: TextClassifier, detection, prepared: list,
              others: dict[str, tuple[str, list]]) -> list[str]:
     """What `train` would refuse in these labels, said as problems: a single class (or score),
     and labels of the other files (name: (path, labels)) that training never saw."""
-    order = list(detection.order) if detection.order is not None else None
     try:
-        task = make_task(detection.task, None, order, options.positive).fit(prepared)
+        task = plan_task(options, detection, prepared)
         check_label_space(task, prepared)
     except TextladderError as error:
         return [str(error).rstrip(".")]
-    label_map = (parse_label_map(options.label_map) if isinstance(options.label_map, str)
-                 else options.label_map)
     found = []
     for name, (path, labels) in others.items():
         try:
-            task.encode(prepare_labels(list(labels), detection, label_map),
-                        f"the {name} file '{path}'")
+            check_known_labels(options, task, detection, labels, f"the {name} file '{path}'")
         except TextladderError as error:
             found.append(str(error).rstrip("."))
     return found

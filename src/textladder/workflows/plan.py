@@ -40,13 +40,9 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
     """The plan for fitting `clf` on `train`; `others` (valid, test) are checked against it and
     `sources` says where each part comes from."""
     detection, prepared = clf.resolve_labels(train.labels)
-    order = list(detection.order) if detection.order is not None else None
-    task = make_task(detection.task, clf.metric, order, clf.positive).fit(prepared)
-    label_map = (parse_label_map(clf.label_map) if isinstance(clf.label_map, str)
-                 else clf.label_map)
+    task = plan_task(clf, detection, prepared)
     for name, table in others.items():  # unknown labels fail now, not after the fit
-        task.encode(prepare_labels(list(table.labels), detection, label_map),
-                    f"the {name} file '{table.path}'")
+        check_known_labels(clf, task, detection, table.labels, f"the {name} file '{table.path}'")
     # said from the whole training file's labels; the fit decides on its training rows
     imbalance = _imbalance(clf, task, task.encode(prepared, "the training data"))
     return {
@@ -67,6 +63,19 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
         "sources": sources,
         "also_in_train": also_in_train(train.texts, {n: t.texts for n, t in others.items()}),
     }
+
+
+def plan_task(clf: TextClassifier, detection, prepared: list):
+    """The task `clf` fits on training labels `prepared` (as `resolve_labels` detected them)."""
+    order = list(detection.order) if detection.order is not None else None
+    return make_task(detection.task, clf.metric, order, clf.positive).fit(prepared)
+
+
+def check_known_labels(clf: TextClassifier, task, detection, labels: list, where: str) -> None:
+    """Refuse labels of another file (`where`: valid, test) that training never saw."""
+    label_map = (parse_label_map(clf.label_map) if isinstance(clf.label_map, str)
+                 else clf.label_map)
+    task.encode(prepare_labels(list(labels), detection, label_map), where)
 
 
 def also_in_train(train: list[str], others: dict[str, list[str]]) -> dict[str, int]:
