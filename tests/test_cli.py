@@ -46,6 +46,14 @@ def test_cli_and_python_predict_the_same_after_reload(trained, sentiment_csv):
         np.testing.assert_allclose(list(record["probabilities"].values()), row)
 
 
+def test_blank_texts_given_to_predict_get_no_prediction_as_in_a_file(trained):
+    out, _ = trained
+    records = run_json("predict", out, "  ", "great lovely film")
+    assert records[0] == {"text": "  ", "prediction": None}
+    assert records[1]["prediction"] == TextClassifier.load(out).predict(["great lovely film"])[0]
+    assert "(no text)" in run("predict", out, "").stdout
+
+
 def test_evaluate_matches_python(trained, sentiment_csv):
     out, _ = trained
     report = run_json("evaluate", out, sentiment_csv)
@@ -64,7 +72,7 @@ def test_evaluate_says_which_rows_it_skipped(trained, sentiment_csv, tmp_path):
     frame.to_csv(holed, index=False)
     said = " ".join(run("evaluate", out, holed).stdout.split())
     assert f"on {len(frame) - 2:,} rows" in said
-    assert "skipped 1 rows with empty text and 1 with a missing label" in said
+    assert "skipped 1 row with empty text and 1 with a missing label" in said
 
 
 @pytest.mark.parametrize("suffix", ["csv", "jsonl", "parquet", "tsv"])

@@ -203,6 +203,9 @@ def test_progress_in_a_log_is_a_line_every_few_seconds():
     ("fasttext", "lr=0", "'lr' must be a finite number above 0"),
     ("tfidf", "C=[1, 0]", "'C' must be a finite number above 0; got [1, 0]"),
     ("tfidf", "C=1e999", "'C' must be a list or a number; got inf"),
+    ("tfidf", "min_df=0", "'min_df' must be a finite number above 0; got 0"),
+    ("tfidf", "min_df=1.5", "min_df is a count of texts (a whole number, e.g. 2) or a share"),
+    ("tfidf", "char_ngrams=[5, 2]", "char_ngrams must be [low, high] with 1 <= low <= high"),
 ])
 def test_out_of_range_settings_are_refused_before_any_work(model, setting, shown, tmp_path,
                                                            sentiment_csv):

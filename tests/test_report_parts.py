@@ -108,3 +108,19 @@ def test_report_out_option_writes_where_asked(trained, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert page.count("plotly.js v") == 1  # its JavaScript, embedded once
     assert page.startswith("<!DOCTYPE html>")
+
+
+def test_leaderboard_table_reads_as_seconds_speeds_and_megabytes_with_the_reasons():
+    from types import SimpleNamespace
+
+    from textladder.report import leaderboard
+
+    board = {"primary_metric": "macro_f1", "best": "tfidf", "task": "multiclass", "rows": [
+        {"name": "tfidf", "status": "done", "valid": {"macro_f1": 0.61234}, "train_seconds": 818.64,
+         "predict_texts_per_s": 1823.4, "size_bytes": 5_282_000},
+        {"name": "soft_vote", "kind": "ensemble", "status": "done", "members": ["tfidf", "gru"],
+         "reason": "not kept: not better on validation", "train_seconds": 0.4}]}
+    table = leaderboard.build(SimpleNamespace(leaderboard=board))[0]
+    first, vote = table.rows
+    assert first[4:9] == ["0.6123", "n/a", "818.6", "1,823", "5.3"]
+    assert vote[-1] == "tfidf, gru; not kept: not better on validation"

@@ -45,10 +45,10 @@ def models(tmp_path_factory):
     made = {task: _train(task, root / task, {"columns": {"text": "text"}})
             for task in ("multiclass", "binary", "multilabel", "regression")}
     # a model that reads a side column, `hours`: requests must then carry it, by name
-    table = signal_table(90).rename(columns={"group": "hours"})
+    table = signal_table(90).rename(columns={"group": "hours", "text": "review"})
     made["features"] = root / "features"
-    TextClassifier(model="tfidf", features=["hours"], text_column="text").fit(
-        table[["text", "hours"]], table["label"]).save(made["features"])
+    TextClassifier(model="tfidf", features=["hours"], text_column="review").fit(
+        table[["review", "hours"]], table["label"]).save(made["features"])
     return made
 
 
@@ -145,8 +145,12 @@ def test_missing_feature_columns_are_refused(models):
         rows = [{"text": "table lamp", "hours": group} for group in ("north", "south", "east")]
         answers = client.post("/predict", json={"rows": rows}).json()["predictions"]
         clf = TextClassifier.load(models["features"])
-        expected = clf.predict(pd.DataFrame(rows))  # the column decides: the text is neutral
+        table = pd.DataFrame(rows).rename(columns={"text": "review"})
+        expected = clf.predict(table)  # the column decides: the text is neutral
         assert [a["label"] for a in answers] == list(expected) == ["red", "green", "blue"]
+        # a row of the training table, its text under the table's own column name, is taken
+        own = client.post("/predict", json={"rows": table.to_dict("records")})
+        assert [a["label"] for a in own.json()["predictions"]] == list(expected)
         schema = client.get("/openapi.json").json()["components"]["schemas"]["Row"]
         assert schema["required"] == ["text", "hours"]
 

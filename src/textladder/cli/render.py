@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from textladder.jsonsafe import finite
+from textladder.words import count
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -267,7 +268,7 @@ def _show_details(split: str, details: dict[str, Any]) -> None:
 
 def _show_dropped(name: str, dropped: dict[str, int]) -> None:
     if any(dropped.values()):
-        out.print(f"  {escape(name)}: skipped {dropped['empty_text']} rows with empty text and "
+        out.print(f"  {escape(name)}: skipped {count(dropped['empty_text'], 'row')} with empty text and "
                   f"{dropped['missing_label']} with a missing label")
 
 
@@ -305,7 +306,8 @@ def show_inspect(report: dict[str, Any]) -> None:
         out.print(table)
         _show_imbalance(balance)
     else:
-        out.print(f"  scores: {balance['distribution']}")
+        out.print("  scores: " + ", ".join(f"{name} {value:.4g}" for name, value
+                                           in balance["distribution"].items()))
     words = report["lengths"]["words"]
     out.print(f"[bold]length[/bold] in words: median {words['p50']:g}, p95 {words['p95']:g}, "
               f"max {words['max']}; suggested max length {report['lengths']['suggested_max_length']}")
@@ -353,7 +355,9 @@ def show_predictions(records: list[dict[str, Any]]) -> None:
     table.add_column("probabilities")
     for record in records:
         prediction = record["prediction"]
-        if isinstance(prediction, tuple):
+        if prediction is None:  # a blank text
+            prediction = "(no text)"
+        elif isinstance(prediction, tuple):
             prediction = ", ".join(prediction) or "(none)"
         probabilities = record.get("probabilities", {})
         top = sorted(probabilities.items(), key=lambda kv: -kv[1])[:3]

@@ -17,6 +17,7 @@ from textladder.data.columns import ColumnChoice, choose_columns
 from textladder.data.formats import read_table
 from textladder.data.labels import as_numbers, is_missing
 from textladder.errors import TextladderError
+from textladder.words import count
 
 
 @dataclass
@@ -83,7 +84,7 @@ def load_labelled(
     if strict and (dropped["empty_text"] or dropped["missing_label"]):
         first = int(np.flatnonzero(empty_text | missing_label)[0])
         raise TextladderError(
-            f"'{path}' has {dropped['empty_text']} rows with empty text and "
+            f"'{path}' has {count(dropped['empty_text'], 'row')} with empty text and "
             f"{dropped['missing_label']} with a missing label (first at data row {first + 1}); "
             f"fix them, or drop --strict to skip them."
         )

@@ -66,6 +66,18 @@ class TfidfFamily(ModelFamily):
     def quick_settings(cls) -> dict[str, Any]:
         return {"C": [1.0]}
 
+    positive_settings = (*ModelFamily.positive_settings, "min_df")
+
+    def resolved_settings(self) -> dict[str, Any]:
+        """As every family's, and the n-gram ranges and `min_df` checked, before any work."""
+        settings = super().resolved_settings()
+        self._check_ngrams(settings)
+        min_df = settings["min_df"]
+        if isinstance(min_df, float) and min_df > 1:
+            raise TextladderError(f"min_df is a count of texts (a whole number, e.g. 2) or a "
+                                  f"share of them up to 1 (e.g. 0.01); got {min_df!r}.")
+        return settings
+
     @staticmethod
     def _check_ngrams(settings: dict[str, Any]) -> None:
         for name in ("word_ngrams", "char_ngrams"):
@@ -84,14 +96,14 @@ class TfidfFamily(ModelFamily):
         settings = self.resolved_settings()
         progress = progress or Progress()
         grid = linear_grid(settings["C"])
-        self._check_ngrams(settings)
         with progress.step("tfidf: building features", total=None):
             self.features_ = TfidfFeatures(settings)
             try:
                 X = self.features_.fit_transform(list(texts))
             except ValueError as error:  # e.g. min_df above the number of texts
                 raise TextladderError(f"tfidf features could not be built ({error}); lower "
-                                      f"min_df or give more texts.") from None
+                                      f"min_df (now {settings['min_df']!r}) or give more "
+                                      f"texts.") from None
             X_valid = self.features_.transform(list(valid[0]))
         self.n_side_ = 0 if side is None else side.shape[1]
         self.side_scale_ = unit_rows_scale(side)

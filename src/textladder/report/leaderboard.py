@@ -29,6 +29,13 @@ def _chart(board: dict) -> Chart | None:
                  f"({best}) is the run's model; test was scored once per model.")
 
 
+def _number(value, decimals: int = 0) -> str:
+    """Seconds, texts/s or megabytes for the table: thousands separated, or n/a."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+        return "n/a"
+    return f"{value:,.{decimals}f}"
+
+
 def build(source: Source) -> list[Block]:
     board = source.leaderboard
     if board is None:
@@ -40,9 +47,10 @@ def build(source: Source) -> list[Block]:
         size = row.get("size_bytes")
         rows.append([name, row.get("family") or "", row.get("kind") or "", row.get("status", ""),
                      fmt(row.get("valid", {}).get(metric)), fmt(row.get("test", {}).get(metric)),
-                     fmt(row.get("train_seconds")), fmt(row.get("predict_texts_per_s")),
-                     f"{size / 1e6:.1f}" if isinstance(size, (int, float)) else "n/a",
-                     ", ".join(row.get("members") or []) or (row.get("reason") or "")])
+                     _number(row.get("train_seconds"), 1), _number(row.get("predict_texts_per_s")),
+                     _number(size / 1e6 if isinstance(size, (int, float)) else None, 1),
+                     "; ".join(part for part in (", ".join(row.get("members") or []),
+                                                 row.get("reason") or "") if part)])
     budget = board.get("budget_seconds")
     table = Table("table", "leaderboard",
                   ["model", "family", "kind", "status", f"valid {metric}", f"test {metric}",

@@ -62,7 +62,8 @@ def create_app(settings: ServeSettings,
     app = FastAPI(title="textladder", version=__version__, lifespan=lifespan,
                   description=f"Predictions of the textladder model at {settings.model} "
                               f"({config.get('task', {}).get('type')}).")
-    PredictRequest = request_model(settings, feature_columns(config))
+    PredictRequest = request_model(settings, feature_columns(config),
+                                   (config.get("columns") or {}).get("text"))
 
     @app.post("/predict", response_model=PredictResponse, responses=ERRORS)
     async def predict(request: PredictRequest) -> JSONResponse:  # type: ignore[valid-type]

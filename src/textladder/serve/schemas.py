@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
+from pydantic import (AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, create_model,
+                      model_validator)
 
 from textladder.serve.settings import ServeSettings
 
@@ -49,21 +50,30 @@ class Health(BaseModel):
                                              "model_calls, how well requests are batched.")
 
 
-def row_model(settings: ServeSettings, features: list[str]) -> type[BaseModel]:
-    """A row: its text and, by name, each of the model's feature columns (all required)."""
+def row_model(settings: ServeSettings, features: list[str],
+              text_column: str | None = None) -> type[BaseModel]:
+    """A row: its text and, by name, each of the model's feature columns (all required). The
+    text is `text`, or the name of the training table's text column (`text_column`), so that a
+    row of that table can be sent as it is."""
     Text = Annotated[str, StringConstraints(max_length=settings.max_text_chars)]
     columns: dict[str, Any] = {
         f"feature_{i}": (FeatureValue, Field(alias=name, description=f"feature column {name}"))
         for i, name in enumerate(features)
     }
+    own = text_column if text_column and text_column not in ("text", *features) else None
+    text = Field(description="The text to classify" + (f" (or '{own}', its column in the "
+                                                       f"training table)." if own else "."),
+                 validation_alias=AliasChoices("text", own) if own else None)
     return create_model("Row", __config__=ConfigDict(extra="forbid", populate_by_name=False),
-                        text=(Text, Field(description="The text to classify.")), **columns)
+                        text=(Text, text), **columns)
 
 
-def request_model(settings: ServeSettings, features: list[str]) -> type[BaseModel]:
-    """The body of `POST /predict` for this server's limits and this model's feature columns."""
+def request_model(settings: ServeSettings, features: list[str],
+                  text_column: str | None = None) -> type[BaseModel]:
+    """The body of `POST /predict` for this server's limits and this model's feature columns
+    (and text column, another name a row's text may take)."""
     Text = Annotated[str, StringConstraints(max_length=settings.max_text_chars)]
-    Row = row_model(settings, features)
+    Row = row_model(settings, features, text_column)
 
     class PredictRequest(BaseModel):
         """Exactly one of `text`, `texts` or `rows`."""

@@ -32,6 +32,7 @@ from textladder.tasks.positive import choose_positive, refuse_outside_binary
 from textladder.tasks.single_label import canonical_classes
 from textladder.workflows.options import ReadOptions
 from textladder.workflows.plan import check_known_labels, plan_task
+from textladder.words import agree, count
 
 RARE_CLASS = 10
 SMALLEST_SHOWN = 5
@@ -180,13 +181,13 @@ def _positive(task: str, prepared: list, requested: str | None) -> dict[str, str
 
 def _problems(report: dict[str, Any]) -> list[str]:
     problems = []
-    if report["empty_texts"] or report["missing_labels"]:
-        problems.append(f"{report['empty_texts']} rows with empty text and "
-                        f"{report['missing_labels']} with a missing label will be skipped "
-                        f"(--strict refuses them)")
-    if report["duplicate_texts"]:
-        problems.append(f"{report['duplicate_texts']} rows repeat an earlier text (automatic "
-                        f"splits keep repeats on one side)")
+    empty, missing = report["empty_texts"], report["missing_labels"]
+    if empty or missing:
+        problems.append(f"{count(empty, 'row')} with empty text and {missing:,} with a missing "
+                        f"label will be skipped (--strict refuses them)")
+    if repeats := report["duplicate_texts"]:
+        problems.append(f"{count(repeats, 'row')} {agree(repeats, 'repeats', 'repeat')} an "
+                        f"earlier text (automatic splits keep repeats on one side)")
     groups = report["groups"]
     if groups["nested_texts"]:
         problems.append(f"{groups['groups']:,} groups of texts that repeat or sit inside one "
@@ -194,12 +195,14 @@ def _problems(report: dict[str, Any]) -> list[str]:
                         f"texts inside a longer one, e.g. a sentence's phrases): automatic "
                         f"validation and test splits keep each group on one side and score it on "
                         f"its longest text")
-    if report["conflicting_labels"]:
-        problems.append(f"{report['conflicting_labels']} texts appear with different labels")
+    if conflicts := report["conflicting_labels"]:
+        problems.append(f"{count(conflicts, 'text')} {agree(conflicts, 'appears', 'appear')} "
+                        f"with different labels")
     counts = report["balance"].get("counts", {})
     rare = [k for k, v in counts.items() if v < RARE_CLASS]
     if rare:
-        problems.append(f"{len(rare)} classes have fewer than {RARE_CLASS} examples "
+        problems.append(f"{count(len(rare), 'class', 'classes')} "
+                        f"{agree(len(rare), 'has', 'have')} fewer than {RARE_CLASS} examples "
                         f"({', '.join(rare[:5])})")
     ratio = report["balance"].get("imbalance_ratio", 1.0)
     if ratio >= IMBALANCE_WARNING:
@@ -212,11 +215,11 @@ def _problems(report: dict[str, Any]) -> list[str]:
             where = key.removeprefix("texts_also_in_")
             if where == key or not shared:
                 continue
+            texts = f"{count(shared, name + ' text')} also {agree(shared, 'appears', 'appear')}"
             if where == "train":
-                problems.append(f"{shared} {name} texts also appear in the training file; their "
-                                f"scores will be optimistic")
+                problems.append(f"{texts} in the training file; their scores will be optimistic")
             else:
-                problems.append(f"{shared} {name} texts also appear in the {where} file; settings "
-                                f"chosen on {where} are then tested on the same texts, and the "
-                                f"{name} score will be optimistic")
+                problems.append(f"{texts} in the {where} file; settings chosen on {where} are "
+                                f"then tested on the same texts, and the {name} score will be "
+                                f"optimistic")
     return problems

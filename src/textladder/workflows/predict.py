@@ -38,18 +38,24 @@ def _display(label, delimiter: str) -> Any:
 
 
 def predict_texts(clf: TextClassifier, texts: list[str]) -> list[dict[str, Any]]:
-    """One record per text: the text, its prediction and (for classifiers) probabilities."""
+    """One record per text: the text, its prediction and (for classifiers) probabilities. A
+    blank text gets no prediction (None), as a blank row of a file does."""
     features = clf.feature_names()
     if features:
         raise TextladderError(
             f"this model reads the column{'s' if len(features) > 1 else ''} "
             f"{', '.join(features)} beside the text; predict a file that has "
             f"{'them' if len(features) > 1 else 'it'}: --input FILE --output FILE.")
-    output = clf.predict_output(texts)  # one pass: decisions and probabilities both come from it
-    predictions = clf.task_.decode(clf.task_.decide(output))
-    records = [{"text": t, "prediction": p} for t, p in zip(texts, predictions)]
+    records = [{"text": t, "prediction": None} for t in texts]
+    present = [record for record in records if not is_missing(record["text"])]
+    if not present:
+        return records
+    # one pass: decisions and probabilities both come from it
+    output = clf.predict_output([record["text"] for record in present])
+    for record, prediction in zip(present, clf.task_.decode(clf.task_.decide(output))):
+        record["prediction"] = prediction
     if clf.task_.name != "regression":
-        for record, row in zip(records, output):
+        for record, row in zip(present, output):
             record["probabilities"] = {str(c): float(p) for c, p in zip(clf.labels_, row)}
     return records
 
