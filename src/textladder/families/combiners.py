@@ -28,6 +28,7 @@ import numpy as np
 from textladder.tasks import task_from_config
 from textladder.tasks.base import Task
 from textladder.tasks.ordinal import cumulative_to_class_probs, ordinal_targets
+from textladder.threads import one_blas_thread
 
 EPS = 1e-6
 TIE = 1e-3  # the share of the mean probability mixed into hard votes, to break ties
@@ -88,8 +89,9 @@ class SoftVote(Combiner):
         if m == 1:
             self.weights_ = start
             return self
-        found = minimize(loss, start, method="SLSQP", bounds=[(0.0, 1.0)] * m,
-                         constraints=[{"type": "eq", "fun": lambda w: np.sum(w) - 1.0}])
+        with one_blas_thread():  # a few weights: the BLAS pool costs more than it computes
+            found = minimize(loss, start, method="SLSQP", bounds=[(0.0, 1.0)] * m,
+                             constraints=[{"type": "eq", "fun": lambda w: np.sum(w) - 1.0}])
         weights = np.clip(found.x, 0.0, None) if np.all(np.isfinite(found.x)) else start
         weights = weights / weights.sum() if weights.sum() > 0 else start
         self.weights_ = weights if loss(weights) <= loss(start) else start
@@ -150,9 +152,11 @@ class Stack(Combiner):
         weightings = self.WEIGHTINGS if self.head_ in ("sigmoid", "softmax", "cumulative") \
             else (None,)
         self.class_weight_ = weightings[0]
-        if len(weightings) > 1:
-            self.class_weight_ = self._choose_weighting(outputs, targets, task, weightings, seed)
-        self._fit_meta(outputs, targets, seed)
+        with one_blas_thread():  # small fits, many of them (`threads.py`)
+            if len(weightings) > 1:
+                self.class_weight_ = self._choose_weighting(outputs, targets, task, weightings,
+                                                            seed)
+            self._fit_meta(outputs, targets, seed)
         return self
 
     def _choose_weighting(self, outputs, targets, task, weightings, seed):
