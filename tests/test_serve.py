@@ -91,6 +91,9 @@ CATALOGUE = [
      422, "not valid JSON"),
     ("not JSON at all", dict(content=b"texts=a", headers={"content-type": "text/plain"}),
      422, "Content-Type: application/json"),
+    ("a body that is not UTF-8", dict(content=b'{"texts": ["\xff\xfe"]}',
+                                      headers={"content-type": "application/json"}),
+     400, "could not be read as JSON"),
     ("texts of the wrong type", dict(json={"texts": [1, 2]}), 422, "valid string"),
     ("a text of the wrong type", dict(json={"text": 5}), 422, "valid string"),
     ("texts not a list", dict(json={"texts": "great"}), 422, "valid list"),
@@ -199,12 +202,24 @@ def test_a_model_error_is_a_short_500_and_spares_the_other_requests(models):
         assert _good(client)
 
 
+def test_blank_texts_get_a_null_answer_in_their_place(client, models):
+    answers = client.post("/predict", json={"texts": ["", HELD_OUT[0], "   "]}).json()
+    clf = TextClassifier.load(models["multiclass"])
+    assert answers["predictions"][0] == answers["predictions"][2] == {"label": None}
+    assert answers["predictions"][1]["label"] == clf.predict([HELD_OUT[0]])[0]
+    with TestClient(create_app(ServeSettings(model=str(models["regression"])))) as regression:
+        values = regression.post("/predict", json={"texts": [" ", "great"]}).json()
+        assert values["predictions"][0] == {"value": None}
+        assert isinstance(values["predictions"][1]["value"], float)
+
+
 def test_model_describes_itself(models):
     for task in ("binary", "multilabel", "regression"):
         clf = TextClassifier.load(models[task])
         with TestClient(create_app(ServeSettings(model=str(models[task])))) as client:
             info = client.get("/model").json()
             assert info["task"] == task and info["labels"] == list(clf.labels_)
+            assert info["metric"] == clf.task_.primary_metric is not None
             assert info["metrics"]["valid"] == json.loads(json.dumps(clf.valid_metrics_))
             assert info["versions"]["saved_by_textladder"] and info["limits"]["max_batch"]
             predictions = _good(client)

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from textladder.jsonsafe import finite
-from textladder.words import count
+from textladder.words import count, setting
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -253,7 +253,7 @@ def _show_positive(positive: dict[str, Any] | None) -> None:
 
 def _brief(chosen: dict[str, Any]) -> str:
     """The chosen settings in one line, without long entries such as the training history."""
-    return ", ".join(f"{k}={v}" for k, v in chosen.items()
+    return ", ".join(f"{k}={setting(v)}" for k, v in chosen.items()
                      if not isinstance(v, (list, dict)) and k != "max_length_reason")
 
 

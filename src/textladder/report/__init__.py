@@ -29,6 +29,7 @@ from pathlib import Path
 
 from textladder.errors import TextladderError
 from textladder.model_dir import current_umask
+from textladder.words import count
 
 NEEDS_REPORT = ("the report needs plotly: pip install 'textladder[report]' (then run "
                 "'textladder report' on the model or run directory).")
@@ -63,7 +64,7 @@ def build_page(path: str | Path):
     task = best.task.name if best else "?"
     subtitle = f"{task} task" + (f", primary metric {best.task.primary_metric}" if best else "")
     if source.is_run:
-        subtitle += f"; {len(source.models)} models, best: {best.name if best else 'none'}"
+        subtitle += f"; {count(len(source.models), 'model')}, best: {best.name if best else 'none'}"
     page = Page(f"textladder report: {Path(path).resolve().name}", subtitle)
     page.add("Data", data.build(source), "data")
     page.add("Leaderboard", leaderboard.build(source), "leaderboard")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from textladder.report.blocks import Block, Table, fmt
 from textladder.report.sources import ModelView
+from textladder.words import setting
 
 SKIPPED = {"history", "valid_scores", "options", "onnx_pipeline"}
 
 
 def _chosen(view: ModelView) -> str:
-    return ", ".join(f"{k}={v}" for k, v in view.chosen.items()
+    return ", ".join(f"{k}={setting(v)}" for k, v in view.chosen.items()
                      if k not in SKIPPED and not isinstance(v, (list, dict)))
 
 

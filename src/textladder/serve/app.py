@@ -114,6 +114,9 @@ def app_from_env() -> FastAPI:
     return create_app(ServeSettings.from_env())
 
 
+UNPARSED = "There was an error parsing the body"  # FastAPI's detail for a body it cannot parse
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -129,7 +132,11 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
-        return JSONResponse(status_code=error.status_code, content={"error": str(error.detail)},
+        message = str(error.detail)
+        if error.status_code == 400 and message == UNPARSED:  # FastAPI's words: say what to do
+            message = ("the body could not be read as JSON (not UTF-8, or nested too deep); "
+                       "send a JSON object such as {\"texts\": [\"...\"]}")
+        return JSONResponse(status_code=error.status_code, content={"error": message},
                             headers=getattr(error, "headers", None))
 
     @app.exception_handler(ModelError)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from textladder._version import __version__
 from textladder.classifier import TextClassifier
+from textladder.data.labels import is_missing
 from textladder.encoders.cache import stop_caching
 from textladder.jsonsafe import finite
 from textladder.model_dir import read_config, resolve_model_dir
@@ -58,14 +59,24 @@ class Predictor:
         return feature_columns(self.clf.config_)
 
     def __call__(self, items: Sequence[Any]) -> list[dict[str, Any]]:
-        """Answers for texts, or for rows (dicts of a text and the model's feature columns)."""
-        output = self.clf.predict_output(self._inputs(items))
+        """Answers for texts, or for rows (dicts of a text and the model's feature columns). A
+        blank text gets a null answer (`label` or `value`), in its place, as a blank row of a
+        file gets no prediction: nothing was said to classify."""
+        blank = {"value": None} if self.task == "regression" else {"label": None}
+        answers: list[dict[str, Any]] = [dict(blank) for _ in items]
+        present = [i for i, item in enumerate(items)
+                   if not is_missing(item["text"] if isinstance(item, dict) else item)]
+        if not present:
+            return answers
+        output = self.clf.predict_output(self._inputs([items[i] for i in present]))
         decided = self.clf.task_.decode(self.clf.task_.decide(output))
         if self.task == "regression":
-            return [{"value": float(v)} for v in decided]
-        rows = output.tolist()
-        return [{"label": _plain(label), "probabilities": dict(zip(self._keys, row))}
-                for label, row in zip(decided, rows)]
+            for i, value in zip(present, decided):
+                answers[i] = {"value": float(value)}
+            return answers
+        for i, label, row in zip(present, decided, output.tolist()):
+            answers[i] = {"label": _plain(label), "probabilities": dict(zip(self._keys, row))}
+        return answers
 
     def _inputs(self, items: Sequence[Any]) -> Any:
         """Texts as they are; rows as a table of the model's text and feature columns."""
@@ -87,7 +98,7 @@ class Predictor:
             "positive_class": self._positive_class(task),
             "thresholds": self._thresholds(task),
             "decision": config.get("detection", {}).get("reason"),
-            "metric": self.clf.task_.metric,
+            "metric": self.clf.task_.primary_metric,
             "metrics": {"valid": config.get("metrics", {}).get("valid", {})},
             "family": {"name": family.get("name"), "version": family.get("version"),
                        "chosen": family.get("chosen", {})},
