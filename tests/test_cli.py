@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cli_helpers import run, run_json
+from cli_helpers import assert_clean_error, run, run_json
 from conftest import make_task_data, write_table
 from textladder import TextClassifier
 
@@ -173,3 +173,10 @@ def test_inspect_reports_a_test_file_that_repeats_validation_rows(tmp_path):
     clean = run_json("inspect", train, "--valid", valid, "--test", train)
     assert clean["overlap"]["test"]["texts_also_in_valid"] == 0
     assert "3 test texts" not in " ".join(clean["problems"])
+
+
+def test_output_with_texts_on_the_command_line_is_refused_not_ignored(trained, tmp_path):
+    out, _ = trained
+    assert_clean_error(run("predict", out, "great film", "--output", tmp_path / "o.csv"),
+                       "--output writes the predictions of --input FILE")
+    assert not (tmp_path / "o.csv").exists()

@@ -35,7 +35,7 @@ from sklearn.utils import ClassifierTags, RegressorTags
 
 from textladder.calibration import Temperature, applies_to
 from textladder.data.features import FeatureColumn, parse_features, resolve_features
-from textladder.data.inputs import Inputs, read_inputs
+from textladder.data.inputs import Inputs, label_list, read_inputs
 from textladder.data.labels import is_missing, parse_label_map, parse_order
 from textladder.data.side_encoder import FILE as SIDE_FILE, SideEncoder
 from textladder.data.split import split_holdout
@@ -176,8 +176,9 @@ class TextClassifier(BaseEstimator):
         'neg_root_mean_squared_error'). What `GridSearchCV` and `cross_val_score` use when
         given no `scoring`."""
         self._check_fitted()
-        targets = self.encode_labels(y, "the data to score")
-        value = self.task_.score(targets, self.predict_output(X))
+        inputs = self._inputs(X)
+        targets = self.encode_labels(label_list(y, len(inputs), "score"), "the data to score")
+        value = self.task_.score(targets, self.predict_output(inputs))
         return -value if self.task_.primary_metric in LOWER_IS_BETTER else value
 
     @property
@@ -219,10 +220,9 @@ class TextClassifier(BaseEstimator):
         else split from the data."""
         names = [name for name, _ in parse_features(self.features)]
         inputs = read_inputs(texts, self.text_column, names)
-        labels = list(labels)
-        if len(inputs) != len(labels):
-            raise TextladderError(f"got {len(inputs)} texts and {len(labels)} labels; give one "
-                                  f"label per text.")
+        labels = label_list(labels, len(inputs), "fit")
+        if not len(inputs):
+            raise TextladderError("fit got no texts; give texts and one label per text.")
         missing = [i for i, label in enumerate(labels)
                    if not isinstance(label, (tuple, list)) and is_missing(label)]
         if missing:
@@ -242,8 +242,12 @@ class TextClassifier(BaseEstimator):
             valid_inputs, valid_targets = inputs.take(held), targets[held]
             inputs, targets = inputs.take(kept), targets[kept]
         else:
+            if not (isinstance(valid, (tuple, list)) and len(valid) == 2):
+                raise TextladderError("valid is (texts, labels): a pair; got "
+                                      f"{type(valid).__name__}.")
             valid_inputs = read_inputs(valid[0], inputs.text_column, names)
-            valid_targets = task.encode(self._prepare(list(valid[1])), "the validation data")
+            valid_labels = label_list(valid[1], len(valid_inputs), "valid")
+            valid_targets = task.encode(self._prepare(valid_labels), "the validation data")
         self.text_column_ = inputs.text_column
         self.side_encoder_ = (SideEncoder(columns).fit(inputs.frame) if columns else None)
         texts, side = self._encode(inputs)
@@ -355,8 +359,9 @@ class TextClassifier(BaseEstimator):
     def evaluate(self, texts, labels: Sequence, source: str = "the data") -> dict:
         """All metrics of the task on labelled texts (a DataFrame with `features`)."""
         self._check_fitted()
-        targets = self.task_.encode(self._prepare(list(labels)), source)
-        inputs = self._inputs(texts if isinstance(texts, pd.DataFrame) else list(texts))
+        inputs = self._inputs(texts)
+        labels = label_list(labels, len(inputs), "evaluate")
+        targets = self.task_.encode(self._prepare(labels), source)
         return self.task_.evaluate(targets, self.predict_output(inputs))
 
     def encode_labels(self, labels: Sequence, source: str = "the data") -> np.ndarray:

@@ -370,6 +370,10 @@ def predict(
         return
     if not texts:
         raise TextladderError("give one or more texts, or --input FILE --output FILE.")
+    if output:
+        raise TextladderError("--output writes the predictions of --input FILE; texts given "
+                              "on the command line are printed (--json for JSON): leave "
+                              "--output out, or put the texts in a file.")
     records = predict_texts(load(model), list(texts))
     render.print_json(records) if as_json else render.show_predictions(records)
 

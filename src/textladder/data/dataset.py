@@ -35,7 +35,8 @@ class LabelledTable:
         return len(self.texts)
 
 
-def _label_sets(frame: pd.DataFrame, columns: tuple[str, ...]) -> list:
+def label_sets(frame: pd.DataFrame, columns: tuple[str, ...]) -> list:
+    """Each row's set of the 0/1 `columns` that hold 1 (None where one is missing)."""
     matrix = []
     for column in columns:
         values = frame[column].tolist()
@@ -74,7 +75,7 @@ def load_labelled(
     columns = choose_columns(frame, text, labels, source=f"'{path}'", origin=origin)
     texts = _texts(frame, columns.text)
     if len(columns.labels) > 1:
-        raw = _label_sets(frame, columns.labels)
+        raw = label_sets(frame, columns.labels)
     else:
         raw = frame[columns.labels[0]].tolist()
     empty_text = np.array([t is None for t in texts])

@@ -44,11 +44,38 @@ def as_texts(texts) -> tuple[list[str], bool]:
         return [texts], True
     if isinstance(texts, np.ndarray) and texts.ndim == 0:
         return [texts.item()], True
+    if texts is None or isinstance(texts, (bytes, dict)) or not hasattr(texts, "__iter__"):
+        raise TextladderError(f"X must be a list of texts, one str, or a DataFrame; got "
+                              f"{type(texts).__name__}.")
     texts = list(texts)
-    bad = next((t for t in texts if not isinstance(t, str)), None)
+    bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
     if bad is not None:
-        raise TextladderError(f"texts must be strings; got {type(bad).__name__} ({bad!r}).")
+        raise TextladderError(f"texts must be strings; got {type(texts[bad]).__name__} "
+                              f"({texts[bad]!r}) at position {bad}.")
     return texts, False
+
+
+def label_list(labels, n: int, what: str) -> list:
+    """y as a list of `n` labels: a list, array or Series of labels, or a DataFrame (one label
+    column, or several 0/1 columns, one per label, read as label sets); refused in one line
+    otherwise, or when its length is not `n`."""
+    if isinstance(labels, pd.DataFrame):
+        if labels.shape[1] == 1:
+            labels = labels.iloc[:, 0]
+        else:
+            from textladder.data.dataset import label_sets
+
+            labels = label_sets(labels, tuple(labels.columns))
+    if labels is None or isinstance(labels, (str, bytes, dict)) or not hasattr(labels,
+                                                                              "__iter__"):
+        hint = " (for a column of X, pass X[name])" if isinstance(labels, str) else ""
+        raise TextladderError(f"{what}: y must be a list of labels, one per text{hint}; got "
+                              f"{type(labels).__name__}.")
+    labels = list(labels)
+    if len(labels) != n:
+        raise TextladderError(f"{what}: got {n} texts and {len(labels)} labels; give one label "
+                              f"per text.")
+    return labels
 
 
 def text_column_of(frame: pd.DataFrame, given: str | None, features: Sequence[str]) -> str:

@@ -1,0 +1,60 @@
+"""The Python API refuses what it cannot read in one line (TextladderError), never with a
+library's error from deep inside, and reads a table of 0/1 label columns as label sets."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import make_task_data
+from textladder import TextClassifier
+from textladder.errors import TextladderError
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    texts, labels = make_task_data("multiclass", 12)
+    return TextClassifier(model="tfidf", model_params={"C": [10.0]}).fit(texts, labels), texts, \
+        labels
+
+
+@pytest.mark.parametrize("X, fragment", [
+    (None, "X must be a list of texts, one str, or a DataFrame; got NoneType"),
+    (5, "got int"),
+    ([None, "great film"], "texts must be strings; got NoneType (None) at position 0"),
+    (["great film", None], "at position 1"),
+])
+def test_texts_that_are_not_texts_are_refused(fitted, X, fragment):
+    clf, _, _ = fitted
+    for call in (clf.predict, clf.predict_proba):
+        with pytest.raises(TextladderError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+            call(X)
+
+
+def test_labels_of_another_length_or_kind_are_refused(fitted):
+    clf, texts, labels = fitted
+    with pytest.raises(TextladderError, match="evaluate: got 5 texts and 4 labels"):
+        clf.evaluate(texts[:5], labels[:4])
+    with pytest.raises(TextladderError, match="score: got 5 texts and 4 labels"):
+        clf.score(texts[:5], labels[:4])
+    fresh = TextClassifier(model="tfidf", model_params={"C": [10.0]})
+    with pytest.raises(TextladderError, match="valid: got 10 texts and 5 labels"):
+        fresh.fit(texts, labels, valid=(texts[:10], labels[:5]))
+    with pytest.raises(TextladderError, match=r"pass X\[name\]"):
+        fresh.fit(pd.DataFrame({"text": texts, "label": labels}), "label")
+    with pytest.raises(TextladderError, match="fit got no texts"):
+        fresh.fit([], [])
+
+
+def test_a_table_of_zero_one_columns_is_read_as_label_sets():
+    texts, labels = make_task_data("multilabel", 12)
+    names = sorted({name for label in labels for name in label.split("|")})
+    table = pd.DataFrame([[int(name in label.split("|")) for name in names] for label in labels],
+                         columns=names)
+    held = list(range(1, len(texts), 4))  # a quarter of the rows, scored after the fit
+    kept = [i for i in range(len(texts)) if i not in held]
+    clf = TextClassifier(model="tfidf", model_params={"C": [10.0]}).fit(
+        [texts[i] for i in kept], table.iloc[kept])
+    assert clf.task_.name == "multilabel" and sorted(clf.labels_) == names
+    assert clf.evaluate([texts[i] for i in held], table.iloc[held])["micro_f1"] > 0.8
+    assert clf.predict([texts[held[-1]]])[0] == ("action", "comedy")
