@@ -58,3 +58,13 @@ def test_a_table_of_zero_one_columns_is_read_as_label_sets():
     assert clf.task_.name == "multilabel" and sorted(clf.labels_) == names
     assert clf.evaluate([texts[i] for i in held], table.iloc[held])["micro_f1"] > 0.8
     assert clf.predict([texts[held[-1]]])[0] == ("action", "comedy")
+
+
+def test_labels_that_differ_only_in_case_are_named_as_such(fitted):
+    clf, texts, labels = fitted
+    with pytest.raises(TextladderError, match="'Positive' is 'positive' in training: labels "
+                                              "are matched exactly, case included"):
+        clf.evaluate(texts, [label.title() for label in labels])
+    with pytest.raises(TextladderError) as other:
+        clf.evaluate(texts, ["sideways"] * len(texts))
+    assert "case included" not in str(other.value)

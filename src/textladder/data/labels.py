@@ -167,3 +167,16 @@ def parse_order(spec: str | Sequence[str]) -> list[str]:
     if len(levels) < 2:
         raise TextladderError("--order needs at least two levels, e.g. --order 'bad,ok,good'.")
     return levels
+
+
+def case_hint(unknown, known) -> str:
+    """" ('Negative' is 'negative' in training ...)" where an unknown label differs from a known
+    one only in case or surrounding spaces; "" otherwise."""
+    folded = {str(k).strip().casefold(): str(k) for k in known}
+    pairs = [(str(u), folded[str(u).strip().casefold()]) for u in sorted(map(str, unknown))
+             if str(u).strip().casefold() in folded]
+    if not pairs:
+        return ""
+    said = ", ".join(f"'{u}' is '{k}'" for u, k in pairs[:3])
+    return f" ({said} in training: labels are matched exactly, case included)"
+

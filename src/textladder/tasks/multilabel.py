@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
 
+from textladder.data.labels import case_hint
 from textladder.errors import TextladderError
 from textladder.tasks.base import Task, log_odds
 from textladder.thresholds import MIN_POSITIVES, per_label_thresholds
@@ -57,8 +58,8 @@ class MultilabelTask(Task):
                     unknown.add(label)
         if unknown:
             raise TextladderError(
-                f"{source} has labels that training never saw ({', '.join(sorted(unknown)[:5])}); "
-                f"remove them or retrain with them."
+                f"{source} has labels that training never saw ({', '.join(sorted(unknown)[:5])})"
+                f"{case_hint(unknown, self.classes_)}; remove them or retrain with them."
             )
         return targets
 

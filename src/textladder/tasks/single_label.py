@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from textladder.data.labels import as_numbers, label_key
+from textladder.data.labels import as_numbers, case_hint, label_key
 from textladder.errors import TextladderError
 from textladder.tasks.base import Task
 
@@ -60,8 +60,10 @@ class SingleLabelTask(Task):
         if unknown:
             shown = ", ".join(sorted(unknown)[:5])
             raise TextladderError(
-                f"{source} has labels that training never saw ({shown}); known labels: "
-                f"{', '.join(map(str, self.classes_))}. Remove those rows or retrain with them."
+                f"{source} has labels that training never saw ({shown})"
+                f"{case_hint(unknown, self.classes_)}; "
+                f"known labels: {', '.join(map(str, self.classes_))}. Remove those rows or "
+                f"retrain with them."
             )
         return targets
 
