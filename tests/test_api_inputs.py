@@ -68,3 +68,29 @@ def test_labels_that_differ_only_in_case_are_named_as_such(fitted):
     with pytest.raises(TextladderError) as other:
         clf.evaluate(texts, ["sideways"] * len(texts))
     assert "case included" not in str(other.value)
+
+
+def test_features_that_are_the_text_or_the_labels_and_texts_all_empty_are_refused():
+    texts, labels = make_task_data("binary", 12)
+    table = pd.DataFrame({"text": texts, "hours": range(len(texts)), "answer": labels})
+    with pytest.raises(TextladderError, match="'answer' holds the labels themselves"):
+        TextClassifier(model="tfidf", features=["hours", "answer"], text_column="text").fit(
+            table, labels)
+    with pytest.raises(TextladderError, match="'text' is the text column"):
+        TextClassifier(model="tfidf", features=["text", "hours"], text_column="text").fit(
+            table, labels)
+    with pytest.raises(TextladderError, match="every text given to fit is empty"):
+        TextClassifier(model="tfidf").fit(["  "] * len(labels), labels)
+
+
+def test_bool_labels_come_back_as_bools(tmp_path):
+    texts, labels = make_task_data("binary", 12)
+    truth = [label == "positive" for label in labels]
+    held = list(range(0, len(texts), 4))
+    kept = [i for i in range(len(texts)) if i not in held]
+    clf = TextClassifier(model="tfidf", model_params={"C": [10.0]}).fit(
+        [texts[i] for i in kept], [truth[i] for i in kept])
+    predicted = clf.predict([texts[i] for i in held])
+    assert predicted == [truth[i] for i in held] and all(type(p) is bool for p in predicted)
+    clf.save(tmp_path / "m")
+    assert TextClassifier.load(tmp_path / "m").predict([texts[held[0]]]) == [truth[held[0]]]

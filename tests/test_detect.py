@@ -106,8 +106,9 @@ def test_every_spelling_of_a_number_or_truth_value_is_one_label():
     assert task.classes_ == [0, 1]
     assert task.encode([0, "1", 1.0, "01"]).tolist() == [0, 1, 1, 1]
     booleans = make_task("binary").fit([True, False])
-    assert booleans.classes_ == ["False", "True"]
-    assert booleans.encode(["true", "FALSE"]).tolist() == [1, 0]
+    assert booleans.classes_ == [False, True]  # bools given: bools back
+    assert booleans.encode(["true", "FALSE", True]).tolist() == [1, 0, 1]
+    assert make_task("binary").fit(["true", "False"]).classes_ == ["False", "True"]
 
 
 def test_requested_multilabel_splits_on_the_delimiter_present():

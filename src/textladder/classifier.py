@@ -36,7 +36,7 @@ from sklearn.utils import ClassifierTags, RegressorTags
 from textladder.calibration import Temperature, applies_to
 from textladder.data.features import FeatureColumn, parse_features, resolve_features
 from textladder.data.inputs import Inputs, label_list, read_inputs
-from textladder.data.labels import is_missing, parse_label_map, parse_order
+from textladder.data.labels import is_missing, label_key, parse_label_map, parse_order
 from textladder.data.side_encoder import FILE as SIDE_FILE, SideEncoder
 from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
@@ -228,7 +228,10 @@ class TextClassifier(BaseEstimator):
         if missing:
             raise TextladderError(f"{len(missing)} labels are missing (first at position "
                                   f"{missing[0]}); drop those rows or give them labels.")
-        columns = self._feature_columns(inputs)
+        if all(is_missing(text) for text in inputs.texts):
+            raise TextladderError("every text given to fit is empty; give the texts to learn "
+                                  "from.")
+        columns = self._feature_columns(inputs, labels)
         self.detection_, prepared, order, self.label_map_ = self._resolve(labels)
         task = make_task(self.detection_.task, self.metric, order, self.positive).fit(prepared)
         check_label_space(task, prepared)
@@ -273,11 +276,22 @@ class TextClassifier(BaseEstimator):
         self.__dict__.pop("config_", None)  # a loaded model fitted again: its config is gone
         return self
 
-    def _feature_columns(self, inputs: Inputs) -> list[FeatureColumn]:
+    def _feature_columns(self, inputs: Inputs, labels: list) -> list[FeatureColumn]:
         """The feature columns with their kinds, read from the rows given to `fit`; refused
-        for a model family that does not read side columns."""
+        for a model family that does not read side columns, and where a column is the text
+        column or holds the labels themselves (a model would read the answer from it)."""
         if not self.features:
             return []
+        names = [name for name, _ in parse_features(self.features)]
+        if inputs.text_column in names:
+            raise TextladderError(f"'{inputs.text_column}' is the text column; the features are "
+                                  f"other columns read beside it. Leave it out of features.")
+        keys = [label_key(label) for label in labels]
+        for name in names:
+            if [label_key(v) for v in inputs.frame[name]] == keys:
+                raise TextladderError(f"feature column '{name}' holds the labels themselves: a "
+                                      f"model would read the answer from it. Leave it out of "
+                                      f"features.")
         columns = resolve_features(inputs.frame, self.features, inputs.text_column,
                                    source="X")
         check_side_support(self.model, columns)

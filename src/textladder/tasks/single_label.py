@@ -18,8 +18,11 @@ from textladder.tasks.base import Task
 
 
 def canonical_classes(labels: list) -> list:
-    """Distinct labels, sorted numerically when they are numbers, as ints or strings."""
+    """Distinct labels, sorted numerically when they are numbers, as ints or strings (as
+    bools when every label given is one, so that True comes back as True, not 'True')."""
     keys = sorted({label_key(v) for v in labels})
+    if labels and all(isinstance(v, (bool, np.bool_)) for v in labels):
+        return [key == "True" for key in keys]  # "False" sorts first
     numbers = as_numbers(keys)
     if numbers is not None:
         pairs = sorted(zip(numbers, keys))
