@@ -81,3 +81,23 @@ def test_large_tables_look_for_shorter_texts_inside_others(monkeypatch):
     monkeypatch.setattr(groups_module, "PREFIX_BUDGET", 0)
     of = text_groups(texts).of_row
     assert len(set(of[:3])) == 3 and of[3] == of[4]
+
+
+def test_train_says_how_many_texts_inside_held_out_ones_are_in_no_part(tmp_path):
+    from cli_helpers import run_json
+    from conftest import write_table
+
+    texts, labels = [], []
+    rng = np.random.default_rng(1)
+    words = ["good", "bad", "film", "plot", "very", "not", "the", "acting", "dull", "fun"]
+    for k in range(40):
+        sentence = " ".join(rng.choice(words, size=4)) + f" s{k}"  # no two sentences share one
+        for phrase in _phrases(sentence)[:6]:
+            texts.append(phrase)
+            labels.append("pos" if k % 2 else "neg")
+    data = write_table(tmp_path / "phrases.csv", texts, labels)
+    report = run_json("train", data, "--model", "tfidf", "--set", "C=[1]", "--out",
+                      tmp_path / "run", "--no-report")
+    rows = report["data"]["rows"]
+    assert rows["inside_held_out"] > 0
+    assert rows["train"] + rows["valid"] + rows["test"] + rows["inside_held_out"] == len(texts)

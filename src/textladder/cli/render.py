@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from textladder.jsonsafe import finite
-from textladder.words import count, setting
+from textladder.words import agree, count, setting
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -110,8 +110,12 @@ def show_train(report: dict[str, Any]) -> None:
         out.print(f"[bold]task[/bold]: {escape(report['task_reason'])}")
         _show_positive(report.get("positive"))
     rows = data["rows"]
+    inside = rows.get("inside_held_out")
     out.print(f"[bold]data[/bold]: {rows['train']:,} train / {rows['valid']:,} valid / "
-              f"{rows['test']:,} test rows")
+              f"{rows['test']:,} test rows" + (
+                  f"; {count(inside, 'text')} that repeat or sit inside a held-out text "
+                  f"{agree(inside, 'is', 'are')} in no part (each such group is scored once, "
+                  f"on its longest text)" if inside else ""))
     for name, dropped in data["dropped"].items():
         _show_dropped(name, dropped)
     board = report.get("leaderboard")

@@ -175,6 +175,7 @@ def read_splits(job: TrainJob, read: ReadOptions = ReadOptions()) -> Splits:
     # Test is split off first, by the task the full training labels describe; then valid, as
     # `TextClassifier.fit` does when given no validation data.
     pairs = {name: (t.texts, t.labels) for name, t in tables.items() if name != "train"}
+    inside = 0  # texts inside a held-out group's longest one: in no part (`split_holdout`)
     for name, size, purpose in (("test", job.test_size, "test"),
                                 ("valid", job.valid_size, "validation")):
         if name in pairs:
@@ -183,6 +184,7 @@ def read_splits(job: TrainJob, read: ReadOptions = ReadOptions()) -> Splits:
         kept, held = split_holdout(prepared, detection.task, size, job.seed, purpose,
                                    texts=texts)
         pairs[name] = _subset(texts, labels, held)
+        inside += len(texts) - len(kept) - len(held)
         texts, labels = _subset(texts, labels, kept)
         frames[name] = _frame_rows(frames["train"], held)
         frames["train"] = _frame_rows(frames["train"], kept)
@@ -191,7 +193,8 @@ def read_splits(job: TrainJob, read: ReadOptions = ReadOptions()) -> Splits:
         "columns": {"text": train_table.columns.text, "labels": list(train_table.columns.labels),
                     **({"features": [c.name for c in features]} if features else {})},
         "column_reasons": list(train_table.columns.reasons),
-        "rows": {"train": len(texts), "valid": len(valid[0]), "test": len(test[0])},
+        "rows": {"train": len(texts), "valid": len(valid[0]), "test": len(test[0]),
+                 "inside_held_out": inside},
         "dropped": {name: table.dropped for name, table in tables.items()},
         "valid_source": sources["valid"],
         "test_source": sources["test"],
