@@ -323,30 +323,28 @@ def test_auto_balances_for_metrics_that_weigh_classes_alike(metric, expected):
     assert clf.imbalance_.strategy == expected
 
 
-def test_a_family_declares_where_auto_differs_from_the_rule():
-    """tfidf's and minilm's per-label thresholds balance a label set already (measured on
-    goemotions): auto leaves their rows alone there, and weights them for single-label tasks
-    and other rungs."""
+def test_auto_leaves_label_sets_to_their_thresholds():
+    """Each label's threshold, tuned on validation, balances a label set already (measured on
+    goemotions): auto leaves every rung's rows alone there, and weights single-label tasks."""
     from textladder.imbalance.auto import choose_strategy
 
     skewed = np.array([300, 100, 20])
-    tfidf, fasttext = get_family("tfidf"), get_family("fasttext")
-    strategy, reason = choose_strategy("multilabel", skewed, tfidf, "macro_f1")
-    assert strategy == "none" and "threshold" in reason
-    assert choose_strategy("multiclass", skewed, tfidf, "macro_f1")[0] == "weights"
-    assert choose_strategy("multilabel", skewed, fasttext, "macro_f1")[0] == "weights"
-    assert choose_strategy("multilabel", skewed, get_family("minilm"), "macro_f1")[0] == "none"
+    for name in ("tfidf", "fasttext", "minilm", "gru"):
+        strategy, reason = choose_strategy("multilabel", skewed, get_family(name), "macro_f1")
+        assert strategy == "none" and "threshold" in reason, name
+        assert choose_strategy("multiclass", skewed, get_family(name), "macro_f1")[0] == "weights"
 
 
 def test_auto_for_a_climb_counts_only_the_rungs_that_balance_rows():
     from textladder.cli.render import imbalance_line
     from textladder.imbalance.auto import recommend
 
-    advice = recommend("multilabel", np.array([3000, 20, 500]), "macro_f1")
-    # tfidf and minilm tune a threshold per label instead; the baseline and the ensembles
-    # balance no rows, and do not outvote the rungs that do
-    assert advice["strategy"] == "weights" and "fasttext" in advice["rungs"]
-    assert {"tfidf": "none", "minilm": "none"}.items() <= advice["others"].items()
+    advice = recommend("multiclass", np.array([3000, 20, 500]), "macro_f1")
+    # the baseline and the ensembles balance no rows ("takes no imbalance strategy"), and
+    # do not outvote the rungs that do, nor show as rungs that choose otherwise
+    assert advice["strategy"] == "weights" and {"tfidf", "fasttext"} <= set(advice["rungs"])
     assert "baseline" not in advice["rungs"] + list(advice["others"])
     line = imbalance_line({"requested": "auto", **advice})
-    assert "baseline" not in line and "otherwise tfidf: none; minilm: none" in line
+    assert "baseline" not in line and "otherwise" not in line
+    sets = recommend("multilabel", np.array([3000, 20, 500]), "macro_f1")
+    assert sets["strategy"] == "none" and "threshold" in sets["reason"]

@@ -49,10 +49,6 @@ class ModelFamily(ABC):
     # "weights" (class weights in its loss), "oversample" / "undersample" (rows it trains on),
     # "smote" (rows added to its vector features), "focal" (focal loss). Others are refused.
     imbalance_strategies: ClassVar[tuple[str, ...]] = ()
-    # What `--imbalance auto` takes for this family on a task type where the measured table
-    # (BENCHMARKS.md, Class imbalance) says it differs from the rule in `imbalance/auto.py`,
-    # with the reason: {task: (strategy, reason)}.
-    auto_imbalance: ClassVar[dict[str, tuple[str, str]]] = {}
 
     def __init__(self, **settings: Any):
         self.settings = settings

@@ -54,10 +54,6 @@ HEAD_MODELS = ("auto", "logistic", "mlp")
 class MinilmFamily(EncoderRung):
     name = "minilm"
     summary = "frozen MiniLM sentence embeddings + logistic or MLP head, chosen on validation"
-    auto_imbalance = {"multilabel": (
-        "none", "each label's threshold, tuned on validation, already balances it: on "
-        "goemotions class weights, oversampling and focal loss lowered minilm's test "
-        "macro-F1 (BENCHMARKS.md)")}
     setting_type_exceptions = {"C": (list, float)}
     imbalance_strategies = (*EncoderRung.imbalance_strategies, "smote")
 

@@ -44,9 +44,6 @@ class TfidfFamily(ModelFamily):
     summary = "word 1-2-gram + char 2-5-gram tf-idf, linear model per task, C tuned on validation"
     takes_side = True
     imbalance_strategies = ("weights", "oversample", "undersample", "smote")
-    auto_imbalance = {"multilabel": (
-        "none", "each label's threshold, tuned on validation, already balances it: on "
-        "goemotions class weights and oversampling lowered tfidf's test macro-F1 (BENCHMARKS.md)")}
     setting_type_exceptions = {"word_ngrams": (list, None), "char_ngrams": (list, None),
                                "min_df": (float,), "max_features": (int, None),
                                "C": (list, float)}  # null n-grams: leave that kind out
