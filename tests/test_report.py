@@ -77,6 +77,8 @@ def test_multiclass_climb_report_shows_the_leaderboard_and_every_model(tmp_path,
     everywhere = {"metrics", "matrix", "bars", "diagram", "ece", "pca", "tsne", "table"}
     assert cards(opened, "model-tfidf") == everywhere | {"top"}
     assert cards(opened, "model-minilm") == everywhere | {"curves"}  # epochs; no n-grams
+    # the baseline reads no text: its scores only, no map, calibration or mistakes of texts
+    assert cards(opened, "model-baseline") == {"metrics", "matrix", "bars"}
     # the leaderboard chart draws each model that ran, on validation and test
     assert opened.charts["leaderboard-scores"]["bars"] == 2 * len(done)
 

@@ -70,17 +70,22 @@ def build_page(path: str | Path):
     page.add("Leaderboard", leaderboard.build(source), "leaderboard")
     cache: dict = {}  # shared by the models' sections (one tf-idf map for all)
     for view in models:
-        blocks = [block for section in model_sections() for block in section(view, cache)]
+        sections = model_sections(reads_text=view.family != "baseline")
+        blocks = [block for section in sections for block in section(view, cache)]
         label = f"{view.name} (best)" if source.is_run and view is best else view.name
         page.add(label, blocks, f"model-{view.name}")
     return page
 
 
-def model_sections():
-    """The per-model sections, in page order: each is `build(view, cache) -> blocks`."""
+def model_sections(reads_text: bool = True):
+    """The per-model sections, in page order: each is `build(view, cache) -> blocks`. A model
+    that does not read the text (the baseline: the majority class, or the mean) gets its scores
+    only: its map, calibration and "confident" mistakes would be the same answer for every text."""
     from textladder.report import (confusion, embedding, features, learning, mistakes, ngrams,
                                    per_class, reliability, residuals, summary, thresholds)
 
+    if not reads_text:
+        return [summary.build, confusion.build, per_class.build]
     return [summary.build, confusion.build, per_class.build, features.build, learning.build,
             thresholds.build, residuals.build, reliability.build, embedding.build, ngrams.build,
             mistakes.build]
