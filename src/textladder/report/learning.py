@@ -38,8 +38,10 @@ def build(view: ModelView, cache: dict) -> list[Block]:
     if best:
         for col in (1, 2):
             fig.add_vline(x=best, line_dash="dash", line_color=colour(3), row=1, col=col)
-        fig.add_annotation(x=best, y=1, yref="y2 domain", xref="x2", text=f"best: epoch {best}",
-                           showarrow=False, yanchor="bottom")
+        # inside the plot, beside the line: above it the subplot's title sits
+        fig.add_annotation(x=best, y=0.02, yref="y2 domain", xref="x2",
+                           text=f"best: epoch {best}", showarrow=False, yanchor="bottom",
+                           xanchor="left", xshift=4, bgcolor="rgba(255,255,255,0.8)")
     fig.update_xaxes(title_text="epoch", dtick=1 if len(epochs) <= 20 else None)
     caption = (f"{len(epochs)} epochs run; the weights of epoch {best} are kept (best validation "
                f"{metric})." if best else f"{len(epochs)} epochs run.")
