@@ -66,3 +66,18 @@ def test_a_climb_killed_mid_rung_resumes_without_refitting(tmp_path):
         assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert (out / "best" / "config.json").is_file()
     assert not list((out / "models").glob(".*"))  # no unfinished save left behind
+
+
+def test_a_finished_one_ensemble_run_is_reused_when_run_again(tmp_path):
+    from cli_helpers import run_json
+
+    texts, labels = make_task_data("multiclass", 20)
+    data = write_table(tmp_path / "train.csv", texts, labels)
+    args = ("train", data, "--model", "soft_vote", "--out", tmp_path / "run", "--no-report",
+            "--set", 'members=[{"family": "tfidf", "settings": {"C": [10]}}, '
+                     '{"family": "tfidf", "name": "chars", "settings": {"word_ngrams": null}}]')
+    first = run_json(*args)
+    again = run_json(*args)  # it crashed here: a loaded ensemble has no members' outputs
+    row = again["leaderboard"]["rows"][0]
+    assert row["reused"] and row["valid_score"] is not None
+    assert again["metrics"]["test"] == first["metrics"]["test"]

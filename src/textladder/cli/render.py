@@ -356,7 +356,9 @@ def show_predictions(records: list[dict[str, Any]]) -> None:
     table = Table()
     table.add_column("text")
     table.add_column("prediction")
-    table.add_column("probabilities")
+    classified = any("probabilities" in record for record in records)  # none: a regression
+    if classified:
+        table.add_column("probabilities")
     for record in records:
         prediction = record["prediction"]
         if prediction is None:  # a blank text
@@ -365,8 +367,10 @@ def show_predictions(records: list[dict[str, Any]]) -> None:
             prediction = ", ".join(prediction) or "(none)"
         probabilities = record.get("probabilities", {})
         top = sorted(probabilities.items(), key=lambda kv: -kv[1])[:3]
-        table.add_row(escape(record["text"]), escape(_fmt(prediction)),
-                      escape("  ".join(f"{k} {v:.2f}" for k, v in top)))
+        cells = [escape(record["text"]), escape(_fmt(prediction))]
+        if classified:
+            cells.append(escape("  ".join(f"{k} {v:.2f}" for k, v in top)))
+        table.add_row(*cells)
     out.print(table)
 
 

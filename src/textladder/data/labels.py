@@ -146,6 +146,9 @@ def parse_label_map(spec: str) -> dict[str, float]:
         try:
             if not sep or not name.strip():
                 raise ValueError
+            if name.strip() in mapping:
+                raise TextladderError(f"--label-map gives '{name.strip()}' twice; give each "
+                                      f"label one score.")
             mapping[name.strip()] = float(score)
         except ValueError:
             raise TextladderError(

@@ -45,7 +45,7 @@ def refuse_outside_binary(task: str, requested) -> None:
     """`--positive` names a class of a binary task; refuse it for any other task."""
     if requested is not None and task != "binary":
         raise TextladderError(f"--positive names the positive class of a binary task, and this "
-                              f"is a {task} task; drop --positive.")
+                              f"is {'an' if task[0] in 'aeiou' else 'a'} {task} task; drop --positive.")
 
 
 def choose_positive(classes: Sequence, labels: Sequence, requested=None) -> Positive:

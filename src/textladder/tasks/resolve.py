@@ -34,6 +34,9 @@ def resolve_task(
             f"--task must be one of auto, {', '.join(TASKS)}; got '{requested}'."
         )
     present = [v for v in values if not is_missing(v)]
+    if label_map is not None and order is not None:
+        raise TextladderError("--label-map makes a regression of scores and --order an ordinal "
+                              "task of levels; give one of them.")
     if label_map is not None:
         if requested not in ("auto", "regression"):
             raise TextladderError(
@@ -49,8 +52,15 @@ def resolve_task(
                 f"or drop --order."
             )
         order = match_order(order, present)
+        seen = {label_key(v) for v in present}
+        empty = [level for level in order if label_key(level) not in seen]
+        note = (f"; {', '.join(repr(str(level)) for level in empty)} "
+                f"{'has' if len(empty) == 1 else 'have'} no rows here: the model cannot learn "
+                f"{'it' if len(empty) == 1 else 'them'}, and macro metrics count "
+                f"{'it' if len(empty) == 1 else 'them'} as 0" if empty and present else "")
         return Detection("ordinal", f"ordinal: {len(order)} levels in the order given "
-                                    f"({' < '.join(map(short, order))})", order=tuple(order))
+                                    f"({' < '.join(map(short, order))}){note}",
+                         order=tuple(order))
     detected = detect_task(present)
     if requested in ("auto", detected.task):
         return detected

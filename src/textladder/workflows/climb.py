@@ -362,8 +362,8 @@ class Climb:
         from textladder.tasks.base import scalar_metrics
 
         family = result.classifier.family_
-        if isinstance(family, EnsembleFamily):
-            crossfitted = family.cross_fitted(self.task, self.folds, self.job.seed)
+        if isinstance(family, EnsembleFamily) and not reused:  # a loaded one has no members'
+            crossfitted = family.cross_fitted(self.task, self.folds, self.job.seed)  # outputs
         else:
             crossfitted = rung_cross_fitted(result.valid_output, self.valid_targets, self.task,
                                             self.folds)
