@@ -180,3 +180,18 @@ def test_output_with_texts_on_the_command_line_is_refused_not_ignored(trained, t
     assert_clean_error(run("predict", out, "great film", "--output", tmp_path / "o.csv"),
                        "--output writes the predictions of --input FILE")
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_predict_keeps_the_input_and_its_columns_safe(trained, tmp_path):
+    out, _ = trained
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["great lovely film", "awful film"]}).to_csv(source, index=False)
+    before = source.read_bytes()
+    assert_clean_error(run("predict", out, "--input", source, "--output", source),
+                       "is the input file")
+    assert source.read_bytes() == before  # not replaced by its predictions
+    taken = tmp_path / "taken.csv"
+    pd.DataFrame({"text": ["great film"], "prediction": ["mine"]}).to_csv(taken, index=False)
+    assert_clean_error(run("predict", out, "--input", taken, "--output", tmp_path / "o.csv"),
+                       "the input has a column 'prediction'")
+    assert not (tmp_path / "o.csv").exists()

@@ -283,3 +283,16 @@ def test_a_climb_logs_one_line_per_row_when_not_on_a_terminal(tmp_path, sentimen
     assert lines[2].startswith("soft_vote: skipped")  # one rung: nothing to vote
     assert "leaderboard" not in result.stderr  # the table: once, at the end, on stdout
     assert result.stdout.count("leaderboard") == 1
+
+
+def test_a_rung_no_better_than_the_baseline_is_no_ensemble_member(tmp_path):
+    import sleepy_family  # noqa: F401 - registers 'sleepy': the baseline's answers, as a rung
+
+    out = tmp_path / "run"
+    report = climb(TrainJob(data="t.csv", out=str(out), models=("tfidf", "fasttext", "sleepy",
+                                                                "soft_vote"),
+                            model_params=TINY), splits_for("multiclass"), estimate=quick)
+    rows = {r["name"]: r for r in report["leaderboard"]["rows"]}
+    assert rows["sleepy"]["status"] == "done"
+    assert rows["sleepy"]["valid_score"] == rows["baseline"]["valid_score"]
+    assert set(rows["soft_vote"]["members"]) == {"tfidf", "fasttext"}

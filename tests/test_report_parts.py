@@ -43,7 +43,7 @@ def test_evaluation_files_are_data_and_hold_the_models_outputs(trained):
     np.testing.assert_allclose(clf.predict_output(sample["valid"]), valid["outputs"][rows],
                                atol=1e-6)
     data = json.loads((folder / "data.json").read_text())
-    assert data["rows"] == report["data"]["rows"]
+    assert data["rows"] == {k: report["data"]["rows"][k] for k in ("train", "valid", "test")}
     assert sum(data["counts"]["train"].values()) == report["data"]["rows"]["train"]
     assert sum(data["lengths"]["histogram"]["counts"]) == report["data"]["rows"]["train"]
 
@@ -108,6 +108,16 @@ def test_report_out_option_writes_where_asked(trained, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert page.count("plotly.js v") == 1  # its JavaScript, embedded once
     assert page.startswith("<!DOCTYPE html>")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    assert run_json("report", model, "--out", folder)["report"] == str(folder / "report.html")
+
+
+@pytest.mark.parametrize("damaged", ["data.json", "valid.safetensors"])
+def test_damaged_records_of_a_model_are_named_in_one_line(trained, damaged):
+    model, _, _ = trained
+    (model / "evaluation" / damaged).write_bytes(b"{not what it was")
+    assert_clean_error(run("report", model), "the report's records in", "could not be read")
 
 
 def test_leaderboard_table_reads_as_seconds_speeds_and_megabytes_with_the_reasons():

@@ -70,6 +70,9 @@ def search_linear(X, targets: np.ndarray, X_valid, valid_targets: np.ndarray, ta
                 best.chosen = {"C": C}
             step.update(f"{name}: C={C:g} -> {abs(score):.4f}")
             step.advance()
+        if best.chosen:  # the last line says which C won, not the last one tried
+            step.update(f"{name}: chose C={best.chosen['C']:g} ({abs(best.score):.4f} on "
+                        f"validation)")
     return best
 
 

@@ -93,7 +93,7 @@ def model_sections(reads_text: bool = True):
 
 def write_report(path: str | Path, out: str | Path | None = None, png: bool = False) -> Path:
     """Draw the report of the run or model directory `path` into `out` (default:
-    `default_output`), atomically; with `png`, PNG copies of the main charts in a folder beside
+    `default_output`; a folder: `report.html` in it), atomically; with `png`, PNG copies of the main charts in a folder beside
     it. Returns the report's path."""
     if not available():
         raise TextladderError(NEEDS_REPORT)
@@ -102,6 +102,8 @@ def write_report(path: str | Path, out: str | Path | None = None, png: bool = Fa
 
         check_png()
     out = Path(out) if out is not None else default_output(path)
+    if out.is_dir():  # a folder given: the report goes in it, under its usual name
+        out = out / REPORT_NAME
     page = build_page(path)
     text = page.html()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -114,7 +114,18 @@ def read_model(path: Path, name: str | None = None) -> ModelView:
     if name is None:  # a run's best/ is named by what it is
         name = config["family"]["name"] if path.name == RUN_BEST else path.name
     view = ModelView(name, path, config, task_from_config(config["task"]))
-    folder = path / FOLDER
+    try:
+        _read_records(view, path / FOLDER)
+    except Exception as error:  # noqa: BLE001 - any damage to the records: one line naming them
+        raise TextladderError(f"the report's records in '{path / FOLDER}' could not be read "
+                              f"({type(error).__name__}: {str(error).splitlines()[0][:120]}); "
+                              f"train the model again, or delete that folder to draw the "
+                              f"report without them.") from None
+    return view
+
+
+def _read_records(view: ModelView, folder: Path) -> None:
+    """The `evaluation/` files training recorded, into `view` (those there are)."""
     view.valid = _arrays(folder / "valid.safetensors")
     view.test = _arrays(folder / "test.safetensors")
     texts_file = folder / "texts.json"
@@ -128,7 +139,6 @@ def read_model(path: Path, name: str | None = None) -> ModelView:
         view.vectors = load_file(str(folder / "vectors.safetensors"))["vectors"]
     if (folder / "data.json").is_file():
         view.data = json.loads((folder / "data.json").read_text(encoding="utf-8"))
-    return view
 
 
 @dataclass

@@ -384,12 +384,17 @@ class Climb:
 
     # ----- ensembles ------------------------------------------------------------------------
     def _ensembles(self) -> None:
+        floor = self.board.row(BASELINE)  # a rung no better than it learned nothing to add
         candidates = [r for r in self.board.top(len(self.board.rows), "rung")
-                      if r.name in self.results]
+                      if r.name in self.results and not (
+                          floor is not None and floor.valid_score is not None
+                          and self.board.oriented(r.valid_score)
+                          <= self.board.oriented(floor.valid_score))]
         if len(candidates) < 2:
             for kind in self.kinds:
                 self._put(Row(kind, kind, kind="ensemble", status="skipped", members=[],
-                              reason=f"needs two fitted rungs; {len(candidates)} finished"))
+                              reason=f"needs two fitted rungs better than the baseline on "
+                                     f"validation; {len(candidates)} finished so"))
             return
         for kind in self.kinds:
             size = HARD_MEMBERS if kind == "hard_vote" else SOFT_MEMBERS

@@ -75,6 +75,9 @@ def predict_file(model_dir: str, input_path: str, output_path: str,
     stop_caching(clf)  # a file's texts are mostly new: the cache would grow by every row
     progress = progress or Progress()
     output = Path(output_path)
+    if output.resolve() == Path(input_path).resolve():
+        raise TextladderError(f"--output '{output}' is the input file; write the predictions "
+                              f"to another file (the input would be replaced by them).")
     out_fmt = resolve_format(output, output=True)
     if not output.parent.is_dir():
         raise TextladderError(f"the folder of --output '{output}' does not exist; create it first.")
@@ -129,7 +132,14 @@ def _fingerprint(model_dir: str, input_path: str, read: ReadOptions, chunksize: 
 
 def with_predictions(clf: TextClassifier, chunk: pd.DataFrame, text_column: str,
                       present: np.ndarray, delimiter: str) -> pd.DataFrame:
-    """The chunk with `prediction` and `proba_<label>` columns; empty where there is no text."""
+    """The chunk with `prediction` and `proba_<label>` columns; empty where there is no text.
+    A chunk that has one of those columns already is refused: its values would be lost."""
+    added = ["prediction"] + ([] if clf.task_.name == "regression"
+                              else [f"proba_{label}" for label in clf.labels_])
+    taken = [name for name in added if name in chunk.columns]
+    if taken:
+        raise TextladderError(f"the input has a column '{taken[0]}', which the predictions "
+                              f"would overwrite; rename it, or leave it out of the input.")
     texts = chunk.loc[present, text_column].astype(str).tolist()
     rows = table_rows(texts, chunk.loc[present], getattr(clf, "text_column_", None),
                       clf.feature_names(), "the file")
