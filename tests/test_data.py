@@ -69,3 +69,16 @@ def test_label_columns_must_be_zero_one(tmp_path):
     pd.DataFrame({"text": ["a", "b"], "x": [0, 1], "y": ["no", "yes"]}).to_csv(path, index=False)
     with pytest.raises(TextladderError, match="column 'y' holds other values"):
         load_labelled(path, labels=("x", "y"))
+
+
+def test_a_csv_separated_by_semicolons_is_read_by_its_columns(tmp_path):
+    from textladder.data.formats import read_table
+
+    path = tmp_path / "excel.csv"
+    path.write_text("text;label\ngreat, lovely film;pos\nawful film;neg\n", encoding="utf-8")
+    frame = read_table(path)
+    assert list(frame.columns) == ["text", "label"]
+    assert frame["text"].tolist() == ["great, lovely film", "awful film"]
+    commas = tmp_path / "plain.csv"
+    commas.write_text("text,label\n\"a; b\",pos\n", encoding="utf-8")
+    assert read_table(commas)["text"].tolist() == ["a; b"]

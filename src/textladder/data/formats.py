@@ -92,7 +92,7 @@ def _decode_error(path: Path, encoding: str, error: UnicodeDecodeError) -> Textl
 def _delimited_kwargs(fmt: str, encoding: str, path: Path | None = None) -> dict:
     quoted = fmt == "csv" or (path is not None and _tsv_is_quoted(path, encoding))
     return dict(
-        sep="\t" if fmt == "tsv" else ",",
+        sep="\t" if fmt == "tsv" else _csv_separator(path, encoding),
         dtype=str,
         keep_default_na=False,
         na_values=[""],
@@ -104,32 +104,50 @@ def _delimited_kwargs(fmt: str, encoding: str, path: Path | None = None) -> dict
 SNIFF_LINES = 5000
 
 
+def _sniffed_lines(path: Path, encoding: str, limit: int) -> Iterator[str]:
+    """The first `limit` lines of a (possibly compressed) text file, for sniffing its dialect;
+    none for a compression that is not sniffed, or a file that cannot be opened (the reader
+    then says what is wrong with it)."""
+    import importlib
+
+    suffix = path.suffix.lower()
+    if suffix in _COMPRESSED and _COMPRESSED[suffix] is None:
+        return
+    module = importlib.import_module(_COMPRESSED[suffix]) if suffix in _COMPRESSED else None
+    try:
+        with (module.open if module else open)(path, "rt", encoding=_encoding(encoding),
+                                               errors="replace") as handle:
+            for number, line in enumerate(handle):
+                if number >= limit:
+                    return
+                yield line
+    except OSError:
+        return
+
+
+def _csv_separator(path: Path | None, encoding: str) -> str:
+    """"," or, for a CSV whose header holds semicolons and no comma (Excel's export where the
+    decimal mark is a comma), ";"."""
+    header = next(_sniffed_lines(path, encoding, 1), "") if path is not None else ""
+    return ";" if ";" in header and "," not in header else ","
+
+
 def _tsv_is_quoted(path: Path, encoding: str) -> bool:
     """Whether a TSV file quotes its fields as CSV writers do (pandas, Excel: a field holding a
     quote is wrapped in quotes, its own quotes doubled), from its first `SNIFF_LINES` lines.
     Raw TSV files (SemEval's, most exports of tweets) keep quotes as they are, and read with
     quoting they would lose them or run fields together, so a file is read as quoted only when
     some field is wrapped in quotes and no field holds a quote any other way."""
-    import importlib
-
-    suffix = path.suffix.lower()
-    if suffix in _COMPRESSED and _COMPRESSED[suffix] is None:
-        return False  # not sniffed: read raw, as before
-    module = importlib.import_module(_COMPRESSED[suffix]) if suffix in _COMPRESSED else None
     wrapped = 0
-    with (module.open if module else open)(path, "rt", encoding=_encoding(encoding),
-                                           errors="replace") as handle:
-        for number, line in enumerate(handle):
-            if number >= SNIFF_LINES:
-                break
-            for field in line.rstrip("\r\n").split("\t"):
-                if '"' not in field:
-                    continue
-                inner = field[1:-1].replace('""', "")
-                if len(field) >= 2 and field[0] == field[-1] == '"' and '"' not in inner:
-                    wrapped += 1
-                elif not field.startswith('"'):  # a quote inside a raw field
-                    return False
+    for line in _sniffed_lines(path, encoding, SNIFF_LINES):
+        for field in line.rstrip("\r\n").split("\t"):
+            if '"' not in field:
+                continue
+            inner = field[1:-1].replace('""', "")
+            if len(field) >= 2 and field[0] == field[-1] == '"' and '"' not in inner:
+                wrapped += 1
+            elif not field.startswith('"'):  # a quote inside a raw field
+                return False
     return wrapped > 0
 
 
