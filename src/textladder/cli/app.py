@@ -205,8 +205,9 @@ def train(
     features: Annotated[Optional[str], typer.Option(
         "--features", help="Columns to read beside the text, comma-separated, each optionally "
                            "with its kind: COL:numeric, COL:category, COL:boolean or COL:text "
-                           "(joined to the text); default: read from the data, and printed. "
-                           "'inspect' says which columns look useful.")] = None,
+                           "(joined to the text); a kind not given is read from the data, "
+                           "and printed. Without --features only the text is read; 'inspect' "
+                           "says which other columns look useful.")] = None,
     fmt: FormatOpt = None,
     encoding: EncodingOpt = "utf-8",
     text: TextOpt = None,
