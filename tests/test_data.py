@@ -82,3 +82,12 @@ def test_a_csv_separated_by_semicolons_is_read_by_its_columns(tmp_path):
     commas = tmp_path / "plain.csv"
     commas.write_text("text,label\n\"a; b\",pos\n", encoding="utf-8")
     assert read_table(commas)["text"].tolist() == ["a; b"]
+
+
+def test_a_broken_json_line_is_named_by_its_line_number(tmp_path):
+    from textladder.data.formats import read_table
+
+    path = tmp_path / "broken.jsonl"
+    path.write_text('{"text": "a", "label": "x"}\n\n{"text": "b", label: "y"}\n', encoding="utf-8")
+    with pytest.raises(TextladderError, match="line 3 is not a JSON object"):
+        read_table(path)

@@ -192,9 +192,27 @@ def iter_table(
     except ValueError as error:
         if fmt != "jsonl":
             raise
+        line = _first_bad_json_line(path, encoding)
+        where = f"line {line} is not a JSON object" if line else str(error)
         raise TextladderError(
-            f"could not parse '{path}' as JSON lines ({error}); each line must be one JSON object."
+            f"could not parse '{path}' as JSON lines ({where}); each line must be one JSON object."
         ) from None
+
+
+def _first_bad_json_line(path: Path, encoding: str) -> int | None:
+    """The number (from 1) of the first non-blank line of a JSON-lines file that is not one JSON
+    object, read only once the file has failed to parse; None if none is found."""
+    import json
+
+    for number, line in enumerate(_sniffed_lines(path, encoding, 10**9), start=1):
+        if not line.strip():
+            continue
+        try:
+            if not isinstance(json.loads(line), dict):
+                return number
+        except ValueError:
+            return number
+    return None
 
 
 def _check_rows(chunk: pd.DataFrame, path: Path) -> pd.DataFrame:
