@@ -195,3 +195,15 @@ def test_predict_keeps_the_input_and_its_columns_safe(trained, tmp_path):
     assert_clean_error(run("predict", out, "--input", taken, "--output", tmp_path / "o.csv"),
                        "the input has a column 'prediction'")
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_evaluate_warns_when_a_regressions_labels_leave_its_training_range(tmp_path):
+    texts, values = make_task_data("regression", 12)
+    data = write_table(tmp_path / "train.csv", texts, values)
+    run_json("train", data, "--model", "tfidf", "--out", tmp_path / "m", "--set", "C=[1]",
+             "--no-report")
+    far = write_table(tmp_path / "far.csv", texts, [10 * v + 20 for v in values])
+    report = run_json("evaluate", tmp_path / "m", far)
+    assert report["warnings"] and f"{len(texts)} of the {len(texts)} labels lie outside" in \
+        report["warnings"][0]
+    assert run_json("evaluate", tmp_path / "m", data)["warnings"] == []

@@ -279,6 +279,8 @@ def _show_dropped(name: str, dropped: dict[str, int]) -> None:
 def show_evaluate(report: dict[str, Any]) -> None:
     out.print(f"{report['model']} {report['task']} model on {report['rows']:,} rows")
     _show_dropped("the file", report.get("dropped", {}))
+    for warning in report.get("warnings", []):
+        out.print(f"[yellow]warning[/yellow]: {escape(warning)}")
     out.print(metrics_table("metrics (* primary)", {"value": report["metrics"]},
                             report["primary_metric"]))
     _show_details("this file", report["details"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from textladder.classifier import TextClassifier
 from textladder.data.dataset import load_labelled
 from textladder.data.inputs import table_rows
@@ -28,6 +30,7 @@ def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions(),
                       f"'{data}'")
     metrics = clf.evaluate(rows, table.labels, f"'{data}'")
     return {
+        "warnings": _outside_range(clf, table.labels),
         "task": clf.task_.name,
         "model": clf.family_.name,
         "primary_metric": clf.task_.primary_metric,
@@ -37,3 +40,18 @@ def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions(),
         "dropped": table.dropped,
         "labels": [str(label) for label in clf.task_.labels],
     }
+
+
+def _outside_range(clf: TextClassifier, labels: list) -> list[str]:
+    """For a regression: a warning when labels lie outside the training range, which its
+    predictions never leave (they are clipped to it)."""
+    if clf.task_.name != "regression":
+        return []
+    values = np.asarray(clf.encode_labels(labels), dtype=float)
+    low, high = clf.task_.low_, clf.task_.high_
+    outside = int(((values < low) | (values > high)).sum())
+    if not outside:
+        return []
+    return [f"{outside:,} of the {len(values):,} labels lie outside the training range "
+            f"({low:.4g} to {high:.4g}; here {values.min():.4g} to {values.max():.4g}), which the "
+            f"model's predictions never leave: the scores count that gap"]
