@@ -66,7 +66,7 @@ def test_two_unnamed_columns_take_the_longer_as_text():
 
 def test_label_columns_must_be_zero_one(tmp_path):
     path = tmp_path / "bad.csv"
-    pd.DataFrame({"text": ["a", "b"], "x": [0, 1], "y": ["no", "yes"]}).to_csv(path, index=False)
+    pd.DataFrame({"text": ["a", "b"], "x": [0, 1], "y": ["low", "high"]}).to_csv(path, index=False)
     with pytest.raises(TextladderError, match="column 'y' holds other values"):
         load_labelled(path, labels=("x", "y"))
 
@@ -91,3 +91,15 @@ def test_a_broken_json_line_is_named_by_its_line_number(tmp_path):
     path.write_text('{"text": "a", "label": "x"}\n\n{"text": "b", label: "y"}\n', encoding="utf-8")
     with pytest.raises(TextladderError, match="line 3 is not a JSON object"):
         read_table(path)
+
+
+def test_yes_no_label_columns_are_label_sets_and_a_column_named_twice_is_refused():
+    import pandas as pd
+
+    from textladder.data.dataset import label_sets
+
+    frame = pd.DataFrame({"agency": ["yes", "no", "Yes"], "social": [True, False, "true"]})
+    assert label_sets(frame, ("agency", "social")) == [("agency", "social"), (), ("agency",
+                                                                                  "social")]
+    with pytest.raises(TextladderError, match="names 'agency' twice"):
+        label_sets(frame, ("agency", "agency"))

@@ -35,17 +35,26 @@ class LabelledTable:
         return len(self.texts)
 
 
+TRUTHS = {"yes": "1", "y": "1", "true": "1", "no": "0", "n": "0", "false": "0"}
+
+
 def label_sets(frame: pd.DataFrame, columns: tuple[str, ...]) -> list:
-    """Each row's set of the 0/1 `columns` that hold 1 (None where one is missing)."""
+    """Each row's set of the 0/1 `columns` (or yes/no, true/false) that hold 1 (None where one
+    is missing)."""
+    repeated = [c for c in dict.fromkeys(columns) if columns.count(c) > 1]
+    if repeated:
+        raise TextladderError(f"--label names '{repeated[0]}' twice; name each label column "
+                              f"once.")
     matrix = []
     for column in columns:
         values = frame[column].tolist()
         missing = [is_missing(v) for v in values]
-        numbers = as_numbers(["0" if m else v for v, m in zip(values, missing)])
+        numbers = as_numbers(["0" if m else TRUTHS.get(str(v).strip().lower(), v)
+                              for v, m in zip(values, missing)])
         if numbers is None or not set(np.unique(numbers)) <= {0.0, 1.0}:
             raise TextladderError(
-                f"with several --label columns each must hold 0/1 per row; column '{column}' "
-                f"holds other values."
+                f"with several --label columns each must hold 0/1 (or yes/no, true/false) per "
+                f"row; column '{column}' holds other values."
             )
         matrix.append(np.where(missing, np.nan, numbers))
     matrix = np.column_stack(matrix)
