@@ -94,3 +94,14 @@ def test_bool_labels_come_back_as_bools(tmp_path):
     assert predicted == [truth[i] for i in held] and all(type(p) is bool for p in predicted)
     clf.save(tmp_path / "m")
     assert TextClassifier.load(tmp_path / "m").predict([texts[held[0]]]) == [truth[held[0]]]
+
+
+def test_a_two_dimensional_array_of_labels_is_read_or_refused():
+    import numpy as np
+
+    texts, labels = make_task_data("binary", 12)
+    column = np.asarray(labels, dtype=object)[:, None]  # (n, 1): one label per row
+    clf = TextClassifier(model="tfidf", model_params={"C": [10.0]}).fit(texts, column)
+    assert clf.task_.name == "binary"
+    with pytest.raises(TextladderError, match="give label sets as lists of labels"):
+        TextClassifier(model="tfidf").fit(texts, np.zeros((len(texts), 3), dtype=int))

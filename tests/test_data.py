@@ -101,5 +101,15 @@ def test_yes_no_label_columns_are_label_sets_and_a_column_named_twice_is_refused
     frame = pd.DataFrame({"agency": ["yes", "no", "Yes"], "social": [True, False, "true"]})
     assert label_sets(frame, ("agency", "social")) == [("agency", "social"), (), ("agency",
                                                                                   "social")]
-    with pytest.raises(TextladderError, match="names 'agency' twice"):
+    with pytest.raises(TextladderError, match="'agency' is named twice"):
         label_sets(frame, ("agency", "agency"))
+
+
+@pytest.mark.parametrize("line", ["5", "null", "[1, 2]"])
+def test_a_json_line_that_is_no_object_is_named(tmp_path, line):
+    from textladder.data.formats import read_table
+
+    path = tmp_path / "odd.jsonl"
+    path.write_text('{"text": "a", "label": "x"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(TextladderError, match="line 2 is not a JSON object"):
+        read_table(path)

@@ -120,8 +120,10 @@ def test_requested_multilabel_splits_on_the_delimiter_present():
 def test_label_map_twice_a_label_or_with_order_and_order_levels_without_rows():
     from textladder.data.labels import parse_label_map
 
-    with pytest.raises(TextladderError, match="gives 'negative' twice"):
+    with pytest.raises(TextladderError, match="gives the label 'negative' twice"):
         parse_label_map("negative=0,negative=1,positive=1")
+    with pytest.raises(TextladderError, match="gives the label '01' twice"):
+        parse_label_map("1=0,01=0.5")  # one label, two spellings
     with pytest.raises(TextladderError, match="give one of them"):
         resolve_task(["1", "2"], "auto", order=["1", "2"], label_map={"1": 0.0, "2": 1.0})
     detection = resolve_task(["1", "2", "3", "2"], "auto", order=["1", "2", "3", "4"])

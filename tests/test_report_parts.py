@@ -110,7 +110,12 @@ def test_report_out_option_writes_where_asked(trained, tmp_path):
     assert page.startswith("<!DOCTYPE html>")
     folder = tmp_path / "reports"
     folder.mkdir()
-    assert run_json("report", model, "--out", folder)["report"] == str(folder / "report.html")
+    named = folder / f"{model.name}.report.html"  # a model's report keeps its model's name
+    assert run_json("report", model, "--out", folder)["report"] == str(named)
+    fresh = f"{tmp_path / 'new'}/"  # a folder not made yet, named with its slash
+    assert run_json("report", model, "--out", fresh)["report"] == str(tmp_path / "new" /
+                                                                      named.name)
+    assert_clean_error(run("report", model, "--out", model / "r.html"), "inside the model")
 
 
 @pytest.mark.parametrize("damaged", ["data.json", "valid.safetensors"])

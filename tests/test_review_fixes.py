@@ -84,7 +84,7 @@ def test_bad_model_settings(sentiment_csv, setting, fragment):
 def test_python_fit_refuses_missing_labels():
     texts, labels = make_task_data("binary")
     labels[3] = None
-    with pytest.raises(TextladderError, match="1 labels are missing .*position 3"):
+    with pytest.raises(TextladderError, match="1 label is missing .*position 3"):
         TextClassifier().fit(texts, labels)
 
 

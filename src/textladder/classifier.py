@@ -40,6 +40,7 @@ from textladder.data.labels import is_missing, label_key, parse_label_map, parse
 from textladder.data.side_encoder import FILE as SIDE_FILE, SideEncoder
 from textladder.data.split import split_holdout
 from textladder.errors import TextladderError
+from textladder.words import agree, count
 from textladder.families import available_families, get_family
 from textladder.families.base import side_arguments
 from textladder.imbalance import Imbalance, plan_imbalance
@@ -226,7 +227,8 @@ class TextClassifier(BaseEstimator):
         missing = [i for i, label in enumerate(labels)
                    if not isinstance(label, (tuple, list)) and is_missing(label)]
         if missing:
-            raise TextladderError(f"{len(missing)} labels are missing (first at position "
+            raise TextladderError(f"{count(len(missing), 'label')} "
+                                  f"{agree(len(missing), 'is', 'are')} missing (first at position "
                                   f"{missing[0]}); drop those rows or give them labels.")
         if all(is_missing(text) for text in inputs.texts):
             raise TextladderError("every text given to fit is empty; give the texts to learn "

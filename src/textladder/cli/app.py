@@ -248,8 +248,8 @@ def report(
     path: Annotated[str, typer.Argument(help="A run directory (a climb's) or a model "
                                              "directory saved by 'train'.")],
     out: Annotated[Optional[str], typer.Option(
-        help="The HTML file to write (default: report.html in a run directory, "
-             "<model>.report.html beside a model directory).")] = None,
+        help="The HTML file to write, or a folder to write it in (default: report.html in "
+             "a run directory, <model>.report.html beside a model directory).")] = None,
     png: Annotated[bool, typer.Option(
         "--png", help="Also write PNG copies of the main charts beside it (needs kaleido).")] = False,
     as_json: JsonOpt = False,

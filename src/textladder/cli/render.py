@@ -113,7 +113,8 @@ def show_train(report: dict[str, Any]) -> None:
     inside = rows.get("inside_held_out")
     out.print(f"[bold]data[/bold]: {rows['train']:,} train / {rows['valid']:,} valid / "
               f"{rows['test']:,} test rows" + (
-                  f"; {count(inside, 'text')} that repeat or sit inside a held-out text "
+                  f"; {count(inside, 'text')} that {agree(inside, 'repeats', 'repeat')} or "
+                  f"{agree(inside, 'sits', 'sit')} inside a held-out text "
                   f"{agree(inside, 'is', 'are')} in no part (each such group is scored once, "
                   f"on its longest text)" if inside else ""))
     for name, dropped in data["dropped"].items():

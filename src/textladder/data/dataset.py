@@ -43,7 +43,7 @@ def label_sets(frame: pd.DataFrame, columns: tuple[str, ...]) -> list:
     is missing)."""
     repeated = [c for c in dict.fromkeys(columns) if columns.count(c) > 1]
     if repeated:
-        raise TextladderError(f"--label names '{repeated[0]}' twice; name each label column "
+        raise TextladderError(f"the label column '{repeated[0]}' is named twice; name each "
                               f"once.")
     matrix = []
     for column in columns:
@@ -53,8 +53,8 @@ def label_sets(frame: pd.DataFrame, columns: tuple[str, ...]) -> list:
                               for v, m in zip(values, missing)])
         if numbers is None or not set(np.unique(numbers)) <= {0.0, 1.0}:
             raise TextladderError(
-                f"with several --label columns each must hold 0/1 (or yes/no, true/false) per "
-                f"row; column '{column}' holds other values."
+                f"label columns read as label sets must each hold 0/1 (or yes/no, true/false) "
+                f"per row; column '{column}' holds other values."
             )
         matrix.append(np.where(missing, np.nan, numbers))
     matrix = np.column_stack(matrix)

@@ -189,7 +189,7 @@ def iter_table(
         ) from None
     except LookupError:
         raise TextladderError(f"unknown encoding '{encoding}'; try utf-8 or latin-1.") from None
-    except ValueError as error:
+    except (ValueError, TypeError) as error:  # a line that is a number, null or a list: TypeError
         if fmt != "jsonl":
             raise
         line = _first_bad_json_line(path, encoding)

@@ -66,6 +66,12 @@ def label_list(labels, n: int, what: str) -> list:
             from textladder.data.dataset import label_sets
 
             labels = label_sets(labels, tuple(labels.columns))
+    if isinstance(labels, np.ndarray) and labels.ndim == 2:
+        if labels.shape[1] != 1:
+            raise TextladderError(f"{what}: y is a {labels.shape[0]} x {labels.shape[1]} array; "
+                                  f"give label sets as lists of labels (('action', 'comedy')) "
+                                  f"or as a DataFrame of 0/1 columns named by label.")
+        labels = labels[:, 0]
     if labels is None or isinstance(labels, (str, bytes, dict)) or not hasattr(labels,
                                                                               "__iter__"):
         hint = " (for a column of X, pass X[name])" if isinstance(labels, str) else ""

@@ -146,9 +146,10 @@ def parse_label_map(spec: str) -> dict[str, float]:
         try:
             if not sep or not name.strip():
                 raise ValueError
-            if name.strip() in mapping:
-                raise TextladderError(f"--label-map gives '{name.strip()}' twice; give each "
-                                      f"label one score.")
+            twin = next((k for k in mapping if label_key(k) == label_key(name.strip())), None)
+            if twin is not None:
+                raise TextladderError(f"--label-map gives the label '{name.strip()}' twice "
+                                      f"(as '{twin}' too); give each label one score.")
             mapping[name.strip()] = float(score)
         except ValueError:
             raise TextladderError(

@@ -70,9 +70,9 @@ class TfidfFamily(ModelFamily):
         settings = super().resolved_settings()
         self._check_ngrams(settings)
         min_df = settings["min_df"]
-        if isinstance(min_df, float) and min_df > 1:
+        if isinstance(min_df, float) and min_df >= 1:  # 1.0 would mean "in every text"
             raise TextladderError(f"min_df is a count of texts (a whole number, e.g. 2) or a "
-                                  f"share of them up to 1 (e.g. 0.01); got {min_df!r}.")
+                                  f"share of them below 1 (e.g. 0.01); got {min_df!r}.")
         return settings
 
     @staticmethod

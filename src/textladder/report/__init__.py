@@ -93,17 +93,22 @@ def model_sections(reads_text: bool = True):
 
 def write_report(path: str | Path, out: str | Path | None = None, png: bool = False) -> Path:
     """Draw the report of the run or model directory `path` into `out` (default:
-    `default_output`; a folder: `report.html` in it), atomically; with `png`, PNG copies of the main charts in a folder beside
-    it. Returns the report's path."""
+    `default_output`; a folder: that file's name in it), atomically; with `png`, PNG copies of
+    the main charts in a folder beside it. Returns the report's path."""
     if not available():
         raise TextladderError(NEEDS_REPORT)
     if png:
         from textladder.report.png import check_png
 
         check_png()
-    out = Path(out) if out is not None else default_output(path)
-    if out.is_dir():  # a folder given: the report goes in it, under its usual name
-        out = out / REPORT_NAME
+    if out is None:
+        out = default_output(path)
+    elif Path(out).is_dir() or str(out).endswith(("/", os.sep)):  # a folder: the usual name
+        out = Path(out) / default_output(path).name
+    out = Path(out)
+    if out.parent.resolve() == Path(path).resolve() and (Path(path) / "config.json").is_file():
+        raise TextladderError(f"--out '{out}' is inside the model directory, which holds the "
+                              f"model only; write the report beside it or elsewhere.")
     page = build_page(path)
     text = page.html()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -118,7 +118,7 @@ def read_model(path: Path, name: str | None = None) -> ModelView:
         _read_records(view, path / FOLDER)
     except Exception as error:  # noqa: BLE001 - any damage to the records: one line naming them
         raise TextladderError(f"the report's records in '{path / FOLDER}' could not be read "
-                              f"({type(error).__name__}: {str(error).splitlines()[0][:120]}); "
+                              f"({type(error).__name__}: {(str(error).splitlines() or [''])[0][:120]}); "
                               f"train the model again, or delete that folder to draw the "
                               f"report without them.") from None
     return view

@@ -53,8 +53,8 @@ class Health(BaseModel):
 def row_model(settings: ServeSettings, features: list[str],
               text_column: str | None = None) -> type[BaseModel]:
     """A row: its text and, by name, each of the model's feature columns (all required). The
-    text is `text`, or the name of the training table's text column (`text_column`), so that a
-    row of that table can be sent as it is."""
+    text is `text`, or the name of the training table's text column (`text_column`); other
+    fields, a label column among them, are refused."""
     Text = Annotated[str, StringConstraints(max_length=settings.max_text_chars)]
     columns: dict[str, Any] = {
         f"feature_{i}": (FeatureValue, Field(alias=name, description=f"feature column {name}"))

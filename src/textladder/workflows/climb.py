@@ -394,7 +394,8 @@ class Climb:
             for kind in self.kinds:
                 self._put(Row(kind, kind, kind="ensemble", status="skipped", members=[],
                               reason=f"needs two fitted rungs better than the baseline on "
-                                     f"validation; {len(candidates)} finished so"))
+                                     f"validation; {len(candidates)} "
+                                     f"{'is' if len(candidates) == 1 else 'are'}"))
             return
         for kind in self.kinds:
             size = HARD_MEMBERS if kind == "hard_vote" else SOFT_MEMBERS

@@ -71,13 +71,13 @@ def predict_file(model_dir: str, input_path: str, output_path: str,
 
     `resume=True` goes on from the last chunk an interrupted run with the same input, model
     and options finished (`staged_output.py`); otherwise the run starts from the first row."""
-    clf = load(model_dir)
-    stop_caching(clf)  # a file's texts are mostly new: the cache would grow by every row
-    progress = progress or Progress()
     output = Path(output_path)
     if output.resolve() == Path(input_path).resolve():
         raise TextladderError(f"--output '{output}' is the input file; write the predictions "
                               f"to another file (the input would be replaced by them).")
+    clf = load(model_dir)
+    stop_caching(clf)  # a file's texts are mostly new: the cache would grow by every row
+    progress = progress or Progress()
     out_fmt = resolve_format(output, output=True)
     if not output.parent.is_dir():
         raise TextladderError(f"the folder of --output '{output}' does not exist; create it first.")
