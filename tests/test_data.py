@@ -75,10 +75,12 @@ def test_a_csv_separated_by_semicolons_is_read_by_its_columns(tmp_path):
     from textladder.data.formats import read_table
 
     path = tmp_path / "excel.csv"
-    path.write_text("text;label\ngreat, lovely film;pos\nawful film;neg\n", encoding="utf-8")
+    path.write_text("text;label;score\ngreat, lovely film;pos;3,5\nawful film;neg;1\n",
+                    encoding="utf-8")
     frame = read_table(path)
-    assert list(frame.columns) == ["text", "label"]
+    assert list(frame.columns) == ["text", "label", "score"]
     assert frame["text"].tolist() == ["great, lovely film", "awful film"]
+    assert frame["score"].tolist() == ["3.5", "1"]  # the decimal comma read as a number's
     commas = tmp_path / "plain.csv"
     commas.write_text("text,label\n\"a; b\",pos\n", encoding="utf-8")
     assert read_table(commas)["text"].tolist() == ["a; b"]

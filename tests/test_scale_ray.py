@@ -64,3 +64,16 @@ def test_a_ray_dataset_read_from_parquet(local_ray, model, tmp_path):
     predict_file(str(model), str(source), str(tmp_path / "local.parquet"))
     predicted = predict_dataset(ray.data.read_parquet(str(source)), model).to_pandas()
     assert differences(read_output(tmp_path / "local.parquet"), predicted) == []
+
+
+def test_a_csv_separated_by_semicolons_is_read_by_its_columns_with_ray(local_ray, model,
+                                                                        tmp_path):
+    source = tmp_path / "semi.csv"
+    source.write_text("text;note\ngreat lovely film;a, b\nawful dreadful film;c\n",
+                      encoding="utf-8")
+    run("predict", model, "--input", source, "--output", tmp_path / "local.csv")
+    result = run("predict", model, "--input", source, "--output", tmp_path / "ray.csv",
+                 "--engine", "ray")
+    assert result.exit_code == 0, result.output
+    assert differences(read_output(tmp_path / "local.csv"), read_output(tmp_path / "ray.csv")) == []
+    assert read_output(tmp_path / "ray.csv")["note"].tolist() == ["a, b", "c"]

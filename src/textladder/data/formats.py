@@ -92,7 +92,7 @@ def _decode_error(path: Path, encoding: str, error: UnicodeDecodeError) -> Textl
 def _delimited_kwargs(fmt: str, encoding: str, path: Path | None = None) -> dict:
     quoted = fmt == "csv" or (path is not None and _tsv_is_quoted(path, encoding))
     return dict(
-        sep="\t" if fmt == "tsv" else _csv_separator(path, encoding),
+        sep="\t" if fmt == "tsv" else csv_separator(path, encoding),
         dtype=str,
         keep_default_na=False,
         na_values=[""],
@@ -125,11 +125,27 @@ def _sniffed_lines(path: Path, encoding: str, limit: int) -> Iterator[str]:
         return
 
 
-def _csv_separator(path: Path | None, encoding: str) -> str:
+def csv_separator(path: Path | None, encoding: str) -> str:
     """"," or, for a CSV whose header holds semicolons and no comma (Excel's export where the
     decimal mark is a comma), ";"."""
     header = next(_sniffed_lines(path, encoding, 1), "") if path is not None else ""
     return ";" if ";" in header and "," not in header else ","
+
+
+DECIMAL_COMMA = r"^\s*[-+]?\d+,\d+\s*$"
+
+
+def _decimal_points(chunk: pd.DataFrame) -> pd.DataFrame:
+    """A semicolon CSV's numbers written with a decimal comma ("3,5"), as numbers are read
+    ("3.5"): in each column whose present values are all numbers and some have a comma."""
+    for column in chunk.columns:
+        values = chunk[column].dropna().astype(str)
+        if values.empty:
+            continue
+        comma = values.str.match(DECIMAL_COMMA)
+        if comma.any() and (comma | values.str.match(r"^\s*[-+]?\d+\s*$")).all():
+            chunk[column] = chunk[column].str.replace(",", ".", regex=False)
+    return chunk
 
 
 def _tsv_is_quoted(path: Path, encoding: str) -> bool:
@@ -163,11 +179,12 @@ def iter_table(
     fmt = resolve_format(path, fmt)
     try:
         if fmt in ("csv", "tsv"):
-            reader = pd.read_csv(path, chunksize=chunksize,
-                                     **_delimited_kwargs(fmt, encoding, path))
+            kwargs = _delimited_kwargs(fmt, encoding, path)
+            reader = pd.read_csv(path, chunksize=chunksize, **kwargs)
             with reader:
                 for chunk in reader:
-                    yield _check_rows(chunk, path)
+                    chunk = _check_rows(chunk, path)
+                    yield _decimal_points(chunk) if kwargs["sep"] == ";" else chunk
         elif fmt == "jsonl":
             reader = pd.read_json(
                 path, lines=True, chunksize=chunksize, encoding=_encoding(encoding), dtype=False

@@ -27,7 +27,7 @@ import pandas as pd
 
 from textladder.classifier import TextClassifier
 from textladder.data.columns import choose_columns
-from textladder.data.formats import resolve_format
+from textladder.data.formats import csv_separator, resolve_format
 from textladder.data.labels import is_missing
 from textladder.encoders.cache import stop_caching
 from textladder.errors import TextladderError
@@ -153,7 +153,9 @@ def _read(path: str, fmt: str, read: ReadOptions):
     import pyarrow.csv as pacsv
 
     tsv = fmt == "tsv"
-    parse = pacsv.ParseOptions(delimiter="\t" if tsv else ",", quote_char=False if tsv else '"',
+    local = Path(path).is_file()  # a folder or a store: read as plain CSV
+    comma = csv_separator(Path(path), read.encoding) if local and not tsv else ","
+    parse = pacsv.ParseOptions(delimiter="\t" if tsv else comma, quote_char=False if tsv else '"',
                                newlines_in_values=not tsv)
     header = _csv_header(path, parse, read.encoding)
     convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
