@@ -29,11 +29,12 @@ ROW_METRICS = frozenset({"accuracy", "mae", "off_by_one_accuracy", "rmse",  # on
 
 
 def choose_strategy(task: str, counts: np.ndarray, family: type,
-                    metric: str | None = None) -> tuple[str, str]:
+                    metric: str | None = None, where: str = "") -> tuple[str, str]:
     """(strategy, reason) for training `family` on a `task` with these class counts, judged
-    by the primary `metric` (None: not known yet, as in `inspect`)."""
+    by the primary `metric` (None: not known yet, as in `inspect`); `where` says which rows
+    were counted (" in the training file")."""
     ratio = imbalance_ratio(counts)
-    said = f"imbalance ratio {ratio:.1f}:1"
+    said = f"imbalance ratio {ratio:.1f}:1{where}"
     if ratio < BALANCED:
         return "none", f"{said}, below {BALANCED:g}:1: the classes are nearly balanced"
     if metric in ROW_METRICS:
@@ -46,7 +47,8 @@ def choose_strategy(task: str, counts: np.ndarray, family: type,
     return "none", f"{said}, but model '{family.name}' takes no imbalance strategy"
 
 
-def recommend(task: str, counts: np.ndarray, metric: str | None = None) -> dict:
+def recommend(task: str, counts: np.ndarray, metric: str | None = None,
+              where: str = "") -> dict:
     """What `auto` takes on these counts, per rung: {"strategy", "reason", "rungs", "others"}
     (the choice of most rungs, and {rung: strategy} where a rung chooses otherwise). Only the
     rungs that take a strategy count: the baseline and the ensembles balance no rows."""
@@ -56,7 +58,7 @@ def recommend(task: str, counts: np.ndarray, metric: str | None = None) -> dict:
         return {"strategy": "none", "reason": "a regression has no classes to balance",
                 "rungs": [], "others": {}}
     takers = [n for n in available_families() if get_family(n).imbalance_strategies]
-    choices = {name: choose_strategy(task, counts, get_family(name), metric)
+    choices = {name: choose_strategy(task, counts, get_family(name), metric, where)
                for name in takers or available_families()}  # the baseline, ensembles: no rows
     tally: dict[str, list[str]] = {}
     for name, (strategy, _) in choices.items():

@@ -172,7 +172,8 @@ def plan_imbalance(imbalance: str, class_weight, sampling_ratio, task, targets: 
     if imbalance == "auto" and weights is not None:
         strategy, reason = "weights", "--class-weight given"
     elif imbalance == "auto":
-        strategy, reason = choose_strategy(task.name, counts, family, task.primary_metric)
+        strategy, reason = choose_strategy(task.name, counts, family, task.primary_metric,
+                                           " on the training rows")
     else:
         strategy, reason = imbalance, "asked for"
     _refuse_where_it_does_not_apply(strategy, task.name, family)

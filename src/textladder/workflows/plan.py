@@ -97,7 +97,8 @@ def _imbalance(clf: TextClassifier, task, targets) -> dict[str, Any]:
                 "rungs that cannot take it are skipped"}
     counts = label_counts(targets, task.n_outputs, task.name == "multilabel") \
         if task.name != "regression" else []
-    advice = recommend(task.name, counts, task.primary_metric) if len(counts) else recommend("regression", counts)
+    advice = (recommend(task.name, counts, task.primary_metric, " in the training file")
+              if len(counts) else recommend("regression", counts))
     return {"strategy": advice["strategy"], "requested": "auto", "reason": advice["reason"],
             "rungs": advice["rungs"], "others": advice["others"],
             **({"ratio": round(imbalance_ratio(counts), 2)} if len(counts) else {})}
