@@ -151,6 +151,7 @@ def test_missing_feature_columns_are_refused(models):
         table = pd.DataFrame(rows).rename(columns={"text": "review"})
         expected = clf.predict(table)  # the column decides: the text is neutral
         assert [a["label"] for a in answers] == list(expected) == ["red", "green", "blue"]
+        assert client.get("/model").json()["columns"]["feature_kinds"] == {"hours": "category"}
         # a row of the training table, its text under the table's own column name, is taken
         own = client.post("/predict", json={"rows": table.to_dict("records")})
         assert [a["label"] for a in own.json()["predictions"]] == list(expected)
@@ -342,3 +343,19 @@ def test_served_texts_are_not_cached_on_disk():
     assert encoder.cache is None
     assert not stop_caching(clf)  # nothing left to stop
     assert not stop_caching(SimpleNamespace(family_=SimpleNamespace(settings={"C": [1]})))
+
+
+def test_a_numeric_feature_takes_numbers_not_words(tmp_path):
+    table = signal_table(60)
+    TextClassifier(model="tfidf", features=["height"], text_column="text").fit(
+        table[["text", "height"]], table["label"]).save(tmp_path / "m")
+    with TestClient(create_app(ServeSettings(model=str(tmp_path / "m")))) as client:
+        good = client.post("/predict", json={"rows": [{"text": "a", "height": 171.5},
+                                                      {"text": "b", "height": "168"},
+                                                      {"text": "c", "height": ""}]})
+        assert good.status_code == 200 and len(good.json()["predictions"]) == 3
+        for wrong in ("abc", True):
+            bad = client.post("/predict", json={"rows": [{"text": "a", "height": wrong}]})
+            assert bad.status_code == 422 and "rows.0.height" in bad.json()["error"], bad.text
+        assert client.get("/model").json()["columns"]["feature_kinds"] == {"height": "numeric"}
+

@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException
 from textladder._version import __version__
 from textladder.serve.batcher import MicroBatcher, ModelError
 from textladder.serve.guards import ApiKeyGuard, BodyLimit
-from textladder.serve.predictor import Predictor, feature_columns, model_config
+from textladder.serve.predictor import Predictor, feature_columns, feature_kinds, model_config
 from textladder.serve.schemas import ErrorResponse, Health, PredictResponse, request_model
 from textladder.serve.settings import ServeSettings
 
@@ -63,7 +63,8 @@ def create_app(settings: ServeSettings,
                   description=f"Predictions of the textladder model at {settings.model} "
                               f"({config.get('task', {}).get('type')}).")
     PredictRequest = request_model(settings, feature_columns(config),
-                                   (config.get("columns") or {}).get("text"))
+                                   (config.get("columns") or {}).get("text"),
+                                   feature_kinds(config))
 
     @app.post("/predict", response_model=PredictResponse, responses=ERRORS)
     async def predict(request: PredictRequest) -> JSONResponse:  # type: ignore[valid-type]

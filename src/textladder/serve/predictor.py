@@ -38,6 +38,12 @@ def feature_columns(config: dict[str, Any]) -> list[str]:
     return [str(c) for c in columns.get("features") or []]
 
 
+def feature_kinds(config: dict[str, Any]) -> dict[str, str]:
+    """Each feature column's kind (numeric, category, boolean, text), as config.json records it."""
+    return {str(c["name"]): str(c["kind"])
+            for c in (config.get("features") or {}).get("columns", [])}
+
+
 def model_config(model: str | Path) -> dict[str, Any]:
     """The config.json of a model or run directory (a one-line error where there is none)."""
     return read_config(resolve_model_dir(model))
@@ -103,7 +109,8 @@ class Predictor:
             "family": {"name": family.get("name"), "version": family.get("version"),
                        "chosen": family.get("chosen", {})},
             "columns": {"text": (config.get("columns") or {}).get("text"),
-                        "features": self.feature_columns},
+                        "features": self.feature_columns,
+                        "feature_kinds": feature_kinds(config)},
             "range": ([task.get("low"), task.get("high")] if self.task == "regression"
                       else None),
             "versions": {"textladder": __version__,

@@ -13,14 +13,27 @@ model's feature columns are part of the schema: pydantic refuses what breaks the
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Optional, Union
 
-from pydantic import (AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, create_model,
-                      model_validator)
+from pydantic import (AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field,
+                      StringConstraints, create_model, model_validator)
 
 from textladder.serve.settings import ServeSettings
 
 FeatureValue = Union[float, int, str, bool, None]
+
+
+def _number_or_missing(value: Any) -> Any:
+    """A numeric feature's value: a number (or a string of one); blank is missing; true and
+    false are not numbers."""
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+NumericValue = Annotated[Optional[float], BeforeValidator(_number_or_missing)]
 LabelValue = Union[str, int, float, bool, list[Union[str, int, float, bool]]]
 
 
@@ -50,14 +63,17 @@ class Health(BaseModel):
                                              "model_calls, how well requests are batched.")
 
 
-def row_model(settings: ServeSettings, features: list[str],
-              text_column: str | None = None) -> type[BaseModel]:
+def row_model(settings: ServeSettings, features: list[str], text_column: str | None = None,
+              kinds: dict[str, str] | None = None) -> type[BaseModel]:
     """A row: its text and, by name, each of the model's feature columns (all required). The
     text is `text`, or the name of the training table's text column (`text_column`); other
     fields, a label column among them, are refused."""
     Text = Annotated[str, StringConstraints(max_length=settings.max_text_chars)]
+    kinds = kinds or {}
     columns: dict[str, Any] = {
-        f"feature_{i}": (FeatureValue, Field(alias=name, description=f"feature column {name}"))
+        f"feature_{i}": (NumericValue if kinds.get(name) == "numeric" else FeatureValue,
+                         Field(alias=name, description=f"feature column {name} "
+                                                       f"({kinds.get(name, 'any kind')})"))
         for i, name in enumerate(features)
     }
     own = text_column if text_column and text_column not in ("text", *features) else None
@@ -69,11 +85,12 @@ def row_model(settings: ServeSettings, features: list[str],
 
 
 def request_model(settings: ServeSettings, features: list[str],
-                  text_column: str | None = None) -> type[BaseModel]:
+                  text_column: str | None = None,
+                  kinds: dict[str, str] | None = None) -> type[BaseModel]:
     """The body of `POST /predict` for this server's limits and this model's feature columns
     (and text column, another name a row's text may take)."""
     Text = Annotated[str, StringConstraints(max_length=settings.max_text_chars)]
-    Row = row_model(settings, features, text_column)
+    Row = row_model(settings, features, text_column, kinds)
 
     class PredictRequest(BaseModel):
         """Exactly one of `text`, `texts` or `rows`."""
