@@ -223,3 +223,9 @@ def test_inspect_says_as_problems_what_train_would_refuse(tmp_path, sentiment_cs
     assert any("a single class ('positive')" in p for p in run_json("inspect", one)["problems"])
     assert not any("never saw" in p or "single class" in p
                    for p in run_json("inspect", sentiment_csv)["problems"])
+
+
+def test_a_budget_for_one_rung_is_refused_not_ignored(tmp_path, sentiment_csv):
+    assert_clean_error(run("train", sentiment_csv, "--model", "tfidf", "--budget", "0.01",
+                           "--out", tmp_path / "m"), "--budget bounds a climb")
+    assert not (tmp_path / "m").exists()

@@ -164,9 +164,10 @@ def train(
     models: Annotated[Optional[str], typer.Option(
         help="The rungs to climb, comma-separated (default: every available one); naming "
              "soft_vote, hard_vote or stack picks which ensembles are tried.")] = None,
-    budget: Annotated[float, typer.Option(
-        help="Minutes the whole climb may take; rungs that would not fit are skipped, and "
-             "neural rungs get fewer epochs.")] = 15.0,
+    budget: Annotated[Optional[float], typer.Option(
+        help="Minutes the whole climb may take (default 15); rungs that would not fit are "
+             "skipped, and neural rungs get fewer epochs. Not for --model, which trains its "
+             "one rung to the end.")] = None,
     out: Annotated[Optional[str], typer.Option(help="The run directory (default: "
                                                     "runs/<data>-<date>-<time>); rerun with the "
                                                     "same one to resume.")] = None,
@@ -224,8 +225,12 @@ def train(
     """Climb the ladder (or train one rung) into a run directory: leaderboard, best model and
     report."""
     from textladder.ladder.run_dir import default_run_dir
-    from textladder.workflows.train import TrainJob, train as run
+    from textladder.workflows.train import DEFAULT_BUDGET_MINUTES, TrainJob, train as run
 
+    if budget is not None and model is not None:
+        raise TextladderError("--budget bounds a climb, and --model trains one rung to the end; "
+                              "leave --budget out, or climb that rung alone with --models.")
+    budget = DEFAULT_BUDGET_MINUTES if budget is None else budget
     if budget <= 0:
         raise TextladderError(f"--budget is in minutes and must be positive; got {budget:g}.")
     job = TrainJob(data=data, valid=valid, test=test, out=out or str(default_run_dir(data)),
