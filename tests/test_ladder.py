@@ -281,6 +281,7 @@ def test_a_climb_logs_one_line_per_row_when_not_on_a_terminal(tmp_path, sentimen
     assert lines[0].startswith("baseline: done, valid ") and lines[1].startswith("tfidf: done")
     assert "s of 60 s]" in lines[1]
     assert lines[2].startswith("soft_vote: skipped")  # one rung: nothing to vote
+    assert len(lines) == 3  # each row once (the last was said again when the best was chosen)
     assert "leaderboard" not in result.stderr  # the table: once, at the end, on stdout
     assert result.stdout.count("leaderboard") == 1
 
