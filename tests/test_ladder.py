@@ -20,7 +20,7 @@ from textladder.ladder.plan import make_plan, share_now
 from textladder.workflows.climb import Climb, climb
 from textladder.workflows.train import Splits, TrainJob
 
-TINY = {"C": [10.0], "epochs": 30, "patience": 30, "lr": 0.25, "batch_size": 4, "buckets": 1000,
+TINY = {"C": [10.0], "epochs": 30, "patience": 30, "lr": 1.0, "batch_size": 4, "buckets": 1000,
         "dim": 16, "fasttext.word_ngrams": 1}
 
 
@@ -52,7 +52,8 @@ def test_climb_writes_a_run_with_leaderboard_and_best(task, tmp_path):
     best = max(board["rows"], key=lambda r: (r["valid_score"] if board["greater_is_better"]
                                              else -r["valid_score"]))
     assert board["valid_score"] and report["best"] == board["best"]
-    assert board["rows"][names.index(board["best"])]["valid_score"] == best["valid_score"]
+    assert board["rows"][names.index(board["best"])]["valid_score"] == pytest.approx(
+        best["valid_score"], rel=1e-9)  # near-ties: the first of them wins
     assert board["best"] != "baseline"  # every rung separates the tiny data
     for row in board["rows"]:
         assert (out / row["path"] / "config.json").is_file()
@@ -286,8 +287,14 @@ def test_a_climb_logs_one_line_per_row_when_not_on_a_terminal(tmp_path, sentimen
     assert result.stdout.count("leaderboard") == 1
 
 
-def test_a_rung_no_better_than_the_baseline_is_no_ensemble_member(tmp_path):
-    import sleepy_family  # noqa: F401 - registers 'sleepy': the baseline's answers, as a rung
+def test_a_rung_no_better_than_the_baseline_is_no_ensemble_member(tmp_path, monkeypatch):
+    from textladder.families import registry
+
+    # 'sleepy' (the baseline's answers, as a rung) in a copy of the registry, for this test only
+    monkeypatch.setattr(registry, "_FAMILIES", dict(registry._FAMILIES))
+    import sleepy_family
+
+    registry._FAMILIES["sleepy"] = sleepy_family.SleepyFamily
 
     out = tmp_path / "run"
     report = climb(TrainJob(data="t.csv", out=str(out), models=("tfidf", "fasttext", "sleepy",

@@ -241,7 +241,7 @@ def train(
                    seed=seed, positive=positive, calibrate=calibrate, report=draw,
                    features=features, imbalance=imbalance, class_weight=class_weight,
                    sampling_ratio=sampling_ratio)
-    on_rung = None if as_json or model else render.show_leaderboard_progress
+    on_rung = None if as_json or model else render.leaderboard_progress()
     report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json), on_rung,
                  on_ready=None if as_json else render.show_plan)
     render.print_json(report) if as_json else render.show_train(report)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
@@ -195,13 +196,20 @@ def leaderboard_table(board: dict[str, Any]) -> Table:
     return table
 
 
-def show_leaderboard_progress(board: dict[str, Any]) -> None:
-    """As each row of a climb ends, on standard error: the leaderboard so far on a terminal;
-    in a log (not a terminal), one line for the row, as the table is printed once at the end."""
-    if err.is_terminal:
-        err.print(leaderboard_table(board))
-    elif board["rows"]:
-        err.print(escape(rung_line(board, board["rows"][-1])), soft_wrap=True)
+def leaderboard_progress() -> Callable[[dict[str, Any]], None]:
+    """What to show as each row of a climb ends, on standard error: the leaderboard so far on
+    a terminal; in a log (not a terminal), one line per row, each once (the climb passes the
+    board again when it has chosen the best), as the table is printed once at the end."""
+    said: set[str] = set()
+
+    def show(board: dict[str, Any]) -> None:
+        if err.is_terminal:
+            err.print(leaderboard_table(board))
+        elif board["rows"] and board["rows"][-1]["name"] not in said:
+            said.add(board["rows"][-1]["name"])
+            err.print(escape(rung_line(board, board["rows"][-1])), soft_wrap=True)
+
+    return show
 
 
 def rung_line(board: dict[str, Any], row: dict[str, Any]) -> str:

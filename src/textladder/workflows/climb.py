@@ -177,7 +177,7 @@ class Climb:
                                   f"{self.run.path / 'leaderboard.json'}.")
         self.board.seconds = round(self.clock() - self.started, 1)
         self.run.set_best(best)
-        self._publish(announce=False)  # the best is chosen: nothing new to say of any row
+        self._publish()
         report = rung_report(self.results[best], self.splits)
         return {**report, "run": str(self.run.path), "out": str(self.run.path), "best": best,
                 "best_path": str(self.run.path / "best"), "leaderboard": self.board.to_dict(),
@@ -442,12 +442,12 @@ class Climb:
         self.board.seconds = round(self.clock() - self.started, 1)
         self._publish()
 
-    def _publish(self, announce: bool = True) -> None:
+    def _publish(self) -> None:
         if not self.recorded:
             self.run.record()
             self.recorded = True
         self.run.write_leaderboard(self.board)
-        if self.on_rung is not None and announce:
+        if self.on_rung is not None:
             self.on_rung(self.board.to_dict())
 
     @staticmethod
