@@ -105,3 +105,13 @@ def test_a_two_dimensional_array_of_labels_is_read_or_refused():
     assert clf.task_.name == "binary"
     with pytest.raises(TextladderError, match="give label sets as lists of labels"):
         TextClassifier(model="tfidf").fit(texts, np.zeros((len(texts), 3), dtype=int))
+
+
+def test_unseen_rows_names_rows_and_labels_training_never_saw():
+    texts, labels = make_task_data("multilabel", 12)
+    clf = TextClassifier(model="tfidf", model_params={"C": [10.0]}).fit(texts, labels)
+    assert clf.unseen_rows(["action", "action|horror", "comedy|western"]) == (
+        [1, 2], ["horror", "western"])
+    regression = TextClassifier(model="tfidf", model_params={"C": [10.0]}).fit(
+        *make_task_data("regression", 12))
+    assert regression.unseen_rows([5.0, -3.0]) == ([], [])

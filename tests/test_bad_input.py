@@ -113,8 +113,17 @@ def test_model_from_a_newer_format(model_dir):
 
 
 def test_evaluate_with_unseen_labels(model_dir, tmp_path):
-    path = write_table(tmp_path / "other.csv", ["a text", "more"], ["positive", "angry"])
-    assert_clean_error(run("evaluate", model_dir, path), "never saw", "angry")
+    """Rows whose labels training never saw are skipped and named (the rest is scored); with
+    --strict, or when no row is left, refused."""
+    path = write_table(tmp_path / "other.csv", ["a text", "more", "third"],
+                       ["positive", "angry", "negative"])
+    report = run_json("evaluate", model_dir, path)
+    assert report["rows"] == 2 and report["skipped_unseen"] == {"rows": 1, "labels": ["angry"]}
+    said = " ".join(run("evaluate", model_dir, path).stdout.split())
+    assert "skipped 1 row whose labels training never saw (angry)" in said
+    assert_clean_error(run("evaluate", model_dir, path, "--strict"), "never saw", "angry")
+    only = write_table(tmp_path / "only.csv", ["a text"], ["angry"])
+    assert_clean_error(run("evaluate", model_dir, only), "never saw", "angry")
 
 
 def test_out_over_a_folder_that_is_not_a_model(tmp_path, sentiment_csv):

@@ -380,6 +380,22 @@ class TextClassifier(BaseEstimator):
         targets = self.task_.encode(self._prepare(labels), source)
         return self.task_.evaluate(targets, self.predict_output(inputs))
 
+    def unseen_rows(self, labels: Sequence) -> tuple[list[int], list[str]]:
+        """Positions of the raw `labels` that hold a label training never saw (for label sets,
+        any of theirs), and those labels, sorted; none for a regression."""
+        self._check_fitted()
+        if self.task_.name == "regression":
+            return [], []
+        known = {label_key(label) for label in self.task_.labels}
+        rows, unseen = [], set()
+        for i, label in enumerate(self._prepare(list(labels))):
+            new = {label_key(part) for part in (label if isinstance(label, tuple) else (label,))
+                   if label_key(part) not in known}
+            if new:
+                rows.append(i)
+                unseen |= new
+        return rows, sorted(unseen)
+
     def encode_labels(self, labels: Sequence, source: str = "the data") -> np.ndarray:
         """Targets for raw labels, parsed the way training parsed them."""
         self._check_fitted()

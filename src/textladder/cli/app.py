@@ -35,6 +35,7 @@ TextOpt = Annotated[Optional[str], typer.Option("--text", help="The text column.
 LabelOpt = Annotated[Optional[list[str]], typer.Option(
     "--label", help="The label column; repeat it for one 0/1 column per label.")]
 StrictOpt = Annotated[bool, typer.Option(help="Refuse rows with empty text or a missing label "
+                                              "(and, in evaluate, a label training never saw) "
                                               "instead of skipping them.")]
 RuntimeOpt = Annotated[str, typer.Option(
     help="default, or onnx: the int8 ONNX copy of an encoder rung's model (minilm, finetune) "

@@ -288,6 +288,11 @@ def _show_dropped(name: str, dropped: dict[str, int]) -> None:
 def show_evaluate(report: dict[str, Any]) -> None:
     out.print(f"{report['model']} {report['task']} model on {report['rows']:,} rows")
     _show_dropped("the file", report.get("dropped", {}))
+    unseen = report.get("skipped_unseen") or {}
+    if unseen.get("rows"):
+        out.print(f"  the file: skipped {count(unseen['rows'], 'row')} whose labels training "
+                  f"never saw ({escape(', '.join(unseen['labels']))}): the model cannot "
+                  f"predict them (--strict refuses them)")
     for warning in report.get("warnings", []):
         out.print(f"[yellow]warning[/yellow]: {escape(warning)}")
     out.print(metrics_table("metrics (* primary)", {"value": report["metrics"]},

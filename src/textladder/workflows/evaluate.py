@@ -9,7 +9,7 @@ import numpy as np
 
 from textladder.classifier import TextClassifier
 from textladder.data.dataset import load_labelled
-from textladder.data.inputs import table_rows
+from textladder.data.inputs import table_rows, take_rows
 from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.workflows.options import ReadOptions
 
@@ -28,15 +28,23 @@ def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions(),
                           keep_frame=bool(features), origin=origin)
     rows = table_rows(table.texts, table.frame, getattr(clf, "text_column_", None), features,
                       f"'{data}'")
-    metrics = clf.evaluate(rows, table.labels, f"'{data}'")
+    labels = table.labels
+    unseen, names = clf.unseen_rows(labels)
+    if unseen and not read.strict and len(unseen) < len(labels):  # else refused, naming them
+        kept = sorted(set(range(len(labels))) - set(unseen))
+        rows, labels = take_rows(rows, kept), [labels[i] for i in kept]
+    else:
+        unseen, names = [], []
+    metrics = clf.evaluate(rows, labels, f"'{data}'")
     return {
-        "warnings": _outside_range(clf, table.labels),
+        "warnings": _outside_range(clf, labels),
+        "skipped_unseen": {"rows": len(unseen), "labels": names[:20]},
         "task": clf.task_.name,
         "model": clf.family_.name,
         "primary_metric": clf.task_.primary_metric,
         "metrics": scalar_metrics(metrics),
         "details": metric_details(metrics),
-        "rows": len(table),
+        "rows": len(labels),
         "dropped": table.dropped,
         "labels": [str(label) for label in clf.task_.labels],
     }
