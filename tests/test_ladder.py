@@ -304,3 +304,33 @@ def test_a_rung_no_better_than_the_baseline_is_no_ensemble_member(tmp_path, monk
     assert rows["sleepy"]["status"] == "done"
     assert rows["sleepy"]["valid_score"] == rows["baseline"]["valid_score"]
     assert set(rows["soft_vote"]["members"]) == {"tfidf", "fasttext"}
+
+
+def test_a_climbs_log_says_each_new_or_changed_row_once(monkeypatch):
+    """Rows keep their places on the board (a rung run after one skipped up front is put
+    before it), so the log looks at every row, not the last."""
+    import io
+
+    from rich.console import Console
+
+    from textladder.cli import render
+
+    stream = io.StringIO()
+    monkeypatch.setattr(render, "err", Console(file=stream, width=200))
+
+    def board(*rows):
+        return {"primary_metric": "f1", "budget_seconds": 60, "seconds": 1,
+                "rows": [{"name": n, "status": s, "valid_score": v, "train_seconds": 1.0,
+                          "reason": r} for n, s, v, r in rows]}
+
+    base = ("baseline", "done", 0.2, None)
+    late = ("finetune", "skipped", None, "would take about 900 s")
+    show = render.leaderboard_progress()
+    show(board(base, late))
+    show(board(base, ("tfidf", "done", 0.6, None), late))  # tfidf put before the skipped row
+    ran = ("finetune", "done", 0.7, "run at the end")
+    show(board(base, ("tfidf", "done", 0.6, None), ran))
+    show(board(base, ("tfidf", "done", 0.6, None), ran))  # the best chosen: nothing new
+    lines = stream.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["baseline", "finetune", "tfidf", "finetune"]
+    assert lines[1].startswith("finetune: skipped") and lines[3].startswith("finetune: done")

@@ -127,3 +127,13 @@ def test_labels_match_across_number_and_string_forms():
 def test_regression_clips_to_training_range():
     task = make_task("regression").fit([0.0, 1.0])
     np.testing.assert_array_equal(task.decide(np.array([-0.5, 0.5, 1.7])), [0.0, 0.5, 1.0])
+
+
+def test_balanced_accuracy_of_a_fold_without_a_predicted_class_says_nothing():
+    import warnings
+
+    from textladder.tasks.base import balanced_accuracy
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn's own warns here
+        assert balanced_accuracy(np.array([0, 0, 1]), np.array([0, 2, 1])) == 0.75

@@ -198,16 +198,20 @@ def leaderboard_table(board: dict[str, Any]) -> Table:
 
 def leaderboard_progress() -> Callable[[dict[str, Any]], None]:
     """What to show as each row of a climb ends, on standard error: the leaderboard so far on
-    a terminal; in a log (not a terminal), one line per row, each once (the climb passes the
-    board again when it has chosen the best), as the table is printed once at the end."""
-    said: set[str] = set()
+    a terminal; in a log (not a terminal), a line for each row that is new or changed since
+    the last board (rows keep their places, so the new one is not always last; the climb passes
+    the board again when it has chosen the best), as the table is printed once at the end."""
+    said: dict[str, tuple] = {}  # each row's state when last said
 
     def show(board: dict[str, Any]) -> None:
         if err.is_terminal:
             err.print(leaderboard_table(board))
-        elif board["rows"] and board["rows"][-1]["name"] not in said:
-            said.add(board["rows"][-1]["name"])
-            err.print(escape(rung_line(board, board["rows"][-1])), soft_wrap=True)
+            return
+        for row in board["rows"]:  # new rows and changed ones (skipped, then run at the end)
+            state = (row["status"], row.get("reason"), row.get("valid_score"))
+            if said.get(row["name"]) != state:
+                said[row["name"]] = state
+                err.print(escape(rung_line(board, row)), soft_wrap=True)
 
     return show
 

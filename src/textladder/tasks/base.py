@@ -36,6 +36,19 @@ def log_odds(probability) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
+def balanced_accuracy(targets: np.ndarray, predicted: np.ndarray) -> float:
+    """scikit-learn's balanced accuracy (the mean recall of the classes in `targets`), without
+    its warning when a prediction names a class these rows lack: on a fold or a small sample
+    that is common, and the metric already counts such a prediction as a miss."""
+    import warnings
+
+    from sklearn.metrics import balanced_accuracy_score
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
+        return float(balanced_accuracy_score(targets, predicted))
+
+
 def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     """The metrics that are single numbers (name -> value), without per-class details."""
     return {k: v for k, v in metrics.items() if isinstance(v, (int, float))}

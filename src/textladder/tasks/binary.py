@@ -22,14 +22,13 @@ import numpy as np
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
-    balanced_accuracy_score,
     f1_score,
     precision_score,
     recall_score,
     roc_auc_score,
 )
 
-from textladder.tasks.base import log_odds
+from textladder.tasks.base import balanced_accuracy, log_odds
 from textladder.tasks.positive import choose_positive
 from textladder.tasks.single_label import SingleLabelTask, canonical_classes
 from textladder.thresholds import accuracy_threshold, best_f1_threshold, best_threshold
@@ -37,7 +36,7 @@ from textladder.thresholds import accuracy_threshold, best_f1_threshold, best_th
 _DECISION_METRICS = {
     "accuracy": accuracy_score,
     "macro_f1": lambda y, p: f1_score(y, p, average="macro", zero_division=0),
-    "balanced_accuracy": balanced_accuracy_score,
+    "balanced_accuracy": balanced_accuracy,
 }
 
 
@@ -96,7 +95,7 @@ class BinaryTask(SingleLabelTask):
             "f1": float(f1_score(targets, predicted, zero_division=0)),
             "macro_f1": float(f1_score(targets, predicted, average="macro", labels=[0, 1],
                                        zero_division=0)),
-            "balanced_accuracy": float(balanced_accuracy_score(targets, predicted)),
+            "balanced_accuracy": balanced_accuracy(targets, predicted),
             "roc_auc": float(roc_auc_score(targets, output[:, 1])) if both else float("nan"),
             "pr_auc": float(average_precision_score(targets, output[:, 1])) if both
             else float("nan"),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, recall_score
+from sklearn.metrics import accuracy_score, f1_score, recall_score
 
+from textladder.tasks.base import balanced_accuracy
 from textladder.tasks.single_label import SingleLabelTask
 
 
@@ -42,7 +43,7 @@ class MulticlassTask(SingleLabelTask):
                                           zero_division=0)),
             "macro_recall": float(recall_score(targets, predicted, labels=labels,
                                                average="macro", zero_division=0)),
-            "balanced_accuracy": float(balanced_accuracy_score(targets, predicted)),
+            "balanced_accuracy": balanced_accuracy(targets, predicted),
             "per_class": self.per_class(targets, predicted),
             "confusion_matrix": self.confusion(targets, predicted),
         }
