@@ -84,10 +84,14 @@ class StagedOutput:
         except ValueError:
             state = {}
         if state.get("version") != PROGRESS_VERSION or state.get("fingerprint") != self.fingerprint:
+            old = state.get("fingerprint") if isinstance(state.get("fingerprint"), dict) else {}
+            new = self.fingerprint if isinstance(self.fingerprint, dict) else {}
+            differ = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            said = f" (what differs: {', '.join(differ)})" if old and differ else ""
             raise TextladderError(
                 f"the unfinished output beside '{self.output}' was made from another input "
-                f"file, model or options (or the input changed since); run without --resume to "
-                f"start over.")
+                f"file, model or options (or the input changed since){said}; run without "
+                f"--resume to start over.")
         if self.fmt == "parquet":
             for index in range(state["chunks"]):
                 if not self._part(index).is_file():
