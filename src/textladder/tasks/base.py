@@ -82,6 +82,11 @@ class Task(ABC):
     def encode(self, labels: list, source: str = "the data") -> np.ndarray:
         """Turn labels into targets; unknown labels raise a `TextladderError` naming `source`."""
 
+    def unseen(self, labels: list) -> tuple[list[int], list[str]]:
+        """The rows of (prepared) `labels` that `encode` would refuse, and their unknown labels,
+        sorted: none for a task without a label space (a regression)."""
+        return [], []
+
     @abstractmethod
     def decode(self, targets: np.ndarray) -> list:
         """Turn predicted targets back into labels."""

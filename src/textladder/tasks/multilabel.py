@@ -46,21 +46,22 @@ class MultilabelTask(Task):
     def n_outputs(self) -> int:
         return len(self.classes_)
 
+    def unseen(self, labels: list) -> tuple[list[int], list[str]]:
+        known = set(self.classes_)
+        rows = [row for row, label_set in enumerate(labels) if not set(label_set) <= known]
+        return rows, sorted({label for row in rows for label in labels[row]} - known)
+
     def encode(self, labels: list, source: str = "the data") -> np.ndarray:
-        index = {c: i for i, c in enumerate(self.classes_)}
-        targets = np.zeros((len(labels), len(self.classes_)), dtype=np.int64)
-        unknown = set()
-        for row, label_set in enumerate(labels):
-            for label in label_set:
-                if label in index:
-                    targets[row, index[label]] = 1
-                else:
-                    unknown.add(label)
+        _, unknown = self.unseen(labels)
         if unknown:
             raise TextladderError(
-                f"{source} has labels that training never saw ({', '.join(sorted(unknown)[:5])})"
+                f"{source} has labels that training never saw ({', '.join(unknown[:5])})"
                 f"{case_hint(unknown, self.classes_)}; remove them or retrain with them."
             )
+        index = {c: i for i, c in enumerate(self.classes_)}
+        targets = np.zeros((len(labels), len(self.classes_)), dtype=np.int64)
+        for row, label_set in enumerate(labels):
+            targets[row, [index[label] for label in label_set]] = 1
         return targets
 
     def decode(self, targets: np.ndarray) -> list:

@@ -50,25 +50,23 @@ class SingleLabelTask(Task):
     def n_outputs(self) -> int:
         return len(self.classes_)
 
+    def unseen(self, labels: list) -> tuple[list[int], list[str]]:
+        known = {label_key(c) for c in self.classes_}
+        rows = [row for row, label in enumerate(labels) if label_key(label) not in known]
+        return rows, sorted({label_key(labels[row]) for row in rows})
+
     def encode(self, labels: list, source: str = "the data") -> np.ndarray:
-        index = {label_key(c): i for i, c in enumerate(self.classes_)}
-        targets = np.empty(len(labels), dtype=np.int64)
-        unknown = set()
-        for row, label in enumerate(labels):
-            position = index.get(label_key(label))
-            if position is None:
-                unknown.add(label_key(label))
-            else:
-                targets[row] = position
+        _, unknown = self.unseen(labels)
         if unknown:
-            shown = ", ".join(sorted(unknown)[:5])
+            shown = ", ".join(unknown[:5])
             raise TextladderError(
                 f"{source} has labels that training never saw ({shown})"
                 f"{case_hint(unknown, self.classes_)}; "
                 f"known labels: {', '.join(map(str, self.classes_))}. Remove those rows or "
                 f"retrain with them."
             )
-        return targets
+        index = {label_key(c): i for i, c in enumerate(self.classes_)}
+        return np.array([index[label_key(label)] for label in labels], dtype=np.int64)
 
     def decode(self, targets: np.ndarray) -> list:
         return [self.classes_[int(t)] for t in np.asarray(targets).ravel()]
