@@ -233,7 +233,7 @@ class TextClassifier(BaseEstimator):
         if all(is_missing(text) for text in inputs.texts):
             raise TextladderError("every text given to fit is empty; give the texts to learn "
                                   "from.")
-        columns = self._feature_columns(inputs, labels)
+        columns = self._feature_columns(inputs, labels, names)
         self.detection_, prepared, order, self.label_map_ = self._resolve(labels)
         task = make_task(self.detection_.task, self.metric, order, self.positive).fit(prepared)
         check_label_space(task, prepared)
@@ -278,13 +278,13 @@ class TextClassifier(BaseEstimator):
         self.__dict__.pop("config_", None)  # a loaded model fitted again: its config is gone
         return self
 
-    def _feature_columns(self, inputs: Inputs, labels: list) -> list[FeatureColumn]:
+    def _feature_columns(self, inputs: Inputs, labels: list,
+                         names: list[str]) -> list[FeatureColumn]:
         """The feature columns with their kinds, read from the rows given to `fit`; refused
         for a model family that does not read side columns, and where a column is the text
         column or holds the labels themselves (a model would read the answer from it)."""
         if not self.features:
             return []
-        names = [name for name, _ in parse_features(self.features)]
         if inputs.text_column in names:
             raise TextladderError(f"'{inputs.text_column}' is the text column; the features are "
                                   f"other columns read beside it. Leave it out of features.")
@@ -384,17 +384,7 @@ class TextClassifier(BaseEstimator):
         """Positions of the raw `labels` that hold a label training never saw (for label sets,
         any of theirs), and those labels, sorted; none for a regression."""
         self._check_fitted()
-        if self.task_.name == "regression":
-            return [], []
-        known = {label_key(label) for label in self.task_.labels}
-        rows, unseen = [], set()
-        for i, label in enumerate(self._prepare(list(labels))):
-            new = {label_key(part) for part in (label if isinstance(label, tuple) else (label,))
-                   if label_key(part) not in known}
-            if new:
-                rows.append(i)
-                unseen |= new
-        return rows, sorted(unseen)
+        return self.task_.unseen(self._prepare(list(labels)))
 
     def encode_labels(self, labels: Sequence, source: str = "the data") -> np.ndarray:
         """Targets for raw labels, parsed the way training parsed them."""

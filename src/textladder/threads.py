@@ -13,8 +13,8 @@ SciPy's); without threadpoolctl (scikit-learn installs it) nothing changes.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 _controller = None
 

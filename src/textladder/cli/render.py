@@ -285,8 +285,8 @@ def _show_details(split: str, details: dict[str, Any]) -> None:
 
 def _show_dropped(name: str, dropped: dict[str, int]) -> None:
     if any(dropped.values()):
-        out.print(f"  {escape(name)}: skipped {count(dropped['empty_text'], 'row')} with empty text and "
-                  f"{dropped['missing_label']} with a missing label")
+        out.print(f"  {escape(name)}: skipped {count(dropped['empty_text'], 'row')} with empty "
+                  f"text and {dropped['missing_label']} with a missing label")
 
 
 def show_evaluate(report: dict[str, Any]) -> None:

@@ -43,7 +43,8 @@ class ModelFamily(ABC):
     summary: ClassVar[str] = ""
     takes_side: ClassVar[bool] = False  # reads the side matrix (see the module docstring)
     # True for a family whose output does not depend on the text (the climb's baseline): the
-    # contract suite does not ask it to fit tiny data perfectly.
+    # contract suite does not ask it to fit tiny data perfectly, and the report shows its
+    # scores only.
     ignores_texts: ClassVar[bool] = False
     # The imbalance strategies this family applies to its training rows (`textladder.imbalance`):
     # "weights" (class weights in its loss), "oversample" / "undersample" (rows it trains on),

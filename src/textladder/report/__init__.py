@@ -70,11 +70,22 @@ def build_page(path: str | Path):
     page.add("Leaderboard", leaderboard.build(source), "leaderboard")
     cache: dict = {}  # shared by the models' sections (one tf-idf map for all)
     for view in models:
-        sections = model_sections(reads_text=view.family != "baseline")
+        sections = model_sections(reads_text=not _ignores_texts(view.family))
         blocks = [block for section in sections for block in section(view, cache)]
         label = f"{view.name} (best)" if source.is_run and view is best else view.name
         page.add(label, blocks, f"model-{view.name}")
     return page
+
+
+def _ignores_texts(family: str) -> bool:
+    """Whether the family named `family` answers without reading the text (the baseline), by its
+    registered class's `ignores_texts`; a family not installed here is taken to read it."""
+    from textladder.families import get_family
+
+    try:
+        return get_family(family).ignores_texts
+    except TextladderError:
+        return False
 
 
 def model_sections(reads_text: bool = True):

@@ -117,8 +117,9 @@ def read_model(path: Path, name: str | None = None) -> ModelView:
     try:
         _read_records(view, path / FOLDER)
     except Exception as error:  # noqa: BLE001 - any damage to the records: one line naming them
+        said = (str(error).splitlines() or [""])[0][:120]
         raise TextladderError(f"the report's records in '{path / FOLDER}' could not be read "
-                              f"({type(error).__name__}: {(str(error).splitlines() or [''])[0][:120]}); "
+                              f"({type(error).__name__}: {said}); "
                               f"train the model again, or delete that folder to draw the "
                               f"report without them.") from None
     return view

@@ -44,8 +44,9 @@ class Positive:
 def refuse_outside_binary(task: str, requested) -> None:
     """`--positive` names a class of a binary task; refuse it for any other task."""
     if requested is not None and task != "binary":
+        article = "an" if task[0] in "aeiou" else "a"
         raise TextladderError(f"--positive names the positive class of a binary task, and this "
-                              f"is {'an' if task[0] in 'aeiou' else 'a'} {task} task; drop --positive.")
+                              f"is {article} {task} task; drop --positive.")
 
 
 def choose_positive(classes: Sequence, labels: Sequence, requested=None) -> Positive:

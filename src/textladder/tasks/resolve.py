@@ -16,6 +16,7 @@ from textladder.data.labels import (DELIMITERS, as_numbers, is_missing, label_ke
 from textladder.errors import TextladderError
 from textladder.data.scales import match_order
 from textladder.tasks.detect import TASKS, Detection, detect_task, short
+from textladder.words import agree
 
 
 def _refuse(requested: str, why: str, instead: str) -> TextladderError:
@@ -54,10 +55,10 @@ def resolve_task(
         order = match_order(order, present)
         seen = {label_key(v) for v in present}
         empty = [level for level in order if label_key(level) not in seen]
+        them = agree(len(empty), "it", "them")
         note = (f"; {', '.join(repr(str(level)) for level in empty)} "
-                f"{'has' if len(empty) == 1 else 'have'} no rows here: the model cannot learn "
-                f"{'it' if len(empty) == 1 else 'them'}, and macro metrics count "
-                f"{'it' if len(empty) == 1 else 'them'} as 0" if empty and present else "")
+                f"{agree(len(empty), 'has', 'have')} no rows here: the model cannot learn "
+                f"{them}, and macro metrics count {them} as 0" if empty and present else "")
         return Detection("ordinal", f"ordinal: {len(order)} levels in the order given "
                                     f"({' < '.join(map(short, order))}){note}",
                          order=tuple(order))

@@ -44,6 +44,7 @@ from textladder.ladder.rungs import (BASELINE, ENSEMBLES, HARD_MEMBERS, SOFT_MEM
 from textladder.progress import Progress
 from textladder.workflows.train import (RungResult, Splits, TrainJob, classifier_options,
                                         rung_report, train_rung)
+from textladder.words import agree
 
 Estimator = Callable[[str, dict[str, Any]], Estimate]
 RESERVE = (20.0, 0.05)  # kept for ensembles and the best copy: at least 20 s, or 5 % of budget
@@ -395,7 +396,7 @@ class Climb:
                 self._put(Row(kind, kind, kind="ensemble", status="skipped", members=[],
                               reason=f"needs two fitted rungs better than the baseline on "
                                      f"validation; {len(candidates)} "
-                                     f"{'is' if len(candidates) == 1 else 'are'}"))
+                                     f"{agree(len(candidates), 'is', 'are')}"))
             return
         for kind in self.kinds:
             size = HARD_MEMBERS if kind == "hard_vote" else SOFT_MEMBERS
