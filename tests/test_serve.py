@@ -165,11 +165,15 @@ def test_every_request_needs_the_key(models, monkeypatch):
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         for headers in ({}, {"X-API-Key": "wrong"}, {"Authorization": f"Bearer {KEY}x"},
                         {"Authorization": f"Basic {KEY}"}, {"X-API-Key": KEY[:-1]}):
-            for method, path in (("post", "/predict"), ("get", "/health"), ("get", "/model"),
-                                 ("get", "/docs")):
+            for method, path in (("post", "/predict"), ("get", "/model"), ("get", "/docs"),
+                                 ("post", "/health")):
                 response = client.request(method, path, json={"texts": ["a"]}, headers=headers)
                 assert response.status_code == 401, (headers, path)
                 assert "API key" in response.json()["error"]
+            # a load balancer's probe needs no key, and learns nothing but that the server is up
+            assert client.get("/health", headers=headers).json() == {"status": "ok"}
+        told = client.get("/health", headers={"X-API-Key": KEY}).json()
+        assert told["status"] == "ok" and told["model"].endswith(models["multiclass"].name)
         assert _good(client, **{"X-API-Key": KEY})
         assert _good(client, Authorization=f"Bearer {KEY}")
         # an unauthenticated body is not read: no 413 for its size, a 401

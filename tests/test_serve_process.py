@@ -80,7 +80,8 @@ def test_the_command_serves_with_workers_and_a_key(model):
             assert process.poll() is None and time.monotonic() < deadline, "".join(lines)
             time.sleep(0.2)  # both workers have loaded the model once they say so
         _wait_healthy(process, url, headers)
-        assert httpx.get(f"{url}/health", timeout=10).status_code == 401
+        assert httpx.get(f"{url}/health", timeout=10).json() == {"status": "ok"}
+        assert httpx.get(f"{url}/model", timeout=10).status_code == 401
         clf = TextClassifier.load(model)
         texts = ["superb lovely film", "dreadful awful film", "kitchen window film"]
         with httpx.Client(base_url=url, headers=headers, timeout=30) as client:

@@ -5,7 +5,8 @@ the request schema); its lifespan loads the model once (per worker process) and 
 micro-batcher (`batcher.py`), and on shutdown answers what is queued before it stops.
 `app_from_env()` is the factory uvicorn's workers import by name (`run.py`).
 
-Every answer that is not a prediction is JSON `{"error": "one line", ...}`: 401 without the key,
+Every answer that is not a prediction is JSON `{"error": "one line", ...}`: 401 without the key
+(but for `GET /health`, which says only "ok" without it),
 413 over the body limit (`guards.py`), 422 for a body that is not valid JSON or breaks the
 schema (`schemas.py`, which declares the limits), 404 / 405 for other paths and methods, and
 500 when the model fails, with a short message and no traceback (the traceback goes to the
@@ -72,9 +73,13 @@ def create_app(settings: ServeSettings,
         answers = await loaded["batcher"].predict(request.items_given())
         return JSONResponse({"predictions": answers})
 
-    @app.get("/health", response_model=Health, responses=ERRORS)
-    async def health() -> dict[str, Any]:
-        """200 while the model is loaded and the server answers."""
+    @app.get("/health", response_model=Health, response_model_exclude_none=True,
+             responses=ERRORS)
+    async def health(request: Request) -> dict[str, Any]:
+        """200 while the model is loaded and the server answers. It needs no API key, and
+        says which model and how many calls only to a request that sends the key."""
+        if key is not None and not getattr(request.state, "key_given", False):
+            return {"status": "ok"}
         batcher = loaded["batcher"]
         return {"status": "ok", "model": str(loaded["predictor"].path),
                 "model_calls": batcher.calls, "texts_predicted": batcher.texts}

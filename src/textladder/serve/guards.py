@@ -3,7 +3,9 @@
 Both are plain ASGI middleware, so that they run before anything reads or parses the body:
 - `ApiKeyGuard`: every HTTP request must carry the key, as `Authorization: Bearer KEY` or
   `X-API-Key: KEY`, else 401. Compared with `hmac.compare_digest` (time independent of where
-  the first difference lies).
+  the first difference lies). `GET /health` alone is let through without it, so that a load
+  balancer that cannot send headers can probe the server; it is told whether the key came
+  (`scope["state"]["key_given"]`), and says no more than "ok" without it.
 - `BodyLimit`: a body over `max_bytes` gets 413 without being parsed: refused at once when its
   `Content-Length` says so, else as soon as the bytes received pass the limit (chunked uploads).
   The body is read here and handed on whole, which the app would do anyway.
@@ -34,8 +36,11 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
+OPEN = {("GET", "/health"), ("HEAD", "/health")}  # answered without the key, saying only "ok"
+
+
 class ApiKeyGuard:
-    """401 for every HTTP request without the right key."""
+    """401 for every HTTP request without the right key, but a probe of `/health`."""
 
     def __init__(self, app, key: bytes):
         self.app, self.key = app, key
@@ -50,7 +55,9 @@ class ApiKeyGuard:
             authorization = _header(scope, b"authorization") or b""
             scheme, _, token = authorization.partition(b" ")
             given = token.strip() if scheme.lower() == b"bearer" else b""
-        if not hmac.compare_digest(given.strip(), self.key):
+        key_given = hmac.compare_digest(given.strip(), self.key)
+        scope.setdefault("state", {})["key_given"] = key_given
+        if not key_given and (scope.get("method"), scope.get("path")) not in OPEN:
             return await send_error(send, 401, "a valid API key is required: send it as "
                                     "'Authorization: Bearer KEY' or 'X-API-Key: KEY'",
                                     [(b"www-authenticate", b"Bearer")])

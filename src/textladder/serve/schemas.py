@@ -57,10 +57,13 @@ class ErrorResponse(BaseModel):
 
 class Health(BaseModel):
     status: str
-    model: str
-    model_calls: int = Field(description="Model calls made since the worker started.")
-    texts_predicted: int = Field(description="Texts predicted since the worker started; over "
-                                             "model_calls, how well requests are batched.")
+    model: str | None = Field(None, description="The model's directory (with the API key, when "
+                                                "the server has one).")
+    model_calls: int | None = Field(None, description="Model calls made since the worker "
+                                                      "started.")
+    texts_predicted: int | None = Field(None, description="Texts predicted since the worker "
+                                                          "started; over model_calls, how well "
+                                                          "requests are batched.")
 
 
 def row_model(settings: ServeSettings, features: list[str], text_column: str | None = None,
