@@ -62,3 +62,23 @@ def test_regression_keeps_the_spread_of_scores():
 def test_a_class_with_one_example_cannot_be_split():
     with pytest.raises(TextladderError, match="class 'rare' has only one example"):
         split_holdout(["a"] * 10 + ["b"] * 10 + ["rare"], "multiclass", 0.1, seed=0)
+
+
+def test_validation_takes_more_of_small_data_when_no_size_is_given(tmp_path):
+    from cli_helpers import run_json
+    from conftest import write_table
+
+    from textladder.data.split import validation_fraction
+
+    assert validation_fraction(50_000) == validation_fraction(5_000) == 0.1
+    assert validation_fraction(2_500) == 0.2 and validation_fraction(100) == 0.2
+    assert 0.1 < validation_fraction(4_000) < 0.2
+    assert validation_fraction(100, 0.3) == 0.3  # a size given is kept
+    rng = np.random.default_rng(3)
+    texts = [f"{rng.choice(['good', 'bad'])} item number {i}" for i in range(400)]
+    labels = ["pos" if t.startswith("good") else "neg" for t in texts]
+    data = write_table(tmp_path / "small.csv", texts, labels)
+    rows = run_json("train", data, "--model", "tfidf", "--set", "C=[1]", "--out",
+                    tmp_path / "run", "--no-report")["data"]["rows"]
+    assert rows["test"] == 40  # test keeps its 10 %
+    assert rows["valid"] == 72 and rows["train"] == 288  # 20 % of the 360 rows left

@@ -38,7 +38,7 @@ from textladder.data.features import FeatureColumn, parse_features, resolve_feat
 from textladder.data.inputs import Inputs, label_list, read_inputs
 from textladder.data.labels import is_missing, label_key, parse_label_map, parse_order
 from textladder.data.side_encoder import FILE as SIDE_FILE, SideEncoder
-from textladder.data.split import split_holdout
+from textladder.data.split import split_holdout, validation_fraction
 from textladder.errors import TextladderError
 from textladder.words import agree, count
 from textladder.families import available_families, get_family
@@ -108,7 +108,7 @@ class TextClassifier(BaseEstimator):
         order: str | Sequence[str] | None = None,
         label_map: str | dict[str, float] | None = None,
         model_params: dict[str, Any] | None = None,
-        valid_size: float = 0.1,
+        valid_size: float | None = None,
         seed: int = 0,
         positive: Any = None,
         calibrate: bool = False,
@@ -242,7 +242,8 @@ class TextClassifier(BaseEstimator):
                                   f"predicts values. Leave --calibrate out.")
         targets = task.encode(prepared, "the training data")
         if valid is None:
-            kept, held = split_holdout(prepared, task.name, self.valid_size, self.seed,
+            size = validation_fraction(len(prepared), self.valid_size)
+            kept, held = split_holdout(prepared, task.name, size, self.seed,
                                       texts=inputs.texts)
             valid_inputs, valid_targets = inputs.take(held), targets[held]
             inputs, targets = inputs.take(kept), targets[kept]

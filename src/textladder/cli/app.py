@@ -156,7 +156,8 @@ def inspect(
 def train(
     data: Annotated[str, typer.Argument(help="The training table.")],
     valid: Annotated[Optional[str], typer.Option(help="Validation file (default: split 10 % of the "
-                                                      "training file).")] = None,
+                                                      "training file, up to 20 % under 5,000 "
+                                                      "rows).")] = None,
     test: Annotated[Optional[str], typer.Option(help="Test file (default: split 10 % of the "
                                                      "training file).")] = None,
     model: Annotated[Optional[str], typer.Option(

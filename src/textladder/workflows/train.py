@@ -33,7 +33,7 @@ from textladder.classifier import TextClassifier, check_side_support
 from textladder.data.dataset import LabelledTable, load_labelled
 from textladder.data.features import FeatureColumn, require_columns, resolve_features
 from textladder.data.inputs import table_rows
-from textladder.data.split import split_holdout
+from textladder.data.split import split_holdout, validation_fraction
 from textladder.evaluation import data_summary, record
 from textladder.families import get_family
 from textladder.importance import column_importance
@@ -68,7 +68,7 @@ class TrainJob:
     imbalance: str = "auto"
     class_weight: str | None = None
     sampling_ratio: float | None = None
-    valid_size: float = 0.1
+    valid_size: float | None = None  # None: `validation_fraction` of the rows
     test_size: float = 0.1
     calibrate: bool = False
     report: bool = True  # draw report.html in the run directory (needs the report extra)
@@ -181,6 +181,8 @@ def read_splits(job: TrainJob, read: ReadOptions = ReadOptions()) -> Splits:
         if name in pairs:
             continue
         detection, prepared = clf.resolve_labels(labels)
+        if name == "valid":
+            size = validation_fraction(len(texts), size)
         kept, held = split_holdout(prepared, detection.task, size, job.seed, purpose,
                                    texts=texts)
         pairs[name] = _subset(texts, labels, held)
