@@ -213,3 +213,14 @@ def model_dir(tmp_path, sentiment_csv) -> Path:
     out = tmp_path / "model"
     run_json("train", sentiment_csv, "--model", "tfidf", "--out", out, "--set", "C=[10]")
     return out / "best"
+
+
+@pytest.fixture(autouse=True)
+def _exports_choose_on_few_texts(monkeypatch):
+    """Tests export on tens of texts: let them choose on those (real exports need 1,000;
+    `test_onnx_export` checks that fewer fall back to the fixed rule)."""
+    try:
+        from textladder.onnx import exporter
+    except ImportError:  # the onnx extra is not installed
+        return
+    monkeypatch.setattr(exporter, "MIN_TEXTS", 1)

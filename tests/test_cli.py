@@ -195,6 +195,12 @@ def test_predict_keeps_the_input_and_its_columns_safe(trained, tmp_path):
     assert_clean_error(run("predict", out, "--input", taken, "--output", tmp_path / "o.csv"),
                        "the input has a column 'prediction'")
     assert not (tmp_path / "o.csv").exists()
+    folder = tmp_path / "out.csv"
+    folder.mkdir()  # a folder named like a file: refused before any row is predicted
+    assert_clean_error(run("predict", out, "--input", source, "--output", folder), "is a folder")
+    assert not list(tmp_path.glob(".out.csv*"))
+    assert_clean_error(run("predict", out, "great film", "--engine", "ray"),
+                       "--engine and --address are for --input FILE")
 
 
 def test_evaluate_warns_when_a_regressions_labels_leave_its_training_range(tmp_path):

@@ -197,6 +197,24 @@ def test_the_command_exports_on_a_files_texts_and_refuses_other_families(minilm,
     assert report["export"]["texts"] == len(valid) and report["text_column"] == "text"
     said = run("export", path)
     assert said.exit_code == 0 and "no texts given" in said.stdout and "--texts" in said.stdout
+
+    from textladder.onnx import exporter
+    from textladder.onnx.recheck import RECHECK_MARGIN
+
+    few = exporter.MIN_TEXTS = len(valid) + 1  # as on real exports: a few texts choose nothing
+    said = run("export", path, "--texts", texts)
+    assert said.exit_code == 0 and f"{len(valid)} texts given: too few" in said.stdout
+    record = json.loads(run("export", path, "--texts", texts, "--json").stdout)["export"]
+    assert record["too_few_texts"] == {"given": len(valid), "needed": few}
+    assert record["texts"] == 0 and record["recheck_margin"] == RECHECK_MARGIN
+    exporter.MIN_TEXTS = 1
+    config = json.loads((path / "config.json").read_text())  # as `train` records it
+    config["columns"] = {**(config.get("columns") or {}), "text": "text"}
+    (path / "config.json").write_text(json.dumps(config))
+    elsewhere = write_table(tmp_path / "other.csv", valid, ["x"] * len(valid)).read_text()
+    (tmp_path / "other.csv").write_text(elsewhere.replace("text,", "tweet,", 1))
+    assert_clean_error(run("export", path, "--texts", tmp_path / "other.csv"),
+                       "the text column the model was trained on")
     assert_clean_error(run("export", path, "--text", "text"), "give the file too")
 
     data, labels = make_task_data("binary")

@@ -77,3 +77,40 @@ def test_a_csv_separated_by_semicolons_is_read_by_its_columns_with_ray(local_ray
     assert result.exit_code == 0, result.output
     assert differences(read_output(tmp_path / "local.csv"), read_output(tmp_path / "ray.csv")) == []
     assert read_output(tmp_path / "ray.csv")["note"].tolist() == ["a, b", "c"]
+
+
+def test_a_quoted_tsv_is_read_as_the_local_engine_reads_it(local_ray, model, tmp_path):
+    source = tmp_path / "quoted.tsv"
+    pd.DataFrame({"text": ['she said "great" lovely film', "awful dreadful film"],
+                  "note": ["x", "y"]}).to_csv(source, sep="\t", index=False)
+    assert '"she said ""great"" lovely film"' in source.read_text()  # quoted as pandas writes
+    run("predict", model, "--input", source, "--output", tmp_path / "local.csv")
+    result = run("predict", model, "--input", source, "--output", tmp_path / "ray.csv",
+                 "--engine", "ray")
+    assert result.exit_code == 0, result.output
+    ray_rows = read_output(tmp_path / "ray.csv")
+    assert ray_rows["text"].tolist()[0] == 'she said "great" lovely film'
+    assert differences(read_output(tmp_path / "local.csv"), ray_rows) == []
+
+
+def test_what_ray_did_not_write_is_never_replaced(local_ray, model, tmp_path):
+    source = write_rows(tmp_path / "in.parquet", 50)
+    kept = tmp_path / "mine.parquet"
+    kept.mkdir()
+    (kept / "notes.txt").write_text("precious")
+    for output, said in ((kept, "did not write"), (source, "the input itself")):
+        assert_clean_error(run("predict", model, "--input", source, "--output", output,
+                               "--engine", "ray"), said)
+    assert (kept / "notes.txt").read_text() == "precious"
+    ours = tmp_path / "ours.parquet"
+    for _ in range(2):  # a rerun replaces the folder a run wrote
+        result = run("predict", model, "--input", source, "--output", ours, "--engine", "ray")
+        assert result.exit_code == 0, result.output
+    assert len(read_output(ours)) == 50
+    from textladder.errors import TextladderError
+    from textladder.scale import predict_with_ray
+
+    predicted = tmp_path / "predicted.csv"  # an input holding predictions already: refused
+    run("predict", model, "--input", source, "--output", predicted)  # before any actor starts
+    with pytest.raises(TextladderError, match="column 'prediction'"):
+        predict_with_ray(str(model), str(predicted), str(tmp_path / "again.csv"))

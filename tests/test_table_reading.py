@@ -194,3 +194,19 @@ def test_text_and_label_given_swapped_are_refused_saying_so(tmp_path):
     with pytest.raises(TextladderError):  # the same refusal from the Python side
         choose_columns(frame, "stars", ["review"])
     assert choose_columns(frame, "review", ["stars"]).labels == ("stars",)
+
+
+def test_a_column_with_the_same_list_on_every_row_is_not_the_label(tmp_path):
+    frame = _movies()
+    frame["genres"] = frame["genre_ids"]
+    frame["genre_ids"] = "['x', 'y']"  # the same label set on every row: says nothing
+    choice = choose_columns(frame)
+    assert choice.text == "overview" and choice.labels == ("genres",)
+    path = tmp_path / "same.csv"
+    frame[["overview", "genre_ids"]].to_csv(path, index=False)
+    assert_clean_error(run("train", path, "--label", "genre_ids", "--model", "tfidf", "--out",
+                           tmp_path / "run", "--no-report"),
+                       "every training row carries the same labels (x, y)")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert_clean_error(run("inspect", empty), "one JSON object per line")

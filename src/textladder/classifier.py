@@ -503,3 +503,8 @@ def check_label_space(task, prepared: list) -> None:
             f"the training labels hold a single class ('{only}'); a classifier needs at least "
             f"two: add examples of other classes."
         )
+    if task.name == "multilabel" and len({frozenset(map(str, p)) for p in prepared}) < 2:
+        same = ", ".join(map(str, task.labels))
+        raise TextladderError(f"every training row carries the same labels ({same}); a "
+                              f"classifier needs rows whose labels differ: is this the label "
+                              f"column? Name it with --label.")

@@ -339,9 +339,12 @@ def predict(
         if engine not in ("local", "ray"):
             raise TextladderError(f"--engine must be local or ray; got '{engine}'.")
         if engine == "ray":
-            if resume or runtime != "default":
-                raise TextladderError("--engine ray takes neither --resume nor --runtime; Ray "
-                                      "retries failed blocks by itself.")
+            if resume:
+                raise TextladderError("--engine ray takes no --resume: Ray retries failed "
+                                      "blocks by itself.")
+            if runtime != "default":
+                raise TextladderError("--engine ray takes no --runtime: its workers predict "
+                                      "with the default runtime.")
             _extra("ray", "ray", "--engine ray")
             from textladder.scale import predict_with_ray
 
@@ -378,6 +381,9 @@ def predict(
         return
     if not texts:
         raise TextladderError("give one or more texts, or --input FILE --output FILE.")
+    if engine != "local" or address:
+        raise TextladderError("--engine and --address are for --input FILE; texts given on the "
+                              "command line are predicted here.")
     if output:
         raise TextladderError("--output writes the predictions of --input FILE; texts given "
                               "on the command line are printed (--json for JSON): leave "

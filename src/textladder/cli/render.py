@@ -404,6 +404,14 @@ def show_export(report: dict[str, Any]) -> None:
     out.print(f"wrote the ONNX copies of {escape(report['model'])} to "
               f"[bold]{escape(report['written'])}[/bold]")
     layers = FLOAT_FFN_OUT_WORDS.get(record["float_ffn_out"], record["float_ffn_out"])
+    few = record.get("too_few_texts")
+    if few:
+        out.print(f"  {few['given']:,} texts given: too few to choose on (at least "
+                  f"{few['needed']:,}; on fewer, agreement cannot tell 99 % from 97 %), so the "
+                  f"fixed rule below is used")
+        out.print(f"  not calibrated; feed-forward outputs in float in {layers}, re-checks texts "
+                  f"within {record['recheck_margin']:g} log-odds (a fixed rule)")
+        return
     if not record["texts"]:
         out.print(f"  no texts given: not calibrated; feed-forward outputs in float in {layers}, "
                   f"re-checks texts within {record['recheck_margin']:g} log-odds (a fixed "

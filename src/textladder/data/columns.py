@@ -176,6 +176,8 @@ def label_candidate(column, values: list, n_rows: int) -> Candidate:
     column = (str(column),)
     if not values:
         return Candidate(column, NONE, "empty", named)
+    if len({str(v).strip() for v in values}) < 2:  # the same value, or the same list, on every row
+        return Candidate(column, NONE, "a single value", named)
     lists = [parse_list_literal(v) for v in values]
     if all(items is not None for items in lists):
         labels = {str(item) for items in lists for item in items}

@@ -1,7 +1,7 @@
 """Read tables of text from CSV, TSV, JSONL and Parquet files, whole or in chunks.
 
 The format comes from the file extension unless given. A TSV file is read raw (quotes are
-text) unless its fields are quoted as CSV writers quote them (`_tsv_is_quoted`). Delimited files
+text) unless its fields are quoted as CSV writers quote them (`tsv_is_quoted`). Delimited files
 are read as strings (an empty cell is missing; the text "NA" stays text), so that nothing is
 silently converted. Decoding errors name the offending line and suggest `--encoding`. This module
 knows nothing about labels or tasks.
@@ -18,7 +18,7 @@ import pandas as pd
 from textladder.errors import TextladderError
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
-# Compressed files pandas reads, and the module that opens each for `_tsv_is_quoted` (None: not
+# Compressed files pandas reads, and the module that opens each for `tsv_is_quoted` (None: not
 # sniffed).
 _COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma", ".zst": None, ".zip": None}
 _EXTENSIONS = {
@@ -62,7 +62,9 @@ def _check_file(path: Path) -> None:
     if path.is_dir():
         raise TextladderError(f"'{path}' is a folder, not a data file; give a file path.")
     if path.stat().st_size == 0:
-        raise TextladderError(f"'{path}' is empty; give a file with a header row and data rows.")
+        what = ("one JSON object per line" if path.suffix.lower() in (".jsonl", ".ndjson", ".json")
+                else "a header row and data rows")
+        raise TextladderError(f"'{path}' is empty; give a file with {what}.")
 
 
 def _encoding(encoding: str) -> str:
@@ -90,7 +92,7 @@ def _decode_error(path: Path, encoding: str, error: UnicodeDecodeError) -> Textl
 
 
 def _delimited_kwargs(fmt: str, encoding: str, path: Path | None = None) -> dict:
-    quoted = fmt == "csv" or (path is not None and _tsv_is_quoted(path, encoding))
+    quoted = fmt == "csv" or (path is not None and tsv_is_quoted(path, encoding))
     return dict(
         sep="\t" if fmt == "tsv" else csv_separator(path, encoding),
         dtype=str,
@@ -148,7 +150,7 @@ def _decimal_points(chunk: pd.DataFrame) -> pd.DataFrame:
     return chunk
 
 
-def _tsv_is_quoted(path: Path, encoding: str) -> bool:
+def tsv_is_quoted(path: Path, encoding: str) -> bool:
     """Whether a TSV file quotes its fields as CSV writers do (pandas, Excel: a field holding a
     quote is wrapped in quotes, its own quotes doubled), from its first `SNIFF_LINES` lines.
     Raw TSV files (SemEval's, most exports of tweets) keep quotes as they are, and read with

@@ -59,6 +59,9 @@ class EmbeddingCache:
 
     def __init__(self, fingerprint: str, root: Path | None = None):
         self.path = (root or cache_root()) / "embeddings" / f"{fingerprint[:32]}.sqlite"
+        self._connect()
+
+    def _connect(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=120, isolation_level=None)
@@ -99,6 +102,15 @@ class EmbeddingCache:
 
     def close(self) -> None:
         self._db.close()
+
+    def __getstate__(self) -> dict:
+        """A pickled cache (inside a pickled model) is its path; it connects again when
+        unpickled, as a connection cannot travel."""
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict) -> None:
+        self.path = state["path"]
+        self._connect()
 
 
 def stop_caching(clf) -> bool:

@@ -1,8 +1,8 @@
 """What `textladder export` runs: read the texts of a file, export, return a plain dict.
 
 The texts come from a table's text column (labelled or not: labels are not read), chosen as
-`predict --input` chooses it: `--text`, else the column the model was trained on, else by its
-name. Rows without text are skipped. A model that reads columns beside the text reads them from
+`predict --input` chooses it: `--text`, else the column the model was trained on (a file
+without it is refused), else from the data for a model that recorded none. Rows without text are skipped. A model that reads columns beside the text reads them from
 the same table, which must have them.
 """
 
@@ -41,15 +41,13 @@ def read_texts(path: str, fmt: str | None, encoding: str, text: str | None,
     """The texts of `path`'s text column (for a model with feature columns `features`, a table
     of them, under the column `trained_on`, and those columns), that column, and how many rows
     had no text."""
-    from textladder.data.columns import choose_columns
+    from textladder.data.columns import text_column_for
     from textladder.data.formats import read_table
     from textladder.data.inputs import table_rows
     from textladder.data.labels import is_missing
 
     frame = read_table(path, fmt, encoding)
-    if text is None and trained_on in frame.columns:
-        text = trained_on
-    column = choose_columns(frame, text, need_labels=False).text
+    column = text_column_for(frame, text, trained_on, f"'{path}'")
     values = frame[column].tolist()
     present = [not is_missing(v) for v in values]
     texts = [str(v) for v, kept in zip(values, present) if kept]

@@ -7,7 +7,9 @@ same function (`workflows.predict.with_predictions`), so a row gets the predicti
 get on one machine. Delimited files are read with every column as text (an empty cell is
 missing; "NA" stays text), as the local reader does. Row order is kept. The output is a folder
 of files, one per block, written by Ray's writer for the output's extension; a local output is
-written beside its target and renamed into place when complete.
+written beside its target and renamed into place when complete. It replaces only what a run of
+its own wrote there (a folder marked `MARK`): any other existing file or folder, and the
+input itself, are refused, never deleted.
 
 The model travels to the actors through Ray's object store, so the machines of a cluster need
 textladder but not the model directory. Where Ray runs is Ray's business: `address=None` starts a local instance (or joins the one
@@ -26,16 +28,17 @@ import numpy as np
 import pandas as pd
 
 from textladder.classifier import TextClassifier
-from textladder.data.columns import choose_columns
-from textladder.data.formats import csv_separator, resolve_format
+from textladder.data.columns import text_column_for
+from textladder.data.formats import csv_separator, resolve_format, tsv_is_quoted
 from textladder.data.labels import is_missing
 from textladder.encoders.cache import stop_caching
 from textladder.errors import TextladderError
 from textladder.model_dir import read_config, resolve_model_dir
 from textladder.workflows.options import ReadOptions
-from textladder.workflows.predict import with_predictions
+from textladder.workflows.predict import refuse_taken_columns, with_predictions
 
 BATCH_SIZE = 1024
+MARK = "_textladder_predictions"  # in an output folder this module wrote; only such is replaced
 
 
 def pack_model(path: Path) -> dict[str, bytes]:
@@ -87,10 +90,13 @@ def predict_dataset(ds, model: str | Path, text_column: str | None = None,
     path = resolve_model_dir(model).resolve()
     config = read_config(path)  # a missing or broken model fails here, before any actor starts
     names = ds.schema().names
-    text_column = text_column or (config.get("columns") or {}).get("text")
-    if text_column not in names:
-        text_column = choose_columns(ds.limit(1000).to_pandas(), text_column,
-                                     need_labels=False).text
+    task = config.get("task") or {}
+    refuse_taken_columns(names, task.get("type"), task.get("classes") or [])
+    recorded = (config.get("columns") or {}).get("text")
+    if (text_column or recorded) not in names:  # say which column is missing, and whose it is
+        text_column = text_column_for(ds.limit(1000).to_pandas(), text_column, recorded,
+                                      "the input")
+    text_column = text_column or recorded
     cpus = ray.cluster_resources().get("CPU", 1)
     if concurrency is None:
         concurrency = (1, max(1, int(cpus) - 1))
@@ -113,33 +119,88 @@ def predict_with_ray(model: str, input_path: str, output_path: str,
 
     in_fmt = resolve_format(Path(input_path), read.fmt)
     out_fmt = resolve_format(Path(output_path), output=True)
-    if not ray.is_initialized():
-        ray.init(address=address, log_to_driver=False)
+    local = "://" not in output_path
+    target = Path(output_path)
+    if local:
+        _check_target(target, input_path)
+    _start(address)
     DataContext.get_current().execution_options.preserve_order = True
     ds = _read(input_path, in_fmt, read)
     predicted = predict_dataset(ds, model, read.text, batch_size, concurrency)
-    local = "://" not in output_path
-    target = Path(output_path)
     staging = target.with_name(f".{target.name}.partial") if local else None
     if local:
-        if not target.parent.is_dir():
-            raise TextladderError(f"the folder of --output '{target}' does not exist; create it "
-                                  f"first.")
         shutil.rmtree(staging, ignore_errors=True)
     where = str(staging) if local else output_path
     try:
         _write(predicted, where, out_fmt)
         if local:
+            (staging / MARK).write_text("written by textladder predict --engine ray; a rerun "
+                                        "replaces this folder\n")
             if target.exists():
-                shutil.rmtree(target) if target.is_dir() else target.unlink()
+                shutil.rmtree(target)
             os.replace(staging, target)
-    except BaseException:
+    except BaseException as error:
         if local:
             shutil.rmtree(staging, ignore_errors=True)
-        raise
+        shown = _user_error(error)
+        if shown is error:
+            raise
+        raise shown from None
     return {"input": input_path, "output": output_path, "engine": "ray",
             "address": address or "local", "format": out_fmt,
             "cpus": ray.cluster_resources().get("CPU")}
+
+
+def _check_target(target: Path, input_path: str) -> None:
+    """Refuse an output that would replace the input or anything this module did not write."""
+    if not target.parent.is_dir():
+        raise TextladderError(f"the folder of --output '{target}' does not exist; create it "
+                              f"first.")
+    if "://" not in input_path and target.resolve() == Path(input_path).resolve():
+        raise TextladderError("--output is the input itself; write the predictions elsewhere.")
+    if target.exists() and not (target.is_dir() and (target / MARK).exists()):
+        what = "a folder" if target.is_dir() else "a file"
+        raise TextladderError(f"--output '{target}' is {what} that predict --engine ray did not "
+                              f"write; it would be replaced by a folder of predictions. Name "
+                              f"another --output, or move it away.")
+
+
+def _start(address: str | None) -> None:
+    """Start or join Ray; a cluster that cannot be reached is one line."""
+    import ray
+
+    if ray.is_initialized():
+        return
+    try:
+        ray.init(address=address, log_to_driver=False)
+    except ConnectionError as error:
+        raise TextladderError(f"no Ray cluster answers at --address {address}: "
+                              f"{str(error).splitlines()[0]} Start one with `ray start --head`, "
+                              f"or leave --address out to run Ray on this machine.") from None
+    except ValueError as error:
+        if "ray[client]" in str(error) or "Ray Client" in str(error):
+            raise TextladderError("a ray:// address needs Ray Client: pip install "
+                                  "'ray[client]' (the cluster must run the same Ray "
+                                  "version).") from None
+        raise
+
+
+def _user_error(error: BaseException) -> BaseException:
+    """The error to show for one raised by a Ray task: a TextladderError raised in an actor
+    (a file's own columns), or Arrow's refusal to write a tab into a TSV, as one line."""
+    seen, current = set(), error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, TextladderError) and "Traceback" not in str(current):
+            return current
+        text = str(current)
+        if "structural characters" in text and "quoting style" in text:
+            return TextladderError("a field holds a tab or a line break, which TSV cannot carry; "
+                                   "write the predictions to .csv, .jsonl or .parquet.")
+        if "TextladderError: " in text:
+            return TextladderError(text.rsplit("TextladderError: ", 1)[1].splitlines()[0])
+        current = getattr(current, "cause", None) or current.__cause__ or current.__context__
+    return error
 
 
 def _read(path: str, fmt: str, read: ReadOptions):
@@ -153,10 +214,11 @@ def _read(path: str, fmt: str, read: ReadOptions):
     import pyarrow.csv as pacsv
 
     tsv = fmt == "tsv"
-    local = Path(path).is_file()  # a folder or a store: read as plain CSV
+    local = Path(path).is_file()  # a folder or a store: read as plain CSV (raw TSV)
     comma = csv_separator(Path(path), read.encoding) if local and not tsv else ","
-    parse = pacsv.ParseOptions(delimiter="\t" if tsv else comma, quote_char=False if tsv else '"',
-                               newlines_in_values=not tsv)
+    quoted = not tsv or (local and tsv_is_quoted(Path(path), read.encoding))  # as read locally
+    parse = pacsv.ParseOptions(delimiter="\t" if tsv else comma,
+                               quote_char='"' if quoted else False, newlines_in_values=quoted)
     header = _csv_header(path, parse, read.encoding)
     convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
                                    strings_can_be_null=True, null_values=[""],

@@ -112,6 +112,11 @@ def request_model(settings: ServeSettings, features: list[str],
         @model_validator(mode="after")
         def _one_form(self) -> "PredictRequest":
             given = [name for name in ("text", "texts", "rows") if getattr(self, name) is not None]
+            nulls = [name for name in ("text", "texts", "rows")
+                     if name in self.model_fields_set and getattr(self, name) is None]
+            if not given and nulls:
+                raise ValueError(f"'{nulls[0]}' is null; send a text (\"\" for none), or "
+                                 f"a list of them")
             if len(given) != 1:
                 raise ValueError("give exactly one of 'text', 'texts' or 'rows'"
                                  + (f"; got {', '.join(given)}" if given else ""))

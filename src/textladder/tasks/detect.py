@@ -121,6 +121,9 @@ def detect_task(values: Sequence) -> Detection:
             order=tuple(levels),
         )
     shown = ", ".join(distinct[:6]) + (", ..." if len(distinct) > 6 else "")
+    if len(distinct) == 1:
+        return Detection("multiclass", f"multiclass: a single class ({shown}); a classifier "
+                                       f"needs two or more")
     return Detection("multiclass", f"multiclass: {len(distinct)} classes, one per row ({shown})")
 
 

@@ -75,12 +75,15 @@ def predict_file(model_dir: str, input_path: str, output_path: str,
     if output.resolve() == Path(input_path).resolve():
         raise TextladderError(f"--output '{output}' is the input file; write the predictions "
                               f"to another file (the input would be replaced by them).")
-    clf = load(model_dir)
-    stop_caching(clf)  # a file's texts are mostly new: the cache would grow by every row
-    progress = progress or Progress()
     out_fmt = resolve_format(output, output=True)
     if not output.parent.is_dir():
         raise TextladderError(f"the folder of --output '{output}' does not exist; create it first.")
+    if output.is_dir():
+        raise TextladderError(f"--output '{output}' is a folder; name a file to write the "
+                              f"predictions to.")
+    clf = load(model_dir)
+    stop_caching(clf)  # a file's texts are mostly new: the cache would grow by every row
+    progress = progress or Progress()
     delimiter = clf.detection_.delimiter or "|"
     recorded = clf.config_.get("columns", {}).get("text")
     fingerprint = _fingerprint(model_dir, input_path, read, chunksize, runtime)
@@ -130,16 +133,20 @@ def _fingerprint(model_dir: str, input_path: str, read: ReadOptions, chunksize: 
             "read": [read.fmt, read.encoding, read.text], "runtime": runtime}
 
 
+def refuse_taken_columns(columns, task: str, labels) -> None:
+    """Refuse an input that has a column the predictions add: its values would be lost."""
+    added = ["prediction"] + ([] if task == "regression" else [f"proba_{label}" for label in labels])
+    taken = [name for name in added if name in columns]
+    if taken:
+        raise TextladderError(f"the input has a column '{taken[0]}', which the predictions "
+                              f"would overwrite; rename it, or leave it out of the input.")
+
+
 def with_predictions(clf: TextClassifier, chunk: pd.DataFrame, text_column: str,
                       present: np.ndarray, delimiter: str) -> pd.DataFrame:
     """The chunk with `prediction` and `proba_<label>` columns; empty where there is no text.
     A chunk that has one of those columns already is refused: its values would be lost."""
-    added = ["prediction"] + ([] if clf.task_.name == "regression"
-                              else [f"proba_{label}" for label in clf.labels_])
-    taken = [name for name in added if name in chunk.columns]
-    if taken:
-        raise TextladderError(f"the input has a column '{taken[0]}', which the predictions "
-                              f"would overwrite; rename it, or leave it out of the input.")
+    refuse_taken_columns(chunk.columns, clf.task_.name, clf.labels_)
     texts = chunk.loc[present, text_column].astype(str).tolist()
     rows = table_rows(texts, chunk.loc[present], getattr(clf, "text_column_", None),
                       clf.feature_names(), "the file")
