@@ -174,8 +174,9 @@ def _start(address: str | None) -> None:
     try:
         ray.init(address=address, log_to_driver=False)
     except ConnectionError as error:
-        raise TextladderError(f"no Ray cluster answers at --address {address}: "
-                              f"{str(error).splitlines()[0]} Start one with `ray start --head`, "
+        said = (str(error).splitlines() or [""])[0].strip().rstrip(".")
+        raise TextladderError(f"no Ray cluster answers at --address {address} ({said}). "
+                              f"Start one with `ray start --head`, "
                               f"or leave --address out to run Ray on this machine.") from None
     except ValueError as error:
         if "ray[client]" in str(error) or "Ray Client" in str(error):
