@@ -215,12 +215,16 @@ def model_dir(tmp_path, sentiment_csv) -> Path:
     return out / "best"
 
 
-@pytest.fixture(autouse=True)
-def _exports_choose_on_few_texts(monkeypatch):
+@pytest.fixture(autouse=True, scope="session")
+def _exports_choose_on_few_texts():
     """Tests export on tens of texts: let them choose on those (real exports need 1,000;
-    `test_onnx_export` checks that fewer fall back to the fixed rule)."""
+    `test_onnx_export` checks that fewer fall back to the fixed rule). Session-wide, so that
+    module fixtures that export choose too."""
     try:
         from textladder.onnx import exporter
     except ImportError:  # the onnx extra is not installed
+        yield
         return
-    monkeypatch.setattr(exporter, "MIN_TEXTS", 1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exporter, "MIN_TEXTS", 1)
+        yield

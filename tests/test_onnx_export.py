@@ -185,7 +185,8 @@ def test_a_regression_export_has_nothing_to_recheck(tmp_path):
     assert "no decisions" in record["chosen_by"]
 
 
-def test_the_command_exports_on_a_files_texts_and_refuses_other_families(minilm, tmp_path):
+def test_the_command_exports_on_a_files_texts_and_refuses_other_families(minilm, tmp_path,
+                                                                        monkeypatch):
     from cli_helpers import assert_clean_error, run
 
     _, path, valid = minilm
@@ -201,13 +202,14 @@ def test_the_command_exports_on_a_files_texts_and_refuses_other_families(minilm,
     from textladder.onnx import exporter
     from textladder.onnx.recheck import RECHECK_MARGIN
 
-    few = exporter.MIN_TEXTS = len(valid) + 1  # as on real exports: a few texts choose nothing
+    monkeypatch.setattr(exporter, "MIN_TEXTS", len(valid) + 1)  # few texts choose nothing
+    few = exporter.MIN_TEXTS
     said = run("export", path, "--texts", texts)
     assert said.exit_code == 0 and f"{len(valid)} texts given: too few" in said.stdout
     record = json.loads(run("export", path, "--texts", texts, "--json").stdout)["export"]
     assert record["too_few_texts"] == {"given": len(valid), "needed": few}
     assert record["texts"] == 0 and record["recheck_margin"] == RECHECK_MARGIN
-    exporter.MIN_TEXTS = 1
+    monkeypatch.setattr(exporter, "MIN_TEXTS", 1)
     config = json.loads((path / "config.json").read_text())  # as `train` records it
     config["columns"] = {**(config.get("columns") or {}), "text": "text"}
     (path / "config.json").write_text(json.dumps(config))
