@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 
 from textladder._version import __version__
 from textladder.serve.batcher import MicroBatcher, ModelError
+from textladder.serve.docs import add_docs
 from textladder.serve.guards import ApiKeyGuard, BodyLimit
 from textladder.serve.predictor import Predictor, feature_columns, feature_kinds, model_config
 from textladder.serve.schemas import ErrorResponse, Health, PredictResponse, request_model
@@ -60,7 +61,7 @@ def create_app(settings: ServeSettings,
         finally:
             await batcher.close()
 
-    app = FastAPI(title="textladder", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="textladder", version=__version__, lifespan=lifespan, redoc_url=None,
                   description=f"Predictions of the textladder model at {settings.model} "
                               f"({config.get('task', {}).get('type')}).")
     PredictRequest = request_model(settings, feature_columns(config),
@@ -89,6 +90,7 @@ def create_app(settings: ServeSettings,
         """Task, labels, positive class, thresholds, validation metrics, versions and limits."""
         return loaded["info"]
 
+    add_docs(app, "textladder")  # /docs without the internet
     _add_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CountPredictions, loaded=loaded)
