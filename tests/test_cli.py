@@ -147,6 +147,11 @@ def test_inspect_reports_balance_lengths_and_problems(tmp_path):
     assert any("also appear in the training file" in p for p in report["problems"])
     human = run("inspect", train)
     assert human.exit_code == 0 and "multiclass" in human.stdout
+    assert report["lengths"]["texts_over_chars"]["count"] == 0
+    long = write_table(tmp_path / "long.csv", texts + ["lovely " * 5000], labels + ["positive"])
+    said = run_json("inspect", long)
+    assert said["lengths"]["texts_over_chars"]["count"] == 1
+    assert any("1 text is longer than 20,000 characters" in p for p in said["problems"])
 
 
 def test_human_train_output_shows_metrics_and_confusion(tmp_path, sentiment_csv):

@@ -39,6 +39,11 @@ SMALLEST_SHOWN = 5
 IMBALANCE_WARNING = 5.0
 
 
+# A text longer than this is worth a word: the default limit of `serve` per text, and tens of
+# thousands of tokens for the models that read a whole text in windows
+LONG_TEXT_CHARS = 20_000
+
+
 def _lengths(texts: list[str]) -> dict[str, Any]:
     words = np.array([len(t.split()) for t in texts])
     chars = np.array([len(t) for t in texts])
@@ -48,6 +53,8 @@ def _lengths(texts: list[str]) -> dict[str, Any]:
         | {"mean": float(words.mean()), "max": int(words.max())},
         "characters": {f"p{p}": float(np.percentile(chars, p)) for p in points}
         | {"mean": float(chars.mean()), "max": int(chars.max())},
+        "texts_over_chars": {"limit": LONG_TEXT_CHARS,
+                             "count": int(np.sum(chars > LONG_TEXT_CHARS))},
         "suggested_max_length": int(np.ceil(np.percentile(words, 95))),
         "suggested_max_length_reason": "95th percentile of words per text; longer texts are "
                                        "truncated by sequence models",
@@ -195,6 +202,14 @@ def _problems(report: dict[str, Any]) -> list[str]:
                         f"texts inside a longer one, e.g. a sentence's phrases): automatic "
                         f"validation and test splits keep each group on one side and score it on "
                         f"its longest text")
+    long = report["lengths"].get("texts_over_chars", {})
+    if long.get("count"):
+        most = report["lengths"]["characters"]["max"]
+        problems.append(f"{count(long['count'], 'text')} {agree(long['count'], 'is', 'are')} "
+                        f"longer than {long['limit']:,} characters (the longest {most:,}): "
+                        f"slow for the models that read whole texts, and over the server's "
+                        f"default limit per text; is the text column right, or should they be "
+                        f"cut?")
     if conflicts := report["conflicting_labels"]:
         problems.append(f"{count(conflicts, 'text')} {agree(conflicts, 'appears', 'appear')} "
                         f"with different labels")
