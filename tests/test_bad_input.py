@@ -25,6 +25,10 @@ def test_missing_file(tmp_path):
         ("broken.parquet", b"not parquet at all", "inspect", "as Parquet"),
         ("array.json", b'[{"text": "a", "label": "x"}, {"text": "b", "label": "y"}]', "inspect",
          "JSON lines"),
+        ("twice.csv", b"text,label,text\ngood film,pos,a\nbad film,neg,b\n", "inspect",
+         "names column 'text' more than once"),
+        ("twice.tsv", b"text\tlabel\tlabel\ngood film\tpos\tx\nbad film\tneg\ty\n", "train",
+         "names column 'label' more than once"),
     ],
 )
 def test_unusable_files(tmp_path, name, content, command, fragment):

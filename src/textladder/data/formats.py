@@ -184,8 +184,10 @@ def iter_table(
             kwargs = _delimited_kwargs(fmt, encoding, path)
             reader = pd.read_csv(path, chunksize=chunksize, **kwargs)
             with reader:
-                for chunk in reader:
+                for index, chunk in enumerate(reader):
                     chunk = _check_rows(chunk, path)
+                    if index == 0:
+                        _refuse_repeated_names(chunk, path, kwargs)
                     yield _decimal_points(chunk) if kwargs["sep"] == ";" else chunk
         elif fmt == "jsonl":
             reader = pd.read_json(
@@ -243,6 +245,22 @@ def _check_rows(chunk: pd.DataFrame, path: Path) -> pd.DataFrame:
             f"text?); quote such fields, or pass --format if it is not this format."
         )
     return chunk
+
+
+def _refuse_repeated_names(chunk: pd.DataFrame, path: Path, kwargs: dict) -> None:
+    """Refuse a header that names a column twice: pandas would call the second 'text.1', and
+    which of the two is the text (or the label) would be a guess."""
+    renamed = [c for c in chunk.columns if isinstance(c, str) and "." in c
+               and c.rsplit(".", 1)[1].isdigit() and c.rsplit(".", 1)[0] in chunk.columns]
+    if not renamed:
+        return
+    header = next(iter(pd.read_csv(path, nrows=1, header=None, **{**kwargs, "dtype": str})
+                       .itertuples(index=False)), None)
+    names = [str(n).strip() for n in (header or ())]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:
+        raise TextladderError(f"the header of '{path}' names column '{twice}' more than once; "
+                              f"rename the others, so that it is clear which one to read.")
 
 
 def _check_records(chunk: pd.DataFrame, path: Path) -> pd.DataFrame:
