@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 
-from cli_helpers import run, run_json
+from cli_helpers import assert_clean_error, run, run_json
 from conftest import TASK_NAMES, make_task_data, write_table
 from textladder import TextClassifier
 from textladder.errors import TextladderError
@@ -334,3 +334,16 @@ def test_a_climbs_log_says_each_new_or_changed_row_once(monkeypatch):
     lines = stream.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == ["baseline", "finetune", "tfidf", "finetune"]
     assert lines[1].startswith("finetune: skipped") and lines[3].startswith("finetune: done")
+
+
+def test_a_climb_resumed_with_fewer_rungs_is_refused(tmp_path, sentiment_csv):
+    out = tmp_path / "r"
+    first = run("train", sentiment_csv, "--models", "tfidf,baseline", "--budget", "1", "--out",
+                out, "--no-report")
+    assert first.exit_code == 0, first.output
+    board = (out / "leaderboard.json").read_text()
+    # a climb of another rung alone would lose tfidf's row and could replace best/
+    assert_clean_error(run("train", sentiment_csv, "--models", "wordvec,baseline", "--budget",
+                           "1", "--out", out, "--no-report"),
+                       "holds the rung tfidf of an earlier climb, which --models leaves out")
+    assert (out / "leaderboard.json").read_text() == board

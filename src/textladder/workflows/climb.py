@@ -167,6 +167,7 @@ class Climb:
                                  "budget_minutes": self.job.budget_minutes,
                                  "settings": self.job.model_params})
         self.previous = self.run.previous_rows()
+        self._refuse_dropping_rungs()
         self.recorded = False
         if self.single:
             self._rung(self.rungs[0], self.settings[self.rungs[0]], "rung")
@@ -298,6 +299,22 @@ class Climb:
             self._complete_ensemble(row, members)
         self._put(row)
         return result
+
+    def _refuse_dropping_rungs(self) -> None:
+        """A climb resumed with fewer rungs than the run directory holds would drop the others'
+        rows (and perhaps replace best/ with a worse model): refused, naming them."""
+        if self.single:
+            return
+        left_out = [name for name, row in self.previous.items() if row.kind == "rung"
+                    and row.status == "done" and name not in self.rungs
+                    and self.run.finished(name)]
+        if left_out:
+            raise TextladderError(
+                f"'{self.run.path}' holds {agree(len(left_out), 'the rung', 'the rungs')} "
+                f"{', '.join(left_out)} of an earlier climb, which --models leaves out: the "
+                f"leaderboard would lose {agree(len(left_out), 'it', 'them')}, and best/ could "
+                f"become a worse model. Add {agree(len(left_out), 'it', 'them')} to --models, "
+                f"or choose another --out.")
 
     def _complete_ensemble(self, row: Row, members: list[str]) -> None:
         """An ensemble row's members, its speed (its members' in turn), and whether it beats
