@@ -348,3 +348,15 @@ def test_auto_for_a_climb_counts_only_the_rungs_that_balance_rows():
     assert "baseline" not in line and "otherwise" not in line
     sets = recommend("multilabel", np.array([3000, 20, 500]), "macro_f1")
     assert sets["strategy"] == "none" and "threshold" in sets["reason"]
+
+
+def test_a_class_without_rows_does_not_make_the_data_look_skewed():
+    from textladder.imbalance.auto import choose_strategy
+    from textladder.imbalance.counts import imbalance_ratio
+
+    # an --order level no row has: 250 rows a class and none for the last
+    assert imbalance_ratio(np.array([250, 250, 250, 0])) == 1.0
+    assert imbalance_ratio(np.array([300, 100, 0])) == 3.0
+    assert imbalance_ratio(np.array([0, 0])) == 1.0
+    assert choose_strategy("ordinal", np.array([250, 250, 250, 0]), get_family("tfidf"))[0] == \
+        "none"  # it took class weights, for a ratio of 250:1

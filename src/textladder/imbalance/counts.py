@@ -30,9 +30,12 @@ def label_counts(targets: np.ndarray, n_labels: int, multilabel: bool) -> np.nda
 
 
 def imbalance_ratio(counts: np.ndarray) -> float:
-    """The largest count over the smallest (a class with no rows counts as one)."""
+    """The largest count over the smallest, of the classes that have rows: a class without any
+    (an --order level no row has) has nothing to weigh or resample. It counted as one row,
+    and a balanced table with one empty level read as 250:1 and took class weights."""
     counts = np.asarray(counts)
-    return float(counts.max() / max(int(counts.min()), 1)) if len(counts) else 1.0
+    counts = counts[counts > 0]
+    return float(counts.max() / counts.min()) if len(counts) else 1.0
 
 
 def balanced_weights(targets: np.ndarray, n_labels: int, multilabel: bool) -> np.ndarray:
