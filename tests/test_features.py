@@ -266,6 +266,15 @@ def test_inspect_says_which_columns_help_leak_or_name_rows(tmp_path):
     kinds = {c["name"]: c["kind"] for c in report["other_columns"]}
     assert kinds["group"] == "category" and kinds["member"] == "boolean"
     assert any("column 'leak' leaks the label" in p for p in report["problems"])
+    path = _write(tmp_path, frame, "t.csv")  # given to train, the leak is said before the fit
+    trained = run("train", path, "--text", "text", "--label", "label", "--features",
+                  "leak,group", "--model", "tfidf", "--set", "C=[1]", "--out", tmp_path / "r",
+                  "--no-report")
+    assert trained.exit_code == 0, trained.output
+    said = " ".join(trained.stdout.split())
+    assert "column 'leak' given with --features leaks the label" in said
+    assert said.index("leaks the label") < said.index("metrics")  # before the fit's results
+    assert "'group' given" not in said
 
 
 def test_column_analysis_of_a_score():

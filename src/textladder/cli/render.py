@@ -102,6 +102,10 @@ def show_plan(plan: dict[str, Any]) -> None:
     for name, shared in plan.get("also_in_train", {}).items():
         out.print(f"[yellow]warning[/yellow]: {shared:,} of the {plan['rows'][name]:,} {name} "
                   f"texts also appear in the training file; their scores will be optimistic")
+    for leak in plan.get("leaking_features", []):
+        out.print(f"[yellow]warning[/yellow]: column '{escape(leak['name'])}' given with "
+                  f"--features leaks the label ({escape(leak['reason'])}); the scores will "
+                  f"be no guide to rows whose label is not known yet")
     out.file.flush()  # said now, not when the buffer fills: the fit may take minutes
 
 

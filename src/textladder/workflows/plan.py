@@ -62,7 +62,23 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
         "rows": {"train": len(train), **{name: len(t) for name, t in others.items()}},
         "sources": sources,
         "also_in_train": also_in_train(train.texts, {n: t.texts for n, t in others.items()}),
+        "leaking_features": _leaking_features(clf, train, detection.task, prepared),
     }
+
+
+def _leaking_features(clf: TextClassifier, train: LabelledTable, task: str,
+                      prepared: list) -> list[dict[str, str]]:
+    """The feature columns given that leak the label (as `inspect` finds them): said before the
+    fit, since a model that reads the label off a column scores perfectly and learns nothing."""
+    names = [c.name for c in clf.features or [] if isinstance(c, FeatureColumn)]
+    if not names or train.frame is None:
+        return []
+    from textladder.data.feature_analysis import analyse_columns
+
+    frame = train.frame[[train.columns.text, *names]]
+    return [{"name": c["name"], "reason": c["reason"]}
+            for c in analyse_columns(frame, train.columns.text, (), task, prepared)
+            if c["verdict"] == "leaks the label"]
 
 
 def plan_task(clf: TextClassifier, detection, prepared: list):
