@@ -81,3 +81,26 @@ def test_a_finished_one_ensemble_run_is_reused_when_run_again(tmp_path):
     row = again["leaderboard"]["rows"][0]
     assert row["reused"] and row["valid_score"] is not None
     assert again["metrics"]["test"] == first["metrics"]["test"]
+
+
+def test_ctrl_c_mid_rung_says_how_to_resume(tmp_path):
+    texts, labels = make_task_data("multiclass", 20)
+    data = write_table(tmp_path / "data.csv", texts, labels)
+    out = tmp_path / "run"
+    command = [c for c in _command(data, out) if c != "--json"]
+    process = subprocess.Popen(command, env=_env(tmp_path, 600), cwd=tmp_path,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "fitting").exists():
+            assert process.poll() is None, "the climb ended before the sleepy rung"
+            assert time.monotonic() < deadline, "the sleepy rung never started"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    last = stderr.strip().splitlines()[-1]  # it exited 130 without a word
+    assert last.startswith("interrupted; run the same command again to resume")

@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -86,7 +87,8 @@ def _progress(as_json: bool) -> Progress:
 
 
 def friendly(command):
-    """Turn a TextladderError into one line on stderr and exit code 2."""
+    """Turn a TextladderError into one line on stderr and exit code 2, and Ctrl-C into
+    'interrupted' and exit code 130."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -95,6 +97,9 @@ def friendly(command):
         except TextladderError as error:
             render.err.print(f"[red]error:[/red] {render.escape(str(error))}", soft_wrap=True)
             raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:  # typer would exit 130 without a word
+            render.err.print("interrupted")
+            raise typer.Exit(130) from None
 
     return wrapper
 
@@ -244,8 +249,15 @@ def train(
                    features=features, imbalance=imbalance, class_weight=class_weight,
                    sampling_ratio=sampling_ratio)
     on_rung = None if as_json or model else render.leaderboard_progress()
-    report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json), on_rung,
-                 on_ready=None if as_json else render.show_plan)
+    try:
+        report = run(job, _read(fmt, encoding, text, label, strict), _progress(as_json), on_rung,
+                     on_ready=None if as_json else render.show_plan)
+    except KeyboardInterrupt:  # typer would exit 130 without a word
+        kept = Path(job.out) / "models"
+        again = (f"; run the same command again to resume: the rungs finished in {job.out} are "
+                 f"reused" if kept.is_dir() and any(kept.iterdir()) else "")
+        render.err.print(f"interrupted{again}", soft_wrap=True, markup=False)
+        raise typer.Exit(130) from None
     render.print_json(report) if as_json else render.show_train(report)
 
 
