@@ -83,6 +83,9 @@ def test_label_map_makes_a_regression_and_maps_scores():
         prepare_labels(["mixed"], detection, mapping)
     with pytest.raises(TextladderError, match="--label-map"):
         resolve_task(["a", "b"], "multiclass", label_map=mapping)
+    with pytest.raises(TextladderError, match="names 'postive', which no training row has"):
+        resolve_task(["negative", "positive"], "auto",
+                     label_map={"negative": 0.0, "postive": 1.0, "positive": 1.0})
 
 
 def test_order_makes_an_ordinal():
@@ -90,6 +93,8 @@ def test_order_makes_an_ordinal():
     assert detection.task == "ordinal"
     with pytest.raises(TextladderError, match="--order"):
         resolve_task(["bad", "ok"], "binary", order=["bad", "ok"])
+    with pytest.raises(TextladderError, match="sets of labels .multi-label., which have no order"):
+        resolve_task(["anger|joy", "joy", "anger"], "auto", order=["anger", "joy"])
 
 
 def test_label_sets_are_parsed_sorted_and_unique():

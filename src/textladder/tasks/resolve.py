@@ -44,6 +44,12 @@ def resolve_task(
                 f"--label-map turns labels into scores for a regression; drop --task {requested} "
                 f"or drop --label-map."
             )
+        seen = {label_key(v) for v in present}
+        unused = [k for k in label_map if k not in seen]
+        if present and unused:
+            shown = ", ".join(sorted(map(str, seen))[:20]) + (" ..." if len(seen) > 20 else "")
+            raise TextladderError(f"--label-map names '{unused[0]}', which no training row has "
+                                  f"as its label (a typo?); the labels are: {shown}.")
         mapped = ", ".join(f"{k}={v:g}" for k, v in label_map.items())
         return Detection("regression", f"regression: labels mapped to scores ({mapped})")
     if order is not None:
@@ -52,6 +58,10 @@ def resolve_task(
                 f"--order describes ordered levels of an ordinal task; drop --task {requested} "
                 f"or drop --order."
             )
+        if present and detect_task(present).task == "multilabel":
+            raise TextladderError("--order gives the levels of one ordered label per row; these "
+                                  "rows carry sets of labels (multi-label), which have no order: "
+                                  "drop --order.")
         order = match_order(order, present)
         seen = {label_key(v) for v in present}
         empty = [level for level in order if label_key(level) not in seen]
