@@ -347,3 +347,14 @@ def test_a_climb_resumed_with_fewer_rungs_is_refused(tmp_path, sentiment_csv):
                            "1", "--out", out, "--no-report"),
                        "holds the rung tfidf of an earlier climb, which --models leaves out")
     assert (out / "leaderboard.json").read_text() == board
+
+
+def test_a_reused_row_keeps_what_its_own_run_said_of_it():
+    from textladder.ladder.leaderboard import Row
+    from textladder.workflows.climb import REUSED, _reused_reason
+
+    cut = Row("gru", "gru", reason="cut to 3 of 10 epochs to fit its share of the budget")
+    once = _reused_reason(cut)
+    assert once == f"{REUSED}; cut to 3 of 10 epochs to fit its share of the budget"
+    assert _reused_reason(Row("gru", "gru", reason=once)) == once  # reused again: said once
+    assert _reused_reason(None) == _reused_reason(Row("tfidf", "tfidf")) == REUSED

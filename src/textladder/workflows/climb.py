@@ -55,6 +55,17 @@ FACTOR_LIMITS = (0.5, 3.0)  # how far the climb trusts its own correction of the
 LEAD_IN_STANDARD_ERRORS = 2.0
 
 
+REUSED = "reused: complete in the run directory"
+
+
+def _reused_reason(old: Row | None) -> str:
+    """A reused row's note: that it was reused, and what its own run said of it (cut to fewer
+    epochs, stopped by its time limit), which the reuse does not change."""
+    earlier = (old.reason or "") if old is not None else ""
+    earlier = earlier.removeprefix(REUSED).removeprefix("; ")
+    return REUSED + (f"; {earlier}" if earlier else "")
+
+
 def chosen_rungs(job: TrainJob) -> tuple[list[str], list[str]]:
     """(rungs, ensemble kinds) the job asks for, checked."""
     families = available_families()
@@ -292,9 +303,9 @@ class Climb:
         row.reason = row.reason or reason
         row.estimated_seconds = row.estimated_seconds or (round(estimated, 1) if estimated
                                                           else None)
-        if self._chosen(result).get("stopped_by_time_limit"):
-            row.reason = (row.reason + "; " if row.reason else "") + \
-                "stopped early by its time limit (best epoch kept)"
+        stopped = "stopped early by its time limit (best epoch kept)"
+        if self._chosen(result).get("stopped_by_time_limit") and stopped not in (row.reason or ""):
+            row.reason = (row.reason + "; " if row.reason else "") + stopped
         if members is not None:
             self._complete_ensemble(row, members)
         self._put(row)
@@ -398,7 +409,7 @@ class Climb:
                                         if result.predict_texts_per_s else None),
                    size_bytes=size_on_disk(result.path) if result.path else None,
                    reused=reused, estimated_seconds=old.estimated_seconds if old else None,
-                   reason="reused: complete in the run directory" if reused else None)
+                   reason=_reused_reason(old) if reused else None)
 
     # ----- ensembles ------------------------------------------------------------------------
     def _ensembles(self) -> None:
