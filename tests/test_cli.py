@@ -218,3 +218,19 @@ def test_evaluate_warns_when_a_regressions_labels_leave_its_training_range(tmp_p
     assert report["warnings"] and f"{len(texts)} of the {len(texts)} labels lie outside" in \
         report["warnings"][0]
     assert run_json("evaluate", tmp_path / "m", data)["warnings"] == []
+
+
+def test_evaluate_names_the_classes_the_file_has_no_row_of(tmp_path):
+    texts, labels = make_task_data("multiclass", 12)
+    data = write_table(tmp_path / "train.csv", texts, labels)
+    run_json("train", data, "--model", "tfidf", "--out", tmp_path / "m", "--set", "C=[10]",
+             "--no-report")
+    kept = [i for i, label in enumerate(labels) if label != "neutral"]
+    lacking = write_table(tmp_path / "lacking.csv", [texts[i] for i in kept],
+                          [labels[i] for i in kept])
+    report = run_json("evaluate", tmp_path / "m", lacking)
+    assert report["warnings"] == ["no row of the file has the class neutral: the macro metrics "
+                                  "count its recall and F1 as 0 (balanced accuracy leaves it "
+                                  "out)"]
+    assert report["metrics"]["macro_recall"] < report["metrics"]["balanced_accuracy"]
+    assert run_json("evaluate", tmp_path / "m", data)["warnings"] == []

@@ -12,6 +12,7 @@ from textladder.data.dataset import load_labelled
 from textladder.data.inputs import table_rows, take_rows
 from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.workflows.options import ReadOptions
+from textladder.words import agree
 
 
 def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions(),
@@ -37,7 +38,7 @@ def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions(),
         unseen, names = [], []
     metrics = clf.evaluate(rows, labels, f"'{data}'")
     return {
-        "warnings": _outside_range(clf, labels),
+        "warnings": _outside_range(clf, labels) + _absent_labels(clf, labels),
         "skipped_unseen": {"rows": len(unseen), "labels": names[:20]},
         "task": clf.task_.name,
         "model": clf.family_.name,
@@ -63,3 +64,27 @@ def _outside_range(clf: TextClassifier, labels: list) -> list[str]:
     return [f"{outside:,} of the {len(values):,} labels lie outside the training range "
             f"({low:.4g} to {high:.4g}; here {values.min():.4g} to {values.max():.4g}), which the "
             f"model's predictions never leave: the scores count that gap"]
+
+
+def _absent_labels(clf: TextClassifier, labels: list) -> list[str]:
+    """A warning naming the classes (labels, for label sets) that no row of the file has: the
+    macro metrics count each as 0, and a reader comparing them with balanced accuracy (which
+    leaves them out) or another file's scores should know."""
+    if clf.task_.name == "regression" or not labels:
+        return []
+    targets = np.asarray(clf.encode_labels(labels))
+    names = [str(label) for label in clf.task_.labels]
+    if clf.task_.name == "multilabel":
+        present = targets.reshape(len(targets), len(names)).sum(axis=0) > 0
+    else:
+        present = np.bincount(targets.astype(np.int64), minlength=len(names)) > 0
+    absent = [name for name, here in zip(names, present) if not here]
+    if not absent:
+        return []
+    shown = ", ".join(absent[:10]) + (" ..." if len(absent) > 10 else "")
+    n = len(absent)
+    what = (agree(n, "the label", "the labels") if clf.task_.name == "multilabel"
+            else agree(n, "the class", "the classes"))
+    return [f"no row of the file has {what} {shown}: the macro metrics count "
+            f"{agree(n, 'its', 'their')} recall and F1 as 0 (balanced accuracy leaves "
+            f"{agree(n, 'it', 'them')} out)"]
