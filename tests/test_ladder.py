@@ -222,7 +222,11 @@ def test_rerun_with_other_settings_is_refused(tmp_path, sentiment_csv):
     out = tmp_path / "r"
     run_json("train", sentiment_csv, "--model", "tfidf", "--out", out, "--set", "C=[10]")
     again = run("train", sentiment_csv, "--model", "tfidf", "--out", out, "--set", "C=[1]")
-    assert again.exit_code == 2 and "holds a run with other settings" in again.stderr
+    assert again.exit_code == 2 and "holds a run with another --set settings" in again.stderr
+    seed = run("train", sentiment_csv, "--model", "tfidf", "--out", out, "--set", "C=[10]",
+               "--seed", "1")  # another seed splits otherwise: the data part says so
+    said = " ".join(seed.stderr.split())
+    assert seed.exit_code == 2 and "holds a run with another data or split, seed" in said
 
 
 def test_a_shared_setting_goes_to_the_rungs_that_take_its_type():

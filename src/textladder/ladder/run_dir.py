@@ -65,6 +65,13 @@ def _atomic_json(path: Path, document: Any) -> None:
     os.replace(partial, path)
 
 
+# How run.json's identity keys read in "holds a run with another ...": the data key is a digest of
+# the three parts' rows, so another seed (another split) changes it too
+WHAT_DIFFERS = {"data": "data or split", "kind": "kind of run (a climb or one rung)",
+                "settings": "--set settings", "calibrate": "--calibrate",
+                "features": "--features", "imbalance": "--imbalance"}
+
+
 class RunDir:
     """A climb's folder on disk."""
 
@@ -86,8 +93,9 @@ class RunDir:
             if recorded != self.identity:
                 differs = sorted(k for k in set(self.identity) | set(recorded or {})
                                  if (recorded or {}).get(k) != self.identity.get(k))
+                said = [WHAT_DIFFERS.get(name, name) for name in differs]
                 raise TextladderError(
-                    f"'{path}' holds a run with other {', '.join(differs)}; choose another "
+                    f"'{path}' holds a run with another {', '.join(said)}; choose another "
                     f"--out, or remove it to start again.")
         elif path.is_dir() and any(path.iterdir()):
             raise TextladderError(f"'{path}' is a folder that is not a textladder model or run; "
