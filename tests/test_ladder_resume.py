@@ -31,6 +31,14 @@ def _env(tmp_path: Path, sleep: float) -> dict[str, str]:
             "TEXTLADDER_TEST_SLEEP": str(sleep), "OMP_NUM_THREADS": "1"}
 
 
+def _wait_for_the_sleepy_rung(process, tmp_path: Path) -> None:
+    deadline = time.monotonic() + 120
+    while not (tmp_path / "fitting").exists():
+        assert process.poll() is None, "the climb ended before the sleepy rung"
+        assert time.monotonic() < deadline, "the sleepy rung never started"
+        time.sleep(0.1)
+
+
 def test_a_climb_killed_mid_rung_resumes_without_refitting(tmp_path):
     texts, labels = make_task_data("multiclass", 20)
     data = write_table(tmp_path / "data.csv", texts, labels)
@@ -38,11 +46,7 @@ def test_a_climb_killed_mid_rung_resumes_without_refitting(tmp_path):
     process = subprocess.Popen(_command(data, out), env=_env(tmp_path, 600), cwd=tmp_path,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while not (tmp_path / "fitting").exists():
-            assert process.poll() is None, "the climb ended before the sleepy rung"
-            assert time.monotonic() < deadline, "the sleepy rung never started"
-            time.sleep(0.1)
+        _wait_for_the_sleepy_rung(process, tmp_path)
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait(timeout=30)
@@ -92,11 +96,7 @@ def test_ctrl_c_mid_rung_says_how_to_resume(tmp_path):
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        deadline = time.monotonic() + 120
-        while not (tmp_path / "fitting").exists():
-            assert process.poll() is None, "the climb ended before the sleepy rung"
-            assert time.monotonic() < deadline, "the sleepy rung never started"
-            time.sleep(0.1)
+        _wait_for_the_sleepy_rung(process, tmp_path)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:
