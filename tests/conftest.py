@@ -217,7 +217,7 @@ def model_dir(tmp_path, sentiment_csv) -> Path:
 
 @pytest.fixture(autouse=True, scope="session")
 def _exports_choose_on_few_texts():
-    """Tests export on tens of texts: let them choose on those (real exports need 1,000;
+    """Tests export on tens of texts: let them choose on those (real exports need 500;
     `test_onnx_export` checks that fewer fall back to the fixed rule). Session-wide, so that
     module fixtures that export choose too."""
     try:

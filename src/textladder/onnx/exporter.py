@@ -48,8 +48,9 @@ CHECK_TEXTS = 2000
 # Fewer texts than this choose nothing: the fixed rule is used, and the record says why. The
 # agreement of a few hundred texts cannot tell 99 % from 97 % (MiniLM exported on 300 tweets
 # kept 100 % of their decisions and 98.75 % of 2,000 new ones; on 5 texts, 96.95 %; the fixed
-# rule kept 99.95 %).
-MIN_TEXTS = 1000
+# rule kept 99.95 %). The recheck target's slack assumes about 1,000 (`recheck.py`); 500 lets
+# the claff benchmarks' 951 validation texts choose, as they did.
+MIN_TEXTS = 500
 NEEDS_ONNX = ("the ONNX export needs onnx and onnxruntime: pip install 'textladder[onnx]'.")
 
 
