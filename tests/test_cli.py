@@ -129,6 +129,8 @@ def test_order_and_label_map_options(tmp_path):
                           "--model", "tfidf", "--out", tmp_path / "r")
     assert regression["task"] == "regression"
     assert regression["primary_metric"] == "rmse"
+    assert_clean_error(run("train", path, "--label-map", "bad=0,ok=0.5,god=1,good=1", "--model",
+                           "tfidf", "--out", tmp_path / "typo"), "names 'god', which no training")
 
 
 def test_inspect_reports_balance_lengths_and_problems(tmp_path):
@@ -230,7 +232,6 @@ def test_evaluate_names_the_classes_the_file_has_no_row_of(tmp_path):
                           [labels[i] for i in kept])
     report = run_json("evaluate", tmp_path / "m", lacking)
     assert report["warnings"] == ["no row of the file has the class neutral: the macro metrics "
-                                  "count its recall and F1 as 0 (balanced accuracy leaves it "
-                                  "out)"]
+                                  "count it as 0 (balanced accuracy leaves it out)"]
     assert report["metrics"]["macro_recall"] < report["metrics"]["balanced_accuracy"]
     assert run_json("evaluate", tmp_path / "m", data)["warnings"] == []

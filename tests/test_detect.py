@@ -83,9 +83,12 @@ def test_label_map_makes_a_regression_and_maps_scores():
         prepare_labels(["mixed"], detection, mapping)
     with pytest.raises(TextladderError, match="--label-map"):
         resolve_task(["a", "b"], "multiclass", label_map=mapping)
+    from textladder.tasks.resolve import check_label_map_used
+
+    typo = {"negative": 0.0, "postive": 1.0, "positive": 1.0}
+    resolve_task(["negative", "positive"], "auto", label_map=typo)  # a fit's rows may lack one
     with pytest.raises(TextladderError, match="names 'postive', which no training row has"):
-        resolve_task(["negative", "positive"], "auto",
-                     label_map={"negative": 0.0, "postive": 1.0, "positive": 1.0})
+        check_label_map_used(typo, ["negative", "positive"])  # the whole file's labels: refused
 
 
 def test_order_makes_an_ordinal():

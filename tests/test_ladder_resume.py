@@ -103,4 +103,4 @@ def test_ctrl_c_mid_rung_says_how_to_resume(tmp_path):
         process.kill()
     assert process.returncode == 130
     last = stderr.strip().splitlines()[-1]  # it exited 130 without a word
-    assert last.startswith("interrupted; run the same command again to resume")
+    assert last.startswith(f"interrupted; to resume, run it again with --out {out}")

@@ -209,6 +209,7 @@ def test_the_command_exports_on_a_files_texts_and_refuses_other_families(minilm,
     record = json.loads(run("export", path, "--texts", texts, "--json").stdout)["export"]
     assert record["too_few_texts"] == {"given": len(valid), "needed": few}
     assert record["texts"] == 0 and record["recheck_margin"] == RECHECK_MARGIN
+    assert record["chosen_by"].startswith(f"the fixed rule: {len(valid)} texts given, fewer")
     monkeypatch.setattr(exporter, "MIN_TEXTS", 1)
     config = json.loads((path / "config.json").read_text())  # as `train` records it
     config["columns"] = {**(config.get("columns") or {}), "text": "text"}

@@ -254,8 +254,9 @@ def train(
                      on_ready=None if as_json else render.show_plan)
     except KeyboardInterrupt:  # typer would exit 130 without a word
         kept = Path(job.out) / "models"
-        again = (f"; run the same command again to resume: the rungs finished in {job.out} are "
-                 f"reused" if kept.is_dir() and any(kept.iterdir()) else "")
+        done = kept.is_dir() and any((m / "config.json").is_file() for m in kept.iterdir())
+        again = (f"; to resume, run it again with --out {job.out}: the rungs finished there "
+                 f"are reused" if done else "")
         render.err.print(f"interrupted{again}", soft_wrap=True, markup=False)
         raise typer.Exit(130) from None
     render.print_json(report) if as_json else render.show_train(report)

@@ -69,7 +69,8 @@ def _atomic_json(path: Path, document: Any) -> None:
 # the three parts' rows, so another seed (another split) changes it too
 WHAT_DIFFERS = {"data": "data or split", "kind": "kind of run (a climb or one rung)",
                 "settings": "--set settings", "calibrate": "--calibrate",
-                "features": "--features", "imbalance": "--imbalance"}
+                "features": "--features", "imbalance": "--imbalance",
+                "valid_size": "validation share"}
 
 
 class RunDir:

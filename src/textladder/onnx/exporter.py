@@ -83,6 +83,10 @@ def export(model_dir: str | Path, texts: Sequence[str] | None = None,
     try:
         with progress.step("exporting the encoder to ONNX", total=None):
             record.update(_write_files(clf, adapter, texts, record, staging, progress, rows))
+        if "too_few_texts" in record:
+            few = record["too_few_texts"]
+            record["chosen_by"] = (f"the fixed rule: {few['given']:,} texts given, fewer than "
+                                   f"the {few['needed']:,} a choice needs")
         record["sha256"] = {name: file_digest(staging / name) for name in (INT8_FILE, FLOAT_FILE)}
         record["versions"] = _versions()
         (staging / RECORD_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n",

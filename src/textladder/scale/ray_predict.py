@@ -9,7 +9,9 @@ missing; "NA" stays text), as the local reader does. Row order is kept. The outp
 of files, one per block, written by Ray's writer for the output's extension; a local output is
 written beside its target and renamed into place when complete. It replaces only what a run of
 its own wrote there (a folder marked `MARK`): any other existing file or folder, and the
-input itself, are refused, never deleted.
+input itself, are refused, never deleted. An output in a store (s3://...) is Ray's writer's
+to handle, unchecked; a TSV is read as quoted or raw as the local reader decides for a local
+file, and raw elsewhere.
 
 The model travels to the actors through Ray's object store, so the machines of a cluster need
 textladder but not the model directory. Where Ray runs is Ray's business: `address=None` starts a local instance (or joins the one

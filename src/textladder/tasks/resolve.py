@@ -44,12 +44,6 @@ def resolve_task(
                 f"--label-map turns labels into scores for a regression; drop --task {requested} "
                 f"or drop --label-map."
             )
-        seen = {label_key(v) for v in present}
-        unused = [k for k in label_map if k not in seen]
-        if present and unused:
-            shown = ", ".join(sorted(map(str, seen))[:20]) + (" ..." if len(seen) > 20 else "")
-            raise TextladderError(f"--label-map names '{unused[0]}', which no training row has "
-                                  f"as its label (a typo?); the labels are: {shown}.")
         mapped = ", ".join(f"{k}={v:g}" for k, v in label_map.items())
         return Detection("regression", f"regression: labels mapped to scores ({mapped})")
     if order is not None:
@@ -123,3 +117,16 @@ def prepare_labels(
             )
         return [label_map[label_key(v)] for v in values]
     return list(values)
+
+
+def check_label_map_used(label_map: dict[str, float] | None, values: Sequence) -> None:
+    """Refuse a --label-map key that no label of `values` (the whole training file's) is: a
+    typo would go unnoticed. Not checked inside a fit, whose rows may lack a rare label."""
+    if not label_map:
+        return
+    seen = {label_key(v) for v in values if not is_missing(v)}
+    unused = [k for k in label_map if k not in seen]
+    if seen and unused:
+        shown = ", ".join(sorted(map(str, seen))[:20]) + (" ..." if len(seen) > 20 else "")
+        raise TextladderError(f"--label-map names '{unused[0]}', which no training row has "
+                              f"as its label (a typo?); the labels are: {shown}.")

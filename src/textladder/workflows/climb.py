@@ -171,6 +171,10 @@ class Climb:
         options = classifier_options(self.job, self.splits)
         identity = {"data": data_digest(self.splits.train, self.splits.valid, self.splits.test),
                     **options, "settings": self.job.model_params,
+                    # None (the share by size) was 0.1: runs made before stay resumable, and the
+                    # split itself is in the data digest
+                    "valid_size": 0.1 if options.get("valid_size") is None
+                    else options["valid_size"],
                     "kind": "one rung" if self.single else "climb"}
         self.run.open(identity, {**options, "data": self.job.data, "valid": self.job.valid,
                                  "test": self.job.test, "model": self.job.model,
@@ -314,11 +318,12 @@ class Climb:
     def _refuse_dropping_rungs(self) -> None:
         """A climb resumed with fewer rungs than the run directory holds would drop the others'
         rows (and perhaps replace best/ with a worse model): refused, naming them."""
-        if self.single:
+        if self.single or not self.job.models:  # every available rung climbs: none left out
             return
+        available = set(available_families())
         left_out = [name for name, row in self.previous.items() if row.kind == "rung"
                     and row.status == "done" and name not in self.rungs
-                    and self.run.finished(name)]
+                    and name in available and self.run.finished(name)]
         if left_out:
             raise TextladderError(
                 f"'{self.run.path}' holds {agree(len(left_out), 'the rung', 'the rungs')} "

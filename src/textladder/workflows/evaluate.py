@@ -85,6 +85,7 @@ def _absent_labels(clf: TextClassifier, labels: list) -> list[str]:
     n = len(absent)
     what = (agree(n, "the label", "the labels") if clf.task_.name == "multilabel"
             else agree(n, "the class", "the classes"))
+    aside = (f" (balanced accuracy leaves {agree(n, 'it', 'them')} out)"
+             if "balanced_accuracy" in clf.task_.metric_names else "")
     return [f"no row of the file has {what} {shown}: the macro metrics count "
-            f"{agree(n, 'its', 'their')} recall and F1 as 0 (balanced accuracy leaves "
-            f"{agree(n, 'it', 'them')} out)"]
+            f"{agree(n, 'it', 'them')} as 0{aside}"]

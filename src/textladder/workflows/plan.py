@@ -22,6 +22,7 @@ from textladder.data.labels import parse_label_map
 from textladder.families import get_family
 from textladder.imbalance import check_rung, imbalance_ratio, label_counts
 from textladder.imbalance.auto import recommend
+from textladder.tasks.resolve import check_label_map_used
 from textladder.tasks import make_task, prepare_labels
 from textladder.tasks.positive import positive_report
 
@@ -40,6 +41,8 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
     """The plan for fitting `clf` on `train`; `others` (valid, test) are checked against it and
     `sources` says where each part comes from."""
     detection, prepared = clf.resolve_labels(train.labels)
+    check_label_map_used(parse_label_map(clf.label_map) if isinstance(clf.label_map, str)
+                         else clf.label_map, train.labels)
     task = plan_task(clf, detection, prepared)
     for name, table in others.items():  # unknown labels fail now, not after the fit
         check_known_labels(clf, task, detection, table.labels, f"the {name} file '{table.path}'")

@@ -181,8 +181,8 @@ def read_splits(job: TrainJob, read: ReadOptions = ReadOptions()) -> Splits:
         if name in pairs:
             continue
         detection, prepared = clf.resolve_labels(labels)
-        if name == "valid":
-            size = validation_fraction(len(texts), size)
+        if name == "valid":  # by the training file's rows, as --valid's help says
+            size = validation_fraction(len(train_table.texts), size)
         kept, held = split_holdout(prepared, detection.task, size, job.seed, purpose,
                                    texts=texts)
         pairs[name] = _subset(texts, labels, held)
