@@ -38,7 +38,7 @@ def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions(),
         unseen, names = [], []
     metrics = clf.evaluate(rows, labels, f"'{data}'")
     return {
-        "warnings": _outside_range(clf, labels) + _absent_labels(clf, labels),
+        "warnings": _outside_range(clf, labels) + _absent_labels(clf, metrics),
         "skipped_unseen": {"rows": len(unseen), "labels": names[:20]},
         "task": clf.task_.name,
         "model": clf.family_.name,
@@ -66,24 +66,19 @@ def _outside_range(clf: TextClassifier, labels: list) -> list[str]:
             f"model's predictions never leave: the scores count that gap"]
 
 
-def _absent_labels(clf: TextClassifier, labels: list) -> list[str]:
-    """A warning naming the classes (labels, for label sets) that no row of the file has: the
-    macro metrics count each as 0, and a reader comparing them with balanced accuracy (which
-    leaves them out) or another file's scores should know."""
-    if clf.task_.name == "regression" or not labels:
-        return []
-    targets = np.asarray(clf.encode_labels(labels))
-    names = [str(label) for label in clf.task_.labels]
-    if clf.task_.name == "multilabel":
-        present = targets.reshape(len(targets), len(names)).sum(axis=0) > 0
-    else:
-        present = np.bincount(targets.astype(np.int64), minlength=len(names)) > 0
-    absent = [name for name, here in zip(names, present) if not here]
+def _absent_labels(clf: TextClassifier, metrics: dict[str, Any]) -> list[str]:
+    """A warning naming the classes (labels, for label sets) that no row of the file has, read
+    from the metrics' own per-class supports: the macro metrics count each as 0, and a reader
+    comparing them with balanced accuracy (which leaves them out) or another file's scores
+    should know."""
+    multilabel = clf.task_.name == "multilabel"
+    supports = metrics.get("per_label" if multilabel else "per_class") or {}
+    absent = [str(name) for name, each in supports.items() if each.get("support") == 0]
     if not absent:
         return []
     shown = ", ".join(absent[:10]) + (" ..." if len(absent) > 10 else "")
     n = len(absent)
-    what = (agree(n, "the label", "the labels") if clf.task_.name == "multilabel"
+    what = (agree(n, "the label", "the labels") if multilabel
             else agree(n, "the class", "the classes"))
     aside = (f" (balanced accuracy leaves {agree(n, 'it', 'them')} out)"
              if "balanced_accuracy" in clf.task_.metric_names else "")

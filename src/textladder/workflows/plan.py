@@ -41,8 +41,7 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
     """The plan for fitting `clf` on `train`; `others` (valid, test) are checked against it and
     `sources` says where each part comes from."""
     detection, prepared = clf.resolve_labels(train.labels)
-    check_label_map_used(parse_label_map(clf.label_map) if isinstance(clf.label_map, str)
-                         else clf.label_map, train.labels)
+    check_label_map_used(_label_map(clf), train.labels)
     task = plan_task(clf, detection, prepared)
     for name, table in others.items():  # unknown labels fail now, not after the fit
         check_known_labels(clf, task, detection, table.labels, f"the {name} file '{table.path}'")
@@ -92,9 +91,12 @@ def plan_task(clf: TextClassifier, detection, prepared: list):
 
 def check_known_labels(clf: TextClassifier, task, detection, labels: list, where: str) -> None:
     """Refuse labels of another file (`where`: valid, test) that training never saw."""
-    label_map = (parse_label_map(clf.label_map) if isinstance(clf.label_map, str)
-                 else clf.label_map)
-    task.encode(prepare_labels(list(labels), detection, label_map), where)
+    task.encode(prepare_labels(list(labels), detection, _label_map(clf)), where)
+
+
+def _label_map(clf: TextClassifier) -> dict[str, float] | None:
+    """The --label-map as {label: score}, given as text or as a dict."""
+    return parse_label_map(clf.label_map) if isinstance(clf.label_map, str) else clf.label_map
 
 
 def also_in_train(train: list[str], others: dict[str, list[str]]) -> dict[str, int]:
