@@ -37,7 +37,8 @@ from textladder.encoders.cache import stop_caching
 from textladder.errors import TextladderError
 from textladder.model_dir import read_config, resolve_model_dir
 from textladder.workflows.options import ReadOptions
-from textladder.workflows.predict import refuse_taken_columns, with_predictions
+from textladder.workflows.predict import (check_output_place, refuse_taken_columns,
+                                         with_predictions)
 
 BATCH_SIZE = 1024
 MARK = "_textladder_predictions"  # in an output folder this module wrote; only such is replaced
@@ -155,11 +156,7 @@ def predict_with_ray(model: str, input_path: str, output_path: str,
 
 def _check_target(target: Path, input_path: str) -> None:
     """Refuse an output that would replace the input or anything this module did not write."""
-    if not target.parent.is_dir():
-        raise TextladderError(f"the folder of --output '{target}' does not exist; create it "
-                              f"first.")
-    if "://" not in input_path and target.resolve() == Path(input_path).resolve():
-        raise TextladderError("--output is the input itself; write the predictions elsewhere.")
+    check_output_place(target, input_path)
     if target.exists() and not (target.is_dir() and (target / MARK).exists()):
         what = "a folder" if target.is_dir() else "a file"
         raise TextladderError(f"--output '{target}' is {what} that predict --engine ray did not "

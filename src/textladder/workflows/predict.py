@@ -72,12 +72,8 @@ def predict_file(model_dir: str, input_path: str, output_path: str,
     `resume=True` goes on from the last chunk an interrupted run with the same input, model
     and options finished (`staged_output.py`); otherwise the run starts from the first row."""
     output = Path(output_path)
-    if output.resolve() == Path(input_path).resolve():
-        raise TextladderError(f"--output '{output}' is the input file; write the predictions "
-                              f"to another file (the input would be replaced by them).")
+    check_output_place(output, input_path)
     out_fmt = resolve_format(output, output=True)
-    if not output.parent.is_dir():
-        raise TextladderError(f"the folder of --output '{output}' does not exist; create it first.")
     if output.is_dir():
         raise TextladderError(f"--output '{output}' is a folder; name a file to write the "
                               f"predictions to.")
@@ -131,6 +127,16 @@ def _fingerprint(model_dir: str, input_path: str, read: ReadOptions, chunksize: 
             "mtime_ns": stat.st_mtime_ns if stat else None, "model": str(model),
             "model_config": hashlib.sha256(config).hexdigest(), "chunksize": chunksize,
             "read": [read.fmt, read.encoding, read.text], "runtime": runtime}
+
+
+def check_output_place(output: Path, input_path: str) -> None:
+    """Refuse a local output that is the input itself, or whose folder does not exist (the
+    local engine's and Ray's both)."""
+    if "://" not in str(input_path) and output.resolve() == Path(input_path).resolve():
+        raise TextladderError(f"--output '{output}' is the input file; write the predictions "
+                              f"to another file (the input itself would be replaced by them).")
+    if not output.parent.is_dir():
+        raise TextladderError(f"the folder of --output '{output}' does not exist; create it first.")
 
 
 def refuse_taken_columns(columns, task: str, labels) -> None:
