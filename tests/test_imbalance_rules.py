@@ -239,6 +239,22 @@ def test_train_reports_the_label_counts_after_oversampling(tmp_path, labelsets_c
     assert saved["imbalance"]["effect"]["counts"]["after"] == after
 
 
+def test_a_sampling_ratio_the_data_already_meets_says_nothing_was_resampled(tmp_path,
+                                                                           skewed_csv):
+    # skewed: the smallest class is about 6 / 40 of the largest, already above a ratio of 0.1
+    result = run("train", skewed_csv, "--model", "tfidf", "--imbalance", "oversample",
+                 "--sampling-ratio", "0.1", "--set", "C=[10]", "--out", tmp_path / "m",
+                 "--no-report")
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.stdout.split())
+    assert "nothing was resampled: the smallest class is already 0.1" in shown
+    assert "of the largest, at least the sampling ratio 0.1; raise --sampling-ratio" in shown
+    moved = run("train", skewed_csv, "--model", "tfidf", "--imbalance", "oversample",
+                "--sampling-ratio", "0.5", "--set", "C=[10]", "--out", tmp_path / "n",
+                "--no-report")
+    assert moved.exit_code == 0 and "nothing was resampled" not in moved.stdout
+
+
 # ----- what the user sees ----------------------------------------------------------------------
 def test_inspect_reports_the_imbalance_and_recommends_a_strategy(skewed_csv, labelsets_csv):
     report = run_json("inspect", skewed_csv)

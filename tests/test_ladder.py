@@ -362,3 +362,25 @@ def test_a_reused_row_keeps_what_its_own_run_said_of_it():
     assert once == f"{REUSED}; cut to 3 of 10 epochs to fit its share of the budget"
     assert _reused_reason(Row("gru", "gru", reason=once)) == once  # reused again: said once
     assert _reused_reason(None) == _reused_reason(Row("tfidf", "tfidf")) == REUSED
+
+
+@pytest.mark.parametrize("models", ["baseline", "soft_vote", "baseline,stack"])
+def test_models_that_name_no_rung_are_refused(tmp_path, sentiment_csv, models):
+    assert_clean_error(run("train", sentiment_csv, "--models", models, "--out", tmp_path / "r"),
+                       f"--models {models} names no rung to climb")
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_soft_vote_that_weighs_a_member_at_nothing_says_so():
+    from textladder.workflows.climb import _weights_note
+
+    def chosen(*weights):
+        return {"combiner": {"head": "softmax", "weights": list(weights)}}
+
+    members = ["finetune", "gru", "tfidf"]
+    assert _weights_note(chosen(0.5, 0.3, 0.2), members) is None  # every member counts
+    assert _weights_note(chosen(0.0, 1.0, 0.0), members) == \
+        "all its weight is on gru: it predicts as gru does"
+    assert _weights_note(chosen(0.7, 0.3, 0.001), members) == \
+        "weights finetune 0.70, gru 0.30; tfidf weighs nothing"
+    assert _weights_note({"combiner": {"head": "softmax", "C": 1.0}}, members) is None  # stack

@@ -256,6 +256,8 @@ def imbalance_effect(effect: dict[str, Any], shown: int = 5) -> list[str]:
                      f" (sampling ratio {effect['ratio']:g}); smallest: "
                      + ", ".join(f"{name} {before[name]:,} -> {after[name]:,}"
                                  for name in smallest))
+        if before == after:
+            lines.append(_nothing_resampled(before, effect["ratio"]))
     for kind, words in (("class_weights", "class weights"),
                         ("positive_weights", "positive weights")):
         if kind in effect:
@@ -264,6 +266,15 @@ def imbalance_effect(effect: dict[str, Any], shown: int = 5) -> list[str]:
             lines.append(f"{words} (heaviest): "
                          + ", ".join(f"{name} {weights[name]:.3g}" for name in heaviest))
     return lines
+
+
+def _nothing_resampled(counts: dict[str, int], ratio: float) -> str:
+    """Why a resampling changed no row: the classes are within the ratio asked for already."""
+    present = [c for c in counts.values() if c > 0]
+    own = min(present) / max(present) if present else 1.0
+    return (f"nothing was resampled: the smallest class is already {own:.2f} of the largest, "
+            f"at least the sampling ratio {ratio:g}; raise --sampling-ratio (up to 1) to "
+            f"resample")
 
 
 def _show_positive(positive: dict[str, Any] | None) -> None:

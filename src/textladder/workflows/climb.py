@@ -84,6 +84,11 @@ def chosen_rungs(job: TrainJob) -> tuple[list[str], list[str]]:
     def is_rung(name: str) -> bool:
         return name != BASELINE and not issubclass(get_family(name), EnsembleFamily)
 
+    if asked and not any(is_rung(n) for n in asked):
+        raise TextladderError(
+            f"--models {','.join(asked)} names no rung to climb (the baseline always runs, and "
+            f"an ensemble combines rungs): add two rungs or more, e.g. --models "
+            f"tfidf,fasttext,{asked[0]}, or give --model baseline to fit the baseline alone.")
     rungs = [n for n in asked if is_rung(n)] or [n for n in families if is_rung(n)]
     return climb_order(list(dict.fromkeys(rungs))), kinds
 
@@ -312,6 +317,9 @@ class Climb:
             row.reason = (row.reason + "; " if row.reason else "") + stopped
         if members is not None:
             self._complete_ensemble(row, members)
+            weights = _weights_note(self._chosen(result), members)
+            if weights:
+                row.reason = f"{row.reason}; {weights}" if row.reason else weights
         self._put(row)
         return result
 
@@ -499,6 +507,22 @@ def _recorded_output(path: Path, split: str, rows: int) -> np.ndarray | None:
 
     outputs = load_file(str(file)).get("outputs")
     return outputs.astype(float) if outputs is not None and len(outputs) == rows else None
+
+
+def _weights_note(chosen: dict[str, Any], members: list[str]) -> str | None:
+    """What a soft vote's fitted weights make of its members, said where a member's weight
+    rounds to nothing (it then combines fewer rungs than its name lists), or None."""
+    weights = (chosen.get("combiner") or {}).get("weights")
+    if not weights or len(weights) != len(members):
+        return None
+    kept = [(name, w) for name, w in zip(members, weights) if round(w, 2) > 0]
+    if len(kept) == len(members):
+        return None
+    if len(kept) == 1:
+        return f"all its weight is on {kept[0][0]}: it predicts as {kept[0][0]} does"
+    dropped = [name for name, w in zip(members, weights) if round(w, 2) <= 0]
+    return ("weights " + ", ".join(f"{name} {w:.2f}" for name, w in kept)
+            + f"; {', '.join(dropped)} {agree(len(dropped), 'weighs', 'weigh')} nothing")
 
 
 def _refuses(name: str, imbalance: str) -> str | None:
