@@ -166,13 +166,20 @@ def test_every_request_needs_the_key(models, monkeypatch):
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         for headers in ({}, {"X-API-Key": "wrong"}, {"Authorization": f"Bearer {KEY}x"},
                         {"Authorization": f"Basic {KEY}"}, {"X-API-Key": KEY[:-1]}):
-            for method, path in (("post", "/predict"), ("get", "/model"), ("get", "/docs"),
-                                 ("post", "/health")):
+            for method, path in (("post", "/predict"), ("get", "/model"), ("post", "/docs"),
+                                 ("post", "/health"), ("get", "/docs-static/../model")):
                 response = client.request(method, path, json={"texts": ["a"]}, headers=headers)
                 assert response.status_code == 401, (headers, path)
                 assert "API key" in response.json()["error"]
             # a load balancer's probe needs no key, and learns nothing but that the server is up
             assert client.get("/health", headers=headers).json() == {"status": "ok"}
+            # the API's description is open, so that a browser can show it, and names no path
+            assert client.get("/docs", headers=headers).status_code == 200
+            assert client.get("/docs-static/swagger-ui.css", headers=headers).status_code == 200
+            described = client.get("/openapi.json", headers=headers).json()
+            assert str(models["multiclass"]) not in json.dumps(described)
+            assert {"APIKeyHeader", "HTTPBearer"} <= set(described["components"][
+                "securitySchemes"])  # what /docs's "Authorize" sends
         told = client.get("/health", headers={"X-API-Key": KEY}).json()
         assert told["status"] == "ok" and told["model"].endswith(models["multiclass"].name)
         assert _good(client, **{"X-API-Key": KEY})

@@ -6,7 +6,8 @@ micro-batcher (`batcher.py`), and on shutdown answers what is queued before it s
 `app_from_env()` is the factory uvicorn's workers import by name (`run.py`).
 
 Every answer that is not a prediction is JSON `{"error": "one line", ...}`: 401 without the key
-(but for `GET /health`, which says only "ok" without it),
+(but for `GET /health`, which says only "ok" without it, and the API's description at `/docs`
+and `/openapi.json`, which names no model path when a key guards the server),
 413 over the body limit (`guards.py`), 422 for a body that is not valid JSON or breaks the
 schema (`schemas.py`, which declares the limits), 404 / 405 for other paths and methods, and
 500 when the model fails, with a short message and no traceback (the traceback goes to the
@@ -21,9 +22,10 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from textladder._version import __version__
@@ -37,6 +39,10 @@ from textladder.serve.settings import ServeSettings
 log = logging.getLogger("textladder.serve")
 
 ERRORS = {status: {"model": ErrorResponse} for status in (401, 413, 422, 500)}
+# What the description says of the key, so that /docs can send it ("Authorize"); ApiKeyGuard
+# checks it (auto_error=False: these only describe)
+KEY_SCHEMES = [Security(APIKeyHeader(name="X-API-Key", auto_error=False)),
+               Security(HTTPBearer(auto_error=False))]
 
 
 def create_app(settings: ServeSettings,
@@ -61,9 +67,11 @@ def create_app(settings: ServeSettings,
         finally:
             await batcher.close()
 
+    where = "" if key is not None else f" at {settings.model}"  # the description is open
     app = FastAPI(title="textladder", version=__version__, lifespan=lifespan, redoc_url=None,
-                  description=f"Predictions of the textladder model at {settings.model} "
-                              f"({config.get('task', {}).get('type')}).")
+                  description=f"Predictions of the textladder model{where} "
+                              f"({config.get('task', {}).get('type')}).",
+                  dependencies=[] if key is None else KEY_SCHEMES)
     PredictRequest = request_model(settings, feature_columns(config),
                                    (config.get("columns") or {}).get("text"),
                                    feature_kinds(config))

@@ -3,9 +3,12 @@
 Both are plain ASGI middleware, so that they run before anything reads or parses the body:
 - `ApiKeyGuard`: every HTTP request must carry the key, as `Authorization: Bearer KEY` or
   `X-API-Key: KEY`, else 401. Compared with `hmac.compare_digest` (time independent of where
-  the first difference lies). `GET /health` alone is let through without it, so that a load
+  the first difference lies). `GET /health` is let through without it, so that a load
   balancer that cannot send headers can probe the server; it is told whether the key came
-  (`scope["state"]["key_given"]`), and says no more than "ok" without it.
+  (`scope["state"]["key_given"]`), and says no more than "ok" without it. The API's own
+  description is let through too (`/docs`, its static files, `/openapi.json`): a browser cannot
+  send the key for the page, and the page's "Authorize" button sends it with each call it
+  makes. The description names the routes and the request's fields, not the model's path.
 - `BodyLimit`: a body over `max_bytes` gets 413 without being parsed: refused at once when its
   `Content-Length` says so, else as soon as the bytes received pass the limit (chunked uploads).
   The body is read here and handed on whole, which the app would do anyway.
@@ -36,7 +39,15 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
-OPEN = {("GET", "/health")}  # answered without the key, saying only "ok"
+OPEN = {("GET", "/health"),  # answered without the key, saying only "ok"
+        ("GET", "/docs"), ("GET", "/openapi.json")}  # the API's description
+OPEN_PREFIXES = ("/docs-static/",)  # the description page's script and style
+
+
+def _open(scope: Scope) -> bool:
+    method, path = scope.get("method"), scope.get("path") or ""
+    return (method, path) in OPEN or (method == "GET" and path.startswith(OPEN_PREFIXES)
+                                      and ".." not in path)
 
 
 class ApiKeyGuard:
@@ -57,7 +68,7 @@ class ApiKeyGuard:
             given = token.strip() if scheme.lower() == b"bearer" else b""
         key_given = hmac.compare_digest(given.strip(), self.key)
         scope.setdefault("state", {})["key_given"] = key_given
-        if not key_given and (scope.get("method"), scope.get("path")) not in OPEN:
+        if not key_given and not _open(scope):
             return await send_error(send, 401, "a valid API key is required: send it as "
                                     "'Authorization: Bearer KEY' or 'X-API-Key: KEY'",
                                     [(b"www-authenticate", b"Bearer")])
