@@ -77,6 +77,8 @@ def test_one_text_and_eleven_zero_one_emotion_columns(tmp_path):
         rows.append(row)
     trained = _check_picks(tmp_path, pd.DataFrame(rows), "Tweet", emotions, "multilabel")
     assert any("11 0/1 columns" in r for r in trained["plan"]["column_reasons"])
+    assert "each row carries a set of labels" in trained["plan"]["task_reason"]
+    assert "lists" not in trained["plan"]["task_reason"]  # they are columns in this table
 
 
 def test_a_zero_one_column_named_like_a_label_offers_the_group_with_it():

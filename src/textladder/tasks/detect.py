@@ -61,8 +61,8 @@ def detect_task(values: Sequence) -> Detection:
         n_multi = sum(len(items) > 1 for items in literal_lists)
         return Detection(
             "multilabel",
-            f"multilabel: labels are lists; {_percent(n_multi / len(present))} of rows carry "
-            f"two or more labels",
+            f"multilabel: each row carries a set of labels; {_percent(n_multi / len(present))} "
+            f"of rows carry two or more",
         )
 
     delimiter, multi_fraction = guess_delimiter(present)
