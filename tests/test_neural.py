@@ -275,3 +275,24 @@ def test_fasttext_tries_words_alone_and_keeps_the_better_on_validation(tmp_path)
     with pytest.raises(TextladderError, match="word_ngrams must be 1, 2 or auto"):
         TextClassifier(model="fasttext", model_params={**settings, "word_ngrams": 3}).fit(
             texts, labels, valid=(texts, labels))
+
+
+def test_fasttext_sizes_its_bigram_table_by_the_training_bigrams(tmp_path):
+    from textladder.families.fasttext_bag import MIN_BUCKETS
+
+    texts, labels = make_task_data("multiclass")
+    settings = {k: v for k, v in tiny_settings("fasttext", tmp_path).items() if k != "buckets"}
+    settings.update(epochs=3, patience=3, word_ngrams=2)
+    clf = TextClassifier(model="fasttext", model_params=settings)
+    clf.fit(texts, labels, valid=(texts, labels)).save(tmp_path / "m")
+    rows = clf.family_.module_.embedding.num_embeddings - len(clf.family_.vocab_)
+    assert rows == clf.family_.settings_["buckets"] == MIN_BUCKETS  # few bigrams: the least
+    assert sum(f.stat().st_size for f in (tmp_path / "m").rglob("*")) < 8 * MIN_BUCKETS * 64
+    reloaded = TextClassifier.load(tmp_path / "m")  # the saved table's size is the fitted one
+    np.testing.assert_array_equal(reloaded.predict_output(texts), clf.predict_output(texts))
+    own = TextClassifier(model="fasttext", model_params={**settings, "buckets": 1000})
+    own.fit(texts, labels, valid=(texts, labels))
+    assert own.family_.module_.embedding.num_embeddings == len(own.family_.vocab_) + 1000
+    with pytest.raises(TextladderError, match="buckets must be a whole number of rows"):
+        TextClassifier(model="fasttext", model_params={**settings, "buckets": "many"}).fit(
+            texts, labels, valid=(texts, labels))

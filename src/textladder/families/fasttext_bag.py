@@ -45,6 +45,10 @@ EPOCHS, MIN_STEPS, MAX_EPOCHS = 10, 3000, 100
 # rate differs by dataset too (on validation: tweeteval and sst5 preferred the first, goemotions
 # and claff the second)
 BATCH_SIZES = (16, 8)
+# buckets="auto": rows of the bigram table per distinct training bigram, within these bounds.
+# At 8 rows per bigram a new bigram falls on a trained row about one time in eight; the most
+# is what the rung always had (fastText's own default is 2,000,000 rows at dim 100)
+BUCKETS_PER_BIGRAM, MIN_BUCKETS, MAX_BUCKETS = 8, 16_384, 500_000
 
 
 def auto_epochs(n_rows: int, batch_size: int) -> int:
@@ -59,13 +63,14 @@ class FastTextFamily(TorchFamily):
     summary = "mean of word + hashed bigram embeddings, linear head (fastText style)"
     # 1, 2 or "auto"; a whole number or "auto"
     setting_type_exceptions = {"word_ngrams": (int, str), "epochs": (int, str),
-                               "patience": (int, str), "batch_size": (int, str)}
+                               "patience": (int, str), "batch_size": (int, str),
+                               "buckets": (int, str)}
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:
         return {**cls.common_settings, "lr": 4.0, "epochs": "auto", "patience": "auto",
                 "batch_size": "auto", "schedule": "linear", "clip_norm": None, "dim": 64,
-                "buckets": 500_000, "word_ngrams": "auto", "min_count": 1, "lowercase": True}
+                "buckets": "auto", "word_ngrams": "auto", "min_count": 1, "lowercase": True}
 
     @classmethod
     def planned_epochs(cls, settings: dict[str, Any], n_rows: int) -> int:
@@ -147,11 +152,31 @@ class FastTextFamily(TorchFamily):
             self.settings_["batch_size"] = self._batch_size
             self.settings_["time_limit"] = self._time_limit
             self.settings_.update(self._epochs(len(texts)))
+            self.settings_["buckets"] = self._resolve_buckets(tokenized)
         n_words, buckets = len(self.vocab_), self._buckets()
         # Unknown words (id 1) never occur in training, so their row would stay random: leave
         # them and their bigrams out. A text with nothing known is the padding id, an empty bag.
         return TokenSequences([add_bigrams(np.asarray(self.vocab_.encode(t), dtype=np.int64),
                                            n_words, buckets) for t in tokenized], empty_id=0)
+
+    def _resolve_buckets(self, tokenized: list[list[str]]) -> int:
+        """`buckets`, "auto" resolved for these training texts: BUCKETS_PER_BIGRAM rows per
+        distinct bigram of known words, at least MIN_BUCKETS and at most MAX_BUCKETS. Large
+        data get the full table; small data a table their bigrams fill as sparsely, instead of
+        500,000 rows (128 MB at dim 64) for a thousand texts."""
+        buckets = self.settings_["buckets"]
+        if buckets != "auto":
+            if not (isinstance(buckets, int) and buckets >= 1):
+                raise TextladderError(f"buckets must be a whole number of rows, at least 1, or "
+                                      f"auto (sized by the training bigrams); got {buckets!r}.")
+            return buckets
+        if self._ngrams != 2:
+            return MIN_BUCKETS  # no bigram rows are made; a number keeps the setting resolved
+        pairs = set()  # adjacent known words, as `add_bigrams` pairs them
+        for tokens in tokenized:
+            ids = self.vocab_.encode(tokens)
+            pairs.update((a, b) for a, b in zip(ids, ids[1:]) if a != 1 and b != 1)
+        return int(min(MAX_BUCKETS, max(MIN_BUCKETS, BUCKETS_PER_BIGRAM * len(pairs))))
 
     def _epochs(self, n_rows: int) -> dict[str, int]:
         """`epochs` and `patience`, "auto" resolved for `n_rows` training rows: 10 epochs, or as
