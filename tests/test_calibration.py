@@ -137,3 +137,22 @@ def test_train_calibrate_reports_the_error_before_and_after(tmp_path):
     assert calibration["method"] == "temperature"
     assert calibration["valid"]["ece_after"] <= calibration["valid"]["ece_before"]
     assert "report" not in report and not (tmp_path / "m.report.html").exists()  # --no-report
+
+
+def test_train_says_when_the_temperature_raised_the_validation_error(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from textladder.cli import render
+
+    def shown(before, after):
+        stream = io.StringIO()
+        monkeypatch.setattr(render, "out", Console(file=stream, width=300))
+        render._show_calibration({"temperature": 1.2,
+                                  "valid": {"ece_before": before, "ece_after": after}})
+        return stream.getvalue()
+
+    assert "0.0923 -> 0.0963" in shown(0.0923, 0.0963)
+    assert "the error rose" in shown(0.0923, 0.0963)
+    assert "the error rose" not in shown(0.0963, 0.0923)

@@ -147,16 +147,25 @@ def show_train(report: dict[str, Any]) -> None:
         source = report["chosen"].get("vectors_source")
         out.print(f"  word vectors{f' from {escape(str(source))}' if source else ''}: "
                   f"{escape(coverage['summary'])}")
-    calibration = report.get("calibration")
-    if calibration:
-        valid = calibration["valid"]
-        out.print(f"calibrated: temperature {calibration['temperature']:.3g} fitted on "
-                  f"validation; expected calibration error {valid['ece_before']:.4f} -> "
-                  f"{valid['ece_after']:.4f} there")
+    _show_calibration(report.get("calibration"))
     if report.get("report"):
         out.print(f"report: [bold]{escape(report['report'])}[/bold]")
     elif report.get("report_note"):
         out.print(f"[yellow]no report: {escape(report['report_note'])}[/yellow]")
+
+
+def _show_calibration(calibration: dict[str, Any] | None) -> None:
+    """The temperature `--calibrate` fitted, and what it did to the validation ECE."""
+    if not calibration:
+        return
+    valid = calibration["valid"]
+    out.print(f"calibrated: temperature {calibration['temperature']:.3g} fitted on "
+              f"validation; expected calibration error {valid['ece_before']:.4f} -> "
+              f"{valid['ece_after']:.4f} there")
+    if valid["ece_after"] > valid["ece_before"]:
+        out.print("  [yellow]the error rose: the temperature minimises the validation log-loss, "
+                  "not this binned error, so the outputs were about as calibrated as validation "
+                  "can tell; training without --calibrate keeps them as they were[/yellow]")
 
 
 def _show_importance(importance: dict[str, Any] | None) -> None:
