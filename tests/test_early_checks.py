@@ -103,6 +103,29 @@ def test_train_warns_before_fitting_when_test_texts_are_training_texts(tmp_path,
                                     fresh).stdout
 
 
+def test_train_warns_before_fitting_when_test_texts_are_validation_texts(tmp_path,
+                                                                         monkeypatch):
+    def no_fit(*args, **kwargs):
+        raise AssertionError("stop here: the plan was said")
+
+    monkeypatch.setattr(TfidfFamily, "fit", no_fit)
+    words = ["great", "awful", "lovely", "dreadful", "fine", "poor", "grand", "bad"]
+    rows = [{"text": f"{w} film number {i}", "label": "positive" if k % 2 == 0 else "negative"}
+            for i in range(6) for k, w in enumerate(words)]
+    frame = pd.DataFrame(rows)
+    train, valid, test = (tmp_path / f"{n}.csv" for n in ("train", "valid", "test"))
+    frame.iloc[:32].to_csv(train, index=False)
+    frame.iloc[32:40].to_csv(valid, index=False)
+    pd.concat([frame.iloc[34:37], frame.iloc[40:]]).to_csv(test, index=False)  # 3 shared
+    said = " ".join(run("train", train, "--model", "tfidf", "--valid", valid, "--test",
+                        test).stdout.split())
+    assert "warning: 3 of the 11 test texts also appear in the validation data" in said
+    assert "also appear in the training file" not in said
+    frame.iloc[40:].to_csv(test, index=False)
+    assert "validation data" not in run("train", train, "--model", "tfidf", "--valid", valid,
+                                        "--test", test).stdout
+
+
 def test_predict_and_evaluate_refuse_a_file_without_the_models_text_column(tmp_path, model_dir):
     other = tmp_path / "other.csv"
     pd.DataFrame({"id": [1, 2], "class": ["positive", "negative"]}).to_csv(other, index=False)

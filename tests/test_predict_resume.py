@@ -148,3 +148,17 @@ def test_an_error_before_any_chunk_leaves_nothing(model, tmp_path):
     assert_clean_error(run("predict", model, "--input", source, "--output", tmp_path / "o.csv"),
                        "no rows")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_a_parquet_output_whose_first_chunks_have_no_text_takes_the_later_types(model, tmp_path):
+    texts = [""] * 7 + ["great lovely film", "awful dreadful film", "tuesday table"] * 3
+    source = write_table(tmp_path / "blank_first.csv", texts, ["?"] * len(texts))
+    target = tmp_path / "out.parquet"
+    with pytest.raises(KeyboardInterrupt):  # stopped after the two chunks with a text
+        predict_file(str(model), str(source), str(target), ReadOptions(), CHUNK, StopAfter(3))
+    report = predict_file(str(model), str(source), str(target), ReadOptions(), CHUNK,
+                          resume=True)
+    assert report["rows"] == 16 and report["predicted"] == 9
+    read = pd.read_parquet(target)
+    assert read["prediction"].isna().sum() == 7 and read["text"].tolist()[7:] == texts[7:]
+    assert read["prediction"].tolist()[7:10] == ["positive", "negative", "neutral"]

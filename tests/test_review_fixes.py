@@ -112,6 +112,22 @@ def test_a_tsv_written_with_quoting_reads_back_the_same_texts(tmp_path):
                                                 '"open quote only']
 
 
+def test_a_quoted_tsv_keeps_line_breaks_inside_texts_and_a_raw_one_keeps_open_quotes(tmp_path):
+    from textladder.data.formats import read_table
+
+    texts = ["plain", 'line one\nline two "quoted"\r\nline three', "tab\tinside", "last"]
+    frame = pd.DataFrame({"id": range(4), "text": texts, "label": list("abab")})
+    frame.to_csv(tmp_path / "pandas.tsv", sep="\t", index=False)  # quoted, over three lines
+    read = read_table(tmp_path / "pandas.tsv")
+    assert read["text"].tolist() == texts and read["id"].tolist() == ["0", "1", "2", "3"]
+    # raw tweets: one opens a quote it never closes, another is wrapped in quotes
+    raw = tmp_path / "raw.tsv"
+    raw.write_text('text\tlabel\n"Best day ever, loved it\tpos\nrow two\tneg\nrow three\tpos\n'
+                   '"wonderful"\tpos\nrow five\tneg\n')
+    assert read_table(raw)["text"].tolist() == ['"Best day ever, loved it', "row two",
+                                                "row three", '"wonderful"', "row five"]
+
+
 def test_an_output_without_a_known_extension_is_refused_naming_the_fix(model_dir, tmp_path,
                                                                         sentiment_csv):
     result = run("predict", model_dir, "--input", sentiment_csv, "--output",

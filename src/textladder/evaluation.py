@@ -42,9 +42,18 @@ def _arrays(targets: np.ndarray, outputs: np.ndarray) -> bytes:
     from safetensors.numpy import save
 
     targets = np.asarray(targets)
-    targets = targets.astype(np.float32) if targets.dtype.kind == "f" else targets.astype(np.int64)
+    targets = _compact(targets) if targets.dtype.kind == "f" else targets.astype(np.int64)
     return save({"targets": np.ascontiguousarray(targets),
-                 "outputs": np.ascontiguousarray(np.asarray(outputs, dtype=np.float32))})
+                 "outputs": np.ascontiguousarray(_compact(np.asarray(outputs, dtype=float)))})
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    """float32 where it keeps the values to a millionth of their spread (probabilities, most
+    scores), else float64 (regression scores far from zero, such as 100,000,000.5)."""
+    narrow = values.astype(np.float32)
+    spread = float(np.ptp(values)) if values.size else 0.0
+    error = float(np.max(np.abs(narrow - values))) if values.size else 0.0
+    return narrow if error <= 1e-6 * max(spread, 1e-12) or error == 0 else values
 
 
 def _json(value: Any) -> bytes:

@@ -102,6 +102,11 @@ def show_plan(plan: dict[str, Any]) -> None:
     for name, shared in plan.get("also_in_train", {}).items():
         out.print(f"[yellow]warning[/yellow]: {shared:,} of the {plan['rows'][name]:,} {name} "
                   f"texts also appear in the training file; their scores will be optimistic")
+    if plan.get("test_also_in_valid"):
+        out.print(f"[yellow]warning[/yellow]: {plan['test_also_in_valid']:,} of the "
+                  f"{plan['rows']['test']:,} test texts also appear in the validation data, "
+                  f"on which settings, thresholds and the best rung are chosen; the test scores "
+                  f"will be optimistic")
     for leak in plan.get("leaking_features", []):
         out.print(f"[yellow]warning[/yellow]: column '{escape(leak['name'])}' given with "
                   f"--features leaks the label ({escape(leak['reason'])}); the scores will "

@@ -10,6 +10,7 @@ knows nothing about labels or tasks.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -152,20 +153,50 @@ def _decimal_points(chunk: pd.DataFrame) -> pd.DataFrame:
 
 def tsv_is_quoted(path: Path, encoding: str) -> bool:
     """Whether a TSV file quotes its fields as CSV writers do (pandas, Excel: a field holding a
-    quote is wrapped in quotes, its own quotes doubled), from its first `SNIFF_LINES` lines.
-    Raw TSV files (SemEval's, most exports of tweets) keep quotes as they are, and read with
-    quoting they would lose them or run fields together, so a file is read as quoted only when
-    some field is wrapped in quotes and no field holds a quote any other way."""
-    wrapped = 0
-    for line in _sniffed_lines(path, encoding, SNIFF_LINES):
-        for field in line.rstrip("\r\n").split("\t"):
-            if '"' not in field:
-                continue
-            inner = field[1:-1].replace('""', "")
-            if len(field) >= 2 and field[0] == field[-1] == '"' and '"' not in inner:
-                wrapped += 1
-            elif not field.startswith('"'):  # a quote inside a raw field
+    quote, a tab or a line break is wrapped in quotes, its own quotes doubled), from its first
+    `SNIFF_LINES` lines. Raw TSV files (SemEval's, most exports of tweets) keep quotes as they
+    are, and read with quoting they would lose them or run rows together, so a file is read as
+    quoted only when its sample reads that way throughout (`_reads_quoted`)."""
+    lines = list(_sniffed_lines(path, encoding, SNIFF_LINES))
+    return _reads_quoted("".join(lines), whole=len(lines) < SNIFF_LINES)
+
+
+_QUOTED_FIELD = re.compile(r'"(?:[^"]|"")*"')
+_RAW_FIELD = re.compile(r"[^\t\r\n]*")
+MAX_FIELD_LINES = 1000  # a quoted field still open when the sample ends may span this many
+
+
+def _reads_quoted(text: str, whole: bool) -> bool:
+    """True when `text` (the start of a TSV file; all of it if `whole`) reads as CSV-quoted
+    fields: some field is wrapped in quotes; a wrapped field ends at a tab or a line's end
+    (a line break inside it is part of the text); no unwrapped field holds a quote; and every
+    record has as many fields as the header. A wrapped field that the sample ends inside is
+    the sample's cut unless it would run past `MAX_FIELD_LINES` lines or the file's end: an
+    opening quote that never closes is a raw text's, as in a tweet that starts with one."""
+    wrapped, fields, columns, pos, start = 0, 0, None, 0, 0
+    while pos < len(text):
+        if text[pos] == '"':
+            match = _QUOTED_FIELD.match(text, pos)
+            if match is None:  # open until the sample's end
+                return (not whole and wrapped > 0 and columns is not None
+                        and text.count("\n", pos) <= MAX_FIELD_LINES)
+            wrapped += 1
+        else:
+            match = _RAW_FIELD.match(text, pos)
+            if '"' in match.group():  # a quote inside a raw field: CSV writers wrap those
                 return False
+        pos, fields = match.end(), fields + 1
+        if pos < len(text) and text[pos] == "\t":
+            pos += 1
+            continue
+        if pos < len(text) and text[pos] not in "\r\n":  # text after a closing quote
+            return False
+        if pos > start:  # a record ends (pandas skips blank lines)
+            columns = columns or fields
+            if fields != columns:
+                return False
+        pos += 2 if text.startswith("\r\n", pos) else 1
+        fields, start = 0, pos
     return wrapped > 0
 
 

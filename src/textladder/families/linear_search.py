@@ -30,6 +30,7 @@ TRUSTED_TYPES = [
     "textladder.families.linear_heads.CumulativeLogit",
     "textladder.families.linear_heads.LevelLogit",
     "textladder.families.linear_heads.PerLabelLogit",
+    "textladder.families.linear_heads.ScaledRidge",
 ]
 
 

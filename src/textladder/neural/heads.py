@@ -46,7 +46,10 @@ class TorchHead:
 
     def to_output(self, logits: torch.Tensor) -> np.ndarray:
         output = _OUTPUTS[self.kind](logits.detach().float()).numpy()
-        return output * self.scale + self.shift if self.kind == "linear" else output
+        if self.kind != "linear":
+            return output
+        # in float64: float32 keeps seven digits, and targets like 100,000,000.5 need more
+        return output.astype(np.float64) * self.scale + self.shift
 
     def target_tensor(self, targets: np.ndarray) -> torch.Tensor:
         dtype = torch.long if self.kind in ("softmax", "cumulative") else torch.float32

@@ -62,7 +62,7 @@ def detect_task(values: Sequence) -> Detection:
         return Detection(
             "multilabel",
             f"multilabel: each row carries a set of labels; {_percent(n_multi / len(present))} "
-            f"of rows carry two or more",
+            f"of rows carry two or more labels",
         )
 
     delimiter, multi_fraction = guess_delimiter(present)
@@ -103,8 +103,7 @@ def detect_task(values: Sequence) -> Detection:
         kind = "integers" if integers else "real numbers"
         return Detection(
             "regression",
-            f"regression: {len(levels)} distinct {kind} from {_fmt(levels[0])} to "
-            f"{_fmt(levels[-1])}",
+            f"regression: {len(levels)} distinct {kind} from {_span(levels[0], levels[-1])}",
         )
 
     distinct = sorted({str(v).strip() for v in present})
@@ -131,6 +130,16 @@ def short(label, width: int = 24) -> str:
     """A label cut to `width` characters for one-line messages."""
     text = str(label)
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _span(low: float, high: float) -> str:
+    """'LOW to HIGH' with as many digits as it takes to tell them apart (1e+08 to 1e+08 said
+    nothing of targets 100,000,000.0 to 100,000,004.9)."""
+    for digits in range(6, 18):
+        a, b = f"{low:.{digits}g}", f"{high:.{digits}g}"
+        if a != b:
+            return f"{a} to {b}"
+    return f"{_fmt(low)} to {_fmt(high)}"
 
 
 def _fmt(value: float) -> str:

@@ -64,6 +64,9 @@ def training_plan(clf: TextClassifier, train: LabelledTable,
         "rows": {"train": len(train), **{name: len(t) for name, t in others.items()}},
         "sources": sources,
         "also_in_train": also_in_train(train.texts, {n: t.texts for n, t in others.items()}),
+        "test_also_in_valid": (also_in_train(others["valid"].texts,
+                                             {"test": others["test"].texts}).get("test", 0)
+                               if {"valid", "test"} <= set(others) else 0),
         "leaking_features": _leaking_features(clf, train, detection.task, prepared),
     }
 

@@ -146,10 +146,13 @@ class StagedOutput:
 
         self.parts.mkdir(exist_ok=True)
         if self._schema is None and self.state["chunks"]:
-            self._schema = pq.read_schema(self._part(0))
+            self._schema = self._parts_schema()
         try:
             table = pa.Table.from_pandas(frame, preserve_index=False)
-            self._schema = self._schema or table.schema
+            # a column with no value in the chunks so far (blank texts: no prediction) is of
+            # the null type, and takes the type of the first chunk that has values
+            self._schema = table.schema if self._schema is None else pa.unify_schemas(
+                [self._schema, table.schema])
             table = table.cast(self._schema)
         except (pa.ArrowException, ValueError) as error:
             raise TextladderError(
@@ -159,6 +162,15 @@ class StagedOutput:
         part = self._part(self.state["chunks"])
         pq.write_table(table, part)
         _fsync(part)
+
+    def _parts_schema(self):
+        """The schema every part written so far fits: their own, a null-typed column of the
+        first parts taking the type later ones gave it."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        return pa.unify_schemas([pq.read_schema(self._part(index))
+                                 for index in range(self.state["chunks"])])
 
     # ----- finishing ----------------------------------------------------------------------------
     def finish(self) -> Path:
@@ -172,13 +184,13 @@ class StagedOutput:
     def _join_parts(self) -> None:
         import pyarrow.parquet as pq
 
-        writer = None
+        writer, schema = None, self._parts_schema()
         try:
             for index in range(self.state["chunks"]):
                 part = pq.ParquetFile(self._part(index))
-                writer = writer or pq.ParquetWriter(self.staging, part.schema_arrow)
+                writer = writer or pq.ParquetWriter(self.staging, schema)
                 for group in range(part.num_row_groups):  # one chunk's rows at a time
-                    writer.write_table(part.read_row_group(group))
+                    writer.write_table(part.read_row_group(group).cast(schema))
         finally:
             if writer is not None:
                 writer.close()
