@@ -249,6 +249,7 @@ def test_a_sampling_ratio_the_data_already_meets_says_nothing_was_resampled(tmp_
     shown = " ".join(result.stdout.split())
     assert "nothing was resampled: the smallest class is already 0.1" in shown
     assert "of the largest, at least the sampling ratio 0.1; raise --sampling-ratio" in shown
+    assert "valid: the rows its settings and thresholds were chosen on" in shown  # the table
     moved = run("train", skewed_csv, "--model", "tfidf", "--imbalance", "oversample",
                 "--sampling-ratio", "0.5", "--set", "C=[10]", "--out", tmp_path / "n",
                 "--no-report")

@@ -73,8 +73,10 @@ def test_cumulative_probabilities_become_consistent_levels():
     greater = np.array([[0.9, 0.95, 0.2], [0.1, 0.05, 0.0]])  # crossing on purpose
     probs = cumulative_to_class_probs(greater)
     assert probs.shape == (2, 4)
-    assert np.all(probs >= 0)
+    assert np.all(probs > 0)  # a level the crossing empties is unlikely, not impossible
+    assert probs[0, 1] < 1e-5 and probs[1, 3] < 1e-5  # (0.9 < 0.95 crossed; "> 2" is 0)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    np.testing.assert_allclose(probs[0, [0, 2, 3]], [0.1, 0.7, 0.2], atol=1e-5)
 
 
 def test_ordinal_targets_are_cumulative():

@@ -140,6 +140,9 @@ def show_train(report: dict[str, Any]) -> None:
         for line in imbalance_effect(report["imbalance"].get("effect", {})):
             out.print(f"  {escape(line)}")
     out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
+    if "valid" in report["metrics"] and "test" in report["metrics"]:
+        out.print("  valid: the rows its settings and thresholds were chosen on, so it flatters "
+                  "the model; test was held out from every choice")
     _show_importance(report.get("feature_importance"))
     _show_details("test", report["details"]["test"])
     if report.get("best_path"):

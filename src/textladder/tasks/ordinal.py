@@ -33,18 +33,27 @@ DECISIONS = {
 }
 
 
+LEVEL_FLOOR = 1e-6  # the least probability a level gets (see `cumulative_to_class_probs`)
+
+
 def cumulative_to_class_probs(greater: np.ndarray) -> np.ndarray:
     """Turn P(level > k) for k = 0..K-2, shape (n, K-1), into level probabilities (n, K).
 
     Independent binary models can cross; the cumulative probabilities are made non-increasing
-    first so that every level probability is non-negative and each row sums to one.
+    first so that every level probability is non-negative and each row sums to one. A level
+    that crossing leaves at exactly zero gets `LEVEL_FLOOR` (the row renormalised): it is
+    unlikely, not impossible, and a log-loss of it stays finite.
     """
     greater = np.clip(np.asarray(greater, dtype=float), 0.0, 1.0)
     greater = np.minimum.accumulate(greater, axis=1)
     n = len(greater)
     upper = np.hstack([np.ones((n, 1)), greater])
     lower = np.hstack([greater, np.zeros((n, 1))])
-    return upper - lower
+    levels = upper - lower
+    if levels.size and levels.min() < LEVEL_FLOOR:
+        levels = np.maximum(levels, LEVEL_FLOOR)
+        levels /= levels.sum(axis=1, keepdims=True)
+    return levels
 
 
 def ordinal_targets(targets: np.ndarray, n_levels: int) -> np.ndarray:
