@@ -120,6 +120,25 @@ def test_a_torch_rung_gets_the_epochs_its_share_holds(tmp_path):
     assert saved["epochs"] == 9 and saved["time_limit"] == pytest.approx(93.0)
 
 
+def test_a_rung_whose_epochs_cost_little_is_not_cut(tmp_path, monkeypatch):
+    from textladder.families.fasttext_bag import FastTextFamily
+    from textladder.families.minilm import MinilmFamily
+
+    assert MinilmFamily.budget_cuts_epochs is False  # its epochs train a head on embeddings
+    monkeypatch.setattr(FastTextFamily, "budget_cuts_epochs", False)
+    estimates = {"tfidf": Estimate(2.0, how="injected"),
+                 "fasttext": Estimate(5.0, 10.0, 30, "injected")}
+    out = tmp_path / "run"
+    job = TrainJob(data="t.csv", out=str(out), models=("tfidf", "fasttext"),
+                   model_params={**TINY, "epochs": 30}, budget_minutes=2.0)
+    report = Climb(job, splits_for("multiclass"), estimate=lambda name, s: estimates[name],
+                   clock=lambda: 0.0)()
+    row = {r["name"]: r for r in report["leaderboard"]["rows"]}["fasttext"]
+    assert row["status"] == "done" and "cut to" not in (row["reason"] or "")
+    saved = TextClassifier.load(out / "models" / "fasttext").family_.settings_
+    assert saved["epochs"] == 30 and saved["time_limit"] is None
+
+
 def test_a_preferred_rung_skipped_at_its_turn_gets_the_second_chance(tmp_path):
     """fasttext overruns (a jump of the clock its small estimate does not count), so tfidf, the
     most preferred rung, no longer fits at its turn; gru, cut short, then takes less than its

@@ -50,6 +50,10 @@ class ModelFamily(ABC):
     # "weights" (class weights in its loss), "oversample" / "undersample" (rows it trains on),
     # "smote" (rows added to its vector features), "focal" (focal loss). Others are refused.
     imbalance_strategies: ClassVar[tuple[str, ...]] = ()
+    # False for a family whose `epochs` train a small head on features it computes once (the
+    # frozen encoder's): the climb does not cut them to fit a rung's share of the budget, as
+    # they cost little of it, and a head cut to one epoch is no head.
+    budget_cuts_epochs: ClassVar[bool] = True
 
     def __init__(self, **settings: Any):
         self.settings = settings

@@ -56,6 +56,7 @@ class MinilmFamily(EncoderRung):
     summary = "frozen MiniLM sentence embeddings + logistic or MLP head, chosen on validation"
     setting_type_exceptions = {"C": (list, float)}
     imbalance_strategies = (*EncoderRung.imbalance_strategies, "smote")
+    budget_cuts_epochs = False  # its epochs train the MLP head on the embeddings: seconds
 
     @classmethod
     def default_settings(cls) -> dict[str, Any]:

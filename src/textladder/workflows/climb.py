@@ -275,7 +275,10 @@ class Climb:
         settings = dict(self.settings[step.name])
         est = step.estimate.scaled(factor)
         epochs = None
-        if "epochs" in get_family(step.name).default_settings():
+        family = get_family(step.name)
+        if not family.budget_cuts_epochs and step.epochs is not None:
+            reason = None  # the plan's cut, which this rung does not take
+        if "epochs" in family.default_settings() and family.budget_cuts_epochs:
             if step.estimate.known and est.seconds() > share:
                 epochs = max(1, est.epochs_within(share))
                 cut = (f"cut to {epochs} of {est.epochs} epochs to fit its share of the budget "
