@@ -86,6 +86,8 @@ def test_ensemble_members_are_hard_links_of_the_rungs(tmp_path):
     assert member.stat().st_ino == (out / "models" / "tfidf" / "linear_model.skops").stat().st_ino
     best = out / "best"
     assert (best / "config.json").is_file() and not (best / "config.json").is_symlink()
+    said = json.loads((out / "models" / "stack" / "config.json").read_text())["imbalance"]
+    assert said["strategy"] == "none" and "no rows of its own" in said["reason"]  # not "asked"
 
 
 def test_a_rung_that_would_not_fit_is_skipped_with_the_reason(tmp_path):
@@ -245,7 +247,7 @@ def test_rerun_with_other_settings_is_refused(tmp_path, sentiment_csv):
     seed = run("train", sentiment_csv, "--model", "tfidf", "--out", out, "--set", "C=[10]",
                "--seed", "1")  # another seed splits otherwise: the data part says so
     said = " ".join(seed.stderr.split())
-    assert seed.exit_code == 2 and "holds a run with another data or split, seed" in said
+    assert seed.exit_code == 2 and "holds a run with another data or split, --seed" in said
 
 
 def test_a_shared_setting_goes_to_the_rungs_that_take_its_type():

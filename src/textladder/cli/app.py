@@ -226,7 +226,7 @@ def train(
                             "that mean what they say (classification tasks).")] = False,
     draw: Annotated[bool, typer.Option(
         "--report/--no-report", help="Draw report.html beside the model (needs "
-                                     "textladder[report]).")] = True,
+                                     "the report extra).")] = True,
     as_json: JsonOpt = False,
 ):
     """Climb the ladder (or train one rung) into a run directory: leaderboard, best model and
@@ -292,7 +292,8 @@ def report(
 @app.command()
 @friendly
 def evaluate(
-    model: Annotated[str, typer.Argument(help="A model directory saved by 'train'.")],
+    model: Annotated[str, typer.Argument(
+        help="A model directory saved by 'train', or a run directory (its best model).")],
     data: Annotated[str, typer.Argument(help="A labelled table.")],
     fmt: FormatOpt = None,
     encoding: EncodingOpt = "utf-8",
@@ -314,7 +315,8 @@ def evaluate(
 @app.command()
 @friendly
 def predict(
-    model: Annotated[str, typer.Argument(help="A model directory saved by 'train'.")],
+    model: Annotated[str, typer.Argument(
+        help="A model directory saved by 'train', or a run directory (its best model).")],
     texts: Annotated[Optional[list[str]], typer.Argument(help="Texts to classify.")] = None,
     input: Annotated[Optional[str], typer.Option("--input", help="A file of texts to stream "
                                                                  "through the model.")] = None,

@@ -141,8 +141,10 @@ def show_train(report: dict[str, Any]) -> None:
             out.print(f"  {escape(line)}")
     out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
     if "valid" in report["metrics"] and "test" in report["metrics"]:
-        out.print("  valid: the rows its settings and thresholds were chosen on, so it flatters "
-                  "the model; test was held out from every choice")
+        fairer = ("; the leaderboard's valid score, cross-fitted, is the fairer one" if board
+                  and len(board["rows"]) > 1 else "")
+        out.print(f"  valid: the rows its settings and thresholds were chosen on, so it flatters "
+                  f"the model{fairer}; test was held out from every choice")
     _show_importance(report.get("feature_importance"))
     _show_details("test", report["details"]["test"])
     if report.get("best_path"):

@@ -70,7 +70,10 @@ def _atomic_json(path: Path, document: Any) -> None:
 WHAT_DIFFERS = {"data": "data or split", "kind": "kind of run (a climb or one rung)",
                 "settings": "--set settings", "calibrate": "--calibrate",
                 "features": "--features", "imbalance": "--imbalance",
-                "valid_size": "validation share"}
+                "valid_size": "validation share", "text_column": "text column",
+                "task": "--task", "metric": "--metric", "order": "--order",
+                "label_map": "--label-map", "seed": "--seed", "positive": "--positive",
+                "class_weight": "--class-weight", "sampling_ratio": "--sampling-ratio"}
 
 
 class RunDir:
@@ -94,6 +97,8 @@ class RunDir:
             if recorded != self.identity:
                 differs = sorted(k for k in set(self.identity) | set(recorded or {})
                                  if (recorded or {}).get(k) != self.identity.get(k))
+                if "features" in differs:  # the text column is recorded with the features
+                    differs = [name for name in differs if name != "text_column"]
                 said = [WHAT_DIFFERS.get(name, name) for name in differs]
                 raise TextladderError(
                     f"'{path}' holds a run with another {', '.join(said)}; choose another "

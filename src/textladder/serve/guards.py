@@ -114,6 +114,6 @@ class BodyLimit:
         return await self.app(scope, replay, send)
 
     def _message(self, size: int | None) -> str:
-        given = f"is {size:,} bytes" if size is not None else "goes"
+        given = f"({size:,} bytes) is" if size is not None else "goes"
         return (f"the request body {given} over this server's limit of {self.max_bytes:,} "
                 f"bytes; send fewer or shorter texts per request (the limit is --max-body-bytes)")
