@@ -141,7 +141,7 @@ def show_train(report: dict[str, Any]) -> None:
             out.print(f"  {escape(line)}")
     out.print(metrics_table("metrics (* primary)", report["metrics"], report["primary_metric"]))
     if "valid" in report["metrics"] and "test" in report["metrics"]:
-        fairer = ("; the leaderboard's valid score, cross-fitted, is the fairer one" if board
+        fairer = ("; the cross-fitted valid score in the table above is the fairer one" if board
                   and len(board["rows"]) > 1 else "")
         out.print(f"  valid: the rows its settings and thresholds were chosen on, so it flatters "
                   f"the model{fairer}; test was held out from every choice")
