@@ -405,3 +405,35 @@ def test_a_soft_vote_that_weighs_a_member_at_nothing_says_so():
     assert _weights_note(chosen(0.7, 0.3, 0.001), members) == \
         "weights finetune 0.70, gru 0.30; tfidf weighs nothing"
     assert _weights_note({"combiner": {"head": "softmax", "C": 1.0}}, members) is None  # stack
+
+
+def test_one_rung_no_better_than_the_baseline_is_said(tmp_path, monkeypatch):
+    from textladder.families import registry
+
+    monkeypatch.setattr(registry, "_FAMILIES", dict(registry._FAMILIES))
+    import sleepy_family
+
+    registry._FAMILIES["sleepy"] = sleepy_family.SleepyFamily  # the baseline's answers
+    report = climb(TrainJob(data="t.csv", out=str(tmp_path / "s"), model="sleepy"),
+                   splits_for("multiclass"), estimate=quick)
+    below = report["below_baseline"]
+    assert below["metric"] == "macro_f1" and below["rung"] <= below["baseline"]
+    learned = climb(TrainJob(data="t.csv", out=str(tmp_path / "t"), model="tfidf",
+                             model_params={"C": [10.0]}), splits_for("multiclass"),
+                    estimate=quick)
+    assert learned["below_baseline"] is None  # it separates the tiny data
+
+
+def test_train_warns_when_its_one_rung_learned_nothing(tmp_path, monkeypatch, sentiment_csv):
+    from textladder.families import registry
+
+    monkeypatch.setattr(registry, "_FAMILIES", dict(registry._FAMILIES))
+    import sleepy_family
+
+    registry._FAMILIES["sleepy"] = sleepy_family.SleepyFamily
+    said = run("train", sentiment_csv, "--model", "sleepy", "--out", tmp_path / "s",
+               "--no-report")
+    assert said.exit_code == 0, said.output
+    shown = " ".join(said.stdout.split())
+    assert "warning: sleepy scored macro_f1" in shown
+    assert "no better than a baseline that ignores the text" in shown

@@ -145,6 +145,11 @@ def show_train(report: dict[str, Any]) -> None:
                   and len(board["rows"]) > 1 else "")
         out.print(f"  valid: the rows its settings and thresholds were chosen on, so it flatters "
                   f"the model{fairer}; test was held out from every choice")
+    if below := report.get("below_baseline"):
+        out.print(f"[yellow]warning[/yellow]: {report['model']} scored {below['metric']} "
+                  f"{below['rung']:.4f} on validation, no better than a baseline that ignores the "
+                  f"text ({below['baseline']:.4f}): it learned nothing from the texts. Its "
+                  f"settings (a learning rate too high?), or the labels, may be at fault.")
     _show_importance(report.get("feature_importance"))
     _show_details("test", report["details"]["test"])
     if report.get("best_path"):

@@ -201,6 +201,8 @@ class Climb:
         self.run.set_best(best)
         self._publish()
         report = rung_report(self.results[best], self.splits)
+        if self.single and best != BASELINE:
+            report["below_baseline"] = self._below_baseline(best)
         return {**report, "run": str(self.run.path), "out": str(self.run.path), "best": best,
                 "best_path": str(self.run.path / "best"), "leaderboard": self.board.to_dict(),
                 "train_seconds": self.board.seconds}
@@ -325,6 +327,25 @@ class Climb:
                 row.reason = f"{row.reason}; {weights}" if row.reason else weights
         self._put(row)
         return result
+
+    def _below_baseline(self, name: str) -> dict[str, Any] | None:
+        """In a run of one rung, the baseline's validation score (the commonest class, or the
+        mean, whatever the text) when the rung does no better: a sign that its settings (a
+        learning rate too high) or the data kept it from learning. None when it does better,
+        or when the baseline cannot be fitted here."""
+        metric = self.task.primary_metric
+        try:
+            floor = train_rung(BASELINE, {}, self.job, self.splits, None, Progress())
+        except Exception:  # noqa: BLE001 - a check, not the run: it says nothing then
+            return None
+        ours, theirs = (self.results[name].valid_metrics.get(metric),
+                        floor.valid_metrics.get(metric))
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (ours, theirs)):
+            return None
+        if self.board.oriented(ours) > self.board.oriented(theirs) + 1e-9:
+            return None
+        return {"metric": metric, "rung": round(float(ours), 4),
+                "baseline": round(float(theirs), 4)}
 
     def _refuse_dropping_rungs(self) -> None:
         """A climb resumed with fewer rungs than the run directory holds would drop the others'
