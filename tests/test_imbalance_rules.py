@@ -377,3 +377,12 @@ def test_a_class_without_rows_does_not_make_the_data_look_skewed():
     assert imbalance_ratio(np.array([0, 0])) == 1.0
     assert choose_strategy("ordinal", np.array([250, 250, 250, 0]), get_family("tfidf"))[0] == \
         "none"  # it took class weights, for a ratio of 250:1
+
+
+def test_class_weights_given_to_a_model_that_balances_nothing_are_refused():
+    from textladder.errors import TextladderError
+
+    texts, labels = make_task_data("multiclass")
+    with pytest.raises(TextladderError, match="baseline"):
+        TextClassifier(model="baseline", class_weight={"positive": 2.0}).fit(
+            texts, labels, valid=(texts, labels))

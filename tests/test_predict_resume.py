@@ -162,3 +162,16 @@ def test_a_parquet_output_whose_first_chunks_have_no_text_takes_the_later_types(
     read = pd.read_parquet(target)
     assert read["prediction"].isna().sum() == 7 and read["text"].tolist()[7:] == texts[7:]
     assert read["prediction"].tolist()[7:10] == ["positive", "negative", "neutral"]
+
+
+def test_a_parquet_output_of_whole_numbers_with_a_gap_in_one_chunk_is_written(model, tmp_path):
+    rows = [{"id": i, "text": f"great lovely film {i}", "rating": None if i == 7 else i}
+            for i in range(12)]
+    source = tmp_path / "rated.jsonl"
+    pd.DataFrame(rows).to_json(source, orient="records", lines=True)
+    target = tmp_path / "out.parquet"
+    report = predict_file(str(model), str(source), str(target), ReadOptions(), CHUNK)
+    read = pd.read_parquet(target)
+    assert report["rows"] == 12 and read["id"].tolist() == list(range(12))
+    assert read["rating"].isna().tolist() == [i == 7 for i in range(12)]
+    assert read["rating"].dropna().tolist() == [i for i in range(12) if i != 7]

@@ -48,3 +48,23 @@ def test_the_recorded_outputs_of_targets_far_from_zero_keep_their_digits(tmp_pat
         arrays = load_file(str(tmp_path / "m" / "best" / "evaluation" / f"{split}.safetensors"))
         assert len(np.unique(arrays["targets"])) > 1  # 1e8, 1e8 + 0.5 and 1e8 + 1 stay apart
         assert np.ptp(arrays["outputs"]) > 0.5
+
+
+def test_the_range_of_whole_number_targets_is_said_in_whole_numbers():
+    from textladder.tasks.detect import _span
+
+    assert _span(75000, 7500000) == "75000 to 7500000"
+    assert _span(100000000.0, 100000000.5) == "100000000 to 100000000.5"
+
+
+def test_the_report_weighs_ngrams_of_a_regression_in_the_targets_units():
+    from textladder.families.linear_heads import ScaledRidge
+    from textladder.report.ngrams import _coefficients
+
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 5)).astype(np.float32)
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0, 3.0])
+    weights = [_coefficients(ScaledRidge(alpha=0.1).fit(X, scale * y), "linear",
+                             [])["raise the score"] for scale in (1.0, 1000.0)]
+    np.testing.assert_allclose(weights[1], 1000 * weights[0], rtol=1e-4)
+    assert weights[0][4] > weights[0][0] > 0 > weights[0][1]  # the targets' own units

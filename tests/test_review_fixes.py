@@ -126,6 +126,23 @@ def test_a_quoted_tsv_keeps_line_breaks_inside_texts_and_a_raw_one_keeps_open_qu
                    '"wonderful"\tpos\nrow five\tneg\n')
     assert read_table(raw)["text"].tolist() == ['"Best day ever, loved it', "row two",
                                                 "row three", '"wonderful"', "row five"]
+    # ... and a later text that ends with a quote (55") does not close the open one
+    raw.write_text('text\tlabel\n"Best day ever, loved it\tpos\nrow two\tneg\n'
+                   'my TV is 55"\tpos\nrow four\tneg\n')
+    assert read_table(raw)["text"].tolist() == ['"Best day ever, loved it', "row two",
+                                                'my TV is 55"', "row four"]
+
+
+def test_a_long_raw_tsv_whose_sample_ends_inside_an_open_quote_reads_raw(tmp_path):
+    from textladder.data.formats import SNIFF_LINES, read_table
+
+    texts = [f"plain text {i}" for i in range(SNIFF_LINES + 1000)]
+    texts[10] = '"wonderful"'  # wrapped whole, as a raw tweet may be
+    texts[SNIFF_LINES - 500] = '"Best day ever, loved it'  # opens a quote, never closes it
+    texts[SNIFF_LINES + 800] = 'my TV is 55"'
+    raw = tmp_path / "long.tsv"
+    raw.write_text("text\tlabel\n" + "".join(f"{t}\tpos\n" for t in texts))
+    assert read_table(raw)["text"].tolist() == texts
 
 
 def test_an_output_without_a_known_extension_is_refused_naming_the_fix(model_dir, tmp_path,

@@ -374,3 +374,16 @@ def test_a_numeric_feature_takes_numbers_not_words(tmp_path):
             assert bad.status_code == 422 and "rows.0.height" in bad.json()["error"], bad.text
         assert client.get("/model").json()["columns"]["feature_kinds"] == {"height": "numeric"}
 
+
+
+def test_only_the_description_and_health_pass_the_key_guard_without_a_key():
+    from textladder.serve.guards import _open
+
+    def opened(method, path):
+        return _open({"method": method, "path": path})
+
+    assert opened("GET", "/health") and opened("GET", "/docs") and opened("GET", "/openapi.json")
+    assert opened("GET", "/docs-static/swagger-ui.css")
+    assert not opened("GET", "/docs-static/../model")  # as a raw path might arrive
+    assert not opened("POST", "/docs") and not opened("HEAD", "/health")
+    assert not opened("GET", "/model") and not opened("POST", "/predict")

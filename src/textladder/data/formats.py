@@ -154,32 +154,41 @@ def _decimal_points(chunk: pd.DataFrame) -> pd.DataFrame:
 def tsv_is_quoted(path: Path, encoding: str) -> bool:
     """Whether a TSV file quotes its fields as CSV writers do (pandas, Excel: a field holding a
     quote, a tab or a line break is wrapped in quotes, its own quotes doubled), from its first
-    `SNIFF_LINES` lines. Raw TSV files (SemEval's, most exports of tweets) keep quotes as they
-    are, and read with quoting they would lose them or run rows together, so a file is read as
-    quoted only when its sample reads that way throughout (`_reads_quoted`)."""
+    `SNIFF_LINES` lines (and up to `MAX_FIELD_LINES` more when the sample ends inside a wrapped
+    field). Raw TSV files (SemEval's, most exports of tweets) keep quotes as they are, and read
+    with quoting they would lose them or run rows together, so a file is read as quoted only
+    when its sample reads that way throughout (`_reads_quoted`)."""
     lines = list(_sniffed_lines(path, encoding, SNIFF_LINES))
-    return _reads_quoted("".join(lines), whole=len(lines) < SNIFF_LINES)
+    quoted = _reads_quoted("".join(lines), whole=len(lines) < SNIFF_LINES)
+    if quoted is None:  # cut inside a wrapped field: read on to its end
+        limit = SNIFF_LINES + MAX_FIELD_LINES
+        lines = list(_sniffed_lines(path, encoding, limit))
+        quoted = _reads_quoted("".join(lines), whole=len(lines) < limit)
+    return bool(quoted)  # still open: a quote that does not close within the lines allowed
 
 
 _QUOTED_FIELD = re.compile(r'"(?:[^"]|"")*"')
 _RAW_FIELD = re.compile(r"[^\t\r\n]*")
-MAX_FIELD_LINES = 1000  # a quoted field still open when the sample ends may span this many
+MAX_FIELD_LINES = 1000  # the most lines a wrapped field may span
 
 
-def _reads_quoted(text: str, whole: bool) -> bool:
-    """True when `text` (the start of a TSV file; all of it if `whole`) reads as CSV-quoted
-    fields: some field is wrapped in quotes; a wrapped field ends at a tab or a line's end
-    (a line break inside it is part of the text); no unwrapped field holds a quote; and every
-    record has as many fields as the header. A wrapped field that the sample ends inside is
-    the sample's cut unless it would run past `MAX_FIELD_LINES` lines or the file's end: an
-    opening quote that never closes is a raw text's, as in a tweet that starts with one."""
+def _reads_quoted(text: str, whole: bool) -> bool | None:
+    """Whether `text` (the start of a TSV file; all of it if `whole`) reads as CSV-quoted
+    fields: some field is wrapped in quotes; a wrapped field ends at a tab or a line's end; a
+    wrapped field over several lines holds no tab before its last line (such a field is raw
+    rows run together, from a text that opens a quote and one that ends with one); no
+    unwrapped field holds a quote; and every record has as many fields as the header. None
+    when the sample ends inside a wrapped field (and nothing else decided it): the caller reads
+    on. An opening quote that never closes by the file's end is a raw text's."""
     wrapped, fields, columns, pos, start = 0, 0, None, 0, 0
     while pos < len(text):
         if text[pos] == '"':
             match = _QUOTED_FIELD.match(text, pos)
+            inner = text[pos + 1:match.end() - 1] if match else text[pos + 1:]
+            if "\t" in inner.rpartition("\n")[0]:  # rows run together
+                return False
             if match is None:  # open until the sample's end
-                return (not whole and wrapped > 0 and columns is not None
-                        and text.count("\n", pos) <= MAX_FIELD_LINES)
+                return None if not whole and wrapped > 0 and columns is not None else False
             wrapped += 1
         else:
             match = _RAW_FIELD.match(text, pos)

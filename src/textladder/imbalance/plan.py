@@ -168,7 +168,7 @@ def plan_imbalance(imbalance: str, class_weight, sampling_ratio, task, targets: 
             raise TextladderError(f"--imbalance {imbalance} works on classes, and a regression "
                                   f"has none; leave --imbalance at auto or none.")
         return Imbalance("none", imbalance, "a regression has no classes to balance")
-    if not family.imbalance_strategies and imbalance in ("auto", "none"):
+    if not family.imbalance_strategies and imbalance in ("auto", "none") and weights is None:
         return Imbalance("none", imbalance, "this model has no rows of its own to balance: an "
                          "ensemble's members took their own strategy, the baseline learns none")
     counts = label_counts(targets, len(labels), multilabel)

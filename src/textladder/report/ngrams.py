@@ -51,7 +51,7 @@ def _coefficients(model, head: str, labels: list[str]) -> dict[str, np.ndarray]:
         return {f"above {label}": estimator.coef_[0]
                 for label, estimator in zip(labels, model.estimators_) if estimator is not None}
     if head == "linear":
-        weights = np.ravel(model.coef_)
+        weights = np.ravel(model.coef_) * getattr(model, "y_scale_", 1.0)  # in target units
         return {"raise the score": weights, "lower the score": -weights}
     return {}
 

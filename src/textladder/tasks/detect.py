@@ -135,6 +135,8 @@ def short(label, width: int = 24) -> str:
 def _span(low: float, high: float) -> str:
     """'LOW to HIGH' with as many digits as it takes to tell them apart (1e+08 to 1e+08 said
     nothing of targets 100,000,000.0 to 100,000,004.9)."""
+    if float(low).is_integer() and float(high).is_integer():
+        return f"{_fmt(low)} to {_fmt(high)}"
     for digits in range(6, 18):
         a, b = f"{low:.{digits}g}", f"{high:.{digits}g}"
         if a != b:

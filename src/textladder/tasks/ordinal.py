@@ -50,8 +50,8 @@ def cumulative_to_class_probs(greater: np.ndarray) -> np.ndarray:
     upper = np.hstack([np.ones((n, 1)), greater])
     lower = np.hstack([greater, np.zeros((n, 1))])
     levels = upper - lower
-    if levels.size and levels.min() < LEVEL_FLOOR:
-        levels = np.maximum(levels, LEVEL_FLOOR)
+    if levels.size and levels.min() <= 0:
+        levels = np.where(levels <= 0, LEVEL_FLOOR, levels)
         levels /= levels.sum(axis=1, keepdims=True)
     return levels
 

@@ -278,10 +278,10 @@ class Climb:
         est = step.estimate.scaled(factor)
         epochs = None
         family = get_family(step.name)
-        if not family.budget_cuts_epochs and step.epochs is not None:
+        if not family.budget_cuts_epochs and step.epochs is not None and reason == step.reason:
             reason = None  # the plan's cut, which this rung does not take
-        if "epochs" in family.default_settings() and family.budget_cuts_epochs:
-            if step.estimate.known and est.seconds() > share:
+        if "epochs" in family.default_settings():
+            if family.budget_cuts_epochs and step.estimate.known and est.seconds() > share:
                 epochs = max(1, est.epochs_within(share))
                 cut = (f"cut to {epochs} of {est.epochs} epochs to fit its share of the budget "
                        f"({share:.0f} s; all would take about {est.seconds():.0f} s)")

@@ -150,9 +150,10 @@ class StagedOutput:
         try:
             table = pa.Table.from_pandas(frame, preserve_index=False)
             # a column with no value in the chunks so far (blank texts: no prediction) is of
-            # the null type, and takes the type of the first chunk that has values
+            # the null type, and takes the type of the first chunk that has values; whole
+            # numbers with a gap in one chunk (float there) become floats
             self._schema = table.schema if self._schema is None else pa.unify_schemas(
-                [self._schema, table.schema])
+                [self._schema, table.schema], promote_options="permissive")
             table = table.cast(self._schema)
         except (pa.ArrowException, ValueError) as error:
             raise TextladderError(
@@ -170,7 +171,8 @@ class StagedOutput:
         import pyarrow.parquet as pq
 
         return pa.unify_schemas([pq.read_schema(self._part(index))
-                                 for index in range(self.state["chunks"])])
+                                 for index in range(self.state["chunks"])],
+                                promote_options="permissive")
 
     # ----- finishing ----------------------------------------------------------------------------
     def finish(self) -> Path:
