@@ -437,3 +437,19 @@ def test_train_warns_when_its_one_rung_learned_nothing(tmp_path, monkeypatch, se
     shown = " ".join(said.stdout.split())
     assert "warning: sleepy scored macro_f1" in shown
     assert "no better than a baseline that ignores the text" in shown
+
+
+def test_output_to_a_file_is_wide_enough_for_the_leaderboards_notes(monkeypatch):
+    import io
+
+    from textladder.cli.render import LOG_WIDTH, _width
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert _width(io.StringIO()) == LOG_WIDTH >= 150  # a log: one or two lines a row
+    assert _width(Terminal()) is None  # a terminal says its own width
+    monkeypatch.setenv("COLUMNS", "100")
+    assert _width(io.StringIO()) is None  # as the user set it

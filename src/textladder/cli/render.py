@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,19 @@ from rich.table import Table
 from textladder.jsonsafe import finite
 from textladder.words import agree, count, setting
 
-out = Console(highlight=False)
+LOG_WIDTH = 160  # columns of output that goes to a file or a pipe (a terminal gives its own)
+
+
+def _width(stream) -> int | None:
+    """None (rich asks the terminal, or COLUMNS) for a terminal, else LOG_WIDTH: at rich's 80
+    columns for a file, a leaderboard's notes wrapped one word a line, 150 lines for 6 rows."""
+    import os
+
+    isatty = getattr(stream, "isatty", None)
+    return None if os.environ.get("COLUMNS") or (isatty and isatty()) else LOG_WIDTH
+
+
+out = Console(highlight=False, width=_width(sys.stdout))
 err = Console(stderr=True, highlight=False)
 
 
