@@ -205,8 +205,9 @@ class TorchFamily(ModelFamily):
         if any(getattr(c, "stopped", False) for c in callbacks):  # TimeLimit
             self.chosen_["stopped_by_time_limit"] = True
         self.chosen_.update(best_epoch=trainer.best_epoch, epochs_run=len(trainer.history),
-                            history=trainer.history, n_units=head.n_units, head=head.kind,
-                            head_shift=head.shift, head_scale=head.scale)
+                            history=trainer.history, n_units=head.n_units, head=head.kind)
+        if head.kind == "linear":  # a regression's targets, standardised: mapped back by these
+            self.chosen_.update(head_shift=head.shift, head_scale=head.scale)
         return self
 
     def _balanced(self, prepared, targets: np.ndarray, seed: int, side: np.ndarray | None):
