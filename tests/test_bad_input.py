@@ -51,8 +51,31 @@ def test_unguessable_columns_ask_for_them(tmp_path):
 def test_undecodable_bytes_name_the_line_and_encoding(tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("text,label\ngood film,pos\ncaf\xe9 noir,neg\n".encode("latin-1"))
-    assert_clean_error(run("inspect", path), "line 3", "--encoding")
+    assert_clean_error(run("inspect", path), "line 3", "--encoding cp1252")
     assert run("inspect", path, "--encoding", "latin-1").exit_code == 0
+    assert run("inspect", path, "--encoding", "cp1252").exit_code == 0
+
+
+def test_a_test_file_whose_label_column_has_another_name_is_told_to_rename_it(tmp_path,
+                                                                            sentiment_csv):
+    test = tmp_path / "test.csv"
+    pd.read_csv(sentiment_csv).rename(columns={"label": "sentiment"}).to_csv(test, index=False)
+    assert_clean_error(run("train", sentiment_csv, "--model", "tfidf", "--test", test),
+                       "column 'label'", "name its column 'label' as in the training file")
+
+
+def test_missing_values_of_nullable_parquet_columns_are_missing_labels(tmp_path):
+    words = ["bad awful", "fine okay", "great lovely"]
+    frame = pd.DataFrame({"text": [f"{words[i % 3]} thing {i}" for i in range(90)],
+                          "label": pd.array([None if i % 17 == 0 else i % 3 for i in range(90)],
+                                            dtype="Int64")})
+    frame.to_parquet(tmp_path / "nullable.parquet")
+    seen = run_json("inspect", tmp_path / "nullable.parquet")
+    assert seen["task"] == "ordinal" and seen["missing_labels"] == 6  # not a class '<NA>'
+    truths = pd.DataFrame({"text": frame["text"], "label": pd.array(
+        [None if i % 13 == 0 else bool(i % 2) for i in range(90)], dtype="boolean")})
+    truths.to_parquet(tmp_path / "truths.parquet")
+    assert run_json("inspect", tmp_path / "truths.parquet")["task"] == "binary"
 
 
 def test_unknown_extension_asks_for_format(tmp_path):

@@ -212,3 +212,35 @@ def test_a_column_with_the_same_list_on_every_row_is_not_the_label(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     assert_clean_error(run("inspect", empty), "one JSON object per line")
+
+
+def test_nested_json_objects_are_neither_text_nor_labels(tmp_path):
+    import json
+
+    from cli_helpers import assert_clean_error, run
+
+    words = ["bad awful thing here", "fine okay stuff there", "great lovely film now"]
+    labels = ["negative", "neutral", "positive"]
+    nested_text = tmp_path / "doc.jsonl"
+    nested_text.write_text("".join(json.dumps({"doc": {"body": f"{words[i % 3]} {i}"},
+                                               "label": labels[i % 3]}) + "\n"
+                                   for i in range(60)))
+    assert_clean_error(run("inspect", nested_text), "column 'doc' holds JSON objects",
+                       "pandas.json_normalize")
+    odd_label = tmp_path / "odd.jsonl"  # one label in 23 is an object, not a class
+    odd_label.write_text("".join(json.dumps({"text": f"{words[i % 3]} {i}", "label": (
+        labels[i % 3] if i % 23 else {"value": labels[i % 3], "conf": 0.9})}) + "\n"
+        for i in range(60)))
+    for args in ([], ["--label", "label"]):
+        assert_clean_error(run("inspect", odd_label, *args),
+                           "column 'label'", "holds a JSON object on 3 rows (the first: row 1)")
+
+
+def test_a_header_repeated_inside_the_file_is_refused_naming_the_row(tmp_path):
+    from cli_helpers import assert_clean_error, run
+
+    path = tmp_path / "joined.csv"
+    path.write_text("text,label\nlovely film,positive\nawful film,negative\n"
+                    "text,label\nfine film,neutral\n")
+    assert_clean_error(run("inspect", path), "row 3 of", "repeats the header (text, label)",
+                       "remove the repeated header rows")

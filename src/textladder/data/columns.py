@@ -85,7 +85,10 @@ def _listing(frame: pd.DataFrame) -> str:
 
 def _require(frame: pd.DataFrame, column: str, origin: str, source: str, flag: str) -> str:
     if column not in frame.columns:
-        hint = "" if origin.startswith(f"from {flag}") else f"; pass {flag} COLUMN to read another"
+        hint = ("" if origin.startswith(f"from {flag}") else
+                f"; name its column '{column}' as in the training file (every file of a run "
+                f"is read with the training file's columns)" if "training file" in origin else
+                f"; pass {flag} COLUMN to read another")
         raise TextladderError(
             f"column '{column}' ({origin}) is not in {source}; its columns are: "
             f"{_listing(frame)}{hint}."
@@ -132,11 +135,38 @@ def text_candidate(column, values: list) -> Candidate:
     return Candidate((str(column),), score, evidence, _named(column, TEXT_NAMES))
 
 
+def _objects(frame: pd.DataFrame) -> list:
+    """The columns holding JSON objects (nested fields of a JSONL or Parquet file): neither
+    text nor labels, until they are flattened into columns of their own."""
+    return [c for c in frame.columns if frame[c].dtype == object
+            and any(isinstance(v, dict) for v in frame[c].tolist())]
+
+
+def _flatten_hint(nested: list) -> str:
+    return (f" (column '{nested[0]}' holds JSON objects: flatten them into columns of their "
+            f"own first, e.g. with pandas.json_normalize)" if nested else "")
+
+
+def _refuse_objects(frame: pd.DataFrame, column, flag: str, source: str) -> None:
+    """A text or label column given by name that holds JSON objects: refused, with the row."""
+    rows = [i for i, v in enumerate(frame[column].tolist()) if isinstance(v, dict)]
+    if rows:
+        raise TextladderError(
+            f"column '{column}' of {source} holds a JSON object on {len(rows):,} "
+            f"row{'' if len(rows) == 1 else 's'} (the first: row {rows[0] + 1}), where "
+            f"{'a text' if flag == '--text' else 'a label'} is "
+            f"{'a string' if flag == '--text' else 'a string, a number or a list'}; "
+            f"flatten the objects into columns of their own (e.g. with pandas.json_normalize) "
+            f"and pass the one you mean.")
+
+
 def _pick_text(frame: pd.DataFrame, exclude: set) -> tuple[str, list[Candidate], str]:
+    nested = [c for c in _objects(frame) if c not in exclude]
     candidates = sorted((text_candidate(c, _present(frame[c])) for c in frame.columns
-                         if c not in exclude), key=lambda c: -c.score)
+                         if c not in exclude and c not in nested), key=lambda c: -c.score)
     if not candidates:
-        raise TextladderError("the file has no column left for the text; pass --text COLUMN.")
+        raise TextladderError(f"the file has no column left for the text"
+                              f"{_flatten_hint(nested)}; pass --text COLUMN.")
     best = candidates[0].score
     close = [c for c in candidates if best > 0 and c.score >= CLOSE * best]
     named = sorted((c for c in (close or candidates) if c.named),
@@ -148,8 +178,9 @@ def _pick_text(frame: pd.DataFrame, exclude: set) -> tuple[str, list[Candidate],
     else:
         tied = close or candidates
         shown = "; ".join(f"'{c.name}': {c.evidence}" for c in tied[:3])
-        raise TextladderError(f"cannot tell which column holds the text ({shown}); pass "
-                              f"--text COLUMN (columns: {_listing(frame)}).")
+        raise TextladderError(f"cannot tell which column holds the text ({shown})"
+                              f"{_flatten_hint(nested)}; pass --text COLUMN (columns: "
+                              f"{_listing(frame)}).")
     reason = f"text column '{chosen.name}': " + (
         f"{how} ({chosen.evidence})" if how else chosen.evidence)
     others = [c for c in candidates if c is not chosen]
@@ -222,7 +253,9 @@ def _short_parts(distinct: list[str], delimiter: str) -> bool:
 
 
 def _label_candidates(frame: pd.DataFrame, exclude: set) -> list[Candidate]:
-    columns = [c for c in frame.columns if c not in exclude]
+    objects = {c for c in _objects(frame)
+               if all(isinstance(v, dict) for v in _present(frame[c]))}  # wholly nested
+    columns = [c for c in frame.columns if c not in exclude and c not in objects]
     present = {c: _present(frame[c]) for c in columns}
     zero_one = [c for c in columns if _is_zero_one(present[c]) and not _named(c, LABEL_NAMES)]
     candidates = [label_candidate(c, present[c], len(frame)) for c in columns
@@ -247,8 +280,10 @@ def _pick_labels(frame: pd.DataFrame, exclude: set) -> tuple[tuple[str, ...], li
                                                                  str]:
     candidates = sorted(_label_candidates(frame, exclude), key=_label_key)
     if not candidates:
-        raise TextladderError(f"the file has no column left for the labels; pass --label COLUMN "
-                              f"(columns: {_listing(frame)}).")
+        nested = [c for c in _objects(frame) if c not in exclude]
+        raise TextladderError(f"the file has no column left for the labels"
+                              f"{_flatten_hint(nested)}; pass --label COLUMN (columns: "
+                              f"{_listing(frame)}).")
     best, others = candidates[0], candidates[1:]
     ties = [c for c in candidates if _label_key(c) == _label_key(best)]
     if others and (len(ties) > 1 or (best.score == NONE and not best.named)):
@@ -297,8 +332,10 @@ def choose_columns(
     labels = tuple(labels or ())
     if text is not None:
         _require(frame, text, origin[0], source, "--text")
+        _refuse_objects(frame, text, "--text", source)
     for column in labels:
         _require(frame, column, origin[1], source, "--label")
+        _refuse_objects(frame, column, "--label", source)
     sample = _sample(frame)
     reasons, candidates = [], {}
     if text is None:
@@ -309,6 +346,8 @@ def choose_columns(
         labels, found, reason = _pick_labels(sample, {text})
         reasons.append(reason)
         candidates["label"] = [c.as_dict() for c in found]
+        for column in labels:  # picked, with an object on some rows: said, not read as a class
+            _refuse_objects(frame, column, "a label", source)
     if text in labels:
         raise TextladderError(f"column '{text}' cannot be both the text and a label.")
     if len(labels) == 1 and origin[1] == "from --label":

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from textladder.errors import TextladderError
@@ -88,7 +89,8 @@ def _decode_error(path: Path, encoding: str, error: UnicodeDecodeError) -> Textl
     where = f"line {line}" if line else "a line"
     return TextladderError(
         f"'{path}' is not valid {encoding}: {where} has bytes that cannot be decoded; "
-        f"pass the file's encoding, e.g. --encoding latin-1."
+        f"pass the file's encoding, e.g. --encoding cp1252 (Windows exports; latin-1 reads "
+        f"their quotes and dashes as control characters)."
     )
 
 
@@ -284,7 +286,24 @@ def _check_rows(chunk: pd.DataFrame, path: Path) -> pd.DataFrame:
             f"'{path}' has rows with more fields than its header (an unquoted delimiter in a "
             f"text?); quote such fields, or pass --format if it is not this format."
         )
+    _refuse_repeated_header(chunk, path)
     return chunk
+
+
+def _refuse_repeated_header(chunk: pd.DataFrame, path: Path) -> None:
+    """Refuse a row that repeats the header (files joined with their headers): read as data,
+    it would add a class named like the label column, and turn a number column to text."""
+    if chunk.empty or len(chunk.columns) < 2:
+        return
+    names = [str(c).strip() for c in chunk.columns]
+    first = chunk.iloc[:, 0].astype(str).str.strip() == names[0]
+    for position in np.flatnonzero(first.to_numpy()):
+        row = [str(v).strip() for v in chunk.iloc[position].tolist()]
+        if row == names:
+            raise TextladderError(
+                f"row {chunk.index[position] + 1:,} of '{path}' repeats the header "
+                f"({', '.join(names[:4])}{', ...' if len(names) > 4 else ''}), as when files are "
+                f"joined with their headers; remove the repeated header rows.")
 
 
 def _refuse_repeated_names(chunk: pd.DataFrame, path: Path, kwargs: dict) -> None:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 
 from textladder.errors import TextladderError
 
@@ -21,10 +22,11 @@ DELIMITERS = ("|", ";", ",")
 
 
 def is_missing(value) -> bool:
-    """True for None, NaN and blank strings."""
-    if value is None:
+    """True for None, NaN (and pandas' NA and NaT, from nullable Parquet columns) and blank
+    strings."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, (float, np.floating)) and math.isnan(value):
         return True
     if isinstance(value, str) and not value.strip():
         return True
