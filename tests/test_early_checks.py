@@ -252,3 +252,15 @@ def test_a_budget_for_one_rung_is_refused_not_ignored(tmp_path, sentiment_csv):
     assert_clean_error(run("train", sentiment_csv, "--model", "tfidf", "--budget", "0.01",
                            "--out", tmp_path / "m"), "--budget bounds a climb")
     assert not (tmp_path / "m").exists()
+
+
+def test_train_warns_when_the_test_data_lacks_a_class(tmp_path, sentiment_csv):
+    frame = pd.read_csv(sentiment_csv)
+    test = tmp_path / "test.csv"
+    pd.concat([frame[frame["label"] == "positive"].head(3),
+               frame[frame["label"] == "negative"].head(3)]).assign(
+        text=lambda f: f["text"] + " again").to_csv(test, index=False)
+    said = " ".join(run("train", sentiment_csv, "--model", "tfidf", "--test", test,
+                        "--no-report", "--out", tmp_path / "m").stdout.split())
+    assert "warning: no row of the test data has the class neutral" in said
+    assert "the macro metrics count it as 0" in said

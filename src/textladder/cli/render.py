@@ -158,6 +158,8 @@ def show_train(report: dict[str, Any]) -> None:
                   and len(board["rows"]) > 1 else "")
         out.print(f"  valid: the rows its settings and thresholds were chosen on, so it flatters "
                   f"the model{fairer}; test was held out from every choice")
+    for warning in report.get("test_warnings", []):
+        out.print(f"[yellow]warning[/yellow]: {escape(warning)}")
     if below := report.get("below_baseline"):
         out.print(f"[yellow]warning[/yellow]: {report['model']} scored {below['metric']} "
                   f"{below['rung']:.4f} on validation, no better than a baseline that ignores the "
@@ -349,6 +351,11 @@ def show_evaluate(report: dict[str, Any]) -> None:
         out.print(f"  the file: skipped {count(unseen['rows'], 'row')} whose labels training "
                   f"never saw ({escape(', '.join(unseen['labels']))}): the model cannot "
                   f"predict them (--strict refuses them)")
+        if spellings := unseen.get("spellings"):
+            shown = ", ".join(f"{a} for {b}" for a, b in list(spellings.items())[:5])
+            out.print(f"  [yellow]some look like known labels spelt otherwise[/yellow] "
+                      f"({escape(shown)}): labels are matched exactly; write them as training "
+                      f"did")
     for warning in report.get("warnings", []):
         out.print(f"[yellow]warning[/yellow]: {escape(warning)}")
     out.print(metrics_table("metrics (* primary)", {"value": report["metrics"]},

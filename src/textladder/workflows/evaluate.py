@@ -10,6 +10,7 @@ import numpy as np
 from textladder.classifier import TextClassifier
 from textladder.data.dataset import load_labelled
 from textladder.data.inputs import table_rows, take_rows
+from textladder.data.spellings import known_spellings
 from textladder.tasks.base import metric_details, scalar_metrics
 from textladder.workflows.options import ReadOptions
 from textladder.words import agree
@@ -38,8 +39,9 @@ def evaluate(model_dir: str, data: str, read: ReadOptions = ReadOptions(),
         unseen, names = [], []
     metrics = clf.evaluate(rows, labels, f"'{data}'")
     return {
-        "warnings": _outside_range(clf, labels) + _absent_labels(clf, metrics),
-        "skipped_unseen": {"rows": len(unseen), "labels": names[:20]},
+        "warnings": _outside_range(clf, labels) + absent_labels(clf, metrics),
+        "skipped_unseen": {"rows": len(unseen), "labels": names[:20],
+                           "spellings": known_spellings(names[:20], clf.task_.labels)},
         "task": clf.task_.name,
         "model": clf.family_.name,
         "primary_metric": clf.task_.primary_metric,
@@ -66,7 +68,8 @@ def _outside_range(clf: TextClassifier, labels: list) -> list[str]:
             f"model's predictions never leave: the scores count that gap"]
 
 
-def _absent_labels(clf: TextClassifier, metrics: dict[str, Any]) -> list[str]:
+def absent_labels(clf: TextClassifier, metrics: dict[str, Any],
+                  where: str = "the file") -> list[str]:
     """A warning naming the classes (labels, for label sets) that no row of the file has, read
     from the metrics' own per-class supports: the macro metrics count each as 0, and a reader
     comparing them with balanced accuracy (which leaves them out) or another file's scores
@@ -82,5 +85,5 @@ def _absent_labels(clf: TextClassifier, metrics: dict[str, Any]) -> list[str]:
             else agree(n, "the class", "the classes"))
     aside = (f" (balanced accuracy leaves {agree(n, 'it', 'them')} out)"
              if "balanced_accuracy" in clf.task_.metric_names else "")
-    return [f"no row of the file has {what} {shown}: the macro metrics count "
+    return [f"no row of {where} has {what} {shown}: the macro metrics count "
             f"{agree(n, 'it', 'them')} as 0{aside}"]

@@ -164,6 +164,7 @@ def describe(texts: list[str], prepared: list, task: str, dropped: dict[str, int
         "duplicate_texts": duplicates,
         "conflicting_labels": _conflicts(texts, prepared),
         "groups": text_groups(texts).summary(),
+        "label_variants": _label_variants(task, prepared),
         "overlap": {},
     }
     seen: dict[str, set[str]] = {}  # the normalised texts of each file compared
@@ -186,8 +187,23 @@ def _positive(task: str, prepared: list, requested: str | None) -> dict[str, str
     return {"label": label_key(choice.label), "reason": choice.reason}
 
 
+def _label_variants(task: str, prepared: list) -> list[list[str]]:
+    """Labels that look like one label spelt otherwise (`data.spellings`); none for numbers."""
+    from textladder.data.spellings import variant_groups
+
+    if task in ("regression", "ordinal"):
+        return []
+    labels = [label for value in prepared
+              for label in (value if isinstance(value, tuple) else (value,))]
+    return variant_groups(str(label) for label in labels)
+
+
 def _problems(report: dict[str, Any]) -> list[str]:
     problems = []
+    if variants := report.get("label_variants"):
+        shown = "; ".join(" / ".join(group) for group in variants[:3])
+        problems.append(f"labels that look like one label spelt otherwise ({shown}): each is a "
+                        f"class of its own; write each class one way in the file")
     empty, missing = report["empty_texts"], report["missing_labels"]
     if empty or missing:
         problems.append(f"{count(empty, 'row')} with empty text and {missing:,} with a missing "

@@ -265,6 +265,8 @@ def run_summary(clf: TextClassifier, splits: Splits, valid_targets: np.ndarray,
 
 def rung_report(result: RungResult, splits: Splits) -> dict[str, Any]:
     """What `train` says about one fitted rung: task, choices, metrics, data."""
+    from textladder.workflows.evaluate import absent_labels
+
     clf = result.classifier
     return {
         "task": clf.task_.name,
@@ -279,6 +281,7 @@ def rung_report(result: RungResult, splits: Splits) -> dict[str, Any]:
                     "test": metric_details(result.test_metrics)},
         "chosen": clf.family_.to_config()["chosen"],
         "imbalance": clf.imbalance_.to_config(),
+        "test_warnings": absent_labels(clf, result.test_metrics, "the test data"),
         "labels": [str(label) for label in clf.task_.labels],
         "data": splits.data,
         **({"calibration": clf.calibration_.to_config()}
