@@ -244,3 +244,20 @@ def test_a_header_repeated_inside_the_file_is_refused_naming_the_row(tmp_path):
                     "text,label\nfine film,neutral\n")
     assert_clean_error(run("inspect", path), "row 3 of", "repeats the header (text, label)",
                        "remove the repeated header rows")
+
+
+def test_a_column_named_label_beside_the_list_column_picked_is_said_to_be_close(tmp_path):
+    import numpy as np
+
+    from cli_helpers import run_json
+
+    rng = np.random.default_rng(0)
+    words, labels = ["bad awful", "fine okay", "great lovely"], ["neg", "neu", "pos"]
+    pd.DataFrame({"text": [f"{words[i % 3]} thing number {i}" for i in range(90)],
+                  "label": [labels[i % 3] for i in range(90)],
+                  "tags": [list(rng.choice(list("abcd"), size=rng.integers(1, 3),
+                                           replace=False)) for i in range(90)]}).to_parquet(
+        tmp_path / "t.parquet")
+    reason = run_json("inspect", tmp_path / "t.parquet")["column_reasons"][1]
+    assert reason.startswith("label column 'tags': lists of labels")
+    assert "close: 'label' (3 classes): check it, or pass --label label" in reason

@@ -293,6 +293,8 @@ def _pick_labels(frame: pd.DataFrame, exclude: set) -> tuple[tuple[str, ...], li
     rivals = [c for c in others if c.score >= best.score]
     how = ("the only other column" if not others else
            "its name" if best.named and rivals else "")
+    rivals = rivals or [c for c in others  # a column named like labels, that holds some
+                        if c.named and c.score >= PLAIN and len(c.columns) == 1]
     if len(best.columns) > 1:
         reason = f"label columns {', '.join(repr(c) for c in best.columns)}: {best.evidence}"
     else:
