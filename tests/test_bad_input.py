@@ -54,6 +54,9 @@ def test_undecodable_bytes_name_the_line_and_encoding(tmp_path):
     assert_clean_error(run("inspect", path), "line 3", "--encoding cp1252")
     assert run("inspect", path, "--encoding", "latin-1").exit_code == 0
     assert run("inspect", path, "--encoding", "cp1252").exit_code == 0
+    undefined = tmp_path / "undefined.csv"  # 0x81: no character in cp1252
+    undefined.write_bytes(b"text,label\ngood film,pos\nbad \x81 film,neg\n")
+    assert_clean_error(run("inspect", undefined, "--encoding", "cp1252"), "--encoding latin-1")
 
 
 def test_a_test_file_whose_label_column_has_another_name_is_told_to_rename_it(tmp_path,
@@ -145,7 +148,8 @@ def test_evaluate_with_unseen_labels(model_dir, tmp_path):
     path = write_table(tmp_path / "other.csv", ["a text", "more", "third"],
                        ["positive", "angry", "negative"])
     report = run_json("evaluate", model_dir, path)
-    assert report["rows"] == 2 and report["skipped_unseen"] == {"rows": 1, "labels": ["angry"]}
+    assert report["rows"] == 2 and report["skipped_unseen"] == {"rows": 1, "labels": ["angry"],
+                                                                "spellings": {}}
     said = " ".join(run("evaluate", model_dir, path).stdout.split())
     assert "skipped 1 row whose labels training never saw (angry)" in said
     assert_clean_error(run("evaluate", model_dir, path, "--strict"), "never saw", "angry")

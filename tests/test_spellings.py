@@ -15,6 +15,13 @@ def test_variants_are_case_punctuation_and_near_misspellings_only():
     assert groups == [["Negative", "negative"], ["Positive", "positive", "positve"]]
     assert known_spellings(["NEGATIVE", "joy"], ["negative", "positive"]) == {
         "NEGATIVE": "negative"}
+    for distinct in (["-1", "1", "+1"], ["<=50K", ">50K"], ["A", "A+", "A-"], ["c", "c++", "c#"],
+                     [f"LABEL_{i}" for i in range(12)], [f"category_{i}" for i in range(5)],
+                     ["madness", "sadness"], ["sad", "sadness"]):
+        assert variant_groups(distinct) == [], distinct  # different classes, not spellings
+    assert variant_groups(["category 1", "category_1"]) == [["category 1", "category_1"]]
+    assert known_spellings(["LABEL_12", "category_5"],
+                           [f"LABEL_{i}" for i in range(12)] + ["category_1"]) == {}
 
 
 def test_inspect_and_evaluate_say_which_labels_are_spelt_otherwise(tmp_path):

@@ -234,6 +234,12 @@ def test_nested_json_objects_are_neither_text_nor_labels(tmp_path):
     for args in ([], ["--label", "label"]):
         assert_clean_error(run("inspect", odd_label, *args),
                            "column 'label'", "holds a JSON object on 3 rows (the first: row 1)")
+    odd_text = tmp_path / "odd_text.jsonl"  # one text is an object: said, no other column taken
+    odd_text.write_text("".join(json.dumps({"title": f"t {i}", "text": (
+        f"{words[i % 3]} {i}" if i != 5 else {"body": "x"}), "label": labels[i % 3]}) + "\n"
+        for i in range(60)))
+    assert_clean_error(run("inspect", odd_text), "column 'text'",
+                       "holds a JSON object on 1 row (the first: row 6), where a text is a string")
 
 
 def test_a_header_repeated_inside_the_file_is_refused_naming_the_row(tmp_path):
@@ -242,8 +248,16 @@ def test_a_header_repeated_inside_the_file_is_refused_naming_the_row(tmp_path):
     path = tmp_path / "joined.csv"
     path.write_text("text,label\nlovely film,positive\nawful film,negative\n"
                     "text,label\nfine film,neutral\n")
-    assert_clean_error(run("inspect", path), "row 3 of", "repeats the header (text, label)",
+    assert_clean_error(run("inspect", path), "data row 3 of", "repeats the header (text, label)",
                        "remove the repeated header rows")
+    # pandas' default export (an unnamed index column), joined; and files with a BOM, joined
+    frame = pd.DataFrame({"text": ["lovely film", "awful film"], "label": ["pos", "neg"]})
+    indexed = tmp_path / "indexed.csv"
+    indexed.write_text(frame.to_csv() + frame.to_csv())
+    assert_clean_error(run("inspect", indexed), "data row 3 of", "repeats the header")
+    marked = tmp_path / "marked.csv"
+    marked.write_bytes(2 * frame.to_csv(index=False).encode("utf-8-sig"))
+    assert_clean_error(run("inspect", marked), "data row 3 of", "repeats the header")
 
 
 def test_a_column_named_label_beside_the_list_column_picked_is_said_to_be_close(tmp_path):

@@ -136,10 +136,13 @@ def text_candidate(column, values: list) -> Candidate:
 
 
 def _objects(frame: pd.DataFrame) -> list:
-    """The columns holding JSON objects (nested fields of a JSONL or Parquet file): neither
-    text nor labels, until they are flattened into columns of their own."""
+    """The columns holding only JSON objects (nested fields of a JSONL or Parquet file):
+    neither text nor labels, until they are flattened into columns of their own. A column
+    with an object on some rows stays a candidate, and is refused if picked
+    (`_refuse_objects`)."""
     return [c for c in frame.columns if frame[c].dtype == object
-            and any(isinstance(v, dict) for v in frame[c].tolist())]
+            and (present := _present(frame[c]))
+            and all(isinstance(v, dict) for v in present)]
 
 
 def _flatten_hint(nested: list) -> str:
@@ -148,7 +151,10 @@ def _flatten_hint(nested: list) -> str:
 
 
 def _refuse_objects(frame: pd.DataFrame, column, flag: str, source: str) -> None:
-    """A text or label column given by name that holds JSON objects: refused, with the row."""
+    """A text or label column that holds JSON objects: refused, with the row. (CSV and TSV
+    cells are strings: only JSONL and Parquet columns of Python objects are looked at.)"""
+    if frame[column].dtype != object:
+        return
     rows = [i for i, v in enumerate(frame[column].tolist()) if isinstance(v, dict)]
     if rows:
         raise TextladderError(
@@ -253,8 +259,7 @@ def _short_parts(distinct: list[str], delimiter: str) -> bool:
 
 
 def _label_candidates(frame: pd.DataFrame, exclude: set) -> list[Candidate]:
-    objects = {c for c in _objects(frame)
-               if all(isinstance(v, dict) for v in _present(frame[c]))}  # wholly nested
+    objects = set(_objects(frame))
     columns = [c for c in frame.columns if c not in exclude and c not in objects]
     present = {c: _present(frame[c]) for c in columns}
     zero_one = [c for c in columns if _is_zero_one(present[c]) and not _named(c, LABEL_NAMES)]
@@ -344,12 +349,13 @@ def choose_columns(
         text, found, reason = _pick_text(sample, set(labels))
         reasons.append(reason)
         candidates["text"] = [c.as_dict() for c in found]
+        _refuse_objects(frame, text, "--text", source)  # picked, with an object on some rows
     if not labels and need_labels:
         labels, found, reason = _pick_labels(sample, {text})
         reasons.append(reason)
         candidates["label"] = [c.as_dict() for c in found]
-        for column in labels:  # picked, with an object on some rows: said, not read as a class
-            _refuse_objects(frame, column, "a label", source)
+        if len(labels) == 1:  # picked, with an object on some rows: said, not read as a class
+            _refuse_objects(frame, labels[0], "a label", source)  # (0/1 columns hold none)
     if text in labels:
         raise TextladderError(f"column '{text}' cannot be both the text and a label.")
     if len(labels) == 1 and origin[1] == "from --label":

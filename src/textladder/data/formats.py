@@ -89,8 +89,11 @@ def _decode_error(path: Path, encoding: str, error: UnicodeDecodeError) -> Textl
     where = f"line {line}" if line else "a line"
     return TextladderError(
         f"'{path}' is not valid {encoding}: {where} has bytes that cannot be decoded; "
-        f"pass the file's encoding, e.g. --encoding cp1252 (Windows exports; latin-1 reads "
-        f"their quotes and dashes as control characters)."
+        f"pass the file's encoding, e.g. " + (
+            "--encoding latin-1 (it decodes every byte)." if encoding.lower().replace("-", "")
+            in ("cp1252", "windows1252") else
+            "--encoding cp1252 (Windows exports; latin-1 reads their quotes and dashes as "
+            "control characters).")
     )
 
 
@@ -251,7 +254,7 @@ def iter_table(
             f"--format."
         ) from None
     except LookupError:
-        raise TextladderError(f"unknown encoding '{encoding}'; try utf-8 or latin-1.") from None
+        raise TextladderError(f"unknown encoding '{encoding}'; try utf-8, cp1252 or latin-1.") from None
     except (ValueError, TypeError) as error:  # a line that is a number, null or a list: TypeError
         if fmt != "jsonl":
             raise
@@ -292,18 +295,26 @@ def _check_rows(chunk: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def _refuse_repeated_header(chunk: pd.DataFrame, path: Path) -> None:
     """Refuse a row that repeats the header (files joined with their headers): read as data,
-    it would add a class named like the label column, and turn a number column to text."""
+    it would add a class named like the label column, and turn a number column to text. A
+    column without a name (pandas' index column, a trailing separator: `Unnamed: N`) matches
+    any cell, and a byte order mark is no part of a name."""
     if chunk.empty or len(chunk.columns) < 2:
         return
-    names = [str(c).strip() for c in chunk.columns]
-    first = chunk.iloc[:, 0].astype(str).str.strip() == names[0]
-    for position in np.flatnonzero(first.to_numpy()):
-        row = [str(v).strip() for v in chunk.iloc[position].tolist()]
-        if row == names:
+    names = [str(c).strip().lstrip("\ufeff").strip() for c in chunk.columns]
+    named = [i for i, n in enumerate(names) if n and not n.startswith("Unnamed: ")]
+    if not named:
+        return
+    anchor = named[0]
+    cells = chunk.iloc[:, anchor].astype(str).str.strip().str.lstrip("\ufeff")
+    for position in np.flatnonzero((cells == names[anchor]).to_numpy()):
+        row = [str(v).strip().lstrip("\ufeff").strip()
+               for v in chunk.iloc[position].tolist()]
+        if all(row[i] == names[i] for i in named):
             raise TextladderError(
-                f"row {chunk.index[position] + 1:,} of '{path}' repeats the header "
-                f"({', '.join(names[:4])}{', ...' if len(names) > 4 else ''}), as when files are "
-                f"joined with their headers; remove the repeated header rows.")
+                f"data row {chunk.index[position] + 1:,} of '{path}' repeats the header "
+                f"({', '.join(names[i] for i in named[:4])}{', ...' if len(named) > 4 else ''}),"
+                f" as when files are joined with their headers; remove the repeated header "
+                f"rows.")
 
 
 def _refuse_repeated_names(chunk: pd.DataFrame, path: Path, kwargs: dict) -> None:
