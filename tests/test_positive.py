@@ -121,8 +121,8 @@ def test_train_and_inspect_pick_irony_and_say_why(tmp_path):
     assert inspected["positive"]["label"] == "irony"
     assert "positive class: irony" in run("inspect", data).stdout
 
-    flipped = run_json("train", data, "--out", tmp_path / "f", "--set", "C=[10]",
-                       "--positive", "non_irony")
+    flipped = run_json("train", data, "--model", "tfidf", "--out", tmp_path / "f", "--set",
+                       "C=[10]", "--positive", "non_irony")
     assert flipped["positive"] == {"label": "non_irony",
                                    "reason": "as requested with --positive"}
     assert flipped["labels"] == ["irony", "non_irony"]

@@ -96,7 +96,7 @@ def test_report_without_plotly_or_kaleido_says_what_to_install(trained, monkeypa
     assert_clean_error(run("report", model), "textladder[report]")
     texts, labels = make_task_data("binary", 20)
     data = write_table(tmp_path / "b.csv", texts, labels)
-    result = run("train", data, "--out", tmp_path / "b")
+    result = run("train", data, "--model", "tfidf", "--out", tmp_path / "b")
     assert result.exit_code == 0 and "no report" in result.stdout
     assert (tmp_path / "b").is_dir() and not (tmp_path / "b.report.html").exists()
 
