@@ -453,3 +453,13 @@ def test_output_to_a_file_is_wide_enough_for_the_leaderboards_notes(monkeypatch)
     assert _width(Terminal()) is None  # a terminal says its own width
     monkeypatch.setenv("COLUMNS", "100")
     assert _width(io.StringIO()) is None  # as the user set it
+
+
+def test_a_frozen_encoders_cache_hits_do_not_shorten_the_other_rungs_estimates(tmp_path):
+    climb_ = Climb(TrainJob(data="t.csv", out=str(tmp_path / "r"), models=("tfidf", "minilm")),
+                   splits_for("multiclass"), estimate=quick)
+    climb_.results = {"tfidf": None, "gru": None, "minilm": None}
+    climb_.measured = {"tfidf": (10.0, 10.0), "gru": (24.0, 30.0),
+                       "minilm": (6.0, 98.0)}  # its texts were in the embedding cache
+    assert climb_._factor(optimistic=True) == pytest.approx(34 / 40)  # minilm left out
+    assert climb_._factor() == 1.0  # never below 1 but for a second chance
