@@ -57,10 +57,11 @@ def _order_key(step: Step) -> tuple:
             LADDER.index(step.name) if step.name in LADDER else len(LADDER))
 
 
-def make_plan(estimates: dict[str, Estimate], seconds: float) -> Plan:
+def make_plan(estimates: dict[str, Estimate], seconds: float,
+              uncut: frozenset[str] = frozenset()) -> Plan:
     """The plan for the rungs of `estimates` within `seconds`; kept steps come first, in the
     order they run, then the skipped ones. Rungs with no known estimate run last, on what is
-    left then."""
+    left then. The epochs of the rungs in `uncut` are never cut to fit their shares."""
     steps = {name: Step(name, estimate) for name, estimate in estimates.items()}
     known = sorted((s for s in steps.values() if s.estimate.known), key=lambda s: priority(s.name))
     left, kept = seconds, []
@@ -81,7 +82,8 @@ def make_plan(estimates: dict[str, Estimate], seconds: float) -> Plan:
         if extra > 0:
             step.share, left = step.share + extra, left - extra
     for step in kept:
-        _cut(step, step.share)
+        if step.name not in uncut:
+            _cut(step, step.share)
     unknown = [s for s in steps.values() if not s.estimate.known]
     for step in unknown:
         step.share = 0.0  # whatever is left when its turn comes

@@ -226,7 +226,8 @@ class Climb:
         self.board.notes = [f"estimated for {where}"] + [
             f"{name}: estimated {e.seconds():.0f} s ({e.how})" if e.known else f"{name}: {e.how}"
             for name, e in estimates.items()]
-        plan = make_plan(estimates, self._left() - self._reserve())
+        plan = make_plan(estimates, self._left() - self._reserve(),
+                         frozenset(n for n in estimates if not get_family(n).budget_cuts_epochs))
         for step in plan.skipped():
             self._put(Row(step.name, step.name, status="skipped", reason=step.reason,
                           estimated_seconds=round(step.estimate.seconds(), 1)))
@@ -278,8 +279,6 @@ class Climb:
         est = step.estimate.scaled(factor)
         epochs = None
         family = get_family(step.name)
-        if not family.budget_cuts_epochs and step.epochs is not None and reason == step.reason:
-            reason = None  # the plan's cut, which this rung does not take
         if "epochs" in family.default_settings():
             if family.budget_cuts_epochs and step.estimate.known and est.seconds() > share:
                 epochs = max(1, est.epochs_within(share))
