@@ -51,9 +51,10 @@ def _compact(values: np.ndarray) -> np.ndarray:
     """float32 where it keeps the values to a millionth of their spread (probabilities, most
     scores), else float64 (regression scores far from zero, such as 100,000,000.5)."""
     narrow = values.astype(np.float32)
-    spread = float(np.ptp(values)) if values.size else 0.0
-    error = float(np.max(np.abs(narrow - values))) if values.size else 0.0
-    return narrow if error <= 1e-6 * max(spread, 1e-12) or error == 0 else values
+    if not values.size:
+        return narrow
+    error = float(np.max(np.abs(narrow - values)))
+    return narrow if error <= 1e-6 * max(float(np.ptp(values)), 1e-12) else values
 
 
 def _json(value: Any) -> bytes:

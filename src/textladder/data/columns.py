@@ -140,9 +140,12 @@ def _objects(frame: pd.DataFrame) -> list:
     neither text nor labels, until they are flattened into columns of their own. A column
     with an object on some rows stays a candidate, and is refused if picked
     (`_refuse_objects`)."""
-    return [c for c in frame.columns if frame[c].dtype == object
-            and (present := _present(frame[c]))
-            and all(isinstance(v, dict) for v in present)]
+    return [c for c in frame.columns
+            if frame[c].dtype == object and _only_objects(_present(frame[c]))]
+
+
+def _only_objects(values: list) -> bool:
+    return bool(values) and all(isinstance(v, dict) for v in values)
 
 
 def _flatten_hint(nested: list) -> str:
@@ -259,9 +262,9 @@ def _short_parts(distinct: list[str], delimiter: str) -> bool:
 
 
 def _label_candidates(frame: pd.DataFrame, exclude: set) -> list[Candidate]:
-    objects = set(_objects(frame))
-    columns = [c for c in frame.columns if c not in exclude and c not in objects]
-    present = {c: _present(frame[c]) for c in columns}
+    present = {c: _present(frame[c]) for c in frame.columns if c not in exclude}
+    present = {c: values for c, values in present.items() if not _only_objects(values)}
+    columns = list(present)
     zero_one = [c for c in columns if _is_zero_one(present[c]) and not _named(c, LABEL_NAMES)]
     candidates = [label_candidate(c, present[c], len(frame)) for c in columns
                   if len(zero_one) < 2 or c not in zero_one]

@@ -254,7 +254,8 @@ def iter_table(
             f"--format."
         ) from None
     except LookupError:
-        raise TextladderError(f"unknown encoding '{encoding}'; try utf-8, cp1252 or latin-1.") from None
+        raise TextladderError(f"unknown encoding '{encoding}'; try utf-8, cp1252 or "
+                              f"latin-1.") from None
     except (ValueError, TypeError) as error:  # a line that is a number, null or a list: TypeError
         if fmt != "jsonl":
             raise
@@ -293,6 +294,12 @@ def _check_rows(chunk: pd.DataFrame, path: Path) -> pd.DataFrame:
     return chunk
 
 
+def _bare(cell) -> str:
+    """A header name or cell as compared: without spaces around it or a byte order mark (the
+    anchor column's cells are stripped the same way, column-wise, in the caller)."""
+    return str(cell).strip().lstrip("\ufeff").strip()
+
+
 def _refuse_repeated_header(chunk: pd.DataFrame, path: Path) -> None:
     """Refuse a row that repeats the header (files joined with their headers): read as data,
     it would add a class named like the label column, and turn a number column to text. A
@@ -300,15 +307,14 @@ def _refuse_repeated_header(chunk: pd.DataFrame, path: Path) -> None:
     any cell, and a byte order mark is no part of a name."""
     if chunk.empty or len(chunk.columns) < 2:
         return
-    names = [str(c).strip().lstrip("\ufeff").strip() for c in chunk.columns]
+    names = [_bare(c) for c in chunk.columns]
     named = [i for i, n in enumerate(names) if n and not n.startswith("Unnamed: ")]
     if not named:
         return
     anchor = named[0]
-    cells = chunk.iloc[:, anchor].astype(str).str.strip().str.lstrip("\ufeff")
+    cells = chunk.iloc[:, anchor].astype(str).str.strip().str.lstrip("\ufeff").str.strip()
     for position in np.flatnonzero((cells == names[anchor]).to_numpy()):
-        row = [str(v).strip().lstrip("\ufeff").strip()
-               for v in chunk.iloc[position].tolist()]
+        row = [_bare(v) for v in chunk.iloc[position].tolist()]
         if all(row[i] == names[i] for i in named):
             raise TextladderError(
                 f"data row {chunk.index[position] + 1:,} of '{path}' repeats the header "
